@@ -1,0 +1,36 @@
+package core
+
+import "context"
+
+// Store runs transactions. Package store implements it on SQLite.
+type Store interface {
+	// Tx runs fn in one write transaction and commits it when fn returns
+	// nil. Any error from fn rolls everything back. The returned error
+	// has code ETEMPORARY when the database could not be written for a
+	// reason that may pass (busy, full disk).
+	Tx(ctx context.Context, fn func(Tx) error) error
+}
+
+// Tx is what the rules read and write inside one transaction. Lookups
+// return an *Error with code ENOTFOUND when nothing matches.
+type Tx interface {
+	ProfileByEmail(ctx context.Context, email string) (*Profile, error)
+	Account(ctx context.Context, id int64) (*Account, error)
+	CreateAccount(ctx context.Context, a *Account) error // sets a.ID
+	CreateProfile(ctx context.Context, p *Profile) error // sets p.ID
+
+	Ticket(ctx context.Context, number int64) (*Ticket, error)
+	// TicketByMessageID finds the ticket that a stored or sent message
+	// with this Message-ID belongs to.
+	TicketByMessageID(ctx context.Context, messageID string) (int64, error)
+	CreateTicket(ctx context.Context, t *Ticket) error // sets t.Number
+
+	// AddMessage stores m and indexes its Message-ID. It returns an
+	// *Error with code ECONFLICT when the same mail (Message-ID and body
+	// hash) is stored already.
+	AddMessage(ctx context.Context, m *Message) error // sets m.ID
+	// IndexSent records the Message-ID of a mail the gateway will send.
+	IndexSent(ctx context.Context, messageID string, ticket int64) error
+
+	Enqueue(ctx context.Context, item *OutboxItem) error // sets item.ID
+}

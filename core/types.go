@@ -1,0 +1,96 @@
+package core
+
+import "time"
+
+// Account kinds (RULES.md §1).
+const (
+	AccountCustomer = "customer"
+	AccountPresales = "presales" // no license yet; unknown senders start here
+)
+
+// Profile roles (RULES.md §1).
+const (
+	RolePrimary           = "primary"
+	RoleAdvancedSecondary = "advanced_secondary"
+	RoleSecondary         = "secondary"
+)
+
+// Ticket statuses (RULES.md §2).
+const (
+	StatusSubmitted  = "submitted"
+	StatusAssigned   = "assigned"
+	StatusInProgress = "in_progress"
+	StatusPreClosed  = "pre_closed"
+	StatusClosed     = "closed"
+	StatusReopened   = "reopened"
+)
+
+// Ticket types (RULES.md §2).
+const (
+	TypeSupport = "support"
+	TypeSales   = "sales"
+	TypeProject = "project"
+	TypeGeneric = "generic"
+)
+
+// Message directions.
+const (
+	DirInbound  = "inbound"
+	DirOutbound = "outbound"
+	DirNote     = "note"
+)
+
+// Account is a customer company.
+type Account struct {
+	ID        int64
+	Kind      string
+	Name      string
+	CreatedAt time.Time
+}
+
+// Profile is a person of an account, keyed by email address (lower case).
+type Profile struct {
+	ID        int64
+	AccountID int64
+	Email     string
+	Name      string
+	Role      string
+	CreatedAt time.Time
+}
+
+// Ticket is one customer request. Number is its public number ([#N]).
+type Ticket struct {
+	Number       int64
+	AccountID    int64
+	ProfileID    int64 // who opened it
+	Department   string
+	Type         string
+	Status       string
+	Priority     string
+	HotRush      bool
+	Subject      string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	SlackChannel string // set once the parent message is posted
+	SlackTS      string
+}
+
+// Message is one message of a ticket, or an inbound mail that belongs to
+// no ticket (an auto-reply that matched nothing): then Ticket is 0.
+type Message struct {
+	ID          int64
+	Ticket      int64
+	Direction   string
+	ProfileID   int64 // 0 when the sender is no profile
+	From        string
+	MessageID   string // RFC 5322 Message-ID without angle brackets
+	BodyHash    string
+	Subject     string
+	Text        string // the new text only
+	Quoted      string // the history and signature cut from it
+	Auto        bool
+	AutoReason  string
+	Attachments []Attachment
+	Raw         []byte // the inbound mail exactly as it came
+	CreatedAt   time.Time
+}

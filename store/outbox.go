@@ -1,0 +1,79 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"helpdesk/core"
+)
+
+// The methods in this file are the queue that package outbound drains.
+
+// Due returns up to limit pending outbox rows whose next attempt is due at
+// now, oldest first.
+func (s *DB) Due(ctx context.Context, now time.Time, limit int) ([]core.OutboxItem, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, COALESCE(ticket_id, 0), payload, attempts,
+		next_attempt, created_at, last_error FROM outbox
+		WHERE state = 'pending' AND next_attempt <= ? ORDER BY id LIMIT ?`, fmtTime(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("query due outbox: %w", err)
+	}
+	defer rows.Close()
+	var items []core.OutboxItem
+	for rows.Next() {
+		var it core.OutboxItem
+		var next, created string
+		if err := rows.Scan(&it.ID, &it.Kind, &it.Ticket, &it.Payload, &it.Attempts, &next, &created, &it.LastError); err != nil {
+			return nil, err
+		}
+		it.NextAttempt, it.CreatedAt = parseTime(next), parseTime(created)
+		items = append(items, it)
+	}
+	return items, rows.Err()
+}
+
+// Done marks a row sent.
+func (s *DB) Done(ctx context.Context, id int64, at time.Time) error {
+	return s.update(ctx, `UPDATE outbox SET state = 'sent', attempts = attempts + 1, done_at = ?,
+		last_error = '' WHERE id = ?`, fmtTime(at), id)
+}
+
+// Retry records a failed attempt and when to try again.
+func (s *DB) Retry(ctx context.Context, id int64, at, next time.Time, errText string) error {
+	return s.update(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, last_error = ?
+		WHERE id = ?`, fmtTime(next), errText, id)
+}
+
+// Dead marks a row as failed for good; only an admin retries it.
+func (s *DB) Dead(ctx context.Context, id int64, at time.Time, errText string) error {
+	return s.update(ctx, `UPDATE outbox SET state = 'dead', attempts = attempts + 1, done_at = ?,
+		last_error = ? WHERE id = ?`, fmtTime(at), errText, id)
+}
+
+func (s *DB) update(ctx context.Context, query string, args ...any) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return fmt.Errorf("update: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return core.Errorf(core.ENOTFOUND, "row not found")
+		}
+		return nil
+	})
+}
+
+// SlackThread returns the channel and ts of the ticket's parent message,
+// or empty strings when it is not posted yet.
+func (s *DB) SlackThread(ctx context.Context, ticket int64) (channel, ts string, err error) {
+	err = s.db.QueryRowContext(ctx, `SELECT slack_channel, slack_ts FROM tickets WHERE id = ?`, ticket).
+		Scan(&channel, &ts)
+	return channel, ts, notFound(err, "ticket")
+}
+
+// SetSlackThread records the ticket's parent message.
+func (s *DB) SetSlackThread(ctx context.Context, ticket int64, channel, ts string) error {
+	return s.update(ctx, `UPDATE tickets SET slack_channel = ?, slack_ts = ? WHERE id = ?`, channel, ts, ticket)
+}

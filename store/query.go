@@ -1,0 +1,195 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"helpdesk/core"
+)
+
+// TicketFilter selects tickets for ListTickets.
+type TicketFilter struct {
+	Active bool // only submitted, assigned, in_progress, reopened
+}
+
+// TicketRow is a ticket with the account and profile that own it.
+type TicketRow struct {
+	core.Ticket
+	Account core.Account
+	Email   string // the opening profile's address
+}
+
+// ListTickets returns tickets, newest first.
+func (s *DB) ListTickets(ctx context.Context, f TicketFilter) ([]TicketRow, error) {
+	q := `SELECT t.id, t.account_id, t.profile_id, t.department, t.type, t.status, t.priority, t.hotrush,
+		t.subject, t.slack_channel, t.slack_ts, t.created_at, t.updated_at,
+		a.kind, a.name, a.created_at, p.email
+		FROM tickets t JOIN accounts a ON a.id = t.account_id JOIN profiles p ON p.id = t.profile_id`
+	if f.Active {
+		q += ` WHERE t.status IN ('submitted', 'assigned', 'in_progress', 'reopened')`
+	}
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY t.id DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("list tickets: %w", err)
+	}
+	defer rows.Close()
+	var out []TicketRow
+	for rows.Next() {
+		r, err := scanTicketRow(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *r)
+	}
+	return out, rows.Err()
+}
+
+// TicketRow returns one ticket with its account.
+func (s *DB) TicketRow(ctx context.Context, number int64) (*TicketRow, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT t.id, t.account_id, t.profile_id, t.department, t.type, t.status,
+		t.priority, t.hotrush, t.subject, t.slack_channel, t.slack_ts, t.created_at, t.updated_at,
+		a.kind, a.name, a.created_at, p.email
+		FROM tickets t JOIN accounts a ON a.id = t.account_id JOIN profiles p ON p.id = t.profile_id
+		WHERE t.id = ?`, number)
+	r, err := scanTicketRow(row)
+	return r, notFound(err, "ticket")
+}
+
+func scanTicketRow(row scanner) (*TicketRow, error) {
+	var r TicketRow
+	var created, updated, acreated string
+	err := row.Scan(&r.Number, &r.AccountID, &r.ProfileID, &r.Department, &r.Type, &r.Status, &r.Priority,
+		&r.HotRush, &r.Subject, &r.SlackChannel, &r.SlackTS, &created, &updated,
+		&r.Account.Kind, &r.Account.Name, &acreated, &r.Email)
+	if err != nil {
+		return nil, err
+	}
+	r.CreatedAt, r.UpdatedAt = parseTime(created), parseTime(updated)
+	r.Account.ID, r.Account.CreatedAt = r.AccountID, parseTime(acreated)
+	return &r, nil
+}
+
+// Messages returns the messages of a ticket in order, without raw bytes.
+func (s *DB) Messages(ctx context.Context, ticket int64) ([]core.Message, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE ticket_id = ? ORDER BY id`, ticket)
+	if err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+	defer rows.Close()
+	var out []core.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *m)
+	}
+	return out, rows.Err()
+}
+
+const messageColumns = `id, COALESCE(ticket_id, 0), direction, COALESCE(profile_id, 0), from_addr, message_id,
+	body_hash, subject, text, quoted, auto, auto_reason, attachments, created_at`
+
+func scanMessage(row scanner) (*core.Message, error) {
+	var m core.Message
+	var atts, created string
+	err := row.Scan(&m.ID, &m.Ticket, &m.Direction, &m.ProfileID, &m.From, &m.MessageID, &m.BodyHash,
+		&m.Subject, &m.Text, &m.Quoted, &m.Auto, &m.AutoReason, &atts, &created)
+	if err != nil {
+		return nil, err
+	}
+	m.CreatedAt = parseTime(created)
+	if err := json.Unmarshal([]byte(atts), &m.Attachments); err != nil {
+		return nil, fmt.Errorf("message %d attachments: %w", m.ID, err)
+	}
+	return &m, nil
+}
+
+// Raw returns the stored bytes of an inbound message.
+func (s *DB) Raw(ctx context.Context, message int64) ([]byte, error) {
+	var raw []byte
+	err := s.db.QueryRowContext(ctx, `SELECT raw FROM messages WHERE id = ?`, message).Scan(&raw)
+	return raw, notFound(err, "message")
+}
+
+// Found is where a Message-ID belongs: its ticket, and the stored message
+// when it is one we received (nil for a notice we sent).
+type Found struct {
+	Ticket    int64
+	Direction string
+	Message   *core.Message
+}
+
+// FindMessageID looks a Message-ID up among everything received and sent,
+// including mail that belongs to no ticket.
+func (s *DB) FindMessageID(ctx context.Context, messageID string) (*Found, error) {
+	var f Found
+	var msg sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT ticket_id, direction, message FROM message_ids
+		WHERE message_id = ? ORDER BY rowid LIMIT 1`, messageID).Scan(&f.Ticket, &f.Direction, &msg)
+	if err == sql.ErrNoRows {
+		// An auto-reply that matched nothing is stored without a ticket.
+		m, err := scanMessage(s.db.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages
+			WHERE message_id = ? ORDER BY id LIMIT 1`, messageID))
+		if err != nil {
+			return nil, notFound(err, "message")
+		}
+		return &Found{Ticket: m.Ticket, Direction: m.Direction, Message: m}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if msg.Valid {
+		f.Message, err = scanMessage(s.db.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = ?`, msg.Int64))
+		if err != nil {
+			return nil, err
+		}
+	}
+	return &f, nil
+}
+
+// Counts is what the status endpoint shows about the database.
+type Counts struct {
+	TicketsByStatus map[string]int `json:"tickets_by_status"`
+	OutboxPending   int            `json:"outbox_pending"`
+	OutboxDead      int            `json:"outbox_dead"`
+	OutboxOldest    time.Time      `json:"-"`
+	Messages        int            `json:"messages"`
+}
+
+// Counts returns the figures for /status.
+func (s *DB) Counts(ctx context.Context) (*Counts, error) {
+	c := &Counts{TicketsByStatus: map[string]int{}}
+	rows, err := s.db.QueryContext(ctx, `SELECT status, COUNT(*) FROM tickets GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("count tickets: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		c.TicketsByStatus[st] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var oldest sql.NullString
+	err = s.db.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM outbox WHERE state = 'pending'),
+		(SELECT COUNT(*) FROM outbox WHERE state = 'dead'),
+		(SELECT MIN(created_at) FROM outbox WHERE state = 'pending'),
+		(SELECT COUNT(*) FROM messages)`).Scan(&c.OutboxPending, &c.OutboxDead, &oldest, &c.Messages)
+	if err != nil {
+		return nil, fmt.Errorf("count outbox: %w", err)
+	}
+	if oldest.Valid {
+		c.OutboxOldest = parseTime(oldest.String)
+	}
+	return c, nil
+}

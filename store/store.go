@@ -1,0 +1,166 @@
+// Package store keeps the helpdesk in one SQLite file (mattn/go-sqlite3):
+// it implements core.Store, the outbox queue that package outbound drains,
+// and the read queries of the CLI and the status endpoint. All SQL lives
+// here. The schema is a series of numbered migrations embedded in the
+// binary; applied migrations never change.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+
+	"helpdesk/core"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is the helpdesk database.
+type DB struct {
+	db *sql.DB
+	// Now is the clock for bookkeeping timestamps; core passes its own
+	// clock into the rows it writes.
+	Now func() time.Time
+}
+
+// Open opens (creating if needed) the database at path and applies every
+// pending migration.
+func Open(ctx context.Context, path string) (*DB, error) {
+	// Keys need the leading underscore or go-sqlite3 silently ignores
+	// them; _txlock=immediate makes every transaction take the write lock
+	// at BEGIN, so a read-then-write transaction never fails with
+	// SQLITE_BUSY_SNAPSHOT under concurrency.
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_foreign_keys", "on")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s := &DB{db: db, Now: time.Now}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *DB) Close() error { return s.db.Close() }
+
+// Ping checks that the database answers.
+func (s *DB) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// Version returns the number of the last applied migration.
+func (s *DB) Version(ctx context.Context) (int, error) {
+	var v int
+	err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
+	return v, err
+}
+
+func (s *DB) migrate(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	current, err := s.Version(ctx)
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "migrations/")
+		n, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migration %s: name must start with its number", base)
+		}
+		if n <= current {
+			continue
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		if err := s.tx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return err
+			}
+			// PRAGMA takes no parameters; n is an integer we parsed.
+			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", n))
+			return err
+		}); err != nil {
+			return fmt.Errorf("apply %s: %w", base, err)
+		}
+		current = n
+	}
+	return nil
+}
+
+func (s *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return classify(fmt.Errorf("begin: %w", err))
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return classify(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return classify(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
+
+// Tx implements core.Store.
+func (s *DB) Tx(ctx context.Context, fn func(core.Tx) error) error {
+	return s.tx(ctx, func(tx *sql.Tx) error { return fn(&Tx{tx: tx}) })
+}
+
+// classify turns the driver's transient failures into core's temporary
+// category, so an SMTP client gets 451 and retries instead of a bounce.
+func classify(err error) error {
+	if err == nil || core.ErrorCode(err) != core.EINTERNAL {
+		return err
+	}
+	var se sqlite3.Error // go-sqlite3 returns the error by value
+	if errors.As(err, &se) {
+		switch se.Code {
+		case sqlite3.ErrBusy, sqlite3.ErrLocked, sqlite3.ErrFull, sqlite3.ErrIoErr, sqlite3.ErrCantOpen, sqlite3.ErrReadonly:
+			return fmt.Errorf("%w: %w", core.Errorf(core.ETEMPORARY, "storage temporarily unavailable"), err)
+		}
+	}
+	return err
+}
+
+// isUnique reports whether err is a UNIQUE constraint violation.
+func isUnique(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique
+}
+
+// Times are stored as fixed-width UTC text so that they sort as strings.
+const timeLayout = "2006-01-02T15:04:05.000000Z07:00"
+
+func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func parseTime(s string) time.Time {
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		t, _ = time.Parse(time.RFC3339Nano, s)
+	}
+	return t
+}

@@ -1,0 +1,188 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"helpdesk/core"
+)
+
+// MustOpen opens a fresh database file in a temporary directory.
+func MustOpen(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "helpdesk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+var t0 = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+
+// mustTicket creates an account, a profile and a ticket.
+func mustTicket(t *testing.T, db *DB, email string) *core.Ticket {
+	t.Helper()
+	var tk core.Ticket
+	err := db.Tx(context.Background(), func(tx core.Tx) error {
+		ctx := context.Background()
+		a := &core.Account{Kind: core.AccountPresales, CreatedAt: t0}
+		if err := tx.CreateAccount(ctx, a); err != nil {
+			return err
+		}
+		p := &core.Profile{AccountID: a.ID, Email: email, Role: core.RolePrimary, CreatedAt: t0}
+		if err := tx.CreateProfile(ctx, p); err != nil {
+			return err
+		}
+		tk = core.Ticket{AccountID: a.ID, ProfileID: p.ID, Department: "support", Type: core.TypeSupport,
+			Status: core.StatusSubmitted, Priority: "normal", Subject: "s", CreatedAt: t0, UpdatedAt: t0}
+		return tx.CreateTicket(ctx, &tk)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &tk
+}
+
+func TestOpen_PragmasAndMigrations(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.db")
+	ctx := context.Background()
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "1", "busy_timeout": "10000"} {
+		var got string
+		if err := db.db.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("PRAGMA %s = %s, want %s", pragma, got, want)
+		}
+	}
+	v1, _ := db.Version(ctx)
+	if v1 < 1 {
+		t.Fatalf("schema version %d after Open", v1)
+	}
+	db.Close()
+	// Opening again applies nothing twice.
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer db.Close()
+	if v2, _ := db.Version(ctx); v2 != v1 {
+		t.Fatalf("version %d after reopen, want %d", v2, v1)
+	}
+}
+
+func TestTx_AddMessage_DuplicateStoredOnce(t *testing.T) {
+	db := MustOpen(t)
+	tk := mustTicket(t, db, "ann@shop.example")
+	ctx := context.Background()
+	add := func(hash string) error {
+		return db.Tx(ctx, func(tx core.Tx) error {
+			return tx.AddMessage(ctx, &core.Message{Ticket: tk.Number, Direction: core.DirInbound,
+				From: "ann@shop.example", MessageID: "a@b", BodyHash: hash, Raw: []byte("x"), CreatedAt: t0})
+		})
+	}
+	if err := add("h1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := add("h1"); core.ErrorCode(err) != core.ECONFLICT {
+		t.Fatalf("second insert: code %q (%v), want %q", core.ErrorCode(err), err, core.ECONFLICT)
+	}
+	// Same Message-ID, different body: a different mail, stored too.
+	if err := add("h2"); err != nil {
+		t.Fatalf("same id, other body: %v", err)
+	}
+	msgs, err := db.Messages(ctx, tk.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages stored, want 2", len(msgs))
+	}
+	n, err := func() (int64, error) {
+		var n int64
+		err := db.Tx(ctx, func(tx core.Tx) (err error) { n, err = tx.TicketByMessageID(ctx, "a@b"); return })
+		return n, err
+	}()
+	if err != nil || n != tk.Number {
+		t.Fatalf("TicketByMessageID = %d, %v; want %d", n, err, tk.Number)
+	}
+}
+
+func TestTx_RollbackLeavesNothing(t *testing.T) {
+	db := MustOpen(t)
+	ctx := context.Background()
+	err := db.Tx(ctx, func(tx core.Tx) error {
+		if err := tx.CreateAccount(ctx, &core.Account{Kind: core.AccountPresales, CreatedAt: t0}); err != nil {
+			return err
+		}
+		// A profile of an account that does not exist violates the
+		// foreign key and must roll the account back too.
+		return tx.CreateProfile(ctx, &core.Profile{AccountID: 999, Email: "x@y", Role: core.RolePrimary, CreatedAt: t0})
+	})
+	if err == nil {
+		t.Fatal("foreign key violation not reported")
+	}
+	var n int
+	db.db.QueryRow(`SELECT COUNT(*) FROM accounts`).Scan(&n)
+	if n != 0 {
+		t.Fatalf("%d accounts after rollback, want 0", n)
+	}
+}
+
+func TestOutbox_DueRetryDone(t *testing.T) {
+	db := MustOpen(t)
+	tk := mustTicket(t, db, "ann@shop.example")
+	ctx := context.Background()
+	var ids []int64
+	err := db.Tx(ctx, func(tx core.Tx) error {
+		for i := 0; i < 3; i++ {
+			it := &core.OutboxItem{Kind: core.OutboxEmail, Ticket: tk.Number, Payload: []byte("{}"), NextAttempt: t0, CreatedAt: t0}
+			if err := tx.Enqueue(ctx, it); err != nil {
+				return err
+			}
+			ids = append(ids, it.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := db.Due(ctx, t0.Add(-time.Second), 10); len(due) != 0 {
+		t.Fatalf("%d rows due before their time", len(due))
+	}
+	due, err := db.Due(ctx, t0, 10)
+	if err != nil || len(due) != 3 || due[0].ID != ids[0] || due[2].ID != ids[2] {
+		t.Fatalf("Due = %+v, %v; want 3 rows in id order", due, err)
+	}
+	if err := db.Done(ctx, ids[0], t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Retry(ctx, ids[1], t0, t0.Add(time.Minute), "451 try later"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Dead(ctx, ids[2], t0, "550 no such user"); err != nil {
+		t.Fatal(err)
+	}
+	due, _ = db.Due(ctx, t0.Add(30*time.Second), 10)
+	if len(due) != 0 {
+		t.Fatalf("%d rows due during back-off, want 0", len(due))
+	}
+	due, _ = db.Due(ctx, t0.Add(time.Minute), 10)
+	if len(due) != 1 || due[0].ID != ids[1] || due[0].Attempts != 1 || due[0].LastError != "451 try later" {
+		t.Fatalf("Due after back-off = %+v, want row %d with 1 attempt", due, ids[1])
+	}
+	c, err := db.Counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.OutboxPending != 1 || c.OutboxDead != 1 || c.TicketsByStatus["submitted"] != 1 {
+		t.Fatalf("Counts = %+v", c)
+	}
+}
