@@ -1,0 +1,350 @@
+package core
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"helpdesk/core/token"
+)
+
+// Outcomes of Receive.
+const (
+	OutcomeNew       = "new"       // a new ticket was opened
+	OutcomeReply     = "reply"     // appended to an existing ticket
+	OutcomeDuplicate = "duplicate" // the same mail is stored already
+	OutcomeAuto      = "auto"      // automatic mail: stored, nothing answered
+)
+
+// Receipt says what Receive did with a mail.
+type Receipt struct {
+	Outcome string
+	Ticket  int64 // 0 when an automatic mail matched no ticket
+	Message int64 // the stored message; 0 for a duplicate
+	// Refused lists ticket matches that were refused, and why; the mail
+	// then went to a new ticket. For the log.
+	Refused []string
+}
+
+// Receive stores one inbound mail and applies the rules to it, in one
+// transaction: match a ticket (RULES.md §6), or open a new one; append the
+// message; write the outbox rows. When Receive returns nil the mail is
+// committed and the source may acknowledge it. An error has code
+// ETEMPORARY when trying again later may succeed.
+func (s *Service) Receive(ctx context.Context, e *Email) (*Receipt, error) {
+	var rc *Receipt
+	err := s.store.Tx(ctx, func(tx Tx) error {
+		var err error
+		rc, err = s.receive(ctx, tx, e, s.now().UTC())
+		return err
+	})
+	if ErrorCode(err) == ECONFLICT {
+		// Delivered before: the unique constraint rolled this copy back.
+		rc = &Receipt{Outcome: OutcomeDuplicate}
+		_ = s.store.Tx(ctx, func(tx Tx) error {
+			rc.Ticket, _ = tx.TicketByMessageID(ctx, e.MessageID)
+			return nil
+		})
+		return rc, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("receive <%s>: %w", e.MessageID, err)
+	}
+	for _, why := range rc.Refused {
+		s.log.Info("ticket match refused", "message_id", e.MessageID, "from", e.From.Addr, "reason", why, "ticket", rc.Ticket)
+	}
+	return rc, nil
+}
+
+func (s *Service) receive(ctx context.Context, tx Tx, e *Email, now time.Time) (*Receipt, error) {
+	sender := NormalizeAddress(e.From.Addr)
+	if sender == "" {
+		return nil, Errorf(EINVALID, "message has no valid From address")
+	}
+	profile, err := tx.ProfileByEmail(ctx, sender)
+	if err != nil && ErrorCode(err) != ENOTFOUND {
+		return nil, err
+	}
+	rc := &Receipt{}
+	var ticket *Ticket
+	if profile != nil {
+		ticket, rc.Refused, err = s.match(ctx, tx, e, profile)
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	msg := &Message{
+		Direction:   DirInbound,
+		From:        sender,
+		MessageID:   e.MessageID,
+		BodyHash:    e.BodyHash,
+		Subject:     e.Subject,
+		Text:        e.Text,
+		Quoted:      e.Quoted,
+		Auto:        e.Auto,
+		AutoReason:  e.AutoReason,
+		Attachments: e.Attachments,
+		Raw:         e.Raw,
+		CreatedAt:   now,
+	}
+	if profile != nil {
+		msg.ProfileID = profile.ID
+	}
+	if !msg.Auto && s.isOwnAddress(sender) {
+		// Our own notice came back (a forwarding loop): never answer it.
+		msg.Auto, msg.AutoReason = true, "sent from the gateway's own address"
+	}
+
+	// RULES.md §6: automatic mail is stored on the ticket it threads to,
+	// but opens nothing, reopens nothing and is never answered.
+	if msg.Auto {
+		rc.Outcome = OutcomeAuto
+		if ticket != nil {
+			msg.Ticket, rc.Ticket = ticket.Number, ticket.Number
+		}
+		if err := tx.AddMessage(ctx, msg); err != nil {
+			return nil, err
+		}
+		rc.Message = msg.ID
+		return rc, nil
+	}
+
+	if ticket != nil {
+		rc.Outcome, rc.Ticket = OutcomeReply, ticket.Number
+		msg.Ticket = ticket.Number
+		if err := tx.AddMessage(ctx, msg); err != nil {
+			return nil, err
+		}
+		rc.Message = msg.ID
+		acc, err := tx.Account(ctx, ticket.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.enqueueSlack(ctx, tx, OutboxSlackReply, ticket, acc, msg, now); err != nil {
+			return nil, err
+		}
+		return rc, nil
+	}
+
+	ticket, err = s.open(ctx, tx, e, profile, msg, now)
+	if err != nil {
+		return nil, err
+	}
+	rc.Outcome, rc.Ticket, rc.Message = OutcomeNew, ticket.Number, msg.ID
+	return rc, nil
+}
+
+// open creates the ticket for a new mail, and the customer's account and
+// profile when the sender is unknown (RULES.md §1, policy "open").
+func (s *Service) open(ctx context.Context, tx Tx, e *Email, profile *Profile, msg *Message, now time.Time) (*Ticket, error) {
+	var acc *Account
+	var err error
+	if profile == nil {
+		acc = &Account{Kind: AccountPresales, Name: e.From.Name, CreatedAt: now}
+		if err := tx.CreateAccount(ctx, acc); err != nil {
+			return nil, err
+		}
+		profile = &Profile{AccountID: acc.ID, Email: msg.From, Name: e.From.Name, Role: RolePrimary, CreatedAt: now}
+		if err := tx.CreateProfile(ctx, profile); err != nil {
+			return nil, err
+		}
+		msg.ProfileID = profile.ID
+	} else if acc, err = tx.Account(ctx, profile.AccountID); err != nil {
+		return nil, err
+	}
+
+	dept := s.fallback.Name
+	for _, r := range e.Recipients() {
+		if d, ok := s.departmentOf(r); ok {
+			dept = d
+			break
+		}
+	}
+	subject := strings.TrimSpace(e.Subject)
+	if subject == "" {
+		subject = "(no subject)"
+	}
+	t := &Ticket{
+		AccountID:  acc.ID,
+		ProfileID:  profile.ID,
+		Department: dept,
+		Type:       typeOf(dept),
+		Status:     StatusSubmitted,
+		Priority:   "normal",
+		Subject:    subject,
+		CreatedAt:  now,
+		UpdatedAt:  now,
+	}
+	if err := tx.CreateTicket(ctx, t); err != nil {
+		return nil, err
+	}
+	msg.Ticket = t.Number
+	if err := tx.AddMessage(ctx, msg); err != nil {
+		return nil, err
+	}
+	if err := s.enqueueAck(ctx, tx, t, profile, e, now); err != nil {
+		return nil, err
+	}
+	if err := s.enqueueSlack(ctx, tx, OutboxSlackTicket, t, acc, msg, now); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// enqueueAck writes the acknowledgment of a new ticket. Its Message-ID is
+// fixed here and indexed, so the customer's reply threads back to the
+// ticket and a retried send is the same mail.
+func (s *Service) enqueueAck(ctx context.Context, tx Tx, t *Ticket, p *Profile, e *Email, now time.Time) error {
+	tok := token.Sign(s.secret, t.Number, p.ID)
+	n := EmailNotice{
+		Template:   TemplateAck,
+		MessageID:  s.newMessageID(t.Number),
+		To:         Address{Name: e.From.Name, Addr: p.Email},
+		ReplyTo:    s.replyAddress(t.Department, tok),
+		Subject:    fmt.Sprintf("[#%d] %s", t.Number, t.Subject),
+		InReplyTo:  e.MessageID,
+		References: append(append([]string{}, e.References...), e.MessageID),
+		Data: Notice{
+			Number:  t.Number,
+			Subject: t.Subject,
+			Name:    e.From.Name,
+			Text:    e.Text,
+			Ref:     fmt.Sprintf("T%d-%s", t.Number, strings.ToUpper(tok)),
+		},
+	}
+	if err := tx.IndexSent(ctx, n.MessageID, t.Number); err != nil {
+		return err
+	}
+	return enqueue(ctx, tx, OutboxEmail, t.Number, n, now)
+}
+
+func (s *Service) enqueueSlack(ctx context.Context, tx Tx, kind string, t *Ticket, acc *Account, m *Message, now time.Time) error {
+	p := SlackPost{
+		Department:  t.Department,
+		Number:      t.Number,
+		Subject:     t.Subject,
+		Status:      t.Status,
+		Type:        t.Type,
+		Priority:    t.Priority,
+		Account:     fmt.Sprintf("%s #%d", acc.Kind, acc.ID),
+		From:        m.From,
+		Text:        m.Text,
+		Quoted:      m.Quoted,
+		Attachments: m.Attachments,
+	}
+	if acc.Name != "" {
+		p.Account = fmt.Sprintf("%s (%s #%d)", acc.Name, acc.Kind, acc.ID)
+	}
+	return enqueue(ctx, tx, kind, t.Number, p, now)
+}
+
+func enqueue(ctx context.Context, tx Tx, kind string, ticket int64, payload any, now time.Time) error {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", kind, err)
+	}
+	return tx.Enqueue(ctx, &OutboxItem{Kind: kind, Ticket: ticket, Payload: b, NextAttempt: now, CreatedAt: now})
+}
+
+// replyAddress is the department's first address with the token as its
+// +detail: support+TOKEN@example.com.
+func (s *Service) replyAddress(department, tok string) string {
+	d, ok := s.depts[department]
+	if !ok {
+		d = s.fallback
+	}
+	local, domain, _ := strings.Cut(NormalizeAddress(d.Addresses[0]), "@")
+	return local + "+" + tok + "@" + domain
+}
+
+func (s *Service) newMessageID(ticket int64) string {
+	var b [8]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("helpdesk.t%d.%s@%s", ticket, hex.EncodeToString(b[:]), s.domain)
+}
+
+func (s *Service) isOwnAddress(addr string) bool {
+	_, ok := s.departmentOf(addr)
+	return ok
+}
+
+var subjectTag = regexp.MustCompile(`\[#(\d{1,18})\]`)
+
+// match finds the ticket a mail from profile belongs to (RULES.md §6):
+// a signed reply token, then In-Reply-To and References, then a [#N]
+// subject tag. A candidate is accepted only when the sender is a profile
+// of the ticket's account; a refused candidate never receives the mail.
+func (s *Service) match(ctx context.Context, tx Tx, e *Email, p *Profile) (*Ticket, []string, error) {
+	var refused []string
+	try := func(number int64, how string) (*Ticket, error) {
+		t, err := tx.Ticket(ctx, number)
+		if ErrorCode(err) == ENOTFOUND {
+			refused = append(refused, fmt.Sprintf("%s names ticket %d, which does not exist", how, number))
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if t.AccountID != p.AccountID {
+			refused = append(refused, fmt.Sprintf("%s names ticket %d of another account", how, number))
+			return nil, nil
+		}
+		return t, nil
+	}
+
+	for _, r := range e.Recipients() {
+		local, _, _ := strings.Cut(NormalizeAddress(r), "@")
+		_, detail, ok := strings.Cut(local, "+")
+		if !ok || !s.AcceptsRecipient(r) {
+			continue
+		}
+		number, _, err := token.Verify(s.secret, detail)
+		if err != nil {
+			refused = append(refused, fmt.Sprintf("reply address %s: %v", r, err))
+			continue
+		}
+		if t, err := try(number, "reply token"); t != nil || err != nil {
+			return t, refused, err
+		}
+	}
+
+	for _, id := range append(append([]string{}, e.InReplyTo...), reversed(e.References)...) {
+		number, err := tx.TicketByMessageID(ctx, id)
+		if ErrorCode(err) == ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if t, err := try(number, "In-Reply-To/References <"+id+">"); t != nil || err != nil {
+			return t, refused, err
+		}
+	}
+
+	if m := subjectTag.FindStringSubmatch(e.Subject); m != nil {
+		number, err := strconv.ParseInt(m[1], 10, 64)
+		if err == nil {
+			if t, err := try(number, "subject tag"); t != nil || err != nil {
+				return t, refused, err
+			}
+		}
+	}
+	return nil, refused, nil
+}
+
+// reversed returns References newest first: the last entry is the
+// message replied to.
+func reversed(ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[len(ids)-1-i] = id
+	}
+	return out
+}

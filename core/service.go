@@ -1,0 +1,133 @@
+package core
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// Department is where tickets go, chosen by the address mail was sent to.
+type Department struct {
+	Name      string
+	Addresses []string
+}
+
+// Options configure a Service. Zero values are documented per field.
+type Options struct {
+	// Domain names the gateway in the Message-IDs it generates. Required.
+	Domain string
+	// Secret signs reply tokens. Required.
+	Secret []byte
+	// Departments with their addresses. The first department named
+	// "support" (or else the first one) also takes mail whose
+	// department cannot be told. At least one is required.
+	Departments []Department
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Logger; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Service applies the rules. It is safe for concurrent use.
+type Service struct {
+	store    Store
+	secret   []byte
+	domain   string
+	now      func() time.Time
+	log      *slog.Logger
+	deptOf   map[string]string // lower-case address → department
+	fallback Department
+	depts    map[string]Department
+}
+
+// NewService returns a Service over st.
+func NewService(st Store, opts Options) (*Service, error) {
+	if opts.Domain == "" {
+		return nil, fmt.Errorf("core: domain is required")
+	}
+	if len(opts.Secret) == 0 {
+		return nil, fmt.Errorf("core: secret is required")
+	}
+	if len(opts.Departments) == 0 {
+		return nil, fmt.Errorf("core: at least one department is required")
+	}
+	s := &Service{
+		store:    st,
+		secret:   opts.Secret,
+		domain:   opts.Domain,
+		now:      opts.Now,
+		log:      opts.Logger,
+		deptOf:   map[string]string{},
+		depts:    map[string]Department{},
+		fallback: opts.Departments[0],
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default().With("component", "core")
+	}
+	for _, d := range opts.Departments {
+		if len(d.Addresses) == 0 {
+			return nil, fmt.Errorf("core: department %s has no address", d.Name)
+		}
+		s.depts[d.Name] = d
+		if d.Name == TypeSupport && s.fallback.Name != TypeSupport {
+			s.fallback = d
+		}
+		for _, a := range d.Addresses {
+			a = NormalizeAddress(a)
+			if other, dup := s.deptOf[a]; dup {
+				return nil, fmt.Errorf("core: address %s is in departments %s and %s", a, other, d.Name)
+			}
+			s.deptOf[a] = d.Name
+		}
+	}
+	return s, nil
+}
+
+// NormalizeAddress lower-cases and trims an address; profiles are keyed
+// by it (RULES.md §1).
+func NormalizeAddress(a string) string { return strings.ToLower(strings.TrimSpace(a)) }
+
+// AcceptsRecipient reports whether mail to addr is ours to take: a
+// department address, or one with a +detail on a department's local part
+// (the reply addresses notifications carry). Everything else is refused
+// by the inbound edge, so the gateway is never an open relay.
+func (s *Service) AcceptsRecipient(addr string) bool {
+	_, ok := s.departmentOf(addr)
+	return ok
+}
+
+// departmentOf returns the department of a recipient address, looking
+// through a +detail.
+func (s *Service) departmentOf(addr string) (string, bool) {
+	addr = NormalizeAddress(addr)
+	if d, ok := s.deptOf[addr]; ok {
+		return d, true
+	}
+	local, domain, ok := strings.Cut(addr, "@")
+	if !ok {
+		return "", false
+	}
+	base, _, plus := strings.Cut(local, "+")
+	if !plus {
+		return "", false
+	}
+	d, ok := s.deptOf[base+"@"+domain]
+	return d, ok
+}
+
+// typeOf dispatches a department's mail to a ticket type (RULES.md §2).
+func typeOf(department string) string {
+	switch department {
+	case "support":
+		return TypeSupport
+	case "sales":
+		return TypeSales
+	case "projects":
+		return TypeProject
+	}
+	return TypeGeneric
+}
