@@ -1,0 +1,170 @@
+package outbound
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	netmail "net/mail"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/emersion/go-message/mail"
+
+	"helpdesk/core"
+	"helpdesk/templates"
+)
+
+// BuildEmail renders the notice n and returns it as an RFC 5322 message
+// from from, dated date: multipart/alternative with a text/plain and a
+// text/html part, both UTF-8 and quoted-printable. The headers thread it
+// (Message-ID, In-Reply-To, References), route the reply (Reply-To) and
+// mark it as automatic (RFC 3834 Auto-Submitted, and Microsoft's
+// X-Auto-Response-Suppress so that Exchange does not answer it with an
+// out-of-office).
+//
+// Values from customers cannot add header fields: control characters in
+// names and the subject become spaces, and malformed addresses or our own
+// Message-ID are errors. A malformed In-Reply-To or References entry (it
+// comes from the customer's mail) is left out instead, so that it costs
+// threading, not the notice. Every error is permanent: building the same
+// notice again gives the same result.
+func BuildEmail(n core.EmailNotice, from core.Address, date time.Time) ([]byte, error) {
+	msg, err := buildEmail(n, from, date)
+	if err != nil {
+		return nil, permanent(fmt.Errorf("build email %q: %w", n.MessageID, err))
+	}
+	return msg, nil
+}
+
+func buildEmail(n core.EmailNotice, from core.Address, date time.Time) ([]byte, error) {
+	text, html, err := templates.Render(n.Template, n.Data)
+	if err != nil {
+		return nil, err
+	}
+	if !validMsgID(n.MessageID) {
+		return nil, fmt.Errorf("invalid Message-ID %q", n.MessageID)
+	}
+	fromAddr, err := mailbox("From", from)
+	if err != nil {
+		return nil, err
+	}
+	toAddr, err := mailbox("To", n.To)
+	if err != nil {
+		return nil, err
+	}
+
+	var replyTo *mail.Address
+	if n.ReplyTo != "" {
+		// The address carries a reply token: keep it out of the error,
+		// which ends up in logs and in the outbox row.
+		if replyTo, err = mailbox("Reply-To", core.Address{Addr: n.ReplyTo}); err != nil {
+			return nil, errors.New("invalid Reply-To address")
+		}
+	}
+
+	// go-message inserts each field at the top of the header, so the
+	// fields are set bottom to top to come out in the usual order.
+	var h mail.Header
+	h.Set("MIME-Version", "1.0")
+	h.Set("X-Auto-Response-Suppress", "All")
+	h.Set("Auto-Submitted", "auto-replied")
+	h.SetMsgIDList("References", validMsgIDs(n.References))
+	if validMsgID(n.InReplyTo) {
+		h.SetMsgIDList("In-Reply-To", []string{n.InReplyTo})
+	}
+	h.SetMessageID(n.MessageID)
+	h.SetSubject(oneLine(n.Subject))
+	if replyTo != nil {
+		h.SetAddressList("Reply-To", []*mail.Address{replyTo})
+	}
+	h.SetAddressList("To", []*mail.Address{toAddr})
+	h.SetAddressList("From", []*mail.Address{fromAddr})
+	h.SetDate(date)
+
+	var buf bytes.Buffer
+	w, err := mail.CreateInlineWriter(&buf, h)
+	if err != nil {
+		return nil, fmt.Errorf("write header: %w", err)
+	}
+	if err := writePart(w, "text/plain", text); err != nil {
+		return nil, err
+	}
+	if err := writePart(w, "text/html", html); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("close message: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func writePart(w *mail.InlineWriter, contentType, body string) error {
+	var h mail.InlineHeader
+	h.SetContentType(contentType, map[string]string{"charset": "utf-8"})
+	h.Set("Content-Transfer-Encoding", "quoted-printable")
+	pw, err := w.CreatePart(h)
+	if err != nil {
+		return fmt.Errorf("create %s part: %w", contentType, err)
+	}
+	if _, err := io.WriteString(pw, body); err != nil {
+		return fmt.Errorf("write %s part: %w", contentType, err)
+	}
+	if err := pw.Close(); err != nil {
+		return fmt.Errorf("close %s part: %w", contentType, err)
+	}
+	return nil
+}
+
+// mailbox checks a and returns it for a header field. The display name
+// may hold anything (it is RFC 2047-encoded when needed), but the address
+// must parse back to itself, which rules out spaces, line breaks, angle
+// brackets and comments.
+func mailbox(field string, a core.Address) (*mail.Address, error) {
+	p, err := netmail.ParseAddress("<" + a.Addr + ">")
+	if err != nil || p.Address != a.Addr || strings.ContainsFunc(a.Addr, unicode.IsControl) {
+		return nil, fmt.Errorf("invalid %s address %q", field, a.Addr)
+	}
+	return &mail.Address{Name: oneLine(a.Name), Address: a.Addr}, nil
+}
+
+// oneLine replaces control characters (CR and LF above all) with spaces
+// and trims the result: a header value must stay one field.
+func oneLine(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// validMsgID reports whether id (without angle brackets) can be written
+// as <id>: printable ASCII, no blanks or brackets, one @ with text on both
+// sides.
+func validMsgID(id string) bool {
+	if len(id) == 0 || len(id) > 250 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if c <= ' ' || c >= 0x7f || c == '<' || c == '>' {
+			return false
+		}
+	}
+	at := strings.LastIndexByte(id, '@')
+	return at > 0 && at < len(id)-1
+}
+
+func validMsgIDs(ids []string) []string {
+	var ok []string
+	for _, id := range ids {
+		if validMsgID(id) {
+			ok = append(ok, id)
+		}
+	}
+	return ok
+}

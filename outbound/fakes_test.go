@@ -1,0 +1,305 @@
+package outbound
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+	"github.com/slack-go/slack/slacktest"
+
+	"helpdesk/core"
+)
+
+// ---- SMTP relay: a real go-smtp server that records what it accepts ----
+
+type smtpMail struct {
+	From string
+	To   []string
+	Data []byte
+}
+
+// smtpBackend accepts everything, or answers DATA with Code when it is
+// set (451, 550).
+type smtpBackend struct {
+	mu   sync.Mutex
+	mail []smtpMail
+	Code int
+}
+
+func (b *smtpBackend) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSession{b: b}, nil }
+
+func (b *smtpBackend) setCode(code int) { b.mu.Lock(); b.Code = code; b.mu.Unlock() }
+
+func (b *smtpBackend) received() []smtpMail {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]smtpMail(nil), b.mail...)
+}
+
+type smtpSession struct {
+	b    *smtpBackend
+	from string
+	to   []string
+}
+
+func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error { s.from = from; return nil }
+func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error   { s.to = append(s.to, to); return nil }
+func (s *smtpSession) Reset()                                      { s.from, s.to = "", nil }
+func (s *smtpSession) Logout() error                               { return nil }
+
+func (s *smtpSession) Data(r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.b.mu.Lock()
+	defer s.b.mu.Unlock()
+	switch {
+	case s.b.Code >= 500:
+		return &smtp.SMTPError{Code: s.b.Code, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "mailbox unavailable"}
+	case s.b.Code >= 400:
+		return &smtp.SMTPError{Code: s.b.Code, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
+	}
+	s.b.mail = append(s.b.mail, smtpMail{From: s.from, To: s.to, Data: data})
+	return nil
+}
+
+// MustStartRelay runs a relay on 127.0.0.1 and returns its backend and
+// address.
+func MustStartRelay(t *testing.T) (*smtpBackend, string) {
+	t.Helper()
+	be := &smtpBackend{}
+	s := smtp.NewServer(be)
+	s.Domain = "relay.test"
+	s.MaxLineLength = 64 << 10
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Serve(ln)
+	t.Cleanup(func() { s.Close() })
+	return be, ln.Addr().String()
+}
+
+// ---- Slack: slacktest with a chat.postMessage handler that records ----
+
+type slackMsg struct {
+	Channel, Text, ThreadTS, Blocks, TS string
+}
+
+// slackFake records posts and answers with unique ts values. Fail makes
+// it answer {"ok":false,"error":Fail}; RetryAfter makes it answer 429.
+type slackFake struct {
+	mu         sync.Mutex
+	msgs       []slackMsg
+	n          int
+	Fail       string
+	RetryAfter int // seconds
+}
+
+func (f *slackFake) set(fail string, retryAfter int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.Fail, f.RetryAfter = fail, retryAfter
+}
+
+func (f *slackFake) posted() []slackMsg {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]slackMsg(nil), f.msgs...)
+}
+
+func (f *slackFake) handle(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	if f.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
+		w.WriteHeader(http.StatusTooManyRequests)
+		return
+	}
+	if f.Fail != "" {
+		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": f.Fail})
+		return
+	}
+	f.n++
+	m := slackMsg{
+		Channel:  r.Form.Get("channel"),
+		Text:     r.Form.Get("text"),
+		ThreadTS: r.Form.Get("thread_ts"),
+		Blocks:   r.Form.Get("blocks"),
+		TS:       fmt.Sprintf("1700000000.%06d", f.n),
+	}
+	f.msgs = append(f.msgs, m)
+	json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS})
+}
+
+// MustStartSlack runs slacktest with the recording handler and returns a
+// SlackAPI pointed at it.
+func MustStartSlack(t *testing.T) (*slackFake, *SlackAPI) {
+	t.Helper()
+	f := &slackFake{}
+	srv := slacktest.NewTestServer(func(c slacktest.Customize) { c.Handle("/chat.postMessage", f.handle) })
+	srv.Start()
+	t.Cleanup(srv.Stop)
+	return f, NewSlackAPI("xoxb-test", srv.GetAPIURL())
+}
+
+// ---- Queue: an in-memory fake ----
+
+type fakeRow struct {
+	core.OutboxItem
+	State   string // pending, sent, dead
+	DoneAt  time.Time
+	Retries int
+}
+
+type fakeQueue struct {
+	mu      sync.Mutex
+	rows    map[int64]*fakeRow
+	nextID  int64
+	threads map[int64][2]string
+	DoneErr error
+	DueErr  error
+}
+
+var _ Queue = (*fakeQueue)(nil)
+
+func newFakeQueue() *fakeQueue {
+	return &fakeQueue{rows: map[int64]*fakeRow{}, threads: map[int64][2]string{}}
+}
+
+// add enqueues a row due at next and returns its id.
+func (q *fakeQueue) add(t *testing.T, kind string, ticket int64, payload any, next time.Time) int64 {
+	t.Helper()
+	b, err := json.Marshal(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.nextID++
+	q.rows[q.nextID] = &fakeRow{OutboxItem: core.OutboxItem{
+		ID: q.nextID, Kind: kind, Ticket: ticket, Payload: b, NextAttempt: next, CreatedAt: next,
+	}, State: "pending"}
+	return q.nextID
+}
+
+func (q *fakeQueue) row(id int64) fakeRow {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return *q.rows[id]
+}
+
+func (q *fakeQueue) Due(_ context.Context, now time.Time, limit int) ([]core.OutboxItem, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.DueErr != nil {
+		return nil, q.DueErr
+	}
+	var items []core.OutboxItem
+	for _, r := range q.rows {
+		if r.State == "pending" && !r.NextAttempt.After(now) {
+			items = append(items, r.OutboxItem)
+		}
+	}
+	sort.Slice(items, func(i, j int) bool { return items[i].ID < items[j].ID })
+	if len(items) > limit {
+		items = items[:limit]
+	}
+	return items, nil
+}
+
+func (q *fakeQueue) get(id int64) (*fakeRow, error) {
+	r, ok := q.rows[id]
+	if !ok {
+		return nil, core.Errorf(core.ENOTFOUND, "row not found")
+	}
+	if r.State != "pending" {
+		return nil, errors.New("row is not pending")
+	}
+	return r, nil
+}
+
+func (q *fakeQueue) Done(_ context.Context, id int64, at time.Time) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.DoneErr != nil {
+		return q.DoneErr
+	}
+	r, err := q.get(id)
+	if err != nil {
+		return err
+	}
+	r.State, r.DoneAt, r.LastError = "sent", at, ""
+	r.Attempts++
+	return nil
+}
+
+func (q *fakeQueue) Retry(_ context.Context, id int64, at, next time.Time, errText string) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	r, err := q.get(id)
+	if err != nil {
+		return err
+	}
+	r.Attempts++
+	r.Retries++
+	r.NextAttempt, r.LastError = next, errText
+	return nil
+}
+
+func (q *fakeQueue) Dead(_ context.Context, id int64, at time.Time, errText string) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	r, err := q.get(id)
+	if err != nil {
+		return err
+	}
+	r.Attempts++
+	r.State, r.DoneAt, r.LastError = "dead", at, errText
+	return nil
+}
+
+func (q *fakeQueue) SlackThread(_ context.Context, ticket int64) (string, string, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	th := q.threads[ticket]
+	return th[0], th[1], nil
+}
+
+func (q *fakeQueue) SetSlackThread(_ context.Context, ticket int64, channel, ts string) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.threads[ticket] = [2]string{channel, ts}
+	return nil
+}
+
+// ---- clock ----
+
+// fakeClock is a clock tests move by hand.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}

@@ -1,0 +1,125 @@
+package outbound
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"helpdesk/core"
+)
+
+// errWaitThread is the "error" of a thread reply whose ticket has no
+// parent message yet: the row waits, it did not fail.
+var errWaitThread = errors.New("waiting for the ticket's Slack parent message")
+
+// perform does the side effect of one row. A panic is turned into a
+// temporary error, so that one bad row cannot stop the worker.
+func (w *Worker) perform(ctx context.Context, it core.OutboxItem, now time.Time, log *slog.Logger) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			log.ErrorContext(ctx, "panic while sending outbox row", "panic", r, "stack", string(debug.Stack()))
+			err = fmt.Errorf("send outbox %d: panic: %v", it.ID, r)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(ctx, w.opts.SendTimeout)
+	defer cancel()
+
+	switch it.Kind {
+	case core.OutboxEmail:
+		err = w.sendEmail(ctx, it, now, log)
+	case core.OutboxSlackTicket:
+		err = w.postTicket(ctx, it, log)
+	case core.OutboxSlackReply:
+		err = w.postReply(ctx, it)
+	default:
+		err = permanent(fmt.Errorf("unknown outbox kind %q", it.Kind))
+	}
+	if err != nil {
+		return fmt.Errorf("send outbox %d: %w", it.ID, err)
+	}
+	return nil
+}
+
+func (w *Worker) sendEmail(ctx context.Context, it core.OutboxItem, now time.Time, log *slog.Logger) error {
+	var n core.EmailNotice
+	if err := json.Unmarshal(it.Payload, &n); err != nil {
+		return permanent(fmt.Errorf("decode email notice: %w", err))
+	}
+	msg, err := BuildEmail(n, w.opts.From, now)
+	if err != nil {
+		return err
+	}
+	if err := w.mail.Send(ctx, w.opts.From.Addr, []string{n.To.Addr}, msg, n.MessageID); err != nil {
+		return err
+	}
+	log.DebugContext(ctx, "email sent", keyMessageID, n.MessageID)
+	return nil
+}
+
+func (w *Worker) postTicket(ctx context.Context, it core.OutboxItem, log *slog.Logger) error {
+	p, err := decodeSlackPost(it.Payload)
+	if err != nil {
+		return err
+	}
+	// A retry after the post succeeded but the row stayed pending must not
+	// post a second parent.
+	if _, ts, err := w.q.SlackThread(ctx, it.Ticket); err != nil {
+		return threadError(err)
+	} else if ts != "" {
+		return nil
+	}
+	channel, ok := w.opts.Channels[p.Department]
+	if !ok || channel == "" {
+		return permanent(fmt.Errorf("no Slack channel for department %q", p.Department))
+	}
+	ts, err := w.sl.PostTicket(ctx, channel, p)
+	if err != nil {
+		return err
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	if err := w.q.SetSlackThread(rctx, it.Ticket, channel, ts); err != nil {
+		// Temporary: the retry posts a second parent, which beats replies
+		// waiting forever for a thread nobody recorded.
+		return fmt.Errorf("ticket posted to %s as %s, but recording the thread failed: %w", channel, ts, err)
+	}
+	log.DebugContext(ctx, "slack thread recorded", keyChannel, channel)
+	return nil
+}
+
+func (w *Worker) postReply(ctx context.Context, it core.OutboxItem) error {
+	p, err := decodeSlackPost(it.Payload)
+	if err != nil {
+		return err
+	}
+	channel, ts, err := w.q.SlackThread(ctx, it.Ticket)
+	if err != nil {
+		return threadError(err)
+	}
+	if ts == "" {
+		return errWaitThread
+	}
+	return w.sl.PostReply(ctx, channel, ts, p)
+}
+
+func decodeSlackPost(b []byte) (core.SlackPost, error) {
+	var p core.SlackPost
+	if err := json.Unmarshal(b, &p); err != nil {
+		return p, permanent(fmt.Errorf("decode slack post: %w", err))
+	}
+	return p, nil
+}
+
+// threadError classifies a failed thread lookup: a ticket that does not
+// exist never will, anything else is storage trouble worth a retry.
+func threadError(err error) error {
+	err = fmt.Errorf("look up slack thread: %w", err)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return permanent(err)
+	}
+	return err
+}

@@ -1,0 +1,28 @@
+package outbound
+
+import (
+	"context"
+	"time"
+
+	"helpdesk/core"
+)
+
+// Queue is what the worker needs from storage (package store implements
+// it).
+type Queue interface {
+	// Due returns up to limit pending rows with NextAttempt <= now, in ID
+	// order.
+	Due(ctx context.Context, now time.Time, limit int) ([]core.OutboxItem, error)
+	// Done marks a row sent.
+	Done(ctx context.Context, id int64, at time.Time) error
+	// Retry records a failed attempt (attempts+1) and the next attempt
+	// time.
+	Retry(ctx context.Context, id int64, at, next time.Time, errText string) error
+	// Dead marks a row failed for good; it is never retried automatically.
+	Dead(ctx context.Context, id int64, at time.Time, errText string) error
+	// SlackThread returns the channel and ts of the ticket's parent
+	// message, "" when it is not posted yet.
+	SlackThread(ctx context.Context, ticket int64) (channel, ts string, err error)
+	// SetSlackThread records the ticket's parent message.
+	SetSlackThread(ctx context.Context, ticket int64, channel, ts string) error
+}

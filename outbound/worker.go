@@ -1,0 +1,279 @@
+package outbound
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"helpdesk/core"
+)
+
+// Log attribute keys.
+const (
+	keyOutboxID  = "outbox_id"
+	keyTicket    = "ticket"
+	keyKind      = "kind"
+	keyMessageID = "message_id"
+	keyChannel   = "channel"
+	keyAttempt   = "attempt"
+	keyNext      = "next_attempt"
+	keyError     = "error"
+)
+
+// Defaults for the zero values of Options.
+const (
+	DefaultPollInterval = 10 * time.Second
+	DefaultMaxAttempts  = 20
+	DefaultBatchSize    = 100
+	DefaultSendTimeout  = 5 * time.Minute
+)
+
+// recordTimeout bounds writing a row's result. The write runs even while
+// shutting down, because the side effect has happened either way.
+const recordTimeout = 10 * time.Second
+
+// Options configure a Worker. The zero value of each field is usable
+// except From, which email rows need.
+type Options struct {
+	// From is the sender of every mail: its From header, and its address
+	// is the envelope sender (MAIL FROM). An invalid From makes every
+	// email row dead.
+	From core.Address
+	// Channels maps a department to its Slack channel ID. A Slack row for
+	// a department missing here is dead at once.
+	Channels map[string]string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Logger; nil means slog.Default().With("component", "outbound").
+	Logger *slog.Logger
+	// PollInterval is how long Run waits between passes when no Kick
+	// comes; zero means DefaultPollInterval. It is the latency of retries,
+	// not of new rows, for which core's caller kicks the worker.
+	PollInterval time.Duration
+	// MaxAttempts is how many times a row is tried before it is dead;
+	// zero means DefaultMaxAttempts.
+	MaxAttempts int
+	// BatchSize is how many due rows are read at a time; zero means
+	// DefaultBatchSize.
+	BatchSize int
+	// SendTimeout bounds one row's send; zero means DefaultSendTimeout.
+	SendTimeout time.Duration
+	// Rand returns a number in [0, 1) for back-off jitter; nil means
+	// math/rand/v2.Float64. Tests fix it to get exact retry times.
+	Rand func() float64
+}
+
+// Worker sends outbox rows. Run and Drain may be called from different
+// goroutines; passes never overlap.
+type Worker struct {
+	q    Queue
+	mail Mailer
+	sl   Slack
+	opts Options
+	log  *slog.Logger
+	kick chan struct{}
+
+	mu sync.Mutex // held for a whole pass
+	// holds keeps tickets with a row waiting for its retry, so that their
+	// later rows do not overtake it in a later pass. It lives in memory
+	// only: after a restart, order across passes is best effort.
+	holds map[int64]hold
+}
+
+// NewWorker returns a worker that drains q, mailing with m and posting to
+// Slack with s. q and m must not be nil; a nil s means NewSlackLog.
+func NewWorker(q Queue, m Mailer, s Slack, opts Options) *Worker {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default().With("component", "outbound")
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = DefaultPollInterval
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = DefaultMaxAttempts
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = DefaultBatchSize
+	}
+	if opts.SendTimeout <= 0 {
+		opts.SendTimeout = DefaultSendTimeout
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.Float64
+	}
+	if s == nil {
+		s = NewSlackLog(opts.Logger)
+	}
+	return &Worker{
+		q: q, mail: m, sl: s, opts: opts, log: opts.Logger,
+		kick:  make(chan struct{}, 1),
+		holds: map[int64]hold{},
+	}
+}
+
+// Kick wakes Run for a pass now, without blocking. Call it after
+// committing new outbox rows.
+func (w *Worker) Kick() {
+	select {
+	case w.kick <- struct{}{}:
+	default: // a pass is already due
+	}
+}
+
+// Run makes a pass, then waits for a Kick or PollInterval, until ctx is
+// done; it then returns nil. A failed pass (storage unavailable) is logged
+// and the next one tries again.
+func (w *Worker) Run(ctx context.Context) error {
+	timer := time.NewTimer(w.opts.PollInterval)
+	defer timer.Stop()
+	for {
+		if _, err := w.Drain(ctx); err != nil && ctx.Err() == nil {
+			w.log.ErrorContext(ctx, "outbox pass failed", keyError, err)
+		}
+		timer.Reset(w.opts.PollInterval)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-w.kick:
+		case <-timer.C:
+		}
+	}
+}
+
+// Drain makes one pass over the rows due now, in ID order, and returns
+// how many it sent. Failed rows are recorded for retry (or as dead) and
+// do not make Drain fail. Once a row of a ticket fails or has to wait,
+// the ticket's later rows wait too.
+//
+// Drain returns an error when the queue does: reading the due rows fails,
+// or recording a result fails (the error then says whether the side effect
+// happened). It also returns when ctx is done, leaving the row in flight
+// untouched.
+func (w *Worker) Drain(ctx context.Context) (sent int, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+
+	now := w.opts.Now()
+	for t, h := range w.holds {
+		if !now.Before(h.until) {
+			delete(w.holds, t)
+		}
+	}
+	seen := map[int64]bool{}
+	pass := map[int64]hold{} // tickets with a failed or waiting row in this pass
+	for {
+		items, err := w.q.Due(ctx, now, w.opts.BatchSize)
+		if err != nil {
+			return sent, fmt.Errorf("outbox: read due rows: %w", err)
+		}
+		fresh := 0
+		for _, it := range items {
+			if seen[it.ID] {
+				continue // held back earlier in this pass, still pending
+			}
+			seen[it.ID] = true
+			fresh++
+			if held(it.Ticket, it.Kind, pass, w.holds) {
+				continue
+			}
+			res, next, err := w.process(ctx, it, now)
+			if err != nil {
+				return sent, err
+			}
+			switch {
+			case res == outcomeSent:
+				sent++
+			case it.Ticket == 0: // no ticket, no order to keep
+			case res == outcomeDead:
+				addHold(pass, it.Ticket, hold{})
+			default:
+				h := hold{threadOnly: res == outcomeWaiting}
+				addHold(pass, it.Ticket, h)
+				h.until = next
+				addHold(w.holds, it.Ticket, h)
+			}
+		}
+		// Rows held back above stay due, so a full batch of them ends the
+		// pass rather than being read again for ever.
+		if fresh == 0 || len(items) < w.opts.BatchSize {
+			return sent, nil
+		}
+	}
+}
+
+// outcome is what became of a row in a pass.
+type outcome int
+
+const (
+	outcomeSent    outcome = iota
+	outcomeRetry           // failed, retried at next
+	outcomeWaiting         // a thread reply waiting for its parent, retried at next
+	outcomeDead            // failed for good
+)
+
+// process performs one row and records the result, with the time of the
+// next attempt for a retried row. err is set only when recording failed or
+// ctx is done.
+func (w *Worker) process(ctx context.Context, it core.OutboxItem, now time.Time) (res outcome, next time.Time, err error) {
+	log := w.log.With(keyOutboxID, it.ID, keyTicket, it.Ticket, keyKind, it.Kind)
+
+	sendErr := w.perform(ctx, it, now, log)
+	if sendErr != nil && ctx.Err() != nil {
+		// Shutting down: the failure says nothing about the row, so it is
+		// not counted as an attempt.
+		return 0, next, fmt.Errorf("send outbox %d: %w", it.ID, ctx.Err())
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+
+	if sendErr == nil {
+		if err := w.q.Done(rctx, it.ID, w.opts.Now()); err != nil {
+			return 0, next, fmt.Errorf("outbox %d (ticket %d, %s) WAS SENT but marking it done failed; "+
+				"it will be sent again (an email keeps its Message-ID): %w", it.ID, it.Ticket, it.Kind, err)
+		}
+		log.InfoContext(ctx, "outbox row sent")
+		return outcomeSent, next, nil
+	}
+
+	attempt := it.Attempts + 1
+	errText := truncate(sendErr.Error(), 1000)
+	if IsPermanent(sendErr) || attempt >= w.opts.MaxAttempts {
+		if !IsPermanent(sendErr) {
+			errText = truncate(fmt.Sprintf("gave up after %d attempts: %s", attempt, sendErr), 1000)
+		}
+		if err := w.q.Dead(rctx, it.ID, w.opts.Now(), errText); err != nil {
+			return 0, next, fmt.Errorf("outbox %d: mark dead: %w", it.ID, err)
+		}
+		log.ErrorContext(ctx, "outbox row failed for good", keyAttempt, attempt, keyError, sendErr)
+		return outcomeDead, next, nil
+	}
+
+	next = now.Add(max(backoff(it.Attempts, w.opts.Rand()), retryAfter(sendErr)))
+	if err := w.q.Retry(rctx, it.ID, w.opts.Now(), next, errText); err != nil {
+		return 0, next, fmt.Errorf("outbox %d: record retry: %w", it.ID, err)
+	}
+	res, level := outcomeRetry, slog.LevelWarn
+	if errors.Is(sendErr, errWaitThread) {
+		res, level = outcomeWaiting, slog.LevelInfo
+	}
+	log.Log(ctx, level, "outbox row will be retried", keyAttempt, attempt, keyNext, next, keyError, sendErr)
+	return res, next, nil
+}
+
+// truncate cuts s to at most n bytes without splitting a character.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n] + "…"
+}
