@@ -12,11 +12,17 @@ import (
 // The methods in this file are the queue that package outbound drains.
 
 // Due returns up to limit pending outbox rows whose next attempt is due at
-// now, oldest first.
+// now, oldest first. A row waits while an earlier row of the same ticket
+// on the same channel (mail, or Slack) is still backing off, so a
+// ticket's notifications arrive in order even across restarts; mail and
+// Slack do not hold each other up.
 func (s *DB) Due(ctx context.Context, now time.Time, limit int) ([]core.OutboxItem, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, COALESCE(ticket_id, 0), payload, attempts,
-		next_attempt, created_at, last_error FROM outbox
-		WHERE state = 'pending' AND next_attempt <= ? ORDER BY id LIMIT ?`, fmtTime(now), limit)
+		next_attempt, created_at, last_error FROM outbox AS o
+		WHERE state = 'pending' AND next_attempt <= ?1
+		AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.state = 'pending' AND e.ticket_id = o.ticket_id
+			AND e.id < o.id AND e.next_attempt > ?1 AND (e.kind = 'email') = (o.kind = 'email'))
+		ORDER BY id LIMIT ?2`, fmtTime(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("query due outbox: %w", err)
 	}

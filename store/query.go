@@ -15,19 +15,20 @@ type TicketFilter struct {
 	Active bool // only submitted, assigned, in_progress, reopened
 }
 
-// TicketRow is a ticket with the account and profile that own it.
+// TicketRow is a ticket with the account that owns it.
 type TicketRow struct {
 	core.Ticket
 	Account core.Account
-	Email   string // the opening profile's address
+	Email   string // the account's primary address
 }
 
 // ListTickets returns tickets, newest first.
 func (s *DB) ListTickets(ctx context.Context, f TicketFilter) ([]TicketRow, error) {
 	q := `SELECT t.id, t.account_id, t.profile_id, t.department, t.type, t.status, t.priority, t.hotrush,
 		t.subject, t.slack_channel, t.slack_ts, t.created_at, t.updated_at,
-		a.kind, a.name, a.created_at, p.email
-		FROM tickets t JOIN accounts a ON a.id = t.account_id JOIN profiles p ON p.id = t.profile_id`
+		a.kind, a.name, a.created_at,
+		COALESCE((SELECT email FROM profiles WHERE account_id = a.id AND role = 'primary' ORDER BY id LIMIT 1), '')
+		FROM tickets t JOIN accounts a ON a.id = t.account_id`
 	if f.Active {
 		q += ` WHERE t.status IN ('submitted', 'assigned', 'in_progress', 'reopened')`
 	}
@@ -51,8 +52,9 @@ func (s *DB) ListTickets(ctx context.Context, f TicketFilter) ([]TicketRow, erro
 func (s *DB) TicketRow(ctx context.Context, number int64) (*TicketRow, error) {
 	row := s.db.QueryRowContext(ctx, `SELECT t.id, t.account_id, t.profile_id, t.department, t.type, t.status,
 		t.priority, t.hotrush, t.subject, t.slack_channel, t.slack_ts, t.created_at, t.updated_at,
-		a.kind, a.name, a.created_at, p.email
-		FROM tickets t JOIN accounts a ON a.id = t.account_id JOIN profiles p ON p.id = t.profile_id
+		a.kind, a.name, a.created_at,
+		COALESCE((SELECT email FROM profiles WHERE account_id = a.id AND role = 'primary' ORDER BY id LIMIT 1), '')
+		FROM tickets t JOIN accounts a ON a.id = t.account_id
 		WHERE t.id = ?`, number)
 	r, err := scanTicketRow(row)
 	return r, notFound(err, "ticket")

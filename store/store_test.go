@@ -186,3 +186,47 @@ func TestOutbox_DueRetryDone(t *testing.T) {
 		t.Fatalf("Counts = %+v", c)
 	}
 }
+
+func TestOutbox_DueKeepsTicketOrder(t *testing.T) {
+	db := MustOpen(t)
+	tk := mustTicket(t, db, "ann@shop.example")
+	ctx := context.Background()
+	ids := map[string]int64{}
+	err := db.Tx(ctx, func(tx core.Tx) error {
+		for _, k := range []string{"email1", "slack1", "email2", "slack2"} {
+			kind := core.OutboxEmail
+			if k[0] == 's' {
+				kind = core.OutboxSlackReply
+			}
+			it := &core.OutboxItem{Kind: kind, Ticket: tk.Number, Payload: []byte("{}"), NextAttempt: t0, CreatedAt: t0}
+			if err := tx.Enqueue(ctx, it); err != nil {
+				return err
+			}
+			ids[k] = it.ID
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first mail backs off: the second mail waits behind it, Slack
+	// goes on.
+	if err := db.Retry(ctx, ids["email1"], t0, t0.Add(time.Minute), "451"); err != nil {
+		t.Fatal(err)
+	}
+	due, err := db.Due(ctx, t0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int64
+	for _, it := range due {
+		got = append(got, it.ID)
+	}
+	if len(got) != 2 || got[0] != ids["slack1"] || got[1] != ids["slack2"] {
+		t.Fatalf("due %v, want only the Slack rows %d, %d", got, ids["slack1"], ids["slack2"])
+	}
+	due, _ = db.Due(ctx, t0.Add(time.Minute), 10)
+	if len(due) != 4 {
+		t.Fatalf("%d rows due after the back-off, want 4", len(due))
+	}
+}

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/mail"
+	"sync"
+	"time"
+
+	"helpdesk/core"
+	"helpdesk/inbound/admin"
+	smtpin "helpdesk/inbound/smtp"
+	"helpdesk/outbound"
+	"helpdesk/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// App is the gateway wired together: the same value runs `serve`, the
+// demo and the end-to-end tests.
+type App struct {
+	cfg    *Config
+	log    *slog.Logger
+	now    func() time.Time
+	DB     *store.DB
+	Core   *core.Service
+	Worker *outbound.Worker
+
+	smtp     *smtpin.Server
+	http     *http.Server
+	SMTPAddr string // bound address, known after Start
+	HTTPAddr string
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// NewApp opens the database and builds every component. now may be nil.
+func NewApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.Time) (*App, error) {
+	if now == nil {
+		now = time.Now
+	}
+	db, err := store.Open(ctx, cfg.Store.Path)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{cfg: cfg, log: log, now: now, DB: db}
+	var depts []core.Department
+	channels := map[string]string{}
+	for _, name := range cfg.DepartmentNames() {
+		d := cfg.Departments[name]
+		depts = append(depts, core.Department{Name: name, Addresses: d.Addresses})
+		channels[name] = d.SlackChannel
+	}
+	a.Core, err = core.NewService(db, core.Options{
+		Domain: cfg.Domain, Secret: []byte(cfg.Secret), Departments: depts, Now: now,
+		Logger: log.With("component", "core"),
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	from, err := cfg.fromAddress()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	var mailer outbound.Mailer = outbound.Dir(cfg.Mail.Dir)
+	if cfg.Mail.Relay != "" {
+		mailer = &outbound.Relay{Addr: cfg.Mail.Relay, LocalName: cfg.Domain}
+	}
+	var slack outbound.Slack = outbound.NewSlackLog(log)
+	if cfg.Slack.Token != "" {
+		slack = outbound.NewSlackAPI(cfg.Slack.Token, cfg.Slack.APIURL)
+	}
+	a.Worker = outbound.NewWorker(db, mailer, slack, outbound.Options{
+		From: from, Channels: channels, Now: now, Logger: log.With("component", "outbound"),
+		PollInterval: cfg.Outbox.PollInterval.Duration,
+	})
+	a.smtp = smtpin.New(kicker{a.Core, a.Worker}, smtpin.Options{
+		Hostname: cfg.SMTP.Hostname, MaxMessageBytes: cfg.SMTP.MaxMessageBytes,
+		Logger: log.With("component", "smtp"),
+	})
+	return a, nil
+}
+
+// kicker wakes the outbox worker as soon as a mail's transaction has
+// committed, so notifications go out at once instead of at the next poll.
+type kicker struct {
+	*core.Service
+	w *outbound.Worker
+}
+
+func (k kicker) Receive(ctx context.Context, e *core.Email) (*core.Receipt, error) {
+	rc, err := k.Service.Receive(ctx, e)
+	if err == nil {
+		k.w.Kick()
+	}
+	return rc, err
+}
+
+func (c *Config) fromAddress() (core.Address, error) {
+	from := c.Mail.From
+	if from == "" {
+		names := c.DepartmentNames()
+		from = "Support <" + c.Departments[names[0]].Addresses[0] + ">"
+	}
+	a, err := mail.ParseAddress(from)
+	if err != nil {
+		return core.Address{}, fmt.Errorf("mail.from %q: %w", from, err)
+	}
+	return core.Address{Name: a.Name, Addr: a.Address}, nil
+}
+
+// Start binds the listeners and starts the outbox worker.
+func (a *App) Start(ctx context.Context) error {
+	if a.cfg.HTTP.Token == "" && !isLoopback(a.cfg.HTTP.Listen) {
+		return fmt.Errorf("http.listen %s is not loopback: set http.token", a.cfg.HTTP.Listen)
+	}
+	if a.cfg.Secret == insecureSecret && !isLoopback(a.cfg.SMTP.Listen) {
+		return fmt.Errorf("smtp.listen %s is not loopback: set secret, or anyone can forge reply addresses", a.cfg.SMTP.Listen)
+	}
+	smtpLn, err := net.Listen("tcp", a.cfg.SMTP.Listen)
+	if err != nil {
+		return fmt.Errorf("smtp listen: %w", err)
+	}
+	httpLn, err := net.Listen("tcp", a.cfg.HTTP.Listen)
+	if err != nil {
+		smtpLn.Close()
+		return fmt.Errorf("http listen: %w", err)
+	}
+	a.SMTPAddr, a.HTTPAddr = smtpLn.Addr().String(), httpLn.Addr().String()
+	a.http = &http.Server{
+		Handler: admin.New(a.DB, admin.Options{Token: a.cfg.HTTP.Token, Version: version, Started: a.now(),
+			Now: a.now, Logger: a.log.With("component", "admin")}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	ctx, a.cancel = context.WithCancel(ctx)
+	a.run(func() error { return a.smtp.Serve(smtpLn) }, "smtp")
+	a.run(func() error {
+		if err := a.http.Serve(httpLn); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}, "http")
+	a.run(func() error { return a.Worker.Run(ctx) }, "outbound")
+	a.log.Info("helpdesk started", "smtp", a.SMTPAddr, "http", a.HTTPAddr, "db", a.cfg.Store.Path, "version", version)
+	return nil
+}
+
+func (a *App) run(fn func() error, name string) {
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		if err := fn(); err != nil && !errors.Is(err, context.Canceled) {
+			a.log.Error("component stopped", "component", name, "err", err)
+		}
+	}()
+}
+
+// Shutdown stops intake first (no new SMTP sessions; sessions in progress
+// finish their transaction), then gives the outbox until ctx is done to
+// send what is due, then stops everything and closes the database.
+func (a *App) Shutdown(ctx context.Context) error {
+	var errs []error
+	if a.smtp != nil {
+		if err := a.smtp.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("smtp shutdown: %w", err))
+		}
+	}
+	if a.http != nil {
+		if err := a.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+	}
+	if a.cancel != nil {
+		a.cancel()
+		a.wg.Wait()
+		if _, err := a.Worker.Drain(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("drain outbox: %w", err))
+		}
+	}
+	if err := a.DB.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func isLoopback(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,257 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"os"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is the whole configuration: built-in defaults, then the TOML
+// file, then HELPDESK_<SECTION>_<KEY> environment variables, then flags.
+type Config struct {
+	Domain string `toml:"domain"`
+	Secret string `toml:"secret"`
+
+	Store struct {
+		Path string `toml:"path"`
+	} `toml:"store"`
+	SMTP struct {
+		Listen          string `toml:"listen"`
+		MaxMessageBytes int64  `toml:"max_message_bytes"`
+		Hostname        string `toml:"hostname"`
+	} `toml:"smtp"`
+	Mail struct {
+		Relay string `toml:"relay"`
+		Dir   string `toml:"dir"`
+		From  string `toml:"from"`
+	} `toml:"mail"`
+	Slack struct {
+		Token         string `toml:"token"`
+		SigningSecret string `toml:"signing_secret"`
+		APIURL        string `toml:"api_url"`
+	} `toml:"slack"`
+	HTTP struct {
+		Listen string `toml:"listen"`
+		Token  string `toml:"token"`
+	} `toml:"http"`
+	Outbox struct {
+		PollInterval Duration `toml:"poll_interval"`
+	} `toml:"outbox"`
+	Departments map[string]DepartmentConfig `toml:"departments"`
+	Agents      []AgentConfig               `toml:"agents"`
+	Calendar    struct {
+		Timezone string `toml:"timezone"`
+	} `toml:"calendar"`
+}
+
+// DepartmentConfig is one [departments.NAME] table.
+type DepartmentConfig struct {
+	SlackChannel string   `toml:"slack_channel"`
+	Heads        []string `toml:"heads"`
+	Addresses    []string `toml:"addresses"`
+}
+
+// AgentConfig is one [[agents]] entry.
+type AgentConfig struct {
+	ID          string   `toml:"id"`
+	Name        string   `toml:"name"`
+	Email       string   `toml:"email"`
+	Departments []string `toml:"departments"`
+}
+
+// Duration is a time.Duration written as "30s" in TOML.
+type Duration struct{ time.Duration }
+
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	d.Duration = v
+	return err
+}
+
+// insecureSecret is the built-in signing secret. It is fine on loopback
+// and for the demo; Validate refuses it when the gateway faces a network.
+const insecureSecret = "insecure-default-secret"
+
+// DefaultConfig returns the built-in defaults (DESIGN.md).
+func DefaultConfig() *Config {
+	c := &Config{Domain: "support.example.com", Secret: insecureSecret}
+	c.Store.Path = "helpdesk.db"
+	c.SMTP.Listen = "127.0.0.1:2525"
+	c.SMTP.MaxMessageBytes = 25 << 20
+	c.Mail.Dir = "outbox-mail"
+	c.HTTP.Listen = "127.0.0.1:8025"
+	c.Outbox.PollInterval = Duration{5 * time.Second}
+	c.Calendar.Timezone = "Etc/GMT-4"
+	c.Departments = map[string]DepartmentConfig{
+		"support": {SlackChannel: "C0SUPPORT"},
+		"sales":   {SlackChannel: "C0SALES"},
+	}
+	return c
+}
+
+// LoadConfig builds the configuration from the defaults, the file at path
+// (skipped when path is "" and no helpdesk.toml exists) and the
+// environment.
+func LoadConfig(path string, env []string) (*Config, error) {
+	c := DefaultConfig()
+	if path == "" {
+		if _, err := os.Stat("helpdesk.toml"); err == nil {
+			path = "helpdesk.toml"
+		}
+	}
+	if path != "" {
+		// A file that names departments replaces the default ones.
+		c.Departments = nil
+		md, err := toml.DecodeFile(path, c)
+		if err != nil {
+			return nil, fmt.Errorf("config %s: %w", path, err)
+		}
+		if undec := md.Undecoded(); len(undec) > 0 {
+			return nil, fmt.Errorf("config %s: unknown key %s", path, undec[0])
+		}
+		if c.Departments == nil {
+			c.Departments = DefaultConfig().Departments
+		}
+	}
+	if err := applyEnv(c, env); err != nil {
+		return nil, err
+	}
+	c.fillDepartmentAddresses()
+	return c, c.Validate()
+}
+
+// fillDepartmentAddresses gives a department without addresses NAME@domain.
+func (c *Config) fillDepartmentAddresses() {
+	for name, d := range c.Departments {
+		if len(d.Addresses) == 0 {
+			d.Addresses = []string{name + "@" + c.Domain}
+			c.Departments[name] = d
+		}
+	}
+}
+
+// DepartmentNames returns the departments in a stable order, support first.
+func (c *Config) DepartmentNames() []string {
+	var names []string
+	for n := range c.Departments {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if (names[i] == "support") != (names[j] == "support") {
+			return names[i] == "support"
+		}
+		return names[i] < names[j]
+	})
+	return names
+}
+
+// Validate checks the configuration before anything starts.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Domain == "" {
+		errs = append(errs, errors.New("domain is empty"))
+	}
+	if c.Secret == "" {
+		errs = append(errs, errors.New("secret is empty"))
+	}
+	if len(c.Departments) == 0 {
+		errs = append(errs, errors.New("no department is configured"))
+	}
+	if c.Mail.From != "" {
+		if _, err := mail.ParseAddress(c.Mail.From); err != nil {
+			errs = append(errs, fmt.Errorf("mail.from %q: %v", c.Mail.From, err))
+		}
+	}
+	if c.SMTP.MaxMessageBytes <= 0 {
+		errs = append(errs, errors.New("smtp.max_message_bytes must be positive"))
+	}
+	if c.Outbox.PollInterval.Duration <= 0 {
+		errs = append(errs, errors.New("outbox.poll_interval must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+// applyEnv sets scalar fields from HELPDESK_<SECTION>_<KEY> (or
+// HELPDESK_<KEY> for top-level keys), named after their TOML keys.
+func applyEnv(c *Config, env []string) error {
+	vars := map[string]string{}
+	for _, kv := range env {
+		k, v, ok := strings.Cut(kv, "=")
+		if ok && strings.HasPrefix(k, "HELPDESK_") && k != "HELPDESK_CONFIG" {
+			vars[k] = v
+		}
+	}
+	if len(vars) == 0 {
+		return nil
+	}
+	used := map[string]bool{}
+	var walk func(v reflect.Value, prefix string) error
+	walk = func(v reflect.Value, prefix string) error {
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			tag := strings.Split(f.Tag.Get("toml"), ",")[0]
+			if tag == "" {
+				continue
+			}
+			name := prefix + "_" + strings.ToUpper(tag)
+			fv := v.Field(i)
+			if fv.Kind() == reflect.Struct && fv.Type() != reflect.TypeOf(Duration{}) {
+				if err := walk(fv, name); err != nil {
+					return err
+				}
+				continue
+			}
+			s, ok := vars[name]
+			if !ok {
+				continue
+			}
+			used[name] = true
+			if err := setField(fv, s); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+		}
+		return nil
+	}
+	if err := walk(reflect.ValueOf(c).Elem(), "HELPDESK"); err != nil {
+		return err
+	}
+	for k := range vars {
+		if !used[k] {
+			return fmt.Errorf("environment variable %s names no configuration key", k)
+		}
+	}
+	return nil
+}
+
+func setField(v reflect.Value, s string) error {
+	switch {
+	case v.Type() == reflect.TypeOf(Duration{}):
+		return v.Addr().Interface().(*Duration).UnmarshalText([]byte(s))
+	case v.Kind() == reflect.String:
+		v.SetString(s)
+	case v.Kind() == reflect.Int64 || v.Kind() == reflect.Int:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return err
+		}
+		v.SetInt(n)
+	case v.Kind() == reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return err
+		}
+		v.SetBool(b)
+	default:
+		return fmt.Errorf("cannot be set from the environment")
+	}
+	return nil
+}

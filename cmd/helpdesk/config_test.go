@@ -1,0 +1,87 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoadConfig(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "helpdesk.toml")
+	os.WriteFile(file, []byte(`
+domain = "help.shop.example"
+secret = "s"
+[smtp]
+listen = "127.0.0.1:2600"
+[outbox]
+poll_interval = "2s"
+[departments.billing]
+slack_channel = "C0BILL"
+addresses = ["billing@help.shop.example"]
+[departments.support]
+slack_channel = "C0SUP"
+`), 0o600)
+
+	t.Run("defaults", func(t *testing.T) {
+		c, err := LoadConfig("", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Store.Path != "helpdesk.db" || c.SMTP.Listen != "127.0.0.1:2525" || c.HTTP.Listen != "127.0.0.1:8025" ||
+			c.Mail.Relay != "" || c.Mail.Dir != "outbox-mail" || c.Slack.Token != "" {
+			t.Fatalf("defaults %+v", c)
+		}
+		if got := c.Departments["support"].Addresses; len(got) != 1 || got[0] != "support@support.example.com" {
+			t.Fatalf("support addresses %v", got)
+		}
+	})
+	t.Run("file and environment", func(t *testing.T) {
+		c, err := LoadConfig(file, []string{"HELPDESK_SMTP_LISTEN=127.0.0.1:2700", "HELPDESK_SECRET=env", "HELPDESK_OUTBOX_POLL_INTERVAL=3s", "PATH=/bin"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Domain != "help.shop.example" || c.SMTP.Listen != "127.0.0.1:2700" || c.Secret != "env" ||
+			c.Outbox.PollInterval.Duration != 3*time.Second {
+			t.Fatalf("config %+v", c)
+		}
+		// A file's departments replace the built-in ones.
+		if names := strings.Join(c.DepartmentNames(), ","); names != "support,billing" {
+			t.Fatalf("departments %s, want support,billing", names)
+		}
+		if got := c.Departments["support"].Addresses[0]; got != "support@help.shop.example" {
+			t.Fatalf("support address %s", got)
+		}
+	})
+	for _, c := range []struct {
+		name, file string
+		env        []string
+		want       string
+	}{
+		{"unknown key", "domian = \"x\"\n", nil, "unknown key domian"},
+		{"bad duration", "[outbox]\npoll_interval = \"soon\"\n", nil, "poll_interval"},
+		{"bad from", "[mail]\nfrom = \"not an address\"\n", nil, "mail.from"},
+		{"unknown variable", "", []string{"HELPDESK_SMTP_LISTNE=x"}, "HELPDESK_SMTP_LISTNE"},
+		{"bad number", "", []string{"HELPDESK_SMTP_MAX_MESSAGE_BYTES=lots"}, "HELPDESK_SMTP_MAX_MESSAGE_BYTES"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "c.toml")
+			os.WriteFile(path, []byte(c.file), 0o600)
+			_, err := LoadConfig(path, c.env)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err %v, want it to mention %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestIsLoopback(t *testing.T) {
+	for addr, want := range map[string]bool{"127.0.0.1:1": true, "[::1]:1": true, "localhost:1": true,
+		"0.0.0.0:1": false, ":8025": false, "10.0.0.1:1": false} {
+		if got := isLoopback(addr); got != want {
+			t.Errorf("isLoopback(%q) = %v, want %v", addr, got, want)
+		}
+	}
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	gosmtp "github.com/emersion/go-smtp"
+	"github.com/slack-go/slack/slacktest"
+)
+
+// The demo and the end-to-end tests run the real pipeline against two
+// stand-ins for the outside world: an SMTP server that captures what the
+// gateway sends (its relay), and slack-go's fake Slack with a handler that
+// records every post.
+
+// capturedMail is one message the relay received.
+type capturedMail struct {
+	From string
+	To   []string
+	Data []byte
+}
+
+// captureRelay is a go-smtp server that keeps every message.
+type captureRelay struct {
+	srv  *gosmtp.Server
+	Addr string
+	mu   sync.Mutex
+	mail []capturedMail
+}
+
+func startCaptureRelay() (*captureRelay, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	r := &captureRelay{Addr: ln.Addr().String()}
+	r.srv = gosmtp.NewServer(gosmtp.BackendFunc(func(*gosmtp.Conn) (gosmtp.Session, error) {
+		return &captureSession{r: r}, nil
+	}))
+	r.srv.Domain = "relay.test"
+	go r.srv.Serve(ln)
+	return r, nil
+}
+
+func (r *captureRelay) Close() error { return r.srv.Close() }
+
+// Mail returns a copy of everything received so far.
+func (r *captureRelay) Mail() []capturedMail {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]capturedMail(nil), r.mail...)
+}
+
+type captureSession struct {
+	r    *captureRelay
+	from string
+	to   []string
+}
+
+func (s *captureSession) Mail(from string, _ *gosmtp.MailOptions) error { s.from = from; return nil }
+func (s *captureSession) Rcpt(to string, _ *gosmtp.RcptOptions) error {
+	s.to = append(s.to, to)
+	return nil
+}
+func (s *captureSession) Reset()        { s.from, s.to = "", nil }
+func (s *captureSession) Logout() error { return nil }
+func (s *captureSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.r.mu.Lock()
+	s.r.mail = append(s.r.mail, capturedMail{From: s.from, To: s.to, Data: b})
+	s.r.mu.Unlock()
+	return nil
+}
+
+// slackPost is one chat.postMessage the fake Slack received.
+type slackPost struct {
+	Channel  string
+	Text     string
+	ThreadTS string
+	Blocks   string
+	TS       string
+}
+
+// fakeSlack wraps slacktest's server: its default chat.postMessage keeps
+// nothing that can be inspected, so this one records each post and
+// answers with a unique, realistic ts.
+type fakeSlack struct {
+	srv   *slacktest.Server
+	mu    sync.Mutex
+	posts []slackPost
+	seq   int
+}
+
+func startFakeSlack() *fakeSlack {
+	f := &fakeSlack{}
+	f.srv = slacktest.NewTestServer(func(c slacktest.Customize) {
+		c.Handle("/chat.postMessage", f.postMessage)
+	})
+	f.srv.Start()
+	return f
+}
+
+func (f *fakeSlack) URL() string { return f.srv.GetAPIURL() }
+func (f *fakeSlack) Close()      { f.srv.Stop() }
+
+// Posts returns a copy of the posts so far.
+func (f *fakeSlack) Posts() []slackPost {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]slackPost(nil), f.posts...)
+}
+
+func (f *fakeSlack) postMessage(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	f.mu.Lock()
+	f.seq++
+	p := slackPost{
+		Channel:  r.FormValue("channel"),
+		Text:     r.FormValue("text"),
+		ThreadTS: r.FormValue("thread_ts"),
+		Blocks:   r.FormValue("blocks"),
+		TS:       fmt.Sprintf("%d.%06d", time.Now().Unix(), f.seq),
+	}
+	f.posts = append(f.posts, p)
+	f.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": p.Channel, "ts": p.TS})
+}

@@ -1,0 +1,194 @@
+// Command helpdesk is the email- and Slack-driven helpdesk gateway: one
+// binary over one SQLite file. See README.md for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx := context.Background()
+	if err := Run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Environ()); err != nil {
+		var u usageError
+		if errors.As(err, &u) {
+			fmt.Fprintln(os.Stderr, "helpdesk:", err)
+			fmt.Fprint(os.Stderr, usage)
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "helpdesk:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: helpdesk COMMAND [flags]
+
+  serve                     run the gateway until SIGINT/SIGTERM
+  demo                      run a self-contained demonstration and exit
+  migrate                   create or upgrade the database
+  ticket list [--active] [--json]
+  ticket show N [--json]
+  ticket find MESSAGE-ID [--json]
+
+Every command takes --config FILE (default $HELPDESK_CONFIG, else
+helpdesk.toml when present, else built-in defaults) and --db PATH.
+`
+
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+// Run runs one command; it is main without the process around it, so
+// tests can call it.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
+	if len(args) == 0 {
+		return usageError{"no command given"}
+	}
+	cmd, args := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return cmdServe(ctx, args, stderr, env)
+	case "demo":
+		return cmdDemo(ctx, args, stdout, stderr)
+	case "migrate":
+		return cmdMigrate(ctx, args, stdout, stderr, env)
+	case "ticket":
+		return cmdTicket(ctx, args, stdout, stderr, env)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return usageError{fmt.Sprintf("unknown command %q", cmd)}
+}
+
+// common are the flags every command takes.
+type common struct {
+	config    string
+	db        string
+	logFormat string
+}
+
+func (c *common) register(fs *flag.FlagSet, env []string) {
+	fs.StringVar(&c.config, "config", lookupEnv(env, "HELPDESK_CONFIG"), "configuration `file`")
+	fs.StringVar(&c.db, "db", "", "database `path` (overrides store.path)")
+	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+}
+
+func (c *common) load(env []string) (*Config, error) {
+	cfg, err := LoadConfig(c.config, env)
+	if err != nil {
+		return nil, err
+	}
+	if c.db != "" {
+		cfg.Store.Path = c.db
+	}
+	return cfg, nil
+}
+
+func (c *common) logger(w io.Writer) *slog.Logger {
+	if c.logFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+func lookupEnv(env []string, key string) string {
+	for _, kv := range env {
+		if len(kv) > len(key) && kv[:len(key)] == key && kv[len(key)] == '=' {
+			return kv[len(key)+1:]
+		}
+	}
+	return ""
+}
+
+// parse parses flags that may come before, between or after positional
+// arguments (`ticket show 5 --json`), and returns the positionals.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, usageError{err.Error()}
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func cmdServe(ctx context.Context, args []string, stderr io.Writer, env []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var c common
+	c.register(fs, env)
+	grace := fs.Duration("grace", 30*time.Second, "how long shutdown waits for work in progress")
+	if pos, err := parse(fs, args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usageError{"serve takes no arguments"}
+	}
+	cfg, err := c.load(env)
+	if err != nil {
+		return err
+	}
+	log := c.logger(stderr)
+	app, err := NewApp(ctx, cfg, log, nil)
+	if err != nil {
+		return err
+	}
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	if err := app.Start(ctx); err != nil {
+		app.DB.Close()
+		return err
+	}
+	sig := <-sigs
+	log.Info("stopping: intake closed, draining", "signal", sig.String(), "grace", grace.String())
+	sctx, cancel := context.WithTimeout(ctx, *grace)
+	defer cancel()
+	go func() {
+		// A second signal does not wait for the grace period.
+		<-sigs
+		log.Warn("second signal: exiting now")
+		cancel()
+	}()
+	if err := app.Shutdown(sctx); err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	var c common
+	c.register(fs, env)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := c.load(env)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	v, err := db.Version(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: schema version %d\n", cfg.Store.Path, v)
+	return nil
+}

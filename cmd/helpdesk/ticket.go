@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"helpdesk/core"
+	"helpdesk/store"
+)
+
+func openDB(ctx context.Context, cfg *Config) (*store.DB, error) {
+	return store.Open(ctx, cfg.Store.Path)
+}
+
+func cmdTicket(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
+	if len(args) == 0 {
+		return usageError{"ticket needs a subcommand: list, show or find"}
+	}
+	sub, args := args[0], args[1:]
+	fs := flag.NewFlagSet("ticket "+sub, flag.ContinueOnError)
+	var c common
+	c.register(fs, env)
+	asJSON := fs.Bool("json", false, "print JSON")
+	active := fs.Bool("active", false, "hide closed and rated tickets")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	cfg, err := c.load(env)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	switch sub {
+	case "list":
+		if len(pos) != 0 {
+			return usageError{"ticket list takes no arguments"}
+		}
+		return ticketList(ctx, db, *active, *asJSON, stdout)
+	case "show":
+		if len(pos) != 1 {
+			return usageError{"usage: ticket show N [--json]"}
+		}
+		n, err := strconv.ParseInt(strings.TrimPrefix(pos[0], "#"), 10, 64)
+		if err != nil {
+			return usageError{fmt.Sprintf("ticket number %q is not a number", pos[0])}
+		}
+		return ticketShow(ctx, db, n, *asJSON, stdout)
+	case "find":
+		if len(pos) != 1 {
+			return usageError{"usage: ticket find MESSAGE-ID [--json]"}
+		}
+		return ticketFind(ctx, db, pos[0], *asJSON, stdout)
+	}
+	return usageError{fmt.Sprintf("unknown ticket subcommand %q", sub)}
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func ticketList(ctx context.Context, db *store.DB, active, asJSON bool, w io.Writer) error {
+	rows, err := db.ListTickets(ctx, store.TicketFilter{Active: active})
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		out := make([]ticketJSON, 0, len(rows))
+		for i := range rows {
+			out = append(out, toTicketJSON(&rows[i], nil))
+		}
+		return writeJSON(w, out)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TICKET\tSTATUS\tDEPARTMENT\tPRIORITY\tACCOUNT\tSUBJECT")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "#%d\t%s\t%s\t%s\t%s\t%s\n", r.Number, r.Status, r.Department, r.Priority, r.Email, clip(r.Subject, 60))
+	}
+	return tw.Flush()
+}
+
+func ticketShow(ctx context.Context, db *store.DB, n int64, asJSON bool, w io.Writer) error {
+	r, err := db.TicketRow(ctx, n)
+	if err != nil {
+		return cliError(err, fmt.Sprintf("ticket #%d", n))
+	}
+	msgs, err := db.Messages(ctx, n)
+	if err != nil {
+		return err
+	}
+	if msgs == nil {
+		msgs = []core.Message{}
+	}
+	if asJSON {
+		return writeJSON(w, toTicketJSON(r, msgs))
+	}
+	fmt.Fprintf(w, "#%d %s\n", r.Number, r.Subject)
+	fmt.Fprintf(w, "status %s · %s · department %s · priority %s · account %s #%d (%s)\n",
+		r.Status, r.Type, r.Department, r.Priority, r.Account.Kind, r.Account.ID, r.Email)
+	for _, m := range msgs {
+		auto := ""
+		if m.Auto {
+			auto = " [automatic: " + m.AutoReason + "]"
+		}
+		fmt.Fprintf(w, "\n--- %s %s from %s <%s>%s\n", m.CreatedAt.Format("2006-01-02 15:04"), m.Direction, m.From, m.MessageID, auto)
+		fmt.Fprintln(w, m.Text)
+		for _, a := range m.Attachments {
+			fmt.Fprintf(w, "  [attachment] %s (%d bytes)\n", a.Filename, a.Size)
+		}
+		if m.Quoted != "" {
+			fmt.Fprintf(w, "  [%d lines of quoted history hidden]\n", strings.Count(m.Quoted, "\n")+1)
+		}
+	}
+	return nil
+}
+
+func ticketFind(ctx context.Context, db *store.DB, id string, asJSON bool, w io.Writer) error {
+	id = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(id), "<"), ">")
+	f, err := db.FindMessageID(ctx, id)
+	if err != nil {
+		return cliError(err, fmt.Sprintf("Message-ID <%s>", id))
+	}
+	var tj *ticketJSON
+	if f.Ticket != 0 {
+		r, err := db.TicketRow(ctx, f.Ticket)
+		if err != nil {
+			return err
+		}
+		t := toTicketJSON(r, nil)
+		tj = &t
+	}
+	if asJSON {
+		out := struct {
+			Ticket    *ticketJSON  `json:"ticket"`
+			Direction string       `json:"direction"`
+			Message   *messageJSON `json:"message"`
+		}{Ticket: tj, Direction: f.Direction}
+		if f.Message != nil {
+			m := toMessageJSON(*f.Message)
+			out.Message = &m
+		}
+		return writeJSON(w, out)
+	}
+	switch {
+	case tj == nil:
+		fmt.Fprintf(w, "<%s> is stored but belongs to no ticket (automatic mail that matched none)\n", id)
+	case f.Message == nil:
+		fmt.Fprintf(w, "<%s> was sent by the gateway for ticket #%d: %s\n", id, tj.Number, tj.Subject)
+	default:
+		fmt.Fprintf(w, "<%s> is message %d (%s, from %s) of ticket #%d: %s\n", id, f.Message.ID, f.Direction, f.Message.From, tj.Number, tj.Subject)
+	}
+	return nil
+}
+
+// cliError turns "not found" into a sentence for the terminal.
+func cliError(err error, what string) error {
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return fmt.Errorf("%s: not found", what)
+	}
+	return err
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

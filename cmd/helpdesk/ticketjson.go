@@ -1,0 +1,103 @@
+package main
+
+import (
+	"time"
+
+	"helpdesk/core"
+	"helpdesk/store"
+)
+
+// The JSON shapes of `ticket list|show|find --json` are part of the
+// outside contract (DESIGN.md); keys are snake_case and never removed.
+
+type ticketJSON struct {
+	Number      int64          `json:"number"`
+	Status      string         `json:"status"`
+	Type        string         `json:"type"`
+	Department  string         `json:"department"`
+	Priority    string         `json:"priority"`
+	HotRush     bool           `json:"hotrush"`
+	Subject     string         `json:"subject"`
+	Account     accountJSON    `json:"account"`
+	Credits     creditsJSON    `json:"credits"`
+	SLA         slaJSON        `json:"sla"`
+	Predecessor *int64         `json:"predecessor"`
+	Rating      *ratingJSON    `json:"rating"`
+	CreatedAt   time.Time      `json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+	Messages    *[]messageJSON `json:"messages,omitempty"`
+}
+
+type accountJSON struct {
+	ID           int64  `json:"id"`
+	Kind         string `json:"kind"`
+	Name         string `json:"name,omitempty"`
+	PrimaryEmail string `json:"primary_email"`
+}
+
+// The credits, SLA and rating rules land in later issues; the keys are
+// here from the start so scripts can rely on them.
+type creditsJSON struct {
+	Category             *int `json:"category"`
+	Charged              int  `json:"charged"`
+	Preagreed            bool `json:"preagreed"`
+	AwaitingConfirmation bool `json:"awaiting_confirmation"`
+}
+
+type slaJSON struct {
+	FirstResponseDue *time.Time `json:"first_response_due"`
+	State            string     `json:"state"`
+}
+
+type ratingJSON struct {
+	Score   int    `json:"score"`
+	Comment string `json:"comment"`
+}
+
+type messageJSON struct {
+	ID          int64             `json:"id"`
+	Direction   string            `json:"direction"`
+	From        string            `json:"from"`
+	MessageID   string            `json:"message_id"`
+	Subject     string            `json:"subject"`
+	Text        string            `json:"text"`
+	Quoted      string            `json:"quoted"`
+	Auto        bool              `json:"auto"`
+	AutoReason  string            `json:"auto_reason,omitempty"`
+	Attachments []core.Attachment `json:"attachments"`
+	CreatedAt   time.Time         `json:"created_at"`
+}
+
+func toTicketJSON(r *store.TicketRow, msgs []core.Message) ticketJSON {
+	t := ticketJSON{
+		Number:     r.Number,
+		Status:     r.Status,
+		Type:       r.Type,
+		Department: r.Department,
+		Priority:   r.Priority,
+		HotRush:    r.HotRush,
+		Subject:    r.Subject,
+		Account:    accountJSON{ID: r.Account.ID, Kind: r.Account.Kind, Name: r.Account.Name, PrimaryEmail: r.Email},
+		SLA:        slaJSON{State: "ok"},
+		CreatedAt:  r.CreatedAt,
+		UpdatedAt:  r.UpdatedAt,
+	}
+	if msgs != nil {
+		ms := make([]messageJSON, 0, len(msgs))
+		for _, m := range msgs {
+			ms = append(ms, toMessageJSON(m))
+		}
+		t.Messages = &ms
+	}
+	return t
+}
+
+func toMessageJSON(m core.Message) messageJSON {
+	atts := m.Attachments
+	if atts == nil {
+		atts = []core.Attachment{}
+	}
+	return messageJSON{ID: m.ID, Direction: m.Direction, From: m.From, MessageID: "<" + m.MessageID + ">",
+		Subject: m.Subject, Text: m.Text, Quoted: m.Quoted, Auto: m.Auto, AutoReason: m.AutoReason,
+		Attachments: atts, CreatedAt: m.CreatedAt}
+}

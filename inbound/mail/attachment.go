@@ -1,0 +1,85 @@
+package mail
+
+import (
+	"path"
+	"strings"
+
+	"github.com/jhillyerd/enmime/v2"
+
+	"helpdesk/core"
+)
+
+// attachmentList describes the file parts of a mail: enmime's
+// attachments, inline parts and other non-body parts (images of a
+// multipart/related, the parts of a delivery report), each once. The text
+// and HTML bodies are not files and are left out.
+func attachmentList(groups ...[]*enmime.Part) []core.Attachment {
+	var list []core.Attachment
+	seen := map[*enmime.Part]bool{}
+	for _, parts := range groups {
+		for _, p := range parts {
+			if p == nil || seen[p] || isBody(p) || strings.HasPrefix(p.ContentType, "multipart/") {
+				continue
+			}
+			seen[p] = true
+			ctype := p.ContentType
+			if ctype == "" {
+				ctype = "application/octet-stream"
+			}
+			list = append(list, core.Attachment{
+				Filename:    fileName(p, ctype),
+				ContentType: toUTF8(ctype),
+				Size:        len(p.Content),
+			})
+		}
+	}
+	return list
+}
+
+// isBody reports whether p is a message body rather than a file: plain
+// text or HTML without a file name that is not marked as an attachment.
+func isBody(p *enmime.Part) bool {
+	switch p.ContentType {
+	case "", "text/plain", "text/html":
+		return p.FileName == "" && p.Disposition != "attachment"
+	}
+	return false
+}
+
+// fileName returns the part's file name without any directory a client
+// put in front of it, or, for parts that have none, a name made from the
+// part's position and type so that every attachment can be listed.
+func fileName(p *enmime.Part, ctype string) string {
+	name := cleanLine(toUTF8(p.FileName))
+	name = path.Base(strings.ReplaceAll(name, `\`, "/"))
+	if name != "" && name != "." && name != "/" && name != ".." {
+		return name
+	}
+	return "part-" + p.PartID + extensionOf(ctype)
+}
+
+// extensionOf gives a file extension for the types that commonly come
+// without a name. It is a fixed table so that names do not depend on the
+// host's MIME database.
+func extensionOf(ctype string) string {
+	switch ctype {
+	case "text/plain", "message/delivery-status", "message/disposition-notification",
+		"message/feedback-report", "text/rfc822-headers":
+		return ".txt"
+	case "text/html":
+		return ".html"
+	case "text/calendar":
+		return ".ics"
+	case "message/rfc822", "message/global":
+		return ".eml"
+	case "image/png":
+		return ".png"
+	case "image/jpeg":
+		return ".jpg"
+	case "image/gif":
+		return ".gif"
+	case "application/pdf":
+		return ".pdf"
+	}
+	return ".bin"
+}
