@@ -181,11 +181,12 @@ func (c *Config) Validate() error {
 
 // applyEnv sets scalar fields from HELPDESK_<SECTION>_<KEY> (or
 // HELPDESK_<KEY> for top-level keys), named after their TOML keys.
+// Tables and lists (departments, agents) come from the file only.
 func applyEnv(c *Config, env []string) error {
 	vars := map[string]string{}
 	for _, kv := range env {
 		k, v, ok := strings.Cut(kv, "=")
-		if ok && strings.HasPrefix(k, "HELPDESK_") && k != "HELPDESK_CONFIG" {
+		if ok && strings.HasPrefix(k, "HELPDESK_") {
 			vars[k] = v
 		}
 	}
@@ -224,9 +225,20 @@ func applyEnv(c *Config, env []string) error {
 	if err := walk(reflect.ValueOf(c).Elem(), "HELPDESK"); err != nil {
 		return err
 	}
+	// A variable in a known section that names no key is a typo; other
+	// HELPDESK_ variables (HELPDESK_CONFIG, HELPDESK_CORPUS) are not ours.
+	sections := map[string]bool{}
+	t := reflect.TypeOf(*c)
+	for i := 0; i < t.NumField(); i++ {
+		if f := t.Field(i); f.Type.Kind() == reflect.Struct {
+			sections["HELPDESK_"+strings.ToUpper(strings.Split(f.Tag.Get("toml"), ",")[0])+"_"] = true
+		}
+	}
 	for k := range vars {
-		if !used[k] {
-			return fmt.Errorf("environment variable %s names no configuration key", k)
+		for prefix := range sections {
+			if strings.HasPrefix(k, prefix) && !used[k] {
+				return fmt.Errorf("environment variable %s names no configuration key", k)
+			}
 		}
 	}
 	return nil

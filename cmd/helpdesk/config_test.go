@@ -39,7 +39,7 @@ slack_channel = "C0SUP"
 		}
 	})
 	t.Run("file and environment", func(t *testing.T) {
-		c, err := LoadConfig(file, []string{"HELPDESK_SMTP_LISTEN=127.0.0.1:2700", "HELPDESK_SECRET=env", "HELPDESK_OUTBOX_POLL_INTERVAL=3s", "PATH=/bin"})
+		c, err := LoadConfig(file, []string{"HELPDESK_SMTP_LISTEN=127.0.0.1:2700", "HELPDESK_SECRET=env", "HELPDESK_OUTBOX_POLL_INTERVAL=3s", "PATH=/bin", "HELPDESK_CORPUS=/x"})
 		if err != nil {
 			t.Fatal(err)
 		}
