@@ -160,6 +160,7 @@ type Counts struct {
 	OutboxDead      int            `json:"outbox_dead"`
 	OutboxOldest    time.Time      `json:"-"`
 	Messages        int            `json:"messages"`
+	Quarantined     int            `json:"quarantined"`
 }
 
 // Counts returns the figures for /status.
@@ -186,7 +187,8 @@ func (s *DB) Counts(ctx context.Context) (*Counts, error) {
 		(SELECT COUNT(*) FROM outbox WHERE state = 'pending'),
 		(SELECT COUNT(*) FROM outbox WHERE state = 'dead'),
 		(SELECT MIN(created_at) FROM outbox WHERE state = 'pending'),
-		(SELECT COUNT(*) FROM messages)`).Scan(&c.OutboxPending, &c.OutboxDead, &oldest, &c.Messages)
+		(SELECT COUNT(*) FROM messages),
+		(SELECT COUNT(*) FROM quarantine)`).Scan(&c.OutboxPending, &c.OutboxDead, &oldest, &c.Messages, &c.Quarantined)
 	if err != nil {
 		return nil, fmt.Errorf("count outbox: %w", err)
 	}
