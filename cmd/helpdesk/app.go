@@ -13,6 +13,7 @@ import (
 
 	"helpdesk/core"
 	"helpdesk/inbound/admin"
+	imapin "helpdesk/inbound/imap"
 	smtpin "helpdesk/inbound/smtp"
 	"helpdesk/outbound"
 	"helpdesk/store"
@@ -31,13 +32,16 @@ type App struct {
 	Core   *core.Service
 	Worker *outbound.Worker
 
+	Pollers  []*imapin.Poller
 	smtp     *smtpin.Server
 	http     *http.Server
 	SMTPAddr string // bound address, known after Start
 	HTTPAddr string
 
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	// Intake (SMTP sessions, IMAP pollers) stops before the outbox worker,
+	// so nothing new is committed while the outbox drains.
+	stopIntake, stopWork context.CancelFunc
+	intake, work         sync.WaitGroup
 }
 
 // NewApp opens the database and builds every component. now may be nil.
@@ -82,11 +86,47 @@ func NewApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.
 		From: from, Channels: channels, Now: now, Logger: log.With("component", "outbound"),
 		PollInterval: cfg.Outbox.PollInterval.Duration,
 	})
-	a.smtp = smtpin.New(kicker{a.Core, a.Worker}, smtpin.Options{
+	recv := kicker{a.Core, a.Worker}
+	a.smtp = smtpin.New(recv, smtpin.Options{
 		Hostname: cfg.SMTP.Hostname, MaxMessageBytes: cfg.SMTP.MaxMessageBytes,
 		Logger: log.With("component", "smtp"),
 	})
+	for _, m := range cfg.IMAP {
+		if m.Disabled {
+			continue
+		}
+		a.Pollers = append(a.Pollers, imapin.New(recv, db, imapOptions(m, cfg, log)))
+	}
 	return a, nil
+}
+
+func imapOptions(m IMAPConfig, cfg *Config, log *slog.Logger) imapin.Options {
+	return imapin.Options{
+		Name: m.Name, Address: m.Address, TLS: m.TLS, CAFile: m.CAFile,
+		Username: m.Username, Password: m.Password, Auth: m.Auth, Mailbox: m.Mailbox,
+		PollInterval: m.PollInterval.Duration, IDLE: *m.IDLE,
+		ProcessedMailbox: m.ProcessedMailbox, FailedMailbox: m.FailedMailbox,
+		MaxMessageBytes: cfg.SMTP.MaxMessageBytes,
+		Logger:          log.With("component", "imap", "mailbox", m.Name),
+	}
+}
+
+// channels reports every channel's state for /status.
+func (a *App) channels() []admin.Channel {
+	at := func(t time.Time) *time.Time {
+		if t.IsZero() {
+			return nil
+		}
+		return &t
+	}
+	out := []admin.Channel{{Name: "smtp", Kind: "smtp", State: "listening", Connected: true}}
+	for _, p := range a.Pollers {
+		st := p.State()
+		out = append(out, admin.Channel{Name: st.Name, Kind: "imap", State: st.State, Connected: st.Connected,
+			LastSuccess: at(st.LastSuccess), LastError: st.LastError, LastErrorAt: at(st.LastErrorAt),
+			NextAttempt: at(st.NextAttempt), Processed: st.Processed, Quarantined: st.Quarantined})
+	}
+	return out
 }
 
 // kicker wakes the outbox worker as soon as a mail's transaction has
@@ -137,50 +177,54 @@ func (a *App) Start(ctx context.Context) error {
 	a.SMTPAddr, a.HTTPAddr = smtpLn.Addr().String(), httpLn.Addr().String()
 	a.http = &http.Server{
 		Handler: admin.New(a.DB, admin.Options{Token: a.cfg.HTTP.Token, Version: version, Started: a.now(),
-			Now: a.now, Logger: a.log.With("component", "admin")}),
+			Now: a.now, Channels: a.channels, Logger: a.log.With("component", "admin")}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
-	ctx, a.cancel = context.WithCancel(ctx)
-	a.run(func() error { return a.smtp.Serve(smtpLn) }, "smtp")
-	a.run(func() error {
+	intakeCtx, stopIntake := context.WithCancel(ctx)
+	workCtx, stopWork := context.WithCancel(ctx)
+	a.stopIntake, a.stopWork = stopIntake, stopWork
+	a.run(&a.intake, "smtp", func() error { return a.smtp.Serve(smtpLn) })
+	for _, p := range a.Pollers {
+		a.run(&a.intake, "imap", func() error { return p.Run(intakeCtx) })
+	}
+	a.run(&a.work, "http", func() error {
 		if err := a.http.Serve(httpLn); !errors.Is(err, http.ErrServerClosed) {
 			return err
 		}
 		return nil
-	}, "http")
-	a.run(func() error { return a.Worker.Run(ctx) }, "outbound")
+	})
+	a.run(&a.work, "outbound", func() error { return a.Worker.Run(workCtx) })
 	a.log.Info("helpdesk started", "smtp", a.SMTPAddr, "http", a.HTTPAddr, "db", a.cfg.Store.Path, "version", version)
 	return nil
 }
 
-func (a *App) run(fn func() error, name string) {
-	a.wg.Add(1)
+func (a *App) run(wg *sync.WaitGroup, name string, fn func() error) {
+	wg.Add(1)
 	go func() {
-		defer a.wg.Done()
+		defer wg.Done()
 		if err := fn(); err != nil && !errors.Is(err, context.Canceled) {
 			a.log.Error("component stopped", "component", name, "err", err)
 		}
 	}()
 }
 
-// Shutdown stops intake first (no new SMTP sessions; sessions in progress
-// finish their transaction), then gives the outbox until ctx is done to
-// send what is due, then stops everything and closes the database.
+// Shutdown stops intake first (no new SMTP sessions, IMAP pollers leave
+// IDLE and log out; work in progress finishes its transaction), then gives
+// the outbox until ctx is done to send what is due, then stops everything
+// and closes the database.
 func (a *App) Shutdown(ctx context.Context) error {
 	var errs []error
-	if a.smtp != nil {
+	if a.stopIntake != nil {
+		a.stopIntake()
 		if err := a.smtp.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("smtp shutdown: %w", err))
 		}
-	}
-	if a.http != nil {
+		a.intake.Wait()
 		if err := a.http.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
-	}
-	if a.cancel != nil {
-		a.cancel()
-		a.wg.Wait()
+		a.stopWork()
+		a.work.Wait()
 		if _, err := a.Worker.Drain(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("drain outbox: %w", err))
 		}

@@ -45,6 +45,7 @@ type Config struct {
 	Outbox struct {
 		PollInterval Duration `toml:"poll_interval"`
 	} `toml:"outbox"`
+	IMAP        []IMAPConfig                `toml:"imap"`
 	Departments map[string]DepartmentConfig `toml:"departments"`
 	Agents      []AgentConfig               `toml:"agents"`
 	Calendar    struct {
@@ -57,6 +58,23 @@ type DepartmentConfig struct {
 	SlackChannel string   `toml:"slack_channel"`
 	Heads        []string `toml:"heads"`
 	Addresses    []string `toml:"addresses"`
+}
+
+// IMAPConfig is one [[imap]] mailbox.
+type IMAPConfig struct {
+	Name             string   `toml:"name"`
+	Address          string   `toml:"address"`
+	TLS              string   `toml:"tls"` // none | starttls | implicit
+	CAFile           string   `toml:"ca_file"`
+	Username         string   `toml:"username"`
+	Password         string   `toml:"password"`
+	Auth             string   `toml:"auth"` // login | plain
+	Mailbox          string   `toml:"mailbox"`
+	PollInterval     Duration `toml:"poll_interval"`
+	IDLE             *bool    `toml:"idle"` // default true
+	ProcessedMailbox string   `toml:"processed_mailbox"`
+	FailedMailbox    string   `toml:"failed_mailbox"`
+	Disabled         bool     `toml:"disabled"`
 }
 
 // AgentConfig is one [[agents]] entry.
@@ -125,7 +143,31 @@ func LoadConfig(path string, env []string) (*Config, error) {
 		return nil, err
 	}
 	c.fillDepartmentAddresses()
+	c.fillIMAPDefaults()
 	return c, c.Validate()
+}
+
+// fillIMAPDefaults gives every [[imap]] mailbox the documented defaults.
+func (c *Config) fillIMAPDefaults() {
+	for i := range c.IMAP {
+		m := &c.IMAP[i]
+		if m.TLS == "" {
+			m.TLS = "none"
+		}
+		if m.Auth == "" {
+			m.Auth = "login"
+		}
+		if m.Mailbox == "" {
+			m.Mailbox = "INBOX"
+		}
+		if m.PollInterval.Duration == 0 {
+			m.PollInterval.Duration = 30 * time.Second
+		}
+		if m.IDLE == nil {
+			idle := true
+			m.IDLE = &idle
+		}
+	}
 }
 
 // fillDepartmentAddresses gives a department without addresses NAME@domain.
@@ -172,6 +214,28 @@ func (c *Config) Validate() error {
 	}
 	if c.SMTP.MaxMessageBytes <= 0 {
 		errs = append(errs, errors.New("smtp.max_message_bytes must be positive"))
+	}
+	names := map[string]bool{}
+	for i, m := range c.IMAP {
+		switch {
+		case m.Name == "":
+			errs = append(errs, fmt.Errorf("imap #%d: name is empty", i+1))
+		case names[m.Name]:
+			errs = append(errs, fmt.Errorf("imap %q: name used twice", m.Name))
+		}
+		names[m.Name] = true
+		if m.Address == "" {
+			errs = append(errs, fmt.Errorf("imap %q: address is empty", m.Name))
+		}
+		if m.TLS != "none" && m.TLS != "starttls" && m.TLS != "implicit" {
+			errs = append(errs, fmt.Errorf("imap %q: tls %q is not none, starttls or implicit", m.Name, m.TLS))
+		}
+		if m.Auth != "login" && m.Auth != "plain" {
+			errs = append(errs, fmt.Errorf("imap %q: auth %q is not login or plain", m.Name, m.Auth))
+		}
+		if m.PollInterval.Duration <= 0 {
+			errs = append(errs, fmt.Errorf("imap %q: poll_interval must be positive", m.Name))
+		}
 	}
 	if c.Outbox.PollInterval.Duration <= 0 {
 		errs = append(errs, errors.New("outbox.poll_interval must be positive"))

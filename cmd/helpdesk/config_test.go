@@ -18,6 +18,17 @@ secret = "s"
 listen = "127.0.0.1:2600"
 [outbox]
 poll_interval = "2s"
+[[imap]]
+name = "support"
+address = "127.0.0.1:10143"
+username = "support"
+password = "secret"
+[[imap]]
+name = "sales"
+address = "imap.example.com:993"
+tls = "implicit"
+idle = false
+poll_interval = "1m"
 [departments.billing]
 slack_channel = "C0BILL"
 addresses = ["billing@help.shop.example"]
@@ -47,6 +58,15 @@ slack_channel = "C0SUP"
 			c.Outbox.PollInterval.Duration != 3*time.Second {
 			t.Fatalf("config %+v", c)
 		}
+		if len(c.IMAP) != 2 {
+			t.Fatalf("imap %+v", c.IMAP)
+		}
+		if m := c.IMAP[0]; m.TLS != "none" || m.Auth != "login" || m.Mailbox != "INBOX" || !*m.IDLE || m.PollInterval.Duration != 30*time.Second {
+			t.Fatalf("imap defaults %+v", m)
+		}
+		if m := c.IMAP[1]; m.TLS != "implicit" || *m.IDLE || m.PollInterval.Duration != time.Minute {
+			t.Fatalf("imap %+v", m)
+		}
 		// A file's departments replace the built-in ones.
 		if names := strings.Join(c.DepartmentNames(), ","); names != "support,billing" {
 			t.Fatalf("departments %s, want support,billing", names)
@@ -63,6 +83,8 @@ slack_channel = "C0SUP"
 		{"unknown key", "domian = \"x\"\n", nil, "unknown key domian"},
 		{"bad duration", "[outbox]\npoll_interval = \"soon\"\n", nil, "poll_interval"},
 		{"bad from", "[mail]\nfrom = \"not an address\"\n", nil, "mail.from"},
+		{"imap without name", "[[imap]]\naddress = \"x:1\"\n", nil, "name is empty"},
+		{"imap bad tls", "[[imap]]\nname = \"a\"\naddress = \"x:1\"\ntls = \"ssl\"\n", nil, "not none, starttls or implicit"},
 		{"unknown variable", "", []string{"HELPDESK_SMTP_LISTNE=x"}, "HELPDESK_SMTP_LISTNE"},
 		{"bad number", "", []string{"HELPDESK_SMTP_MAX_MESSAGE_BYTES=lots"}, "HELPDESK_SMTP_MAX_MESSAGE_BYTES"},
 	} {

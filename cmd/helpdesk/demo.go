@@ -23,6 +23,7 @@ type demoEnv struct {
 	App   *App
 	Relay *captureRelay
 	Slack *fakeSlack
+	IMAP  *memIMAP
 	dir   string
 }
 
@@ -32,7 +33,14 @@ func startDemoEnv(ctx context.Context, dir string, log *slog.Logger) (*demoEnv, 
 		return nil, err
 	}
 	slack := startFakeSlack()
+	mbox, err := startMemIMAP("support", "secret")
+	if err != nil {
+		relay.Close()
+		slack.Close()
+		return nil, err
+	}
 	cfg := DefaultConfig()
+	cfg.IMAP = []IMAPConfig{{Name: "mailbox", Address: mbox.Addr, Username: "support", Password: "secret"}}
 	cfg.Store.Path = filepath.Join(dir, "helpdesk.db")
 	cfg.SMTP.Listen = "127.0.0.1:0"
 	cfg.HTTP.Listen = "127.0.0.1:0"
@@ -41,6 +49,7 @@ func startDemoEnv(ctx context.Context, dir string, log *slog.Logger) (*demoEnv, 
 	cfg.Slack.Token = "xoxb-demo"
 	cfg.Slack.APIURL = slack.URL()
 	cfg.fillDepartmentAddresses()
+	cfg.fillIMAPDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -51,15 +60,17 @@ func startDemoEnv(ctx context.Context, dir string, log *slog.Logger) (*demoEnv, 
 	if err != nil {
 		relay.Close()
 		slack.Close()
+		mbox.Close()
 		return nil, err
 	}
-	return &demoEnv{App: app, Relay: relay, Slack: slack, dir: dir}, nil
+	return &demoEnv{App: app, Relay: relay, Slack: slack, IMAP: mbox, dir: dir}, nil
 }
 
 func (d *demoEnv) Close(ctx context.Context) error {
 	err := d.App.Shutdown(ctx)
 	d.Relay.Close()
 	d.Slack.Close()
+	d.IMAP.Close()
 	return err
 }
 
@@ -202,6 +213,27 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	p("   SMTP: 250 · recognised as a duplicate · still %d ticket", len(rows))
+
+	// 5. Mail fetched from a mailbox over IMAP.
+	p("\n5. bob@another.example writes to the support mailbox, which the gateway polls over IMAP")
+	bob := "From: Bob <bob@another.example>\r\nTo: support@support.example.com\r\n" +
+		"Subject: =?utf-8?q?Rechnung_f=C3=BCr_November?=\r\nMessage-ID: <demo-5@another.example>\r\n" +
+		"Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
+		"Gr=FC=DFe, wo finde ich die Rechnung?\r\n"
+	if err := env.IMAP.Deliver(bob); err != nil {
+		return err
+	}
+	poller := env.App.Pollers[0]
+	if !waitFor(func() bool { return poller.State().Processed >= 1 }) {
+		return fmt.Errorf("demo: the IMAP poller did not take the mail (state %+v)", poller.State())
+	}
+	rows, err = env.App.DB.ListTickets(ctx, store.TicketFilter{})
+	if err != nil {
+		return err
+	}
+	st := poller.State()
+	p("   fetched with BODY.PEEK[] (state %s), committed as ticket #%d %q, then marked \\Seen; cursor UIDVALIDITY %d, last UID %d",
+		st.State, rows[0].Number, rows[0].Subject, st.UIDValidity, st.LastUID)
 
 	p("\nTicket #1 as `helpdesk ticket show 1` prints it:\n")
 	if err := ticketShow(ctx, env.App.DB, 1, false, stdout); err != nil {

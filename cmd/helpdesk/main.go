@@ -37,6 +37,8 @@ const usage = `usage: helpdesk COMMAND [flags]
   ticket list [--active] [--json]
   ticket show N [--json]
   ticket find MESSAGE-ID [--json]
+  channel list              the configured channels
+  channel verify NAME       log in to an [[imap]] mailbox, EHLO the relay, or auth.test Slack
 
 Every command takes --config FILE (default $HELPDESK_CONFIG, else
 helpdesk.toml when present, else built-in defaults) and --db PATH.
@@ -62,6 +64,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, env []str
 		return cmdMigrate(ctx, args, stdout, stderr, env)
 	case "ticket":
 		return cmdTicket(ctx, args, stdout, stderr, env)
+	case "channel":
+		return cmdChannel(ctx, args, stdout, stderr, env)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -99,6 +103,8 @@ func (c *common) logger(w io.Writer) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(w, nil))
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func lookupEnv(env []string, key string) string {
 	for _, kv := range env {

@@ -1,5 +1,6 @@
 // Package admin serves the gateway's HTTP status surface: /healthz for a
-// liveness probe and /status, a JSON summary for admins and monitoring.
+// liveness probe and /status, a JSON summary for admins and monitoring:
+// tickets, outbox backlog, quarantined mail and each channel's state.
 // Everything but /healthz needs the bearer token when one is configured.
 package admin
 
@@ -30,8 +31,25 @@ type Options struct {
 	Started time.Time
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Channels reports the state of each inbound and outbound channel;
+	// nil means none are shown.
+	Channels func() []Channel
 	// Logger; nil means slog.Default().
 	Logger *slog.Logger
+}
+
+// Channel is one channel's state on /status.
+type Channel struct {
+	Name        string     `json:"name"`
+	Kind        string     `json:"kind"`  // imap, smtp, relay, slack
+	State       string     `json:"state"` // e.g. idle, polling, backing_off, listening
+	Connected   bool       `json:"connected"`
+	LastSuccess *time.Time `json:"last_success"`
+	LastError   string     `json:"last_error,omitempty"`
+	LastErrorAt *time.Time `json:"last_error_at,omitempty"`
+	NextAttempt *time.Time `json:"next_attempt,omitempty"`
+	Processed   int64      `json:"processed"`
+	Quarantined int64      `json:"quarantined"`
 }
 
 // New returns the admin handler.
@@ -80,7 +98,9 @@ type Status struct {
 	Database        string         `json:"database"`
 	TicketsByStatus map[string]int `json:"tickets_by_status"`
 	Messages        int            `json:"messages"`
+	Quarantined     int            `json:"quarantined"`
 	Outbox          OutboxStatus   `json:"outbox"`
+	Channels        []Channel      `json:"channels"`
 }
 
 // OutboxStatus is the outbox part of Status.
@@ -92,14 +112,18 @@ type OutboxStatus struct {
 
 func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 	now := h.opts.Now()
-	st := Status{Version: h.opts.Version, UptimeSeconds: int64(now.Sub(h.opts.Started).Seconds()), Database: "ok"}
+	st := Status{Version: h.opts.Version, UptimeSeconds: int64(now.Sub(h.opts.Started).Seconds()), Database: "ok",
+		Channels: []Channel{}}
+	if h.opts.Channels != nil {
+		st.Channels = h.opts.Channels()
+	}
 	c, err := h.src.Counts(r.Context())
 	if err != nil {
 		h.opts.Logger.Error("status counts", "err", err)
 		st.Database = "error"
 		w.WriteHeader(http.StatusServiceUnavailable)
 	} else {
-		st.TicketsByStatus, st.Messages = c.TicketsByStatus, c.Messages
+		st.TicketsByStatus, st.Messages, st.Quarantined = c.TicketsByStatus, c.Messages, c.Quarantined
 		st.Outbox = OutboxStatus{Pending: c.OutboxPending, Dead: c.OutboxDead}
 		if !c.OutboxOldest.IsZero() {
 			st.Outbox.OldestAgeSeconds = int64(now.Sub(c.OutboxOldest).Seconds())

@@ -20,7 +20,8 @@ func TestHandler(t *testing.T) {
 	defer db.Close()
 	started := time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC)
 	srv := httptest.NewServer(New(db, Options{Token: "t0ken", Version: "test", Started: started,
-		Now: func() time.Time { return started.Add(90 * time.Second) }}))
+		Now:      func() time.Time { return started.Add(90 * time.Second) },
+		Channels: func() []Channel { return []Channel{{Name: "support", Kind: "imap", State: "idle", LastError: "x"}} }}))
 	defer srv.Close()
 
 	get := func(path, token string) *http.Response {
@@ -52,7 +53,8 @@ func TestHandler(t *testing.T) {
 	if err := json.NewDecoder(get("/status", "t0ken").Body).Decode(&st); err != nil {
 		t.Fatal(err)
 	}
-	if st.Version != "test" || st.UptimeSeconds != 90 || st.Database != "ok" || st.TicketsByStatus == nil {
+	if st.Version != "test" || st.UptimeSeconds != 90 || st.Database != "ok" || st.TicketsByStatus == nil ||
+		len(st.Channels) != 1 || st.Channels[0].State != "idle" || st.Channels[0].LastError != "x" {
 		t.Fatalf("status %+v", st)
 	}
 }
