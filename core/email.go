@@ -45,9 +45,20 @@ type Email struct {
 	Attachments []Attachment
 
 	// Auto is set for mail that must never be answered (RFC 3834
-	// auto-replies, bulk mail, null sender); AutoReason says why.
+	// auto-replies, bulk mail, null sender, bounces); AutoReason says why.
 	Auto       bool
 	AutoReason string
+	// Bounce is set when the mail is a delivery failure report (a DSN
+	// or one of the common non-standard formats); Auto is then set too.
+	Bounce *Bounce
+
+	// Commands are the #command lines of the new text, in order; they
+	// are removed from Text. Never taken from quoted text.
+	Commands []Command
+	// Refs are the signed ticket references ("T1042-K3F9…") found in the
+	// quoted text: notifications carry one in their footer, and it
+	// survives clients that drop References.
+	Refs []string
 
 	// Warnings lists what the parser had to repair (bad charset, broken
 	// MIME structure); kept for the log and the admin.
@@ -69,4 +80,28 @@ func (e *Email) Recipients() []string {
 		rcpts = append(rcpts, a.Addr)
 	}
 	return rcpts
+}
+
+// Bounce is what a delivery failure report says.
+type Bounce struct {
+	Recipients []BouncedRecipient
+}
+
+// BouncedRecipient is one failed recipient of a bounce.
+type BouncedRecipient struct {
+	Addr       string `json:"addr"`             // lower case
+	Status     string `json:"status,omitempty"` // RFC 3463 status, e.g. "5.1.1"
+	Action     string `json:"action,omitempty"` // failed, delayed, …
+	Diagnostic string `json:"diagnostic,omitempty"`
+	Permanent  bool   `json:"permanent"` // a 5.x.x status, or a hard failure
+}
+
+// Command is one #command line of a customer's mail (RULES.md §6).
+type Command struct {
+	Name string   // lower case, without '#': close, rate, task, …
+	Args []string // the words after it; for rate, Args[1] is the whole comment
+	Line string   // the line as written, for the confirmation notice
+	// Err is set when the line cannot be a valid command (unknown name,
+	// wrong arguments); it is a sentence fit to send to the customer.
+	Err string
 }
