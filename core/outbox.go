@@ -7,6 +7,8 @@ const (
 	OutboxEmail       = "email"        // a notice to a customer (EmailNotice)
 	OutboxSlackTicket = "slack_ticket" // the ticket's parent message (SlackPost)
 	OutboxSlackReply  = "slack_reply"  // a message in the ticket's thread (SlackPost)
+	OutboxSlackUpdate = "slack_update" // the parent card redrawn in place, chat.update (SlackPost)
+	OutboxSlackNotice = "slack_notice" // a notice to the department (SlackNotice)
 )
 
 // OutboxItem is one side effect waiting to be performed. Core writes it in
@@ -24,7 +26,10 @@ type OutboxItem struct {
 
 // Notice templates.
 const (
-	TemplateAck = "ack" // acknowledgment of a new ticket
+	TemplateAck      = "ack"      // acknowledgment of a new ticket (Predecessor set when it follows a closed one)
+	TemplateReply    = "reply"    // a staff answer (Text, Agent)
+	TemplateStatus   = "status"   // the ticket's status changed (Status, Reason)
+	TemplateCommands = "commands" // the results of the customer's #commands (Results)
 )
 
 // EmailNotice is the payload of an OutboxEmail row: everything needed to
@@ -49,6 +54,12 @@ type Notice struct {
 	Name    string `json:"name"`
 	Text    string `json:"text"`
 	Ref     string `json:"ref"` // the signed reference shown in the footer
+
+	Status      string   `json:"status,omitempty"`      // TemplateStatus: the new status
+	Reason      string   `json:"reason,omitempty"`      // TemplateStatus: why (e.g. "no reply for 5 days")
+	Agent       string   `json:"agent,omitempty"`       // TemplateReply: who answered
+	Results     []string `json:"results,omitempty"`     // TemplateCommands: one line per command, "done" or why not
+	Predecessor int64    `json:"predecessor,omitempty"` // TemplateAck: the closed ticket this one follows
 }
 
 // SlackPost is the payload of the Slack outbox kinds. The channel is
@@ -65,4 +76,29 @@ type SlackPost struct {
 	Text        string       `json:"text"`
 	Quoted      string       `json:"quoted,omitempty"`
 	Attachments []Attachment `json:"attachments,omitempty"`
+
+	// The card's state, for OutboxSlackTicket and OutboxSlackUpdate.
+	HotRush  bool       `json:"hotrush,omitempty"`
+	Assignee string     `json:"assignee,omitempty"` // agent id
+	Solved   bool       `json:"solved,omitempty"`
+	SLADue   *time.Time `json:"sla_due,omitempty"`
+	SLAState string     `json:"sla_state,omitempty"` // ok, at_risk, breached, met
+	// Event says what changed, shown in the thread for OutboxSlackReply
+	// rows that are not a customer's message ("status: closed by the
+	// customer"); empty for customer messages.
+	Event string `json:"event,omitempty"`
+	// Direction of the message in a thread reply: inbound (customer),
+	// outbound (staff answer sent by email) or note (internal).
+	Direction string `json:"direction,omitempty"`
+}
+
+// SlackNotice is the payload of OutboxSlackNotice: a message to the
+// department's channel (SLA at risk or breached, a bounce, a low rating),
+// optionally mentioning users (the department's heads).
+type SlackNotice struct {
+	Department string   `json:"department"`
+	Number     int64    `json:"number,omitempty"`    // the ticket it is about, 0 for none
+	Text       string   `json:"text"`                // plain text; escaped by the sender
+	Mention    []string `json:"mention,omitempty"`   // Slack user ids to mention
+	InThread   bool     `json:"in_thread,omitempty"` // post in the ticket's thread instead of the channel
 }

@@ -116,38 +116,113 @@ func (s *Service) receive(ctx context.Context, tx Tx, e *Email, now time.Time) (
 		return rc, nil
 	}
 
-	if ticket != nil {
-		rc.Outcome, rc.Ticket = OutcomeReply, ticket.Number
-		msg.Ticket = ticket.Number
-		if err := tx.AddMessage(ctx, msg); err != nil {
+	var predecessor int64
+	if ticket != nil && ticket.Status == StatusClosed && !onlyCommands(e) {
+		// RULES.md §2: a reply reopens a closed ticket within the window
+		// unless it was rated; otherwise it opens a new ticket that
+		// records the old one. Nothing is dropped either way.
+		if why := s.reopenRefusal(ticket, now); why != "" {
+			rc.Refused = append(rc.Refused, why+": a new ticket is opened")
+			predecessor, ticket = ticket.Number, nil
+		} else if err := s.setStatus(ctx, tx, ticket, StatusReopened, Actor{Kind: ActorCustomer, ID: sender, Profile: profile},
+			"the customer wrote again", now); err != nil {
 			return nil, err
 		}
-		rc.Message = msg.ID
-		acc, err := tx.Account(ctx, ticket.AccountID)
+	}
+
+	if ticket == nil {
+		ticket, err = s.open(ctx, tx, e, profile, msg, predecessor, now)
 		if err != nil {
 			return nil, err
 		}
-		if err := s.enqueueSlack(ctx, tx, OutboxSlackReply, ticket, acc, msg, now); err != nil {
-			return nil, err
-		}
-		return rc, nil
+		rc.Outcome, rc.Ticket, rc.Message = OutcomeNew, ticket.Number, msg.ID
+		return rc, s.commands(ctx, tx, ticket, e, now)
 	}
 
-	ticket, err = s.open(ctx, tx, e, profile, msg, now)
-	if err != nil {
+	rc.Outcome, rc.Ticket = OutcomeReply, ticket.Number
+	msg.Ticket = ticket.Number
+	if err := tx.AddMessage(ctx, msg); err != nil {
 		return nil, err
 	}
-	rc.Outcome, rc.Ticket, rc.Message = OutcomeNew, ticket.Number, msg.ID
-	return rc, nil
+	rc.Message = msg.ID
+	if strings.TrimSpace(msg.Text) != "" || len(msg.Attachments) > 0 {
+		if err := s.customerWrote(ctx, tx, ticket, profile, msg, now); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.commands(ctx, tx, ticket, e, now); err != nil {
+		return nil, err
+	}
+	return rc, tx.UpdateTicket(ctx, ticket)
+}
+
+// onlyCommands reports whether a mail says nothing but #commands, such as
+// "#rate 5" sent to a closed ticket: it acts on the ticket without
+// reopening it.
+func onlyCommands(e *Email) bool {
+	return len(e.Commands) > 0 && strings.TrimSpace(e.Text) == "" && len(e.Attachments) == 0
+}
+
+// customerWrote applies a customer's new message to an open ticket.
+func (s *Service) customerWrote(ctx context.Context, tx Tx, t *Ticket, p *Profile, m *Message, now time.Time) error {
+	t.LastPublicAt, t.UpdatedAt = now, now
+	// The customer still needs something: the solved mark no longer
+	// holds, and the pre-close timer waits for another one.
+	t.Solved = false
+	if t.Status == StatusPreClosed {
+		if err := s.setStatus(ctx, tx, t, StatusInProgress, Actor{Kind: ActorCustomer, ID: p.Email, Profile: p},
+			"the customer wrote again", now); err != nil {
+			return err
+		}
+	}
+	if !t.AwaitingReply {
+		s.startClock(t, now)
+	}
+	acc, err := tx.Account(ctx, t.AccountID)
+	if err != nil {
+		return err
+	}
+	return s.enqueueSlack(ctx, tx, OutboxSlackReply, t, acc, m, now)
+}
+
+// commands applies the #commands of a customer's mail to its ticket and
+// tells the customer what each did (RULES.md §6).
+func (s *Service) commands(ctx context.Context, tx Tx, t *Ticket, e *Email, now time.Time) error {
+	if len(e.Commands) == 0 {
+		return nil
+	}
+	a := Actor{Kind: ActorCustomer, ID: NormalizeAddress(e.From.Addr)}
+	var results []string
+	for _, c := range e.Commands {
+		line := strings.TrimSpace(c.Line)
+		if c.Err != "" {
+			results = append(results, fmt.Sprintf("%s: not done: %s", line, c.Err))
+			continue
+		}
+		res, err := s.act(ctx, tx, t, a, c.Name, c.Args, now)
+		if err != nil && ErrorCode(err) == EINTERNAL {
+			return err
+		}
+		if err != nil {
+			results = append(results, fmt.Sprintf("%s: not done: %s", line, ErrorMessage(err)))
+			continue
+		}
+		results = append(results, fmt.Sprintf("%s: done: %s", line, res))
+	}
+	if err := tx.UpdateTicket(ctx, t); err != nil {
+		return err
+	}
+	_, err := s.emailCustomer(ctx, tx, t, TemplateCommands, Notice{Results: results}, now)
+	return err
 }
 
 // open creates the ticket for a new mail, and the customer's account and
 // profile when the sender is unknown (RULES.md §1, policy "open").
-func (s *Service) open(ctx context.Context, tx Tx, e *Email, profile *Profile, msg *Message, now time.Time) (*Ticket, error) {
+func (s *Service) open(ctx context.Context, tx Tx, e *Email, profile *Profile, msg *Message, predecessor int64, now time.Time) (*Ticket, error) {
 	var acc *Account
 	var err error
 	if profile == nil {
-		acc = &Account{Kind: AccountPresales, Name: e.From.Name, CreatedAt: now}
+		acc = &Account{Kind: AccountPresales, Name: e.From.Name, CreatedAt: now, PriorityFactor: 1}
 		if err := tx.CreateAccount(ctx, acc); err != nil {
 			return nil, err
 		}
@@ -172,17 +247,27 @@ func (s *Service) open(ctx context.Context, tx Tx, e *Email, profile *Profile, m
 		subject = "(no subject)"
 	}
 	t := &Ticket{
-		AccountID:  acc.ID,
-		ProfileID:  profile.ID,
-		Department: dept,
-		Type:       typeOf(dept),
-		Status:     StatusSubmitted,
-		Priority:   "normal",
-		Subject:    subject,
-		CreatedAt:  now,
-		UpdatedAt:  now,
+		AccountID:    acc.ID,
+		ProfileID:    profile.ID,
+		Department:   dept,
+		Type:         typeOf(dept),
+		Status:       StatusSubmitted,
+		Priority:     PriorityNormal,
+		Subject:      subject,
+		CreatedAt:    now,
+		UpdatedAt:    now,
+		LastPublicAt: now,
+		StatusAt:     now,
+		Predecessor:  predecessor,
 	}
+	s.startClock(t, now)
 	if err := tx.CreateTicket(ctx, t); err != nil {
+		return nil, err
+	}
+	if err := s.refreshFactor(ctx, tx, t, now); err != nil {
+		return nil, err
+	}
+	if err := tx.UpdateTicket(ctx, t); err != nil {
 		return nil, err
 	}
 	msg.Ticket = t.Number
@@ -212,11 +297,12 @@ func (s *Service) enqueueAck(ctx context.Context, tx Tx, t *Ticket, p *Profile, 
 		InReplyTo:  e.MessageID,
 		References: append(append([]string{}, e.References...), e.MessageID),
 		Data: Notice{
-			Number:  t.Number,
-			Subject: t.Subject,
-			Name:    e.From.Name,
-			Text:    e.Text,
-			Ref:     fmt.Sprintf("T%d-%s", t.Number, strings.ToUpper(tok)),
+			Number:      t.Number,
+			Subject:     t.Subject,
+			Name:        e.From.Name,
+			Text:        e.Text,
+			Ref:         fmt.Sprintf("T%d-%s", t.Number, strings.ToUpper(tok)),
+			Predecessor: t.Predecessor,
 		},
 	}
 	if err := tx.IndexSent(ctx, n.MessageID, t.Number); err != nil {
@@ -226,22 +312,11 @@ func (s *Service) enqueueAck(ctx context.Context, tx Tx, t *Ticket, p *Profile, 
 }
 
 func (s *Service) enqueueSlack(ctx context.Context, tx Tx, kind string, t *Ticket, acc *Account, m *Message, now time.Time) error {
-	p := SlackPost{
-		Department:  t.Department,
-		Number:      t.Number,
-		Subject:     t.Subject,
-		Status:      t.Status,
-		Type:        t.Type,
-		Priority:    t.Priority,
-		Account:     fmt.Sprintf("%s #%d", acc.Kind, acc.ID),
-		From:        m.From,
-		Text:        m.Text,
-		Quoted:      m.Quoted,
-		Attachments: m.Attachments,
+	p, err := s.slackPost(ctx, tx, t)
+	if err != nil {
+		return err
 	}
-	if acc.Name != "" {
-		p.Account = fmt.Sprintf("%s (%s #%d)", acc.Name, acc.Kind, acc.ID)
-	}
+	p.From, p.Text, p.Quoted, p.Attachments, p.Direction = m.From, m.Text, m.Quoted, m.Attachments, DirInbound
 	return enqueue(ctx, tx, kind, t.Number, p, now)
 }
 

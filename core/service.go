@@ -11,6 +11,7 @@ import (
 type Department struct {
 	Name      string
 	Addresses []string
+	Heads     []string // Slack user ids told about low ratings
 }
 
 // Options configure a Service. Zero values are documented per field.
@@ -23,6 +24,11 @@ type Options struct {
 	// "support" (or else the first one) also takes mail whose
 	// department cannot be told. At least one is required.
 	Departments []Department
+	// Rules are the numbers of RULES.md §2–§4; nil means DefaultRules().
+	Rules *Rules
+	// Calendar counts business time for service levels; nil means
+	// every hour counts.
+	Calendar Calendar
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger; nil means slog.Default().
@@ -39,7 +45,15 @@ type Service struct {
 	deptOf   map[string]string // lower-case address → department
 	fallback Department
 	depts    map[string]Department
+	heads    map[string][]string
+	rules    Rules
+	cal      Calendar
 }
+
+// alwaysOpen is the calendar of a desk that never closes.
+type alwaysOpen struct{}
+
+func (alwaysOpen) Add(t time.Time, d time.Duration) time.Time { return t.Add(d) }
 
 // NewService returns a Service over st.
 func NewService(st Store, opts Options) (*Service, error) {
@@ -60,7 +74,16 @@ func NewService(st Store, opts Options) (*Service, error) {
 		log:      opts.Logger,
 		deptOf:   map[string]string{},
 		depts:    map[string]Department{},
+		heads:    map[string][]string{},
 		fallback: opts.Departments[0],
+		rules:    DefaultRules(),
+		cal:      opts.Calendar,
+	}
+	if opts.Rules != nil {
+		s.rules = *opts.Rules
+	}
+	if s.cal == nil {
+		s.cal = alwaysOpen{}
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -73,6 +96,7 @@ func NewService(st Store, opts Options) (*Service, error) {
 			return nil, fmt.Errorf("core: department %s has no address", d.Name)
 		}
 		s.depts[d.Name] = d
+		s.heads[d.Name] = d.Heads
 		if d.Name == TypeSupport && s.fallback.Name != TypeSupport {
 			s.fallback = d
 		}

@@ -1,6 +1,9 @@
 package core
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Store runs transactions. Package store implements it on SQLite.
 type Store interface {
@@ -14,16 +17,33 @@ type Store interface {
 // Tx is what the rules read and write inside one transaction. Lookups
 // return an *Error with code ENOTFOUND when nothing matches.
 type Tx interface {
+	Profile(ctx context.Context, id int64) (*Profile, error)
 	ProfileByEmail(ctx context.Context, email string) (*Profile, error)
 	Account(ctx context.Context, id int64) (*Account, error)
 	CreateAccount(ctx context.Context, a *Account) error // sets a.ID
 	CreateProfile(ctx context.Context, p *Profile) error // sets p.ID
+	UpdateAccount(ctx context.Context, a *Account) error
+	// PriorityStats sums the priority levels of the account's tickets
+	// opened since the given time, and counts them.
+	PriorityStats(ctx context.Context, account int64, since time.Time) (sum, n int, err error)
+	// SetAccountRank re-ranks the account's open tickets with its factor.
+	SetAccountRank(ctx context.Context, account int64, factor float64) error
 
 	Ticket(ctx context.Context, number int64) (*Ticket, error)
 	// TicketByMessageID finds the ticket that a stored or sent message
 	// with this Message-ID belongs to.
 	TicketByMessageID(ctx context.Context, messageID string) (int64, error)
 	CreateTicket(ctx context.Context, t *Ticket) error // sets t.Number
+	UpdateTicket(ctx context.Context, t *Ticket) error
+	// SweepDue returns the tickets whose timers may be due.
+	SweepDue(ctx context.Context, q SweepQuery) ([]int64, error)
+	// ThreadMessageIDs returns the last n Message-IDs of the ticket's
+	// mail, received and sent, oldest first: the References of a notice.
+	ThreadMessageIDs(ctx context.Context, ticket int64, n int) ([]string, error)
+
+	Tasks(ctx context.Context, ticket int64) ([]Task, error)
+	CreateTask(ctx context.Context, t *Task) error // sets ID and Number
+	UpdateTask(ctx context.Context, t *Task) error
 
 	// AddMessage stores m and indexes its Message-ID. It returns an
 	// *Error with code ECONFLICT when the same mail (Message-ID and body

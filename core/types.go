@@ -46,6 +46,16 @@ type Account struct {
 	Kind      string
 	Name      string
 	CreatedAt time.Time
+
+	// HotRush (RULES.md §3): how often the account switched HotRush off
+	// outside submitted, its support subscription, unused incident
+	// packages.
+	HotRushDisables   int
+	SubscriptionUntil time.Time
+	Incidents         int
+	// PriorityFactor is the fairness factor of RULES.md §3, kept current
+	// as the account's tickets are opened and re-prioritised.
+	PriorityFactor float64
 }
 
 // Profile is a person of an account, keyed by email address (lower case).
@@ -73,6 +83,35 @@ type Ticket struct {
 	UpdatedAt    time.Time
 	SlackChannel string // set once the parent message is posted
 	SlackTS      string
+
+	Assignee      string    // agent id; "" when unassigned
+	Solved        bool      // an agent marked it solved (starts the pre-close timer)
+	HotRushPaid   bool      // turning HotRush on consumed an incident package
+	LastPublicAt  time.Time // last public message from either side ("idle" counts from here)
+	StatusAt      time.Time // when the status last changed
+	ClosedAt      time.Time
+	Predecessor   int64 // the closed ticket this one follows; 0 for none
+	RatingScore   int   // 1–5; 0 when not rated
+	RatingComment string
+	// AwaitingReply: the customer wrote last and waits for staff.
+	AwaitingReply bool
+	// Rank is the effective priority, level × the account's factor.
+	Rank float64
+	// Service level (RULES.md §4): the clock of the current wait.
+	SLAState  string // none, ok, at_risk, breached, met
+	SLAStart  time.Time
+	SLARiskAt time.Time
+	SLADue    time.Time
+}
+
+// Task is one task of a project ticket (RULES.md §2).
+type Task struct {
+	ID        int64
+	Ticket    int64
+	Number    int
+	Title     string
+	Status    string
+	UpdatedAt time.Time
 }
 
 // Message is one message of a ticket, or an inbound mail that belongs to

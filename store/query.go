@@ -24,15 +24,15 @@ type TicketRow struct {
 
 // ListTickets returns tickets, newest first.
 func (s *DB) ListTickets(ctx context.Context, f TicketFilter) ([]TicketRow, error) {
-	q := `SELECT t.id, t.account_id, t.profile_id, t.department, t.type, t.status, t.priority, t.hotrush,
-		t.subject, t.slack_channel, t.slack_ts, t.created_at, t.updated_at,
-		a.kind, a.name, a.created_at,
-		COALESCE((SELECT email FROM profiles WHERE account_id = a.id AND role = 'primary' ORDER BY id LIMIT 1), '')
-		FROM tickets t JOIN accounts a ON a.id = t.account_id`
+	q := `SELECT ` + ticketRowColumns + ` FROM tickets`
 	if f.Active {
-		q += ` WHERE t.status IN ('submitted', 'assigned', 'in_progress', 'reopened')`
+		q += ` WHERE status IN ('submitted', 'assigned', 'in_progress', 'reopened')`
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY t.id DESC`)
+	return s.ticketRows(ctx, q+` ORDER BY id DESC`)
+}
+
+func (s *DB) ticketRows(ctx context.Context, q string, args ...any) ([]TicketRow, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list tickets: %w", err)
 	}
@@ -50,29 +50,36 @@ func (s *DB) ListTickets(ctx context.Context, f TicketFilter) ([]TicketRow, erro
 
 // TicketRow returns one ticket with its account.
 func (s *DB) TicketRow(ctx context.Context, number int64) (*TicketRow, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT t.id, t.account_id, t.profile_id, t.department, t.type, t.status,
-		t.priority, t.hotrush, t.subject, t.slack_channel, t.slack_ts, t.created_at, t.updated_at,
-		a.kind, a.name, a.created_at,
-		COALESCE((SELECT email FROM profiles WHERE account_id = a.id AND role = 'primary' ORDER BY id LIMIT 1), '')
-		FROM tickets t JOIN accounts a ON a.id = t.account_id
-		WHERE t.id = ?`, number)
-	r, err := scanTicketRow(row)
+	r, err := scanTicketRow(s.db.QueryRowContext(ctx, `SELECT `+ticketRowColumns+` FROM tickets WHERE id = ?`, number))
 	return r, notFound(err, "ticket")
 }
 
+// ticketRowColumns are a ticket's columns and then its account's.
+const ticketRowColumns = ticketColumns + `, (SELECT kind FROM accounts a WHERE a.id = tickets.account_id),
+	(SELECT name FROM accounts a WHERE a.id = tickets.account_id),
+	(SELECT created_at FROM accounts a WHERE a.id = tickets.account_id),
+	COALESCE((SELECT email FROM profiles WHERE account_id = tickets.account_id AND role = 'primary' ORDER BY id LIMIT 1), '')`
+
 func scanTicketRow(row scanner) (*TicketRow, error) {
 	var r TicketRow
-	var created, updated, acreated string
-	err := row.Scan(&r.Number, &r.AccountID, &r.ProfileID, &r.Department, &r.Type, &r.Status, &r.Priority,
-		&r.HotRush, &r.Subject, &r.SlackChannel, &r.SlackTS, &created, &updated,
-		&r.Account.Kind, &r.Account.Name, &acreated, &r.Email)
+	var acreated string
+	tk, err := scanTicket(extraScanner{row, []any{&r.Account.Kind, &r.Account.Name, &acreated, &r.Email}})
 	if err != nil {
 		return nil, err
 	}
-	r.CreatedAt, r.UpdatedAt = parseTime(created), parseTime(updated)
+	r.Ticket = *tk
 	r.Account.ID, r.Account.CreatedAt = r.AccountID, parseTime(acreated)
 	return &r, nil
 }
+
+// extraScanner appends destinations to a Scan, so a query can select a
+// ticket's columns and more.
+type extraScanner struct {
+	row   scanner
+	extra []any
+}
+
+func (e extraScanner) Scan(dest ...any) error { return e.row.Scan(append(dest, e.extra...)...) }
 
 // Messages returns the messages of a ticket in order, without raw bytes.
 func (s *DB) Messages(ctx context.Context, ticket int64) ([]core.Message, error) {

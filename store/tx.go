@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"helpdesk/core"
 )
@@ -22,6 +24,19 @@ func notFound(err error, what string) error {
 	return err
 }
 
+func (t *Tx) Profile(ctx context.Context, id int64) (*core.Profile, error) {
+	var p core.Profile
+	var created string
+	err := t.tx.QueryRowContext(ctx,
+		`SELECT id, account_id, email, name, role, created_at FROM profiles WHERE id = ?`, id).
+		Scan(&p.ID, &p.AccountID, &p.Email, &p.Name, &p.Role, &created)
+	if err != nil {
+		return nil, notFound(err, "profile")
+	}
+	p.CreatedAt = parseTime(created)
+	return &p, nil
+}
+
 func (t *Tx) ProfileByEmail(ctx context.Context, email string) (*core.Profile, error) {
 	var p core.Profile
 	var created string
@@ -35,18 +50,47 @@ func (t *Tx) ProfileByEmail(ctx context.Context, email string) (*core.Profile, e
 	return &p, nil
 }
 
+const accountColumns = `id, kind, name, created_at, hotrush_disables, subscription_until, incidents, priority_factor`
+
 func (t *Tx) Account(ctx context.Context, id int64) (*core.Account, error) {
-	return scanAccount(t.tx.QueryRowContext(ctx, `SELECT id, kind, name, created_at FROM accounts WHERE id = ?`, id))
+	return scanAccount(t.tx.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
 }
 
-func scanAccount(row *sql.Row) (*core.Account, error) {
+func scanAccount(row scanner) (*core.Account, error) {
 	var a core.Account
-	var created string
-	if err := row.Scan(&a.ID, &a.Kind, &a.Name, &created); err != nil {
+	var created, sub string
+	if err := row.Scan(&a.ID, &a.Kind, &a.Name, &created, &a.HotRushDisables, &sub, &a.Incidents, &a.PriorityFactor); err != nil {
 		return nil, notFound(err, "account")
 	}
-	a.CreatedAt = parseTime(created)
+	a.CreatedAt, a.SubscriptionUntil = parseTime(created), parseTime(sub)
 	return &a, nil
+}
+
+// UpdateAccount writes the account's mutable fields.
+func (t *Tx) UpdateAccount(ctx context.Context, a *core.Account) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE accounts SET kind = ?, name = ?, hotrush_disables = ?,
+		subscription_until = ?, incidents = ?, priority_factor = ? WHERE id = ?`,
+		a.Kind, a.Name, a.HotRushDisables, fmtOptTime(a.SubscriptionUntil), a.Incidents, a.PriorityFactor, a.ID)
+	if err != nil {
+		return fmt.Errorf("update account %d: %w", a.ID, err)
+	}
+	return nil
+}
+
+// PriorityStats returns the sum of priority levels and the number of the
+// account's tickets opened since the given time (RULES.md §3).
+func (t *Tx) PriorityStats(ctx context.Context, account int64, since time.Time) (sum, n int, err error) {
+	err = t.tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(CASE priority WHEN 'major' THEN 3 WHEN 'minor' THEN 1 ELSE 2 END), 0),
+		COUNT(*) FROM tickets WHERE account_id = ? AND created_at >= ?`, account, fmtTime(since)).Scan(&sum, &n)
+	return sum, n, err
+}
+
+// SetAccountRank writes the account's factor into the rank of its open
+// tickets, so the queue's index stays in order.
+func (t *Tx) SetAccountRank(ctx context.Context, account int64, factor float64) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE tickets SET rank = ? * CASE priority WHEN 'major' THEN 3 WHEN 'minor' THEN 1 ELSE 2 END
+		WHERE account_id = ? AND status != 'closed'`, factor, account)
+	return err
 }
 
 func (t *Tx) CreateAccount(ctx context.Context, a *core.Account) error {
@@ -74,20 +118,63 @@ func (t *Tx) CreateProfile(ctx context.Context, p *core.Profile) error {
 }
 
 const ticketColumns = `id, account_id, profile_id, department, type, status, priority, hotrush,
-	subject, slack_channel, slack_ts, created_at, updated_at`
+	subject, slack_channel, slack_ts, created_at, updated_at, assignee, solved, hotrush_paid, last_public_at,
+	status_at, closed_at, COALESCE(predecessor, 0), rating_score, rating_comment, awaiting_reply, rank,
+	sla_state, sla_start, sla_risk_at, sla_due`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanTicket(row scanner) (*core.Ticket, error) {
 	var tk core.Ticket
-	var created, updated string
+	var created, updated, lastPublic, statusAt, closedAt, slaStart, slaRisk, slaDue string
 	err := row.Scan(&tk.Number, &tk.AccountID, &tk.ProfileID, &tk.Department, &tk.Type, &tk.Status,
-		&tk.Priority, &tk.HotRush, &tk.Subject, &tk.SlackChannel, &tk.SlackTS, &created, &updated)
+		&tk.Priority, &tk.HotRush, &tk.Subject, &tk.SlackChannel, &tk.SlackTS, &created, &updated,
+		&tk.Assignee, &tk.Solved, &tk.HotRushPaid, &lastPublic, &statusAt, &closedAt, &tk.Predecessor,
+		&tk.RatingScore, &tk.RatingComment, &tk.AwaitingReply, &tk.Rank,
+		&tk.SLAState, &slaStart, &slaRisk, &slaDue)
 	if err != nil {
 		return nil, notFound(err, "ticket")
 	}
 	tk.CreatedAt, tk.UpdatedAt = parseTime(created), parseTime(updated)
+	tk.LastPublicAt, tk.StatusAt, tk.ClosedAt = parseTime(lastPublic), parseTime(statusAt), parseTime(closedAt)
+	tk.SLAStart, tk.SLARiskAt, tk.SLADue = parseTime(slaStart), parseTime(slaRisk), parseTime(slaDue)
 	return &tk, nil
+}
+
+// fmtOptTime stores the zero time as "" (never set).
+func fmtOptTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return fmtTime(t)
+}
+
+func ticketArgs(tk *core.Ticket) []any {
+	var pred any
+	if tk.Predecessor != 0 {
+		pred = tk.Predecessor
+	}
+	return []any{tk.AccountID, tk.ProfileID, tk.Department, tk.Type, tk.Status, tk.Priority, tk.HotRush,
+		tk.Subject, fmtTime(tk.CreatedAt), fmtTime(tk.UpdatedAt), tk.Assignee, tk.Solved, tk.HotRushPaid,
+		fmtOptTime(tk.LastPublicAt), fmtOptTime(tk.StatusAt), fmtOptTime(tk.ClosedAt), pred, tk.RatingScore,
+		tk.RatingComment, tk.AwaitingReply, tk.Rank, tk.SLAState, fmtOptTime(tk.SLAStart),
+		fmtOptTime(tk.SLARiskAt), fmtOptTime(tk.SLADue)}
+}
+
+const ticketWriteColumns = `account_id, profile_id, department, type, status, priority, hotrush, subject,
+	created_at, updated_at, assignee, solved, hotrush_paid, last_public_at, status_at, closed_at, predecessor,
+	rating_score, rating_comment, awaiting_reply, rank, sla_state, sla_start, sla_risk_at, sla_due`
+
+// UpdateTicket writes every field of the ticket but its Slack thread,
+// which only the outbox worker sets.
+func (t *Tx) UpdateTicket(ctx context.Context, tk *core.Ticket) error {
+	set := strings.ReplaceAll(strings.Join(strings.Fields(ticketWriteColumns), " "), ",", " = ?,") + " = ?"
+	_, err := t.tx.ExecContext(ctx, `UPDATE tickets SET `+set+`, slack_channel = ?, slack_ts = ? WHERE id = ?`,
+		append(ticketArgs(tk), tk.SlackChannel, tk.SlackTS, tk.Number)...)
+	if err != nil {
+		return fmt.Errorf("update ticket %d: %w", tk.Number, err)
+	}
+	return nil
 }
 
 func (t *Tx) Ticket(ctx context.Context, number int64) (*core.Ticket, error) {
@@ -102,10 +189,8 @@ func (t *Tx) TicketByMessageID(ctx context.Context, messageID string) (int64, er
 }
 
 func (t *Tx) CreateTicket(ctx context.Context, tk *core.Ticket) error {
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO tickets (account_id, profile_id, department, type, status,
-		priority, hotrush, subject, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		tk.AccountID, tk.ProfileID, tk.Department, tk.Type, tk.Status, tk.Priority, tk.HotRush, tk.Subject,
-		fmtTime(tk.CreatedAt), fmtTime(tk.UpdatedAt))
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO tickets (`+ticketWriteColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ticketArgs(tk)...)
 	if err != nil {
 		return fmt.Errorf("insert ticket: %w", err)
 	}

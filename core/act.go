@@ -1,0 +1,418 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Act applies one action to a ticket in one transaction: the vocabulary
+// agents use from Slack and `helpdesk ticket act`, and customers by email
+// command. It returns a sentence saying what was done; a refusal is an
+// *Error whose message says why, and then nothing changed.
+func (s *Service) Act(ctx context.Context, number int64, a Actor, action string, args ...string) (string, error) {
+	var result string
+	err := s.store.Tx(ctx, func(tx Tx) error {
+		t, err := tx.Ticket(ctx, number)
+		if err != nil {
+			return err
+		}
+		now := s.now().UTC()
+		result, err = s.act(ctx, tx, t, a, action, args, now)
+		if err != nil {
+			return err
+		}
+		return tx.UpdateTicket(ctx, t)
+	})
+	return result, err
+}
+
+// act performs one action on t, which the caller then writes.
+func (s *Service) act(ctx context.Context, tx Tx, t *Ticket, a Actor, action string, args []string, now time.Time) (string, error) {
+	agentOnly := func() error {
+		if a.Kind != ActorAgent {
+			return Errorf(EFORBIDDEN, "only support staff can %s a ticket", action)
+		}
+		return nil
+	}
+	need := func(n int, usage string) error {
+		if len(args) != n {
+			return Errorf(EINVALID, "usage: %s", usage)
+		}
+		return nil
+	}
+	switch action {
+	case "assign":
+		if err := agentOnly(); err != nil {
+			return "", err
+		}
+		if err := need(1, "assign AGENT"); err != nil {
+			return "", err
+		}
+		t.Assignee, t.UpdatedAt = strings.TrimPrefix(args[0], "@"), now
+		if t.Status == StatusSubmitted {
+			if err := s.setStatus(ctx, tx, t, StatusAssigned, a, "", now); err != nil {
+				return "", err
+			}
+		} else if err := s.notifyChange(ctx, tx, t, "assigned to "+t.Assignee+" by "+a.String(), now); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("ticket #%d assigned to %s", t.Number, t.Assignee), nil
+
+	case "status":
+		if err := agentOnly(); err != nil {
+			return "", err
+		}
+		if err := need(1, "status STATUS"); err != nil {
+			return "", err
+		}
+		if err := s.setStatus(ctx, tx, t, args[0], a, "", now); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("ticket #%d is now %s", t.Number, t.Status), nil
+
+	case "close":
+		if err := need(0, "close"); err != nil {
+			return "", err
+		}
+		if err := s.setStatus(ctx, tx, t, StatusClosed, a, "", now); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("ticket #%d is closed", t.Number), nil
+
+	case "reopen":
+		if err := need(0, "reopen"); err != nil {
+			return "", err
+		}
+		if t.Status == StatusClosed && a.Kind == ActorCustomer {
+			if why := s.reopenRefusal(t, now); why != "" {
+				return "", Errorf(EFORBIDDEN, "%s", why)
+			}
+		}
+		if t.Status != StatusClosed {
+			return "", Errorf(ECONFLICT, "ticket #%d is %s, not closed", t.Number, t.Status)
+		}
+		if err := s.setStatus(ctx, tx, t, StatusReopened, a, "", now); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("ticket #%d is reopened", t.Number), nil
+
+	case "solved":
+		if err := agentOnly(); err != nil {
+			return "", err
+		}
+		if !Active(t.Status) {
+			return "", Errorf(ECONFLICT, "ticket #%d is %s; only an active ticket can be marked solved", t.Number, t.Status)
+		}
+		t.Solved, t.UpdatedAt = true, now
+		if err := s.notifyChange(ctx, tx, t, "marked solved by "+a.String(), now); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("ticket #%d is marked solved", t.Number), nil
+
+	case "priority":
+		if err := need(1, "priority major|normal|minor"); err != nil {
+			return "", err
+		}
+		return s.setPriority(ctx, tx, t, a, strings.ToLower(args[0]), now)
+
+	case "hotrush":
+		if err := need(1, "hotrush on|off"); err != nil {
+			return "", err
+		}
+		return s.setHotRush(ctx, tx, t, a, strings.ToLower(args[0]), now)
+
+	case "reply", "note":
+		if err := agentOnly(); err != nil {
+			return "", err
+		}
+		text := strings.TrimSpace(strings.Join(args, " "))
+		if text == "" {
+			return "", Errorf(EINVALID, "usage: %s TEXT", action)
+		}
+		return s.staffMessage(ctx, tx, t, a, action == "note", text, now)
+
+	case "rate":
+		return s.rate(ctx, tx, t, a, args, now)
+
+	case "task":
+		return s.task(ctx, tx, t, a, args, now)
+
+	case "dispatch":
+		if err := agentOnly(); err != nil {
+			return "", err
+		}
+		if err := need(1, "dispatch DEPARTMENT"); err != nil {
+			return "", err
+		}
+		return s.dispatch(ctx, tx, t, a, args[0], now)
+
+	case "confirm", "decline", "preagree":
+		// RULES.md §5: the credits flow drives these.
+		return "", Errorf(ECONFLICT, "no charge is waiting for a decision on ticket #%d", t.Number)
+	}
+	return "", Errorf(EINVALID, "unknown action %q (assign, status, priority, hotrush, solved, close, reopen, reply, note, task, dispatch)", action)
+}
+
+// setPriority changes the priority while the ticket is open, and the
+// account's fairness factor with it (RULES.md §3).
+func (s *Service) setPriority(ctx context.Context, tx Tx, t *Ticket, a Actor, p string, now time.Time) (string, error) {
+	if PriorityLevel(p) == 0 {
+		return "", Errorf(EINVALID, "%q is not a priority (major, normal, minor)", p)
+	}
+	if t.Status == StatusClosed {
+		return "", Errorf(ECONFLICT, "ticket #%d is closed; its priority can no longer change", t.Number)
+	}
+	if t.Priority == p {
+		return fmt.Sprintf("ticket #%d is %s already", t.Number, p), nil
+	}
+	t.Priority, t.UpdatedAt = p, now
+	if err := tx.UpdateTicket(ctx, t); err != nil {
+		return "", err
+	}
+	if err := s.refreshFactor(ctx, tx, t, now); err != nil {
+		return "", err
+	}
+	if err := s.notifyChange(ctx, tx, t, fmt.Sprintf("priority: %s by %s", p, a), now); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("ticket #%d now has priority %s", t.Number, p), nil
+}
+
+// refreshFactor recomputes the account's factor from its recent tickets
+// and re-ranks its open tickets.
+func (s *Service) refreshFactor(ctx context.Context, tx Tx, t *Ticket, now time.Time) error {
+	sum, n, err := tx.PriorityStats(ctx, t.AccountID, now.Add(-s.rules.PriorityWindow))
+	if err != nil {
+		return err
+	}
+	acc, err := tx.Account(ctx, t.AccountID)
+	if err != nil {
+		return err
+	}
+	acc.PriorityFactor = PriorityFactor(sum, n, s.rules.PriorityK)
+	if err := tx.UpdateAccount(ctx, acc); err != nil {
+		return err
+	}
+	t.Rank = float64(PriorityLevel(t.Priority)) * acc.PriorityFactor
+	return tx.SetAccountRank(ctx, t.AccountID, acc.PriorityFactor)
+}
+
+// setHotRush switches the urgent lane (RULES.md §3).
+func (s *Service) setHotRush(ctx context.Context, tx Tx, t *Ticket, a Actor, v string, now time.Time) (string, error) {
+	if v != "on" && v != "off" {
+		return "", Errorf(EINVALID, "usage: hotrush on|off")
+	}
+	if t.Status == StatusClosed {
+		return "", Errorf(ECONFLICT, "ticket #%d is closed; HotRush can no longer change", t.Number)
+	}
+	on := v == "on"
+	if t.HotRush == on {
+		return fmt.Sprintf("HotRush is %s already on ticket #%d", v, t.Number), nil
+	}
+	acc, err := tx.Account(ctx, t.AccountID)
+	if err != nil {
+		return "", err
+	}
+	if on {
+		if t.Type != TypeSupport {
+			return "", Errorf(EFORBIDDEN, "HotRush is for support tickets; ticket #%d is a %s ticket", t.Number, t.Type)
+		}
+		switch {
+		case acc.SubscriptionUntil.After(now), t.HotRushPaid:
+		case acc.Incidents > 0:
+			acc.Incidents--
+			t.HotRushPaid = true
+		default:
+			return "", Errorf(EFORBIDDEN, "HotRush needs an active support subscription or an unused one-incident package; the account has neither")
+		}
+	} else if t.Status != StatusSubmitted {
+		if acc.HotRushDisables >= s.rules.HotRushDisables {
+			return "", Errorf(EFORBIDDEN, "HotRush was switched off %d times already on this account's tickets after they were taken up; that is the limit", acc.HotRushDisables)
+		}
+		acc.HotRushDisables++
+	}
+	if err := tx.UpdateAccount(ctx, acc); err != nil {
+		return "", err
+	}
+	t.HotRush, t.UpdatedAt = on, now
+	s.setDue(t)
+	if err := s.notifyChange(ctx, tx, t, fmt.Sprintf("HotRush %s by %s", v, a), now); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("HotRush is %s on ticket #%d", v, t.Number), nil
+}
+
+// staffMessage stores an agent's answer (emailed to the customer) or an
+// internal note (never leaves the staff).
+func (s *Service) staffMessage(ctx context.Context, tx Tx, t *Ticket, a Actor, note bool, text string, now time.Time) (string, error) {
+	if t.Status == StatusClosed {
+		return "", Errorf(ECONFLICT, "ticket #%d is closed; reopen it first", t.Number)
+	}
+	m := &Message{Ticket: t.Number, Direction: DirNote, From: a.ID, MessageID: s.newMessageID(t.Number),
+		Text: text, CreatedAt: now}
+	post, err := s.slackPost(ctx, tx, t)
+	if err != nil {
+		return "", err
+	}
+	post.From, post.Text = a.String(), text
+	if note {
+		post.Direction = DirNote
+		m.BodyHash = m.MessageID
+		if err := tx.AddMessage(ctx, m); err != nil {
+			return "", err
+		}
+		if err := enqueue(ctx, tx, OutboxSlackReply, t.Number, post, now); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("note added to ticket #%d", t.Number), nil
+	}
+	post.Direction, m.Direction = DirOutbound, DirOutbound
+	t.LastPublicAt, t.UpdatedAt = now, now
+	s.stopClock(t, now)
+	if t.Assignee == "" {
+		t.Assignee = a.ID
+	}
+	// RULES.md §2: an agent's first public reply starts the work.
+	if t.Status == StatusSubmitted {
+		t.Status, t.StatusAt = StatusAssigned, now
+	}
+	if t.Status == StatusAssigned || t.Status == StatusReopened {
+		t.Status, t.StatusAt = StatusInProgress, now
+	}
+	// The stored answer carries the Message-ID of the mail that sends it.
+	if m.MessageID, err = s.emailCustomer(ctx, tx, t, TemplateReply, Notice{Text: text, Agent: a.Name}, now); err != nil {
+		return "", err
+	}
+	m.BodyHash = m.MessageID
+	if err := tx.AddMessage(ctx, m); err != nil {
+		return "", err
+	}
+	if err := enqueue(ctx, tx, OutboxSlackReply, t.Number, post, now); err != nil {
+		return "", err
+	}
+	if err := s.notifyChange(ctx, tx, t, "", now); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("answer sent to the customer of ticket #%d", t.Number), nil
+}
+
+// rate records the customer's rating of a closed ticket, once; a low
+// score or any comment goes to the department's heads (RULES.md §2).
+func (s *Service) rate(ctx context.Context, tx Tx, t *Ticket, a Actor, args []string, now time.Time) (string, error) {
+	if a.Kind != ActorCustomer {
+		return "", Errorf(EFORBIDDEN, "only the customer rates a ticket")
+	}
+	if len(args) == 0 {
+		return "", Errorf(EINVALID, "usage: rate 1-5 [comment]")
+	}
+	score, err := strconv.Atoi(args[0])
+	if err != nil || score < 1 || score > 5 {
+		return "", Errorf(EINVALID, "a rating is a number from 1 to 5, not %q", args[0])
+	}
+	if t.Status != StatusClosed {
+		return "", Errorf(ECONFLICT, "ticket #%d is %s; only a closed ticket can be rated", t.Number, t.Status)
+	}
+	if t.RatingScore != 0 {
+		return "", Errorf(ECONFLICT, "ticket #%d is rated already (%d)", t.Number, t.RatingScore)
+	}
+	comment := strings.TrimSpace(strings.Join(args[1:], " "))
+	t.RatingScore, t.RatingComment, t.UpdatedAt = score, comment, now
+	if score <= 2 || comment != "" {
+		text := fmt.Sprintf("Ticket #%d %q was rated %d/5 by its customer.", t.Number, t.Subject, score)
+		if comment != "" {
+			text += " Comment: " + comment
+		}
+		if err := notifyDepartment(ctx, tx, t, text, s.heads[t.Department], now); err != nil {
+			return "", err
+		}
+	}
+	if err := s.notifyChange(ctx, tx, t, fmt.Sprintf("rated %d/5 by the customer", score), now); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("thank you: ticket #%d is rated %d/5", t.Number, score), nil
+}
+
+// task adds a task or sets a task's status (RULES.md §2).
+func (s *Service) task(ctx context.Context, tx Tx, t *Ticket, a Actor, args []string, now time.Time) (string, error) {
+	if len(args) < 2 {
+		return "", Errorf(EINVALID, "usage: task add TITLE, or task N STATUS")
+	}
+	if t.Type != TypeProject {
+		return "", Errorf(ECONFLICT, "ticket #%d is a %s ticket; only project tickets have tasks", t.Number, t.Type)
+	}
+	if t.Status == StatusClosed {
+		return "", Errorf(ECONFLICT, "ticket #%d is closed", t.Number)
+	}
+	if args[0] == "add" {
+		if a.Kind != ActorAgent {
+			return "", Errorf(EFORBIDDEN, "only support staff add tasks")
+		}
+		tk := &Task{Ticket: t.Number, Title: strings.Join(args[1:], " "), Status: TaskStatuses[0], UpdatedAt: now}
+		if err := tx.CreateTask(ctx, tk); err != nil {
+			return "", err
+		}
+		if err := s.notifyChange(ctx, tx, t, fmt.Sprintf("task %d added: %s", tk.Number, tk.Title), now); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("task %d added to ticket #%d", tk.Number, t.Number), nil
+	}
+	n, err := strconv.Atoi(args[0])
+	if err != nil || len(args) != 2 {
+		return "", Errorf(EINVALID, "usage: task N STATUS")
+	}
+	status := strings.ToLower(args[1])
+	if !slices.Contains(TaskStatuses, status) {
+		return "", Errorf(EINVALID, "%q is not a task status (%s)", status, strings.Join(TaskStatuses, ", "))
+	}
+	if taskByCustomer[status] != (a.Kind == ActorCustomer) {
+		if a.Kind == ActorCustomer {
+			return "", Errorf(EFORBIDDEN, "customers set ready_to_upload and approved; support staff set %s", status)
+		}
+		return "", Errorf(EFORBIDDEN, "only the customer sets %s", status)
+	}
+	tasks, err := tx.Tasks(ctx, t.Number)
+	if err != nil {
+		return "", err
+	}
+	i := slices.IndexFunc(tasks, func(tk Task) bool { return tk.Number == n })
+	if i < 0 {
+		return "", Errorf(ENOTFOUND, "ticket #%d has no task %d", t.Number, n)
+	}
+	tk := tasks[i]
+	tk.Status, tk.UpdatedAt = status, now
+	if err := tx.UpdateTask(ctx, &tk); err != nil {
+		return "", err
+	}
+	if err := s.notifyChange(ctx, tx, t, fmt.Sprintf("task %d %s by %s", n, status, a), now); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("task %d of ticket #%d is %s", n, t.Number, status), nil
+}
+
+// dispatch moves a ticket to another department; its Slack card is
+// posted anew in that department's channel.
+func (s *Service) dispatch(ctx context.Context, tx Tx, t *Ticket, a Actor, dept string, now time.Time) (string, error) {
+	if _, ok := s.depts[dept]; !ok {
+		return "", Errorf(EINVALID, "no department %q", dept)
+	}
+	if t.Department == dept {
+		return "", Errorf(ECONFLICT, "ticket #%d is in %s already", t.Number, dept)
+	}
+	if err := s.notifyChange(ctx, tx, t, fmt.Sprintf("moved to %s by %s", dept, a), now); err != nil {
+		return "", err
+	}
+	t.Department, t.Type, t.UpdatedAt = dept, typeOf(dept), now
+	t.SlackChannel, t.SlackTS = "", ""
+	post, err := s.slackPost(ctx, tx, t)
+	if err != nil {
+		return "", err
+	}
+	if err := enqueue(ctx, tx, OutboxSlackTicket, t.Number, post, now); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("ticket #%d moved to %s", t.Number, dept), nil
+}

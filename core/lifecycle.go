@@ -1,0 +1,104 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Actor kinds: who asked for a change.
+const (
+	ActorCustomer = "customer" // by email command or by writing
+	ActorAgent    = "agent"    // from Slack or the CLI
+	ActorSystem   = "system"   // the sweep's timers
+)
+
+// Actor is who asked for a change.
+type Actor struct {
+	Kind    string
+	ID      string // agent id, or the customer's address
+	Name    string // for notices; may be empty
+	Profile *Profile
+}
+
+func (a Actor) String() string {
+	switch a.Kind {
+	case ActorCustomer:
+		return "the customer"
+	case ActorSystem:
+		return "the gateway"
+	}
+	if a.Name != "" {
+		return a.Name
+	}
+	return "agent " + a.ID
+}
+
+// allowed reports whether actor may move a ticket from one status to
+// another: exactly the transitions of RULES.md §2.
+func allowed(from, to, actor string) bool {
+	switch to {
+	case StatusAssigned:
+		return from == StatusSubmitted && actor == ActorAgent
+	case StatusInProgress:
+		if from == StatusPreClosed {
+			return actor == ActorAgent || actor == ActorCustomer
+		}
+		return (from == StatusAssigned || from == StatusReopened) && actor == ActorAgent
+	case StatusPreClosed:
+		return Active(from) && (actor == ActorAgent || actor == ActorSystem)
+	case StatusClosed:
+		if from == StatusPreClosed {
+			return true
+		}
+		return from != StatusClosed && (actor == ActorAgent || actor == ActorCustomer)
+	case StatusReopened:
+		return from == StatusClosed && (actor == ActorAgent || actor == ActorCustomer)
+	}
+	return false
+}
+
+// ValidStatus reports whether s names a status.
+func ValidStatus(s string) bool {
+	switch s {
+	case StatusSubmitted, StatusAssigned, StatusInProgress, StatusPreClosed, StatusClosed, StatusReopened:
+		return true
+	}
+	return false
+}
+
+// setStatus moves t to status to, or says why not. The caller writes the
+// ticket; setStatus writes the notifications.
+func (s *Service) setStatus(ctx context.Context, tx Tx, t *Ticket, to string, a Actor, reason string, now time.Time) error {
+	if !ValidStatus(to) {
+		return Errorf(EINVALID, "%q is not a status (submitted, assigned, in_progress, pre_closed, closed, reopened)", to)
+	}
+	if t.Status == to {
+		return Errorf(ECONFLICT, "ticket #%d is %s already", t.Number, to)
+	}
+	if !allowed(t.Status, to, a.Kind) {
+		return Errorf(EFORBIDDEN, "ticket #%d cannot go from %s to %s by %s", t.Number, t.Status, to, a)
+	}
+	t.Status, t.StatusAt, t.UpdatedAt = to, now, now
+	switch to {
+	case StatusClosed:
+		t.ClosedAt = now
+	case StatusReopened:
+		// The customer is waiting again.
+		t.Solved = false
+		s.startClock(t, now)
+	}
+	return s.notifyStatus(ctx, tx, t, a, reason, now)
+}
+
+// reopenable says why a closed ticket cannot be reopened by its
+// customer, or "" when it can (RULES.md §2).
+func (s *Service) reopenRefusal(t *Ticket, now time.Time) string {
+	switch {
+	case t.RatingScore > 0:
+		return fmt.Sprintf("ticket #%d was rated, so it stays closed", t.Number)
+	case now.Sub(t.ClosedAt) >= s.rules.ReopenWindow:
+		return fmt.Sprintf("ticket #%d was closed more than %d days ago", t.Number, int(s.rules.ReopenWindow.Hours()/24))
+	}
+	return ""
+}

@@ -1,0 +1,124 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"helpdesk/core"
+)
+
+// Tasks returns the tasks of a ticket in order.
+func (t *Tx) Tasks(ctx context.Context, ticket int64) ([]core.Task, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT id, ticket_id, number, title, status, updated_at
+		FROM tasks WHERE ticket_id = ? ORDER BY number`, ticket)
+	if err != nil {
+		return nil, fmt.Errorf("list tasks: %w", err)
+	}
+	defer rows.Close()
+	var out []core.Task
+	for rows.Next() {
+		var tk core.Task
+		var updated string
+		if err := rows.Scan(&tk.ID, &tk.Ticket, &tk.Number, &tk.Title, &tk.Status, &updated); err != nil {
+			return nil, err
+		}
+		tk.UpdatedAt = parseTime(updated)
+		out = append(out, tk)
+	}
+	return out, rows.Err()
+}
+
+// CreateTask adds a task with the next number of its ticket.
+func (t *Tx) CreateTask(ctx context.Context, tk *core.Task) error {
+	err := t.tx.QueryRowContext(ctx, `INSERT INTO tasks (ticket_id, number, title, status, updated_at)
+		VALUES (?1, (SELECT COALESCE(MAX(number), 0) + 1 FROM tasks WHERE ticket_id = ?1), ?2, ?3, ?4)
+		RETURNING id, number`, tk.Ticket, tk.Title, tk.Status, fmtTime(tk.UpdatedAt)).Scan(&tk.ID, &tk.Number)
+	if err != nil {
+		return fmt.Errorf("insert task: %w", err)
+	}
+	return nil
+}
+
+// UpdateTask writes a task's status and title.
+func (t *Tx) UpdateTask(ctx context.Context, tk *core.Task) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE tasks SET title = ?, status = ?, updated_at = ? WHERE id = ?`,
+		tk.Title, tk.Status, fmtTime(tk.UpdatedAt), tk.ID)
+	if err != nil {
+		return fmt.Errorf("update task %d: %w", tk.ID, err)
+	}
+	return nil
+}
+
+// SweepDue returns the tickets whose timers may have come due, each query
+// served by a partial index so the sweep stays cheap on a large database.
+// Core decides for each ticket; this only narrows the search.
+func (t *Tx) SweepDue(ctx context.Context, q core.SweepQuery) ([]int64, error) {
+	const active = `status IN ('submitted', 'assigned', 'in_progress', 'reopened')`
+	queries := []struct {
+		sql  string
+		args []any
+	}{
+		{`SELECT id FROM tickets WHERE ` + active + ` AND type IN ('support', 'generic') AND solved = 1
+			AND last_public_at <= ?`, []any{fmtTime(q.SolvedIdleBefore)}},
+		{`SELECT id FROM tickets WHERE ` + active + ` AND type = 'sales' AND solved IN (0, 1)
+			AND last_public_at <= ?`, []any{fmtTime(q.SalesIdleBefore)}},
+		{`SELECT id FROM tickets WHERE ` + active + ` AND type = 'project' AND solved IN (0, 1)
+			AND last_public_at <= ?`, []any{fmtTime(q.ProjectIdleBefore)}},
+		{`SELECT id FROM tickets WHERE status = 'pre_closed' AND status_at <= ?`, []any{fmtTime(q.PreClosedBefore)}},
+		{`SELECT id FROM tickets WHERE awaiting_reply = 1 AND sla_state IN ('ok', 'at_risk') AND status != 'closed'
+			AND sla_risk_at <= ? AND sla_risk_at != ''`, []any{fmtTime(q.Now)}},
+	}
+	seen := map[int64]bool{}
+	var out []int64
+	for _, qq := range queries {
+		rows, err := t.tx.QueryContext(ctx, qq.sql, qq.args...)
+		if err != nil {
+			return nil, fmt.Errorf("sweep query: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if !seen[id] {
+				seen[id] = true
+				out = append(out, id)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Queue returns up to limit active tickets awaiting a staff reply in
+// queue order (RULES.md §3): HotRush first, then effective priority, then
+// first-response due time, then number.
+func (s *DB) Queue(ctx context.Context, limit int) ([]TicketRow, error) {
+	return s.ticketRows(ctx, `SELECT `+ticketRowColumns+` FROM tickets INDEXED BY tickets_queue
+		WHERE awaiting_reply = 1 AND status IN ('submitted', 'assigned', 'in_progress', 'reopened')
+		ORDER BY hotrush DESC, rank DESC, sla_due, id LIMIT ?`, limit)
+}
+
+// ThreadMessageIDs returns the last n Message-IDs of the ticket's mail,
+// received and sent, oldest first.
+func (t *Tx) ThreadMessageIDs(ctx context.Context, ticket int64, n int) ([]string, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT message_id FROM (SELECT message_id, rowid FROM message_ids
+		WHERE ticket_id = ? ORDER BY rowid DESC LIMIT ?) ORDER BY rowid`, ticket, n)
+	if err != nil {
+		return nil, fmt.Errorf("thread message ids: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
