@@ -81,7 +81,14 @@ func (s *Service) notifyChange(ctx context.Context, tx Tx, t *Ticket, event stri
 	if err != nil {
 		return err
 	}
-	if err := enqueue(ctx, tx, OutboxSlackUpdate, t.Number, p, now); err != nil {
+	// The card shows the message that opened the ticket.
+	card := p
+	if m, err := tx.FirstMessage(ctx, t.Number); err == nil {
+		card.From, card.Text, card.Attachments = m.From, m.Text, m.Attachments
+	} else if ErrorCode(err) != ENOTFOUND {
+		return err
+	}
+	if err := enqueue(ctx, tx, OutboxSlackUpdate, t.Number, card, now); err != nil {
 		return err
 	}
 	if event == "" {

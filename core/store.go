@@ -41,6 +41,10 @@ type Tx interface {
 	// mail, received and sent, oldest first: the References of a notice.
 	ThreadMessageIDs(ctx context.Context, ticket int64, n int) ([]string, error)
 
+	// FirstMessage returns the message that opened the ticket, which
+	// its Slack card shows.
+	FirstMessage(ctx context.Context, ticket int64) (*Message, error)
+
 	Tasks(ctx context.Context, ticket int64) ([]Task, error)
 	CreateTask(ctx context.Context, t *Task) error // sets ID and Number
 	UpdateTask(ctx context.Context, t *Task) error

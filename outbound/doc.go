@@ -1,6 +1,7 @@
 // Package outbound performs the side effects that core records as outbox
-// rows: it renders and mails customer notices and posts tickets and their
-// messages to Slack.
+// rows: it renders and mails customer notices, and in Slack it posts
+// ticket cards, redraws them, posts the messages of their threads and
+// notices to departments.
 //
 // # Pieces
 //
@@ -16,5 +17,6 @@
 // Message-ID fixed in its payload, so the customer's client shows a resend
 // as the same mail. Failures are either permanent (the row is marked dead
 // at once) or temporary (retried with exponential back-off until
-// Options.MaxAttempts). Rows of one ticket are sent in order.
+// Options.MaxAttempts). Rows of one ticket are sent in order within each
+// lane, mail and Slack; the lanes do not wait for each other.
 package outbound

@@ -20,9 +20,10 @@ import (
 // from from, dated date: multipart/alternative with a text/plain and a
 // text/html part, both UTF-8 and quoted-printable. The headers thread it
 // (Message-ID, In-Reply-To, References), route the reply (Reply-To) and
-// mark it as automatic (RFC 3834 Auto-Submitted, and Microsoft's
-// X-Auto-Response-Suppress so that Exchange does not answer it with an
-// out-of-office).
+// mark an automatic notice as such (RFC 3834 Auto-Submitted, and
+// Microsoft's X-Auto-Response-Suppress so that Exchange does not answer it
+// with an out-of-office). A staff answer (core.TemplateReply) is written
+// by a person and carries neither.
 //
 // Values from customers cannot add header fields: control characters in
 // names and the subject become spaces, and malformed addresses or our own
@@ -68,8 +69,10 @@ func buildEmail(n core.EmailNotice, from core.Address, date time.Time) ([]byte, 
 	// fields are set bottom to top to come out in the usual order.
 	var h mail.Header
 	h.Set("MIME-Version", "1.0")
-	h.Set("X-Auto-Response-Suppress", "All")
-	h.Set("Auto-Submitted", "auto-replied")
+	if automatic(n.Template) {
+		h.Set("X-Auto-Response-Suppress", "All")
+		h.Set("Auto-Submitted", "auto-replied")
+	}
 	h.SetMsgIDList("References", validMsgIDs(n.References))
 	if validMsgID(n.InReplyTo) {
 		h.SetMsgIDList("In-Reply-To", []string{n.InReplyTo})
@@ -98,6 +101,13 @@ func buildEmail(n core.EmailNotice, from core.Address, date time.Time) ([]byte, 
 		return nil, fmt.Errorf("close message: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// automatic reports whether mail from template is an automatic notice
+// (RULES.md §6 puts Auto-Submitted on those): every template is but the
+// staff answer.
+func automatic(template string) bool {
+	return template != core.TemplateReply
 }
 
 func writePart(w *mail.InlineWriter, contentType, body string) error {

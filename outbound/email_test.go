@@ -239,3 +239,44 @@ func TestBuildEmail_Errors(t *testing.T) {
 		t.Errorf("bad From: err = %v, want permanent", err)
 	}
 }
+
+func TestBuildEmail_Templates(t *testing.T) {
+	tests := []struct {
+		template  string
+		edit      func(d *core.Notice)
+		automatic bool
+		text      string
+	}{
+		{template: core.TemplateAck, automatic: true, text: "opened ticket #1042"},
+		{template: core.TemplateStatus, edit: func(d *core.Notice) { d.Status = "assigned" }, automatic: true, text: "An engineer has taken your ticket #1042"},
+		{template: core.TemplateCommands, edit: func(d *core.Notice) { d.Results = []string{"Priority set to major."} }, automatic: true, text: "- Priority set to major."},
+		{template: core.TemplateReply, edit: func(d *core.Notice) { d.Text, d.Agent = "Please clear the cache.", "Bob" }, text: "Please clear the cache.\n\nBob"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.template, func(t *testing.T) {
+			n := testNotice()
+			n.Template = tc.template
+			if tc.edit != nil {
+				tc.edit(&n.Data)
+			}
+			raw, err := BuildEmail(n, testFrom, time.Now())
+			if err != nil {
+				t.Fatalf("BuildEmail: %v", err)
+			}
+			p := MustParse(t, raw)
+			if !strings.Contains(strings.ReplaceAll(p.text, "\r\n", "\n"), tc.text) {
+				t.Errorf("text part lacks %q:\n%s", tc.text, p.text)
+			}
+			auto, suppress := p.h.Get("Auto-Submitted"), p.h.Get("X-Auto-Response-Suppress")
+			if tc.automatic && (auto != "auto-replied" || suppress != "All") {
+				t.Errorf("automatic notice: Auto-Submitted %q, X-Auto-Response-Suppress %q", auto, suppress)
+			}
+			if !tc.automatic && (p.h.Has("Auto-Submitted") || p.h.Has("X-Auto-Response-Suppress")) {
+				t.Errorf("staff answer marked automatic: Auto-Submitted %q, X-Auto-Response-Suppress %q", auto, suppress)
+			}
+			if !tc.automatic && strings.Contains(p.text, "automatic message") {
+				t.Errorf("staff answer says it is automatic:\n%s", p.text)
+			}
+		})
+	}
+}

@@ -91,17 +91,19 @@ func MustStartRelay(t *testing.T) (*smtpBackend, string) {
 	return be, ln.Addr().String()
 }
 
-// ---- Slack: slacktest with a chat.postMessage handler that records ----
+// ---- Slack: slacktest with chat.postMessage and chat.update handlers that record ----
 
 type slackMsg struct {
 	Channel, Text, ThreadTS, Blocks, TS string
 }
 
-// slackFake records posts and answers with unique ts values. Fail makes
-// it answer {"ok":false,"error":Fail}; RetryAfter makes it answer 429.
+// slackFake records posts and updates and answers posts with unique ts
+// values. Fail makes it answer {"ok":false,"error":Fail}; RetryAfter
+// makes it answer 429.
 type slackFake struct {
 	mu         sync.Mutex
 	msgs       []slackMsg
+	updates    []slackMsg
 	n          int
 	Fail       string
 	RetryAfter int // seconds
@@ -119,21 +121,36 @@ func (f *slackFake) posted() []slackMsg {
 	return append([]slackMsg(nil), f.msgs...)
 }
 
-func (f *slackFake) handle(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
+func (f *slackFake) updated() []slackMsg {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	return append([]slackMsg(nil), f.updates...)
+}
+
+// answer parses the form and answers a failure when one is set; it
+// returns false then. It is called with f.mu held.
+func (f *slackFake) answer(w http.ResponseWriter, r *http.Request) bool {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return false
+	}
 	w.Header().Set("Content-Type", "application/json")
 	if f.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
 		w.WriteHeader(http.StatusTooManyRequests)
-		return
+		return false
 	}
 	if f.Fail != "" {
 		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": f.Fail})
+		return false
+	}
+	return true
+}
+
+func (f *slackFake) handle(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.answer(w, r) {
 		return
 	}
 	f.n++
@@ -148,12 +165,41 @@ func (f *slackFake) handle(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS})
 }
 
-// MustStartSlack runs slacktest with the recording handler and returns a
+// handleUpdate records a chat.update. Like Slack, it refuses a ts that
+// was never posted to that channel.
+func (f *slackFake) handleUpdate(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.answer(w, r) {
+		return
+	}
+	m := slackMsg{
+		Channel: r.Form.Get("channel"),
+		Text:    r.Form.Get("text"),
+		Blocks:  r.Form.Get("blocks"),
+		TS:      r.Form.Get("ts"),
+	}
+	found := false
+	for _, p := range f.msgs {
+		found = found || (p.TS == m.TS && p.Channel == m.Channel)
+	}
+	if !found {
+		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "message_not_found"})
+		return
+	}
+	f.updates = append(f.updates, m)
+	json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS, "text": m.Text})
+}
+
+// MustStartSlack runs slacktest with the recording handlers and returns a
 // SlackAPI pointed at it.
 func MustStartSlack(t *testing.T) (*slackFake, *SlackAPI) {
 	t.Helper()
 	f := &slackFake{}
-	srv := slacktest.NewTestServer(func(c slacktest.Customize) { c.Handle("/chat.postMessage", f.handle) })
+	srv := slacktest.NewTestServer(func(c slacktest.Customize) {
+		c.Handle("/chat.postMessage", f.handle)
+		c.Handle("/chat.update", f.handleUpdate)
+	})
 	srv.Start()
 	t.Cleanup(srv.Stop)
 	return f, NewSlackAPI("xoxb-test", srv.GetAPIURL())

@@ -6,16 +6,43 @@ import (
 	"helpdesk/core"
 )
 
-// A hold keeps a ticket's later rows behind one of its rows that failed or
-// has to wait, so that a customer does not get a reply notice before the
-// acknowledgment, nor Slack a reply before the ticket card.
+// A ticket's rows go out in two lanes, mail and Slack, each in order: a
+// customer does not get a reply notice before the acknowledgment, nor
+// Slack a reply before the ticket card. The lanes do not wait for each
+// other, so a relay that is down does not hold back Slack, nor Slack
+// mail. (The store's Due keeps the same lanes across restarts.)
+type lane bool
+
+const (
+	laneSlack lane = false
+	laneMail  lane = true
+)
+
+// laneOf returns the lane of a row of kind: mail for email rows, Slack
+// for everything else.
+func laneOf(kind string) lane {
+	return lane(kind == core.OutboxEmail)
+}
+
+// holdKey names one lane of one ticket.
+type holdKey struct {
+	ticket int64
+	lane   lane
+}
+
+func keyOf(it core.OutboxItem) holdKey {
+	return holdKey{ticket: it.Ticket, lane: laneOf(it.Kind)}
+}
+
+// A hold keeps a lane's later rows behind one of its rows that failed or
+// has to wait.
 type hold struct {
 	// until is when the row that set the hold is due again; the hold
 	// ends then. Holds within one pass leave it zero.
 	until time.Time
-	// threadOnly is set when every row holding the ticket is a thread
-	// reply waiting for the parent message. The parent must then pass, or
-	// the reply would wait for ever.
+	// threadOnly is set when every row holding the lane waits for the
+	// ticket's parent message (a thread reply, a card update, a notice in
+	// the thread). The parent must then pass, or they would wait for ever.
 	threadOnly bool
 }
 
@@ -24,25 +51,27 @@ func (h hold) stops(kind string) bool {
 	return !(h.threadOnly && kind == core.OutboxSlackTicket)
 }
 
-// addHold adds h to the ticket's hold in m.
-func addHold(m map[int64]hold, ticket int64, h hold) {
-	if old, ok := m[ticket]; ok {
+// addHold adds h to the hold of k in m.
+func addHold(m map[holdKey]hold, k holdKey, h hold) {
+	if old, ok := m[k]; ok {
 		h.threadOnly = h.threadOnly && old.threadOnly
 		if old.until.After(h.until) {
 			h.until = old.until
 		}
 	}
-	m[ticket] = h
+	m[k] = h
 }
 
-// held reports whether a row of kind for ticket must wait behind a hold
-// in any of ms. Ticket 0 means the row belongs to no ticket.
-func held(ticket int64, kind string, ms ...map[int64]hold) bool {
-	if ticket == 0 {
+// held reports whether the row it must wait behind a hold of its ticket's
+// lane in any of ms. A row of ticket 0 belongs to no ticket and never
+// waits.
+func held(it core.OutboxItem, ms ...map[holdKey]hold) bool {
+	if it.Ticket == 0 {
 		return false
 	}
+	k := keyOf(it)
 	for _, m := range ms {
-		if h, ok := m[ticket]; ok && h.stops(kind) {
+		if h, ok := m[k]; ok && h.stops(it.Kind) {
 			return true
 		}
 	}

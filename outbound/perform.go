@@ -12,8 +12,9 @@ import (
 	"helpdesk/core"
 )
 
-// errWaitThread is the "error" of a thread reply whose ticket has no
-// parent message yet: the row waits, it did not fail.
+// errWaitThread is the "error" of a row that needs the ticket's parent
+// message (a thread reply, a card update, a notice in the thread) while it
+// is not posted yet: the row waits, it did not fail.
 var errWaitThread = errors.New("waiting for the ticket's Slack parent message")
 
 // perform does the side effect of one row. A panic is turned into a
@@ -35,6 +36,10 @@ func (w *Worker) perform(ctx context.Context, it core.OutboxItem, now time.Time,
 		err = w.postTicket(ctx, it, log)
 	case core.OutboxSlackReply:
 		err = w.postReply(ctx, it)
+	case core.OutboxSlackUpdate:
+		err = w.updateTicket(ctx, it)
+	case core.OutboxSlackNotice:
+		err = w.postNotice(ctx, it, log)
 	default:
 		err = permanent(fmt.Errorf("unknown outbox kind %q", it.Kind))
 	}
@@ -104,6 +109,52 @@ func (w *Worker) postReply(ctx context.Context, it core.OutboxItem) error {
 		return errWaitThread
 	}
 	return w.sl.PostReply(ctx, channel, ts, p)
+}
+
+// updateTicket redraws the ticket's card where it was posted, which may
+// not be its department's channel any more.
+func (w *Worker) updateTicket(ctx context.Context, it core.OutboxItem) error {
+	p, err := decodeSlackPost(it.Payload)
+	if err != nil {
+		return err
+	}
+	channel, ts, err := w.q.SlackThread(ctx, it.Ticket)
+	if err != nil {
+		return threadError(err)
+	}
+	if ts == "" {
+		return errWaitThread
+	}
+	return w.sl.UpdateTicket(ctx, channel, ts, p)
+}
+
+// postNotice posts a notice to its department's channel, or in the
+// ticket's thread when it asks to be. A notice that asks for a thread but
+// belongs to no ticket goes to the channel rather than nowhere.
+func (w *Worker) postNotice(ctx context.Context, it core.OutboxItem, log *slog.Logger) error {
+	var n core.SlackNotice
+	if err := json.Unmarshal(it.Payload, &n); err != nil {
+		return permanent(fmt.Errorf("decode slack notice: %w", err))
+	}
+	channel, ok := w.opts.Channels[n.Department]
+	if !ok || channel == "" {
+		return permanent(fmt.Errorf("no Slack channel for department %q", n.Department))
+	}
+	var threadTS string
+	switch {
+	case n.InThread && it.Ticket != 0:
+		ch, ts, err := w.q.SlackThread(ctx, it.Ticket)
+		if err != nil {
+			return threadError(err)
+		}
+		if ts == "" {
+			return errWaitThread
+		}
+		channel, threadTS = ch, ts // the thread lives where the card was posted
+	case n.InThread:
+		log.WarnContext(ctx, "slack notice for a thread has no ticket; posting it in the channel", keyChannel, channel)
+	}
+	return w.sl.PostNotice(ctx, channel, threadTS, n)
 }
 
 func decodeSlackPost(b []byte) (core.SlackPost, error) {

@@ -12,7 +12,8 @@ import (
 	"helpdesk/core"
 )
 
-// Slack posts a ticket's parent message and the messages in its thread.
+// Slack posts a ticket's parent message (the card), redraws it, posts the
+// messages in its thread, and posts notices to a department's channel.
 //
 // Errors are *PermanentError when posting again cannot succeed (no such
 // channel, bad token), *RetryAfterError when Slack asked to slow down, and
@@ -21,8 +22,16 @@ type Slack interface {
 	// PostTicket posts the ticket's parent message to channel and returns
 	// its ts, which identifies the thread.
 	PostTicket(ctx context.Context, channel string, p core.SlackPost) (ts string, err error)
+	// UpdateTicket redraws the parent message ts of channel from p's
+	// state, as PostTicket would have drawn it. The card shows the first
+	// message too, so p carries it as PostTicket's did.
+	UpdateTicket(ctx context.Context, channel, ts string, p core.SlackPost) error
 	// PostReply posts p in the thread threadTS of channel.
 	PostReply(ctx context.Context, channel, threadTS string, p core.SlackPost) error
+	// PostNotice posts n to channel, in the thread threadTS when it is not
+	// empty. n.Text shows as plain text; n.Mention ids that are not Slack
+	// user ids are left out.
+	PostNotice(ctx context.Context, channel, threadTS string, n core.SlackNotice) error
 }
 
 // SlackAPI is a Slack that calls the Slack Web API.
@@ -64,7 +73,21 @@ func (s *SlackAPI) PostTicket(ctx context.Context, channel string, p core.SlackP
 	return ts, nil
 }
 
-// PostReply posts a customer's message in the ticket's thread.
+// UpdateTicket redraws the ticket card in place (chat.update): status,
+// priority, HotRush, assignee, SLA and the solved mark as p has them now.
+func (s *SlackAPI) UpdateTicket(ctx context.Context, channel, ts string, p core.SlackPost) error {
+	_, _, _, err := s.api.UpdateMessageContext(ctx, channel, ts,
+		slack.MsgOptionText(ticketFallback(p), false),
+		slack.MsgOptionBlocks(ticketBlocks(p)...),
+	)
+	if err != nil {
+		return slackError(fmt.Errorf("slack: update ticket #%d in %s: %w", p.Number, channel, err))
+	}
+	return nil
+}
+
+// PostReply posts a message in the ticket's thread: the customer's, a
+// staff answer, an internal note, or an event such as a status change.
 func (s *SlackAPI) PostReply(ctx context.Context, channel, threadTS string, p core.SlackPost) error {
 	_, _, err := s.api.PostMessageContext(ctx, channel,
 		slack.MsgOptionTS(threadTS),
@@ -75,6 +98,23 @@ func (s *SlackAPI) PostReply(ctx context.Context, channel, threadTS string, p co
 	)
 	if err != nil {
 		return slackError(fmt.Errorf("slack: post reply on #%d to %s: %w", p.Number, channel, err))
+	}
+	return nil
+}
+
+// PostNotice posts a department notice as plain text, its mentions
+// first.
+func (s *SlackAPI) PostNotice(ctx context.Context, channel, threadTS string, n core.SlackNotice) error {
+	opts := []slack.MsgOption{
+		slack.MsgOptionText(noticeText(n), false),
+		slack.MsgOptionDisableLinkUnfurl(),
+		slack.MsgOptionDisableMediaUnfurl(),
+	}
+	if threadTS != "" {
+		opts = append(opts, slack.MsgOptionTS(threadTS))
+	}
+	if _, _, err := s.api.PostMessageContext(ctx, channel, opts...); err != nil {
+		return slackError(fmt.Errorf("slack: post notice on #%d to %s: %w", n.Number, channel, err))
 	}
 	return nil
 }
@@ -97,6 +137,10 @@ var permanentSlackErrors = map[string]bool{
 	"invalid_blocks":    true,
 	"msg_too_long":      true,
 	"no_text":           true,
+	// chat.update: the card is gone or was not posted by this bot.
+	"message_not_found":   true,
+	"cant_update_message": true,
+	"edit_window_closed":  true,
 }
 
 // slackError classifies err: rate limits carry their wait, the codes above

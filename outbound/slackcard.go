@@ -2,7 +2,9 @@ package outbound
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
@@ -37,40 +39,204 @@ func orDash(s string) string {
 	return esc(oneLine(s))
 }
 
+// Field values are cut to this many characters before escaping, which
+// keeps even an all-"&" value within Slack's 2000 characters per field.
+const (
+	fieldLimit   = 300
+	subjectLimit = 500
+)
+
+// short is orDash for a value shown in a card field or title: one line,
+// at most n characters, escaped.
+func short(s string, n int) string {
+	return orDash(excerpt(s, n))
+}
+
 func ticketTitle(p core.SlackPost) string {
-	return fmt.Sprintf("[#%d] %s", p.Number, orDash(p.Subject))
+	return fmt.Sprintf("[#%d] %s", p.Number, short(p.Subject, subjectLimit))
 }
 
 // ticketFallback is the text of the parent message, shown in
 // notifications and by clients that cannot render blocks.
 func ticketFallback(p core.SlackPost) string {
-	return ticketTitle(p) + " (from " + orDash(p.From) + ")"
+	s := ticketTitle(p) + " (from " + short(p.From, fieldLimit) + ")"
+	if p.HotRush {
+		s = "🔥 " + s
+	}
+	return s
 }
 
+// ticketBlocks is the ticket card, drawn from the post's state: the same
+// blocks for the first post and for every redraw (chat.update).
 func ticketBlocks(p core.SlackPost) []slack.Block {
 	field := func(name, v string) *slack.TextBlockObject {
-		return mrkdwn("*" + name + "*\n" + orDash(v))
+		return mrkdwn("*" + name + "*\n" + v)
+	}
+	title := "*" + ticketTitle(p) + "*"
+	if p.HotRush {
+		title = "🔥 " + title
+	}
+	if p.Solved {
+		title += "  ✅ solved"
+	}
+	status := short(p.Status, fieldLimit)
+	if p.Solved {
+		status += " (solved)"
+	}
+	hotRush := "off"
+	if p.HotRush {
+		hotRush = "🔥 HotRush"
 	}
 	blocks := []slack.Block{
-		slack.NewSectionBlock(mrkdwn("*"+ticketTitle(p)+"*"), nil, nil),
+		slack.NewSectionBlock(mrkdwn(title), nil, nil),
 		slack.NewSectionBlock(nil, []*slack.TextBlockObject{
-			field("Account", p.Account),
-			field("Type", p.Type),
-			field("Status", p.Status),
-			field("Priority", p.Priority),
-			field("From", p.From),
+			field("Account", short(p.Account, fieldLimit)),
+			field("Type", short(p.Type, fieldLimit)),
+			field("Status", status),
+			field("Priority", short(p.Priority, fieldLimit)),
+			field("HotRush", hotRush),
+			field("Assignee", assignee(p.Assignee)),
+			field("SLA due", slaDue(p.SLADue)),
+			field("SLA", slaState(p.SLAState)),
+			field("From", short(p.From, fieldLimit)),
 		}, nil),
 	}
 	return append(blocks, messageBlocks(p)...)
 }
 
-func replyFallback(p core.SlackPost) string {
-	return fmt.Sprintf("[#%d] %s wrote: %s", p.Number, orDash(p.From), esc(excerpt(p.Text, 200)))
+// slackUserID is the form of a Slack user id (U…, or W… on Enterprise
+// Grid). Only such ids are written into a mention; anything else would
+// be markup of our own making.
+var slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]+$`)
+
+// mention returns "<@id>" for a valid user id, or "" for anything else.
+func mention(id string) string {
+	if !slackUserID.MatchString(id) {
+		return ""
+	}
+	return "<@" + id + ">"
 }
 
+// assignee shows the card's assignee as a mention; an id that is not a
+// Slack user id shows as escaped text rather than disappearing.
+func assignee(id string) string {
+	if strings.TrimSpace(id) == "" {
+		return "unassigned"
+	}
+	if m := mention(id); m != "" {
+		return m
+	}
+	return short(id, fieldLimit)
+}
+
+// slaDue shows the due time in each reader's own time zone, with the UTC
+// time as the fallback for clients that cannot.
+func slaDue(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return "—"
+	}
+	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), t.UTC().Format("2006-01-02 15:04 UTC"))
+}
+
+func slaState(s string) string {
+	switch s {
+	case "", "none":
+		return "—"
+	case "ok":
+		return "on track"
+	case "at_risk":
+		return "⚠️ at risk"
+	case "breached":
+		return "🚨 breached"
+	case "met":
+		return "✅ met"
+	}
+	return short(s, fieldLimit)
+}
+
+// Directions of a thread reply (core.SlackPost.Direction) other than
+// the customer's, "inbound" or empty.
+const (
+	directionOutbound = "outbound"
+	directionNote     = "note"
+)
+
+// replyHeader says whose message a thread reply is.
+func replyHeader(p core.SlackPost) string {
+	by := ""
+	if strings.TrimSpace(p.From) != "" {
+		by = " by " + short(p.From, fieldLimit)
+	}
+	switch p.Direction {
+	case directionOutbound:
+		return "Answer sent to the customer" + by + ":"
+	case directionNote:
+		return "Internal note" + by + ":"
+	}
+	return "From " + short(p.From, fieldLimit)
+}
+
+func replyFallback(p core.SlackPost) string {
+	if p.Event != "" && !hasBody(p) {
+		return fmt.Sprintf("[#%d] %s", p.Number, short(p.Event, fieldLimit))
+	}
+	var who string
+	switch p.Direction {
+	case directionOutbound:
+		who = "answer sent to the customer"
+	case directionNote:
+		who = "internal note"
+	default:
+		who = short(p.From, fieldLimit) + " wrote"
+	}
+	return fmt.Sprintf("[#%d] %s: %s", p.Number, who, esc(excerpt(p.Text, 200)))
+}
+
+// hasBody reports whether p carries a message to show, as opposed to an
+// event alone.
+func hasBody(p core.SlackPost) bool {
+	return strings.TrimSpace(p.Text) != "" || len(p.Attachments) > 0
+}
+
+// replyBlocks is a message in the ticket's thread: an event line when
+// something changed, then the message (the customer's by default, or a
+// staff answer or internal note as Direction says) unless the post is an
+// event alone.
 func replyBlocks(p core.SlackPost) []slack.Block {
-	from := slack.NewContextBlock("", mrkdwn("From "+orDash(p.From)))
-	return append([]slack.Block{from}, messageBlocks(p)...)
+	var blocks []slack.Block
+	if strings.TrimSpace(p.Event) != "" {
+		blocks = append(blocks, slack.NewContextBlock("", mrkdwn("_"+short(p.Event, fieldLimit)+"_")))
+		if !hasBody(p) {
+			return blocks
+		}
+	}
+	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(replyHeader(p))))
+	return append(blocks, messageBlocks(p)...)
+}
+
+// noticeLimit bounds a notice's text, well within Slack's 40,000
+// characters for a message even after escaping.
+const noticeLimit = 4000
+
+// noticeText is the text of a department notice: its mentions first, then
+// the escaped text. Ids that are not Slack user ids are dropped; each id
+// is mentioned once.
+func noticeText(n core.SlackNotice) string {
+	var b strings.Builder
+	seen := map[string]bool{}
+	for _, id := range n.Mention {
+		if m := mention(id); m != "" && !seen[id] {
+			seen[id] = true
+			b.WriteString(m)
+			b.WriteByte(' ')
+		}
+	}
+	text := strings.TrimSpace(strings.ToValidUTF8(n.Text, "\uFFFD"))
+	if r := []rune(text); len(r) > noticeLimit {
+		text = strings.TrimSpace(string(r[:noticeLimit])) + "…"
+	}
+	b.WriteString(esc(text))
+	return strings.TrimSpace(b.String())
 }
 
 // messageBlocks shows a customer message: its text, its attachments by

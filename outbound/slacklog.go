@@ -39,11 +39,28 @@ func (s *SlackLog) PostTicket(ctx context.Context, channel string, p core.SlackP
 	return ts, nil
 }
 
+// UpdateTicket logs the redrawn card's state.
+func (s *SlackLog) UpdateTicket(ctx context.Context, channel, ts string, p core.SlackPost) error {
+	s.logger.InfoContext(ctx, "slack off: ticket not updated",
+		"channel", channel, "ts", ts, "number", p.Number, "status", p.Status, "priority", p.Priority,
+		"hotrush", p.HotRush, "assignee", p.Assignee, "solved", p.Solved, "sla_state", p.SLAState)
+	return nil
+}
+
 // PostReply logs the thread message.
 func (s *SlackLog) PostReply(ctx context.Context, channel, threadTS string, p core.SlackPost) error {
 	s.logger.InfoContext(ctx, "slack off: reply not posted",
 		"channel", channel, "thread_ts", threadTS, "number", p.Number, "from", p.From,
+		"direction", p.Direction, "event", p.Event,
 		"text_len", len(p.Text), "attachments", len(p.Attachments))
+	return nil
+}
+
+// PostNotice logs the notice.
+func (s *SlackLog) PostNotice(ctx context.Context, channel, threadTS string, n core.SlackNotice) error {
+	s.logger.InfoContext(ctx, "slack off: notice not posted",
+		"channel", channel, "thread_ts", threadTS, "number", n.Number, "department", n.Department,
+		"text", n.Text, "mentions", len(n.Mention))
 	return nil
 }
 

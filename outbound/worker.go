@@ -78,10 +78,11 @@ type Worker struct {
 	kick chan struct{}
 
 	mu sync.Mutex // held for a whole pass
-	// holds keeps tickets with a row waiting for its retry, so that their
-	// later rows do not overtake it in a later pass. It lives in memory
-	// only: after a restart, order across passes is best effort.
-	holds map[int64]hold
+	// holds keeps the lanes (mail, Slack) of tickets with a row waiting
+	// for its retry, so that the lane's later rows do not overtake it in a
+	// later pass. It lives in memory only; after a restart the store's Due
+	// keeps the same order.
+	holds map[holdKey]hold
 }
 
 // NewWorker returns a worker that drains q, mailing with m and posting to
@@ -114,7 +115,7 @@ func NewWorker(q Queue, m Mailer, s Slack, opts Options) *Worker {
 	return &Worker{
 		q: q, mail: m, sl: s, opts: opts, log: opts.Logger,
 		kick:  make(chan struct{}, 1),
-		holds: map[int64]hold{},
+		holds: map[holdKey]hold{},
 	}
 }
 
@@ -150,7 +151,8 @@ func (w *Worker) Run(ctx context.Context) error {
 // Drain makes one pass over the rows due now, in ID order, and returns
 // how many it sent. Failed rows are recorded for retry (or as dead) and
 // do not make Drain fail. Once a row of a ticket fails or has to wait,
-// the ticket's later rows wait too.
+// the ticket's later rows in the same lane wait too: mail waits behind
+// mail, Slack behind Slack, and neither behind the other.
 //
 // Drain returns an error when the queue does: reading the due rows fails,
 // or recording a result fails (the error then says whether the side effect
@@ -161,13 +163,13 @@ func (w *Worker) Drain(ctx context.Context) (sent int, err error) {
 	defer w.mu.Unlock()
 
 	now := w.opts.Now()
-	for t, h := range w.holds {
+	for k, h := range w.holds {
 		if !now.Before(h.until) {
-			delete(w.holds, t)
+			delete(w.holds, k)
 		}
 	}
 	seen := map[int64]bool{}
-	pass := map[int64]hold{} // tickets with a failed or waiting row in this pass
+	pass := map[holdKey]hold{} // lanes with a failed or waiting row in this pass
 	for {
 		items, err := w.q.Due(ctx, now, w.opts.BatchSize)
 		if err != nil {
@@ -180,7 +182,7 @@ func (w *Worker) Drain(ctx context.Context) (sent int, err error) {
 			}
 			seen[it.ID] = true
 			fresh++
-			if held(it.Ticket, it.Kind, pass, w.holds) {
+			if held(it, pass, w.holds) {
 				continue
 			}
 			res, next, err := w.process(ctx, it, now)
@@ -192,12 +194,12 @@ func (w *Worker) Drain(ctx context.Context) (sent int, err error) {
 				sent++
 			case it.Ticket == 0: // no ticket, no order to keep
 			case res == outcomeDead:
-				addHold(pass, it.Ticket, hold{})
+				addHold(pass, keyOf(it), hold{})
 			default:
 				h := hold{threadOnly: res == outcomeWaiting}
-				addHold(pass, it.Ticket, h)
+				addHold(pass, keyOf(it), h)
 				h.until = next
-				addHold(w.holds, it.Ticket, h)
+				addHold(w.holds, keyOf(it), h)
 			}
 		}
 		// Rows held back above stay due, so a full batch of them ends the
@@ -214,7 +216,7 @@ type outcome int
 const (
 	outcomeSent    outcome = iota
 	outcomeRetry           // failed, retried at next
-	outcomeWaiting         // a thread reply waiting for its parent, retried at next
+	outcomeWaiting         // a row waiting for the ticket's parent message, retried at next
 	outcomeDead            // failed for good
 )
 

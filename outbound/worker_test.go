@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -258,26 +259,26 @@ func TestWorker_PerTicketOrder(t *testing.T) {
 	other.MessageID = "t2.ack@support.example.com"
 	mail2 := env.q.add(t, core.OutboxEmail, 2, other, t0)
 
-	env.drain(t, 1) // only ticket 2's mail
+	// Slack slowing down holds back ticket 1's Slack rows, not its mail.
+	env.drain(t, 2)
 	r := env.q.row(parent)
 	checkRow(t, r, "pending", 1)
 	if !r.NextAttempt.Equal(t0.Add(120 * time.Second)) {
 		t.Errorf("429: next attempt %v, want Retry-After (120s) from now", r.NextAttempt)
 	}
 	checkRow(t, env.q.row(reply), "pending", 0)
-	checkRow(t, env.q.row(mail1), "pending", 0)
+	checkRow(t, env.q.row(mail1), "sent", 1)
 	checkRow(t, env.q.row(mail2), "sent", 1)
 
-	// Ticket 1's later rows are due, but must not overtake the parent.
+	// The reply is due, but must not overtake the parent.
 	env.slack.set("", 0)
 	env.clock.Add(time.Minute)
 	env.drain(t, 0)
 	checkRow(t, env.q.row(reply), "pending", 0)
-	checkRow(t, env.q.row(mail1), "pending", 0)
 
 	env.clock.Add(time.Minute)
-	env.drain(t, 3)
-	for _, id := range []int64{parent, reply, mail1} {
+	env.drain(t, 2)
+	for _, id := range []int64{parent, reply} {
 		if r := env.q.row(id); r.State != "sent" {
 			t.Errorf("row %d: %s", id, r.State)
 		}
@@ -288,6 +289,195 @@ func TestWorker_PerTicketOrder(t *testing.T) {
 	msgs := env.slack.posted()
 	if len(msgs) != 2 || msgs[1].ThreadTS != msgs[0].TS {
 		t.Fatalf("posts %+v", msgs)
+	}
+}
+
+// A relay that answers 451 holds back the ticket's later mail, and only
+// its mail: the card, its updates, thread replies and notices go out.
+func TestWorker_LanesMailDoesNotHoldSlack(t *testing.T) {
+	env := MustWorker(t, nil)
+	env.relay.setCode(451)
+	ack := env.q.add(t, core.OutboxEmail, 1, testNotice(), t0)
+	parent := env.q.add(t, core.OutboxSlackTicket, 1, testPost(), t0)
+	status := testNotice()
+	status.MessageID, status.Template, status.Data.Status = "t1042.status.2@support.example.com", core.TemplateStatus, "assigned"
+	mail2 := env.q.add(t, core.OutboxEmail, 1, status, t0)
+	up := testPost()
+	up.Status, up.Assignee = "assigned", "U0BOB"
+	update := env.q.add(t, core.OutboxSlackUpdate, 1, up, t0)
+	ev := testPost()
+	ev.Event, ev.Text = "assigned to Bob", ""
+	event := env.q.add(t, core.OutboxSlackReply, 1, ev, t0)
+	notice := env.q.add(t, core.OutboxSlackNotice, 1, core.SlackNotice{Department: "support", Number: 1042, Text: "SLA at risk", InThread: true}, t0)
+
+	env.drain(t, 4)
+	checkRow(t, env.q.row(ack), "pending", 1)
+	checkRow(t, env.q.row(mail2), "pending", 0) // behind the ack
+	for _, id := range []int64{parent, update, event, notice} {
+		checkRow(t, env.q.row(id), "sent", 1)
+	}
+	if n := len(env.slack.posted()); n != 3 {
+		t.Errorf("%d posts, want card, event and notice", n)
+	}
+	if n := len(env.slack.updated()); n != 1 {
+		t.Errorf("%d updates, want 1", n)
+	}
+
+	// Once the relay is back, the mail goes out in order.
+	env.relay.setCode(0)
+	env.clock.Add(time.Minute)
+	env.drain(t, 2)
+	got := env.relay.received()
+	if len(got) != 2 || !bytes.Contains(got[0].Data, []byte("t1042.ack.1@")) || !bytes.Contains(got[1].Data, []byte("t1042.status.2@")) {
+		t.Fatalf("relay got %d mails, want the ack then the status", len(got))
+	}
+}
+
+func TestWorker_SlackUpdate(t *testing.T) {
+	env := MustWorker(t, nil)
+	pid := env.q.add(t, core.OutboxSlackTicket, 1042, testPost(), t0)
+	env.drain(t, 1)
+	checkRow(t, env.q.row(pid), "sent", 1)
+	parent := env.slack.posted()[0]
+
+	// The card is updated where it was posted, even if the department's
+	// channel has changed since.
+	env.w.opts.Channels["support"] = "C0MOVED"
+	p := testPost()
+	p.Status, p.Priority, p.HotRush, p.Assignee, p.Solved = "in_progress", "major", true, "U0BOB", true
+	p.SLADue, p.SLAState = &slaDueTime, "at_risk"
+	uid := env.q.add(t, core.OutboxSlackUpdate, 1042, p, t0)
+	env.drain(t, 1)
+	checkRow(t, env.q.row(uid), "sent", 1)
+
+	ups := env.slack.updated()
+	if len(ups) != 1 || ups[0].TS != parent.TS || ups[0].Channel != "C0SUPPORT" {
+		t.Fatalf("updates %+v, want one of %s in C0SUPPORT", ups, parent.TS)
+	}
+	if n := len(env.slack.posted()); n != 1 {
+		t.Errorf("%d posts, want only the card", n)
+	}
+	checkHas(t, "updated card", allText(t, ups[0]),
+		"*Status*\nin_progress (solved)", "*Priority*\nmajor", "🔥", "*Assignee*\n<@U0BOB>",
+		fmt.Sprintf("<!date^%d^", slaDueTime.Unix()), "⚠️ at risk", "✅ solved")
+	if ch, ts, _ := env.q.SlackThread(context.Background(), 1042); ch != "C0SUPPORT" || ts != parent.TS {
+		t.Errorf("thread changed to %q %q", ch, ts)
+	}
+}
+
+func TestWorker_SlackUpdateWaitsForParent(t *testing.T) {
+	env := MustWorker(t, nil)
+	up := testPost()
+	up.Status = "assigned"
+	uid := env.q.add(t, core.OutboxSlackUpdate, 7, up, t0)
+	env.drain(t, 0)
+	r := env.q.row(uid)
+	checkRow(t, r, "pending", 1)
+	if !strings.Contains(r.LastError, "waiting for the ticket's Slack parent") {
+		t.Errorf("last error = %q", r.LastError)
+	}
+	if n := len(env.slack.updated()) + len(env.slack.posted()); n != 0 {
+		t.Fatalf("%d calls before the parent", n)
+	}
+
+	// The parent, written later, is not held back by the waiting update.
+	pid := env.q.add(t, core.OutboxSlackTicket, 7, testPost(), t0)
+	env.clock.Add(time.Minute)
+	env.drain(t, 1)
+	checkRow(t, env.q.row(pid), "sent", 1)
+	checkRow(t, env.q.row(uid), "pending", 2)
+
+	env.clock.Add(2 * time.Minute)
+	env.drain(t, 1)
+	checkRow(t, env.q.row(uid), "sent", 3)
+	ups := env.slack.updated()
+	if len(ups) != 1 || ups[0].TS != env.slack.posted()[0].TS {
+		t.Fatalf("updates %+v", ups)
+	}
+	checkHas(t, "updated card", allText(t, ups[0]), "*Status*\nassigned")
+}
+
+func TestWorker_SlackNotice(t *testing.T) {
+	env := MustWorker(t, func(o *Options, _ *Mailer) { o.Channels["billing"] = "C0BILLING" })
+	n := core.SlackNotice{
+		Department: "billing", Number: 1042, Text: "Bounce from <!channel>@customer.test",
+		Mention: []string{"U0HEAD", "<!here>", "U0SECOND"},
+	}
+	id := env.q.add(t, core.OutboxSlackNotice, 1042, n, t0)
+	none := env.q.add(t, core.OutboxSlackNotice, 0, core.SlackNotice{Department: "support", Text: "Relay down"}, t0)
+	// In-thread but for no ticket: posted in the channel.
+	orphan := env.q.add(t, core.OutboxSlackNotice, 0, core.SlackNotice{Department: "support", Text: "orphan", InThread: true}, t0)
+	env.drain(t, 3)
+	for _, id := range []int64{id, none, orphan} {
+		checkRow(t, env.q.row(id), "sent", 1)
+	}
+	msgs := env.slack.posted()
+	if len(msgs) != 3 {
+		t.Fatalf("%d posts, want 3", len(msgs))
+	}
+	want := "<@U0HEAD> <@U0SECOND> Bounce from &lt;!channel&gt;@customer.test"
+	if m := msgs[0]; m.Channel != "C0BILLING" || m.ThreadTS != "" || m.Text != want {
+		t.Errorf("notice %+v, want %q in C0BILLING", m, want)
+	}
+	if m := msgs[1]; m.Channel != "C0SUPPORT" || m.Text != "Relay down" {
+		t.Errorf("notice %+v", m)
+	}
+	if m := msgs[2]; m.Channel != "C0SUPPORT" || m.ThreadTS != "" || m.Text != "orphan" {
+		t.Errorf("notice %+v", m)
+	}
+	if !strings.Contains(env.logs.String(), "has no ticket") {
+		t.Error("orphan in-thread notice not logged")
+	}
+}
+
+func TestWorker_SlackNoticeInThread(t *testing.T) {
+	env := MustWorker(t, nil)
+	n := core.SlackNotice{Department: "support", Number: 1042, Text: "Rated 1: <!channel> useless", Mention: []string{"U0HEAD"}, InThread: true}
+	nid := env.q.add(t, core.OutboxSlackNotice, 1042, n, t0)
+	env.drain(t, 0)
+	r := env.q.row(nid)
+	checkRow(t, r, "pending", 1)
+	if !strings.Contains(r.LastError, "waiting for the ticket's Slack parent") {
+		t.Errorf("last error = %q", r.LastError)
+	}
+
+	pid := env.q.add(t, core.OutboxSlackTicket, 1042, testPost(), t0)
+	env.clock.Add(time.Minute)
+	env.drain(t, 1)
+	checkRow(t, env.q.row(pid), "sent", 1)
+	env.clock.Add(2 * time.Minute)
+	env.drain(t, 1)
+	checkRow(t, env.q.row(nid), "sent", 3)
+
+	msgs := env.slack.posted()
+	if len(msgs) != 2 {
+		t.Fatalf("%d posts", len(msgs))
+	}
+	if m := msgs[1]; m.ThreadTS != msgs[0].TS || m.Channel != "C0SUPPORT" || m.Text != "<@U0HEAD> Rated 1: &lt;!channel&gt; useless" {
+		t.Errorf("notice %+v, want it in the thread %s", m, msgs[0].TS)
+	}
+}
+
+func TestWorker_SlackNoticeErrors(t *testing.T) {
+	env := MustWorker(t, nil)
+	unknown := env.q.add(t, core.OutboxSlackNotice, 1, core.SlackNotice{Department: "legal", Text: "x"}, t0)
+	// An unknown department is dead even in a thread that exists.
+	env.q.SetSlackThread(context.Background(), 2, "C0SUPPORT", "1699999999.000001")
+	unknownThread := env.q.add(t, core.OutboxSlackNotice, 2, core.SlackNotice{Department: "legal", Text: "x", InThread: true}, t0)
+	bad := env.q.add(t, core.OutboxSlackNotice, 3, "not an object", t0)
+	badUpdate := env.q.add(t, core.OutboxSlackUpdate, 4, []int{1}, t0)
+	env.drain(t, 0)
+	for _, id := range []int64{unknown, unknownThread} {
+		r := env.q.row(id)
+		checkRow(t, r, "dead", 1)
+		if !strings.Contains(r.LastError, `no Slack channel for department "legal"`) {
+			t.Errorf("last error = %q", r.LastError)
+		}
+	}
+	checkRow(t, env.q.row(bad), "dead", 1)
+	checkRow(t, env.q.row(badUpdate), "dead", 1)
+	if n := len(env.slack.posted()); n != 0 {
+		t.Errorf("%d posts", n)
 	}
 }
 

@@ -122,3 +122,10 @@ func (t *Tx) ThreadMessageIDs(ctx context.Context, ticket int64, n int) ([]strin
 	}
 	return ids, rows.Err()
 }
+
+// FirstMessage returns the first inbound message of a ticket.
+func (t *Tx) FirstMessage(ctx context.Context, ticket int64) (*core.Message, error) {
+	m, err := scanMessage(t.tx.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages
+		WHERE ticket_id = ? AND direction = 'inbound' ORDER BY id LIMIT 1`, ticket))
+	return m, notFound(err, "message")
+}

@@ -11,14 +11,22 @@
 // # Writing a template
 //
 // A template is a text/template over core.Notice ({{.Name}}, {{.Subject}},
-// {{.Text}}, {{.Number}}, {{.Ref}}). Values are already escaped in the
-// markdown pass, so a template never escapes by itself. Helpers that add
-// markdown structure are escape-aware:
+// {{.Text}}, {{.Number}}, {{.Ref}}, and per template {{.Predecessor}},
+// {{.Agent}}, {{.Status}}, {{.Reason}}, {{.Results}}). Values are already
+// escaped in the markdown pass, so a template never escapes by itself.
+// Helpers that add markdown structure are escape-aware:
 //
 //   - excerpt N s: the start of s, about N characters, cut at a word
 //     boundary and marked with an ellipsis;
-//   - quote s: s as a block quote ("> " before each line).
+//   - quote s: s as a block quote ("> " before each line);
+//   - trim s: s without leading and trailing blanks and blank lines;
+//   - is s "literal": whether s is that literal (use it rather than eq,
+//     which compares the escaped value in the markdown pass).
 //
-// Single-line values (Name, Subject, Ref) have line breaks turned into
-// spaces before the template sees them.
+// Every value but Text is single-line: line breaks turn into spaces before
+// the template sees it (each of Results is one line).
+//
+// No line of a template starts with "#": an inbound mail treats such lines
+// as commands, and a client that quotes without "> " would send ours back.
+// Mention commands inside a sentence instead.
 package templates

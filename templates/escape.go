@@ -177,3 +177,13 @@ func (m mode) quote(s string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// is reports whether the value s is the literal want, such as a status
+// name. The template's eq cannot tell in markdown mode, where s is escaped
+// ("pre\_closed") and want is not.
+func (m mode) is(s, want string) bool {
+	if m == markdownMode {
+		want = escapeMarkdown(want)
+	}
+	return s == want
+}

@@ -18,8 +18,8 @@ import (
 //go:embed *.md
 var files embed.FS
 
-// Two parsed copies of the same files: the funcs differ, because excerpt and
-// quote must know whether their input is raw or markdown-escaped.
+// Two parsed copies of the same files: the funcs differ, because excerpt,
+// quote and is must know whether their input is raw or markdown-escaped.
 var (
 	textSet = mustParse(textMode)
 	mdSet   = mustParse(markdownMode)
@@ -44,6 +44,8 @@ func mustParse(m mode) *template.Template {
 	t := template.New("").Funcs(template.FuncMap{
 		"excerpt": m.excerpt,
 		"quote":   m.quote,
+		"trim":    strings.TrimSpace,
+		"is":      m.is,
 	}).Option("missingkey=error")
 	entries, err := files.ReadDir(".")
 	if err != nil {

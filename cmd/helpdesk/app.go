@@ -58,12 +58,18 @@ func NewApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.
 	channels := map[string]string{}
 	for _, name := range cfg.DepartmentNames() {
 		d := cfg.Departments[name]
-		depts = append(depts, core.Department{Name: name, Addresses: d.Addresses})
+		depts = append(depts, core.Department{Name: name, Addresses: d.Addresses, Heads: d.Heads})
 		channels[name] = d.SlackChannel
 	}
+	cal, err := cfg.BusinessCalendar()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	rules := cfg.CoreRules()
 	a.Core, err = core.NewService(db, core.Options{
 		Domain: cfg.Domain, Secret: []byte(cfg.Secret), Departments: depts, Now: now,
-		Logger: log.With("component", "core"),
+		Rules: &rules, Calendar: cal, Logger: log.With("component", "core"),
 	})
 	if err != nil {
 		db.Close()
@@ -194,8 +200,33 @@ func (a *App) Start(ctx context.Context) error {
 		return nil
 	})
 	a.run(&a.work, "outbound", func() error { return a.Worker.Run(workCtx) })
+	a.run(&a.work, "sweep", func() error { return a.sweepLoop(workCtx) })
 	a.log.Info("helpdesk started", "smtp", a.SMTPAddr, "http", a.HTTPAddr, "db", a.cfg.Store.Path, "version", version)
 	return nil
+}
+
+// sweepLoop runs the timer rules every sweep.interval until ctx ends.
+func (a *App) sweepLoop(ctx context.Context) error {
+	tick := time.NewTicker(a.cfg.Sweep.Interval.Duration)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		start := time.Now()
+		res, err := a.Core.Sweep(ctx)
+		if err != nil {
+			a.log.Error("sweep failed", "err", err)
+			continue
+		}
+		if res.PreClosed+res.Closed+res.AtRisk+res.Breached > 0 {
+			a.Worker.Kick()
+		}
+		a.log.Debug("sweep", "checked", res.Checked, "pre_closed", res.PreClosed, "closed", res.Closed,
+			"at_risk", res.AtRisk, "breached", res.Breached, "took", time.Since(start))
+	}
 }
 
 func (a *App) run(wg *sync.WaitGroup, name string, fn func() error) {

@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"helpdesk/core"
+	"helpdesk/core/calendar"
 )
 
 // Config is the whole configuration: built-in defaults, then the TOML
@@ -50,7 +53,79 @@ type Config struct {
 	Agents      []AgentConfig               `toml:"agents"`
 	Calendar    struct {
 		Timezone string `toml:"timezone"`
+		// Hours per weekday ("monday" … "sunday"), e.g. "08:00-24:00";
+		// "closed" or "" for none. Missing days keep the defaults.
+		Hours    map[string]string `toml:"hours"`
+		Holidays []string          `toml:"holidays"` // "2026-12-25"
 	} `toml:"calendar"`
+	Rules RulesConfig `toml:"rules"`
+	Sweep struct {
+		Interval Duration `toml:"interval"`
+	} `toml:"sweep"`
+}
+
+// RulesConfig overrides the numbers of RULES.md §2–§4; zero keeps the
+// default.
+type RulesConfig struct {
+	SolvedIdle        Duration `toml:"solved_idle"`
+	SalesIdle         Duration `toml:"sales_idle"`
+	PresalesSalesIdle Duration `toml:"presales_sales_idle"`
+	ProjectIdle       Duration `toml:"project_idle"`
+	PreClosedToClosed Duration `toml:"pre_closed_to_closed"`
+	ReopenWindow      Duration `toml:"reopen_window"`
+	HotRushDisables   int      `toml:"hotrush_disables"`
+	FirstResponse     Duration `toml:"first_response"`
+	HotRushResponse   Duration `toml:"hotrush_response"`
+}
+
+// CoreRules returns the rules with the configured overrides.
+func (c *Config) CoreRules() core.Rules {
+	r := core.DefaultRules()
+	set := func(dst *time.Duration, v Duration) {
+		if v.Duration > 0 {
+			*dst = v.Duration
+		}
+	}
+	set(&r.SolvedIdle, c.Rules.SolvedIdle)
+	set(&r.SalesIdle, c.Rules.SalesIdle)
+	set(&r.PresalesSalesIdle, c.Rules.PresalesSalesIdle)
+	set(&r.ProjectIdle, c.Rules.ProjectIdle)
+	set(&r.PreClosedToClosed, c.Rules.PreClosedToClosed)
+	set(&r.ReopenWindow, c.Rules.ReopenWindow)
+	set(&r.FirstResponse, c.Rules.FirstResponse)
+	set(&r.HotRushResponse, c.Rules.HotRushResponse)
+	if c.Rules.HotRushDisables > 0 {
+		r.HotRushDisables = c.Rules.HotRushDisables
+	}
+	return r
+}
+
+var weekdays = map[string]time.Weekday{"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday,
+	"wednesday": time.Wednesday, "thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday}
+
+// BusinessCalendar builds the [calendar] table into a calendar.
+func (c *Config) BusinessCalendar() (*calendar.Calendar, error) {
+	cc := calendar.Default()
+	if c.Calendar.Timezone != "" {
+		cc.TimeZone = c.Calendar.Timezone
+	}
+	for day, spec := range c.Calendar.Hours {
+		wd, ok := weekdays[strings.ToLower(day)]
+		if !ok {
+			return nil, fmt.Errorf("calendar.hours: %q is not a weekday", day)
+		}
+		spans, err := calendar.ParseHours(spec)
+		if err != nil {
+			return nil, fmt.Errorf("calendar.hours.%s: %w", day, err)
+		}
+		cc.Hours[wd] = spans
+	}
+	cc.Holidays = c.Calendar.Holidays
+	cal, err := calendar.New(cc)
+	if err != nil {
+		return nil, fmt.Errorf("calendar: %w", err)
+	}
+	return cal, nil
 }
 
 // DepartmentConfig is one [departments.NAME] table.
@@ -107,6 +182,7 @@ func DefaultConfig() *Config {
 	c.Mail.Dir = "outbox-mail"
 	c.HTTP.Listen = "127.0.0.1:8025"
 	c.Outbox.PollInterval = Duration{5 * time.Second}
+	c.Sweep.Interval = Duration{time.Minute}
 	c.Calendar.Timezone = "Etc/GMT-4"
 	c.Departments = map[string]DepartmentConfig{
 		"support": {SlackChannel: "C0SUPPORT"},
@@ -239,6 +315,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Outbox.PollInterval.Duration <= 0 {
 		errs = append(errs, errors.New("outbox.poll_interval must be positive"))
+	}
+	if c.Sweep.Interval.Duration <= 0 {
+		errs = append(errs, errors.New("sweep.interval must be positive"))
+	}
+	if _, err := c.BusinessCalendar(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

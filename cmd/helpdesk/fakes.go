@@ -93,16 +93,18 @@ type slackPost struct {
 // nothing that can be inspected, so this one records each post and
 // answers with a unique, realistic ts.
 type fakeSlack struct {
-	srv   *slacktest.Server
-	mu    sync.Mutex
-	posts []slackPost
-	seq   int
+	srv     *slacktest.Server
+	mu      sync.Mutex
+	posts   []slackPost
+	updates []slackPost
+	seq     int
 }
 
 func startFakeSlack() *fakeSlack {
 	f := &fakeSlack{}
 	f.srv = slacktest.NewTestServer(func(c slacktest.Customize) {
 		c.Handle("/chat.postMessage", f.postMessage)
+		c.Handle("/chat.update", f.update)
 	})
 	f.srv.Start()
 	return f
@@ -136,4 +138,34 @@ func (f *fakeSlack) postMessage(w http.ResponseWriter, r *http.Request) {
 	f.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": p.Channel, "ts": p.TS})
+}
+
+// Updates returns a copy of the chat.update calls so far.
+func (f *fakeSlack) Updates() []slackPost {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]slackPost(nil), f.updates...)
+}
+
+func (f *fakeSlack) update(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	p := slackPost{Channel: r.FormValue("channel"), Text: r.FormValue("text"), Blocks: r.FormValue("blocks"), TS: r.FormValue("ts")}
+	w.Header().Set("Content-Type", "application/json")
+	f.mu.Lock()
+	known := false
+	for _, q := range f.posts {
+		known = known || (q.TS == p.TS && q.Channel == p.Channel)
+	}
+	if known {
+		f.updates = append(f.updates, p)
+	}
+	f.mu.Unlock()
+	if !known {
+		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "message_not_found"})
+		return
+	}
+	json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": p.Channel, "ts": p.TS, "text": p.Text})
 }

@@ -37,6 +37,13 @@ const usage = `usage: helpdesk COMMAND [flags]
   ticket list [--active] [--json]
   ticket show N [--json]
   ticket find MESSAGE-ID [--json]
+  ticket act N ACTION [ARGS] --agent ID
+                            assign AGENT, status S, priority P, hotrush on|off, solved,
+                            close, reopen, reply TEXT, note TEXT, task add TITLE,
+                            task N STATUS, dispatch DEPARTMENT
+  queue [--json] [--limit N] active tickets awaiting a staff reply, in queue order
+  sweep [--at RFC3339]      run the timer rules once, as if the clock read --at
+  account entitle EMAIL subscription --until DATE | incident N
   channel list              the configured channels
   channel verify NAME       log in to an [[imap]] mailbox, EHLO the relay, or auth.test Slack
 
@@ -66,6 +73,12 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, env []str
 		return cmdTicket(ctx, args, stdout, stderr, env)
 	case "channel":
 		return cmdChannel(ctx, args, stdout, stderr, env)
+	case "sweep":
+		return cmdSweep(ctx, args, stdout, stderr, env)
+	case "queue":
+		return cmdQueue(ctx, args, stdout, stderr, env)
+	case "account":
+		return cmdAccount(ctx, args, stdout, stderr, env)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -23,6 +23,9 @@ func cmdTicket(ctx context.Context, args []string, stdout, stderr io.Writer, env
 		return usageError{"ticket needs a subcommand: list, show or find"}
 	}
 	sub, args := args[0], args[1:]
+	if sub == "act" {
+		return cmdAct(ctx, args, stdout, stderr, env)
+	}
 	fs := flag.NewFlagSet("ticket "+sub, flag.ContinueOnError)
 	var c common
 	c.register(fs, env)

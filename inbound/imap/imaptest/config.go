@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"math/big"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -48,7 +47,8 @@ func (s *Server) config(opts Options, port, tlsPort int) string {
 	}
 	dir := s.Dir
 	w("# Private Dovecot instance for one test; 127.0.0.1 only.")
-	w("instance_name = helpdesk-imaptest-%d-%d", os.Getpid(), instanceSeq.Add(1))
+	w("instance_name = %s", s.instance)
+	w("login_greeting = %s ready.", s.instance)
 	w("base_dir = %s", filepath.Join(dir, "run"))
 	w("state_dir = %s", filepath.Join(dir, "state"))
 	w("log_path = %s", s.LogFile)
@@ -119,16 +119,10 @@ func (s *Server) config(opts Options, port, tlsPort int) string {
 	w("service imap {")
 	w("  process_limit = 512")
 	w("}")
-	// The imap processes run as the mail user; let them report to the
-	// stats service instead of logging "permission denied" for each one.
+	// No auth penalty: see above.
 	w("service anvil {")
 	w("  unix_listener anvil-auth-penalty {")
 	w("    mode = 0")
-	w("  }")
-	w("}")
-	w("service stats {")
-	w("  unix_listener stats-writer {")
-	w("    mode = 0666")
 	w("  }")
 	w("}")
 	w("protocol lda {")

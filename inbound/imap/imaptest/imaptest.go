@@ -4,13 +4,13 @@
 //
 // Each server lives entirely in the test's t.TempDir(): its own
 // configuration file, base_dir, state_dir, instance name, log, passwd-file
-// users and maildirs. No system service is started or stopped and nothing
+// users and mail storage. No system service is started or stopped and nothing
 // under /etc is read or written. The Dovecot master runs in the foreground
 // as a child of the test binary, in a process group of its own; Stop (also
 // registered with t.Cleanup) terminates that group and waits for it.
 //
-// Requirements: Linux, root (Dovecot drops privileges to the mail user, and
-// refuses to run mail processes as root, so maildirs belong to "nobody"),
+// Requirements: Linux, root (Dovecot refuses to run mail processes as root,
+// so the mail storage belongs to "nobody", and only root can set that up),
 // and the Debian packages dovecot-core and dovecot-imapd:
 //
 //	apt-get install -y --no-install-recommends dovecot-core dovecot-imapd
@@ -28,7 +28,13 @@
 //	// using imaptest.DefaultUser / imaptest.DefaultPassword
 //
 // Servers are independent of each other, so tests that call Start may run
-// with t.Parallel. Starting one takes roughly a quarter of a second.
+// with t.Parallel. On a small VM a start took 0.05–0.2 s and a stop about
+// 20 ms; AppendMany loads 10,000 small messages in about 0.3 s.
+//
+// Deviations from a stock Dovecot worth knowing when writing tests:
+// failed logins are answered within about 0.5 s instead of after 2 s, and
+// Dovecot's per-IP auth penalty (2–15 s extra delay for every login from
+// an IP after failures) is disabled; see the comment on the config.
 package imaptest
 
 import (
@@ -65,7 +71,7 @@ const RequireEnv = "HELPDESK_REQUIRE_DOVECOT"
 
 const installHint = "apt-get install -y --no-install-recommends dovecot-core dovecot-imapd"
 
-// mailUser owns the maildirs; Dovecot's imap processes run as this user.
+// mailUser owns the mail storage; Dovecot's imap processes run as it.
 const mailUser = "nobody"
 
 // internalUser runs Dovecot's auth service (default_internal_user); it
@@ -94,8 +100,9 @@ type Options struct {
 	TLS bool
 
 	// AuthFailureDelay is how long Dovecot waits before answering a failed
-	// login. Zero (the default here) answers at once; Dovecot's own
-	// default is 2s.
+	// login (auth_failure_delay). Zero, the default here, still takes up
+	// to 0.5 s because Dovecot answers failures from a timer; Dovecot's
+	// own default is 2 s.
 	AuthFailureDelay time.Duration
 
 	// Maildir stores mail as Maildir (one file per message, under
@@ -142,6 +149,7 @@ type Server struct {
 	mailGID int
 	authGID int // group of Dovecot's internal user, which runs auth
 
+	instance string // instance_name and greeting of the current attempt
 	cmd      *exec.Cmd
 	stopOnce sync.Once
 	stopErr  error
@@ -190,12 +198,13 @@ func findDovecot() (bin, libexec string, err error) {
 // fails it if HELPDESK_REQUIRE_DOVECOT=1.
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
-	_, _, err := findDovecot()
-	if err == nil && os.Geteuid() != 0 {
-		err = errors.New("the Dovecot test server needs root (it runs mail processes as " + mailUser + ")")
+	var msg string
+	if _, _, err := findDovecot(); err != nil {
+		msg = fmt.Sprintf("imaptest: %v; install with: %s", err, installHint)
+	} else if os.Geteuid() != 0 {
+		msg = "imaptest: the Dovecot test server needs root (its mail processes run as " + mailUser + ")"
 	}
-	if err != nil {
-		msg := fmt.Sprintf("imaptest: %v; install with: %s", err, installHint)
+	if msg != "" {
 		if os.Getenv(RequireEnv) == "1" {
 			t.Fatalf("%s (%s=1 is set)", msg, RequireEnv)
 		}
@@ -348,6 +357,9 @@ func (s *Server) startOnce(opts Options) error {
 		}
 		s.TLSAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(tlsPort))
 	}
+	// Unique per attempt; also the greeting, so that a server that took
+	// our port in the meantime is not mistaken for ours.
+	s.instance = fmt.Sprintf("helpdesk-imaptest-%d-%d", os.Getpid(), instanceSeq.Add(1))
 	conf := s.config(opts, port, tlsPort)
 	if err := os.WriteFile(s.ConfigFile, []byte(conf), 0o644); err != nil {
 		return err
@@ -376,14 +388,13 @@ func (s *Server) startOnce(opts Options) error {
 	deadline := time.Now().Add(startTimeout)
 	for {
 		if exited(cmd.Process.Pid) {
-			_ = cmd.Wait()
-			s.cmd = nil
+			_ = s.stop() // reaps it, and anything it left behind
 			if strings.Contains(readFrom(s.stderrFile(), errOffset), "Address already in use") {
 				return fmt.Errorf("%w: %s", errPortTaken, cmd.ProcessState)
 			}
 			return fmt.Errorf("dovecot exited during start-up: %s", cmd.ProcessState)
 		}
-		if greets(s.Addr) {
+		if greets(s.Addr, s.instance) {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -405,8 +416,9 @@ func (s *Server) startOnce(opts Options) error {
 	return nil
 }
 
-// greets reports whether addr answers with an IMAP "* OK" greeting.
-func greets(addr string) bool {
+// greets reports whether addr answers with an IMAP "* OK" greeting that
+// contains token.
+func greets(addr, token string) bool {
 	c, err := net.DialTimeout("tcp", addr, time.Second)
 	if err != nil {
 		return false
@@ -414,7 +426,7 @@ func greets(addr string) bool {
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
 	line, err := bufio.NewReader(c).ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "* OK") {
+	if err != nil || !strings.HasPrefix(line, "* OK") || !strings.Contains(line, token) {
 		return false
 	}
 	// Leave politely, so that Dovecot does not log an aborted login.
@@ -423,7 +435,9 @@ func greets(addr string) bool {
 }
 
 // Stop terminates the server and waits until all of its processes are
-// gone. It is idempotent and is also run by t.Cleanup.
+// gone. It is idempotent, safe to call before the test ends (e.g. to test
+// the poller's reconnects) and is also run by t.Cleanup. The server cannot
+// be restarted; call Start again for a new one.
 func (s *Server) Stop() {
 	s.stopOnce.Do(func() { s.stopErr = s.stop() })
 }

@@ -228,7 +228,7 @@ func TestServer(t *testing.T) {
 		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
 			t.Errorf("master %d still exists after Stop: %v", pid, err)
 		}
-		if greets(srv.Addr) {
+		if greets(srv.Addr, srv.instance) {
 			t.Errorf("%s still answers after Stop", srv.Addr)
 		}
 	})
@@ -364,5 +364,31 @@ func BenchmarkAppendMany10k(b *testing.B) {
 		box := "Load" + strconv.Itoa(i)
 		srv.CreateMailbox(b, DefaultUser, box)
 		srv.AppendMany(b, DefaultUser, box, raws)
+	}
+}
+
+// TestGreetsChecksToken: a server that took our port in the meantime must
+// not pass for ours.
+func TestGreetsChecksToken(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			fmt.Fprintf(c, "* OK [CAPABILITY IMAP4rev1] helpdesk-imaptest-1-1 ready.\r\n")
+			c.Close()
+		}
+	}()
+	if greets(l.Addr().String(), "helpdesk-imaptest-1-2") {
+		t.Error("greets accepted another instance's greeting")
+	}
+	if !greets(l.Addr().String(), "helpdesk-imaptest-1-1") {
+		t.Error("greets rejected the right greeting")
 	}
 }

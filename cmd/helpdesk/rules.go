@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"helpdesk/core"
+)
+
+// openCore builds the gateway without starting anything, for commands
+// that act once. now may be nil.
+func openCore(ctx context.Context, c *common, env []string, stderr io.Writer, now func() time.Time) (*App, error) {
+	cfg, err := c.load(env)
+	if err != nil {
+		return nil, err
+	}
+	return NewApp(ctx, cfg, c.logger(stderr), now)
+}
+
+// cmdAct is `ticket act N ACTION [ARGS] --agent ID`: an agent's action,
+// the same vocabulary as Slack's /helpdesk.
+func cmdAct(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
+	fs := flag.NewFlagSet("ticket act", flag.ContinueOnError)
+	var c common
+	c.register(fs, env)
+	agentID := fs.String("agent", "", "the acting agent's id (Slack user id)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) < 2 || *agentID == "" {
+		return usageError{"usage: ticket act N ACTION [ARGS] --agent ID"}
+	}
+	n, err := strconv.ParseInt(strings.TrimPrefix(pos[0], "#"), 10, 64)
+	if err != nil {
+		return usageError{fmt.Sprintf("ticket number %q is not a number", pos[0])}
+	}
+	app, err := openCore(ctx, &c, env, stderr, nil)
+	if err != nil {
+		return err
+	}
+	defer app.DB.Close()
+	actor, err := app.agent(*agentID)
+	if err != nil {
+		return err
+	}
+	res, err := app.Core.Act(ctx, n, actor, pos[1], pos[2:]...)
+	if err != nil {
+		return fmt.Errorf("ticket #%d %s: %s", n, pos[1], core.ErrorMessage(err))
+	}
+	fmt.Fprintln(stdout, res)
+	return nil
+}
+
+// agent finds an agent in [[agents]]; with none configured, any id is
+// taken as given.
+func (a *App) agent(id string) (core.Actor, error) {
+	if len(a.cfg.Agents) == 0 {
+		return core.Actor{Kind: core.ActorAgent, ID: id}, nil
+	}
+	for _, ag := range a.cfg.Agents {
+		if ag.ID == id {
+			return core.Actor{Kind: core.ActorAgent, ID: ag.ID, Name: ag.Name}, nil
+		}
+	}
+	return core.Actor{}, fmt.Errorf("no agent %q in [[agents]]", id)
+}
+
+// cmdSweep runs the timer rules once, as if the clock read --at.
+func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
+	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
+	var c common
+	c.register(fs, env)
+	at := fs.String("at", "", "the clock, RFC 3339 (e.g. 2026-11-30T09:00:00Z); default now")
+	if pos, err := parse(fs, args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usageError{"sweep takes no arguments"}
+	}
+	now := time.Now
+	if *at != "" {
+		t, err := time.Parse(time.RFC3339, *at)
+		if err != nil {
+			return usageError{fmt.Sprintf("--at %q is not an RFC 3339 time such as 2026-11-30T09:00:00Z", *at)}
+		}
+		now = func() time.Time { return t }
+	}
+	app, err := openCore(ctx, &c, env, stderr, now)
+	if err != nil {
+		return err
+	}
+	defer app.DB.Close()
+	res, err := app.Core.Sweep(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "sweep at %s: %d tickets checked, %d pre-closed, %d closed, %d at risk, %d breached\n",
+		now().UTC().Format(time.RFC3339), res.Checked, res.PreClosed, res.Closed, res.AtRisk, res.Breached)
+	return nil
+}
+
+// cmdQueue prints the queue (RULES.md §3).
+func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
+	fs := flag.NewFlagSet("queue", flag.ContinueOnError)
+	var c common
+	c.register(fs, env)
+	asJSON := fs.Bool("json", false, "print JSON")
+	limit := fs.Int("limit", 50, "how many tickets")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := c.load(env)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rows, err := db.Queue(ctx, *limit)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		out := make([]ticketJSON, 0, len(rows))
+		for i := range rows {
+			out = append(out, toTicketJSON(&rows[i], nil))
+		}
+		return writeJSON(stdout, out)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "#\tTICKET\tHOTRUSH\tPRIORITY\tRANK\tDUE\tSLA\tSTATUS\tSUBJECT")
+	for i, r := range rows {
+		hr := ""
+		if r.HotRush {
+			hr = "yes"
+		}
+		fmt.Fprintf(tw, "%d\t#%d\t%s\t%s\t%.2f\t%s\t%s\t%s\t%s\n", i+1, r.Number, hr, r.Priority, r.Rank,
+			r.SLADue.UTC().Format("2006-01-02 15:04Z"), r.SLAState, r.Status, clip(r.Subject, 50))
+	}
+	return tw.Flush()
+}
+
+// cmdAccount is `account entitle|show`.
+func cmdAccount(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
+	if len(args) == 0 {
+		return usageError{"account needs a subcommand: entitle or show"}
+	}
+	sub, args := args[0], args[1:]
+	fs := flag.NewFlagSet("account "+sub, flag.ContinueOnError)
+	var c common
+	c.register(fs, env)
+	until := fs.String("until", "", "subscription end date, 2026-12-31")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	switch sub {
+	case "entitle":
+		var end time.Time
+		incidents := 0
+		switch {
+		case len(pos) == 2 && pos[1] == "subscription":
+			if end, err = time.Parse("2006-01-02", *until); err != nil {
+				return usageError{"usage: account entitle EMAIL subscription --until YYYY-MM-DD"}
+			}
+			end = end.Add(24 * time.Hour) // through the whole last day
+		case len(pos) == 3 && pos[1] == "incident":
+			if incidents, err = strconv.Atoi(pos[2]); err != nil || incidents < 1 {
+				return usageError{"usage: account entitle EMAIL incident N (N ≥ 1)"}
+			}
+		default:
+			return usageError{"usage: account entitle EMAIL subscription --until DATE, or account entitle EMAIL incident N"}
+		}
+		app, err := openCore(ctx, &c, env, stderr, nil)
+		if err != nil {
+			return err
+		}
+		defer app.DB.Close()
+		acc, err := app.Core.Entitle(ctx, pos[0], end, incidents)
+		if err != nil {
+			return cliError(err, "account of "+pos[0])
+		}
+		fmt.Fprintf(stdout, "account #%d: subscription until %s, %d unused incident packages\n",
+			acc.ID, dateOrNone(acc.SubscriptionUntil), acc.Incidents)
+		return nil
+	}
+	return usageError{fmt.Sprintf("unknown account subcommand %q", sub)}
+}
+
+func dateOrNone(t time.Time) string {
+	if t.IsZero() {
+		return "none"
+	}
+	return t.Add(-time.Nanosecond).Format("2006-01-02")
+}
