@@ -204,3 +204,13 @@ func (s *DB) Counts(ctx context.Context) (*Counts, error) {
 	}
 	return c, nil
 }
+
+// Tasks returns the tasks of a ticket in order.
+func (s *DB) Tasks(ctx context.Context, ticket int64) ([]core.Task, error) {
+	var tasks []core.Task
+	err := s.tx(ctx, func(tx *sql.Tx) (err error) {
+		tasks, err = (&Tx{tx: tx, db: s}).Tasks(ctx, ticket)
+		return err
+	})
+	return tasks, err
+}

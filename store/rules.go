@@ -9,7 +9,7 @@ import (
 
 // Tasks returns the tasks of a ticket in order.
 func (t *Tx) Tasks(ctx context.Context, ticket int64) ([]core.Task, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT id, ticket_id, number, title, status, updated_at
+	rows, err := t.query(ctx, `SELECT id, ticket_id, number, title, status, updated_at
 		FROM tasks WHERE ticket_id = ? ORDER BY number`, ticket)
 	if err != nil {
 		return nil, fmt.Errorf("list tasks: %w", err)
@@ -30,7 +30,7 @@ func (t *Tx) Tasks(ctx context.Context, ticket int64) ([]core.Task, error) {
 
 // CreateTask adds a task with the next number of its ticket.
 func (t *Tx) CreateTask(ctx context.Context, tk *core.Task) error {
-	err := t.tx.QueryRowContext(ctx, `INSERT INTO tasks (ticket_id, number, title, status, updated_at)
+	err := t.queryRow(ctx, `INSERT INTO tasks (ticket_id, number, title, status, updated_at)
 		VALUES (?1, (SELECT COALESCE(MAX(number), 0) + 1 FROM tasks WHERE ticket_id = ?1), ?2, ?3, ?4)
 		RETURNING id, number`, tk.Ticket, tk.Title, tk.Status, fmtTime(tk.UpdatedAt)).Scan(&tk.ID, &tk.Number)
 	if err != nil {
@@ -41,7 +41,7 @@ func (t *Tx) CreateTask(ctx context.Context, tk *core.Task) error {
 
 // UpdateTask writes a task's status and title.
 func (t *Tx) UpdateTask(ctx context.Context, tk *core.Task) error {
-	_, err := t.tx.ExecContext(ctx, `UPDATE tasks SET title = ?, status = ?, updated_at = ? WHERE id = ?`,
+	_, err := t.exec(ctx, `UPDATE tasks SET title = ?, status = ?, updated_at = ? WHERE id = ?`,
 		tk.Title, tk.Status, fmtTime(tk.UpdatedAt), tk.ID)
 	if err != nil {
 		return fmt.Errorf("update task %d: %w", tk.ID, err)
@@ -71,7 +71,7 @@ func (t *Tx) SweepDue(ctx context.Context, q core.SweepQuery) ([]int64, error) {
 	seen := map[int64]bool{}
 	var out []int64
 	for _, qq := range queries {
-		rows, err := t.tx.QueryContext(ctx, qq.sql, qq.args...)
+		rows, err := t.query(ctx, qq.sql, qq.args...)
 		if err != nil {
 			return nil, fmt.Errorf("sweep query: %w", err)
 		}
@@ -106,7 +106,7 @@ func (s *DB) Queue(ctx context.Context, limit int) ([]TicketRow, error) {
 // ThreadMessageIDs returns the last n Message-IDs of the ticket's mail,
 // received and sent, oldest first.
 func (t *Tx) ThreadMessageIDs(ctx context.Context, ticket int64, n int) ([]string, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT message_id FROM (SELECT message_id, rowid FROM message_ids
+	rows, err := t.query(ctx, `SELECT message_id FROM (SELECT message_id, rowid FROM message_ids
 		WHERE ticket_id = ? ORDER BY rowid DESC LIMIT ?) ORDER BY rowid`, ticket, n)
 	if err != nil {
 		return nil, fmt.Errorf("thread message ids: %w", err)
@@ -125,7 +125,7 @@ func (t *Tx) ThreadMessageIDs(ctx context.Context, ticket int64, n int) ([]strin
 
 // FirstMessage returns the first inbound message of a ticket.
 func (t *Tx) FirstMessage(ctx context.Context, ticket int64) (*core.Message, error) {
-	m, err := scanMessage(t.tx.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages
+	m, err := scanMessage(t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages
 		WHERE ticket_id = ? AND direction = 'inbound' ORDER BY id LIMIT 1`, ticket))
 	return m, notFound(err, "message")
 }

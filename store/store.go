@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -29,6 +30,10 @@ var migrations embed.FS
 // DB is the helpdesk database.
 type DB struct {
 	db *sql.DB
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt
+
 	// Now is the clock for bookkeeping timestamps; core passes its own
 	// clock into the rows it writes.
 	Now func() time.Time
@@ -60,7 +65,33 @@ func Open(ctx context.Context, path string) (*DB, error) {
 }
 
 // Close closes the database.
-func (s *DB) Close() error { return s.db.Close() }
+func (s *DB) Close() error {
+	s.stmtMu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.stmts = nil
+	s.stmtMu.Unlock()
+	return s.db.Close()
+}
+
+// prepared returns the statement for query, preparing it the first time.
+func (s *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if st, ok := s.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	if s.stmts == nil {
+		s.stmts = map[string]*sql.Stmt{}
+	}
+	s.stmts[query] = st
+	return st, nil
+}
 
 // Ping checks that the database answers.
 func (s *DB) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
@@ -127,7 +158,7 @@ func (s *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 
 // Tx implements core.Store.
 func (s *DB) Tx(ctx context.Context, fn func(core.Tx) error) error {
-	return s.tx(ctx, func(tx *sql.Tx) error { return fn(&Tx{tx: tx}) })
+	return s.tx(ctx, func(tx *sql.Tx) error { return fn(&Tx{tx: tx, db: s}) })
 }
 
 // classify turns the driver's transient failures into core's temporary

@@ -13,7 +13,51 @@ import (
 )
 
 // Tx implements core.Tx on one SQLite transaction.
-type Tx struct{ tx *sql.Tx }
+type Tx struct {
+	tx *sql.Tx
+	db *DB
+}
+
+// The statements of a Tx are prepared once per database and reused: a
+// ticket's transaction runs a dozen of them, and preparing each anew
+// cost as much as running it.
+
+func (t *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	st, err := t.db.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return t.tx.StmtContext(ctx, st), nil
+}
+
+func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (t *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// errRow is a *sql.Row stand-in when preparing failed.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+func (t *Tx) queryRow(ctx context.Context, query string, args ...any) scanner {
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
 
 var _ core.Tx = (*Tx)(nil)
 
@@ -53,7 +97,7 @@ func (t *Tx) ProfileByEmail(ctx context.Context, email string) (*core.Profile, e
 const accountColumns = `id, kind, name, created_at, hotrush_disables, subscription_until, incidents, priority_factor`
 
 func (t *Tx) Account(ctx context.Context, id int64) (*core.Account, error) {
-	return scanAccount(t.tx.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
+	return scanAccount(t.queryRow(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
 }
 
 func scanAccount(row scanner) (*core.Account, error) {
@@ -68,7 +112,7 @@ func scanAccount(row scanner) (*core.Account, error) {
 
 // UpdateAccount writes the account's mutable fields.
 func (t *Tx) UpdateAccount(ctx context.Context, a *core.Account) error {
-	_, err := t.tx.ExecContext(ctx, `UPDATE accounts SET kind = ?, name = ?, hotrush_disables = ?,
+	_, err := t.exec(ctx, `UPDATE accounts SET kind = ?, name = ?, hotrush_disables = ?,
 		subscription_until = ?, incidents = ?, priority_factor = ? WHERE id = ?`,
 		a.Kind, a.Name, a.HotRushDisables, fmtOptTime(a.SubscriptionUntil), a.Incidents, a.PriorityFactor, a.ID)
 	if err != nil {
@@ -80,7 +124,7 @@ func (t *Tx) UpdateAccount(ctx context.Context, a *core.Account) error {
 // PriorityStats returns the sum of priority levels and the number of the
 // account's tickets opened since the given time (RULES.md §3).
 func (t *Tx) PriorityStats(ctx context.Context, account int64, since time.Time) (sum, n int, err error) {
-	err = t.tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(CASE priority WHEN 'major' THEN 3 WHEN 'minor' THEN 1 ELSE 2 END), 0),
+	err = t.queryRow(ctx, `SELECT COALESCE(SUM(CASE priority WHEN 'major' THEN 3 WHEN 'minor' THEN 1 ELSE 2 END), 0),
 		COUNT(*) FROM tickets WHERE account_id = ? AND created_at >= ?`, account, fmtTime(since)).Scan(&sum, &n)
 	return sum, n, err
 }
@@ -88,13 +132,13 @@ func (t *Tx) PriorityStats(ctx context.Context, account int64, since time.Time) 
 // SetAccountRank writes the account's factor into the rank of its open
 // tickets, so the queue's index stays in order.
 func (t *Tx) SetAccountRank(ctx context.Context, account int64, factor float64) error {
-	_, err := t.tx.ExecContext(ctx, `UPDATE tickets SET rank = ? * CASE priority WHEN 'major' THEN 3 WHEN 'minor' THEN 1 ELSE 2 END
+	_, err := t.exec(ctx, `UPDATE tickets SET rank = ? * CASE priority WHEN 'major' THEN 3 WHEN 'minor' THEN 1 ELSE 2 END
 		WHERE account_id = ? AND status != 'closed'`, factor, account)
 	return err
 }
 
 func (t *Tx) CreateAccount(ctx context.Context, a *core.Account) error {
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO accounts (kind, name, created_at) VALUES (?, ?, ?)`,
+	res, err := t.exec(ctx, `INSERT INTO accounts (kind, name, created_at) VALUES (?, ?, ?)`,
 		a.Kind, a.Name, fmtTime(a.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("insert account: %w", err)
@@ -165,11 +209,14 @@ const ticketWriteColumns = `account_id, profile_id, department, type, status, pr
 	created_at, updated_at, assignee, solved, hotrush_paid, last_public_at, status_at, closed_at, predecessor,
 	rating_score, rating_comment, awaiting_reply, rank, sla_state, sla_start, sla_risk_at, sla_due`
 
+var updateTicketSQL = `UPDATE tickets SET ` +
+	strings.ReplaceAll(strings.Join(strings.Fields(ticketWriteColumns), " "), ",", " = ?,") +
+	` = ?, slack_channel = ?, slack_ts = ? WHERE id = ?`
+
 // UpdateTicket writes every field of the ticket but its Slack thread,
 // which only the outbox worker sets.
 func (t *Tx) UpdateTicket(ctx context.Context, tk *core.Ticket) error {
-	set := strings.ReplaceAll(strings.Join(strings.Fields(ticketWriteColumns), " "), ",", " = ?,") + " = ?"
-	_, err := t.tx.ExecContext(ctx, `UPDATE tickets SET `+set+`, slack_channel = ?, slack_ts = ? WHERE id = ?`,
+	_, err := t.exec(ctx, updateTicketSQL,
 		append(ticketArgs(tk), tk.SlackChannel, tk.SlackTS, tk.Number)...)
 	if err != nil {
 		return fmt.Errorf("update ticket %d: %w", tk.Number, err)
@@ -178,7 +225,7 @@ func (t *Tx) UpdateTicket(ctx context.Context, tk *core.Ticket) error {
 }
 
 func (t *Tx) Ticket(ctx context.Context, number int64) (*core.Ticket, error) {
-	return scanTicket(t.tx.QueryRowContext(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE id = ?`, number))
+	return scanTicket(t.queryRow(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE id = ?`, number))
 }
 
 func (t *Tx) TicketByMessageID(ctx context.Context, messageID string) (int64, error) {
@@ -189,7 +236,7 @@ func (t *Tx) TicketByMessageID(ctx context.Context, messageID string) (int64, er
 }
 
 func (t *Tx) CreateTicket(ctx context.Context, tk *core.Ticket) error {
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO tickets (`+ticketWriteColumns+`)
+	res, err := t.exec(ctx, `INSERT INTO tickets (`+ticketWriteColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ticketArgs(tk)...)
 	if err != nil {
 		return fmt.Errorf("insert ticket: %w", err)
@@ -210,7 +257,7 @@ func (t *Tx) AddMessage(ctx context.Context, m *core.Message) error {
 	if err != nil {
 		return err
 	}
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO messages (ticket_id, direction, profile_id, from_addr,
+	res, err := t.exec(ctx, `INSERT INTO messages (ticket_id, direction, profile_id, from_addr,
 		message_id, body_hash, subject, text, quoted, auto, auto_reason, attachments, raw, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		nullID(m.Ticket), m.Direction, nullID(m.ProfileID), m.From, m.MessageID, m.BodyHash, m.Subject,
@@ -227,7 +274,7 @@ func (t *Tx) AddMessage(ctx context.Context, m *core.Message) error {
 	if m.Ticket == 0 || m.Direction != core.DirInbound {
 		return nil
 	}
-	_, err = t.tx.ExecContext(ctx, `INSERT INTO message_ids (message_id, ticket_id, message, direction)
+	_, err = t.exec(ctx, `INSERT INTO message_ids (message_id, ticket_id, message, direction)
 		VALUES (?, ?, ?, 'inbound')`, m.MessageID, m.Ticket, m.ID)
 	if err != nil {
 		return fmt.Errorf("index message: %w", err)
@@ -243,7 +290,7 @@ func nonNil(a []core.Attachment) []core.Attachment {
 }
 
 func (t *Tx) IndexSent(ctx context.Context, messageID string, ticket int64) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO message_ids (message_id, ticket_id, direction)
+	_, err := t.exec(ctx, `INSERT INTO message_ids (message_id, ticket_id, direction)
 		VALUES (?, ?, 'outbound')`, messageID, ticket)
 	if err != nil {
 		return fmt.Errorf("index sent message: %w", err)
@@ -252,7 +299,7 @@ func (t *Tx) IndexSent(ctx context.Context, messageID string, ticket int64) erro
 }
 
 func (t *Tx) Enqueue(ctx context.Context, item *core.OutboxItem) error {
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO outbox (kind, ticket_id, payload, next_attempt, created_at)
+	res, err := t.exec(ctx, `INSERT INTO outbox (kind, ticket_id, payload, next_attempt, created_at)
 		VALUES (?, ?, ?, ?, ?)`, item.Kind, nullID(item.Ticket), item.Payload,
 		fmtTime(item.NextAttempt), fmtTime(item.CreatedAt))
 	if err != nil {

@@ -29,6 +29,7 @@ CREATE INDEX tickets_sla ON tickets (sla_risk_at, sla_due)
 CREATE INDEX tickets_queue ON tickets (hotrush DESC, rank DESC, sla_due, id)
 	WHERE awaiting_reply = 1 AND status IN ('submitted', 'assigned', 'in_progress', 'reopened');
 CREATE INDEX tickets_account_created ON tickets (account_id, created_at);
+CREATE INDEX message_ids_ticket ON message_ids (ticket_id);
 
 ALTER TABLE accounts ADD COLUMN hotrush_disables INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE accounts ADD COLUMN subscription_until TEXT NOT NULL DEFAULT '';
