@@ -19,7 +19,7 @@ type OutboxItem struct {
 	Ticket      int64
 	Payload     []byte // JSON of EmailNotice or SlackPost
 	Attempts    int
-	NextAttempt time.Time
+	NextAttempt time.Time // zero: at once
 	CreatedAt   time.Time
 	LastError   string
 }

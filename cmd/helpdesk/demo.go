@@ -47,6 +47,10 @@ func startDemoEnv(ctx context.Context, dir string, log *slog.Logger) (*demoEnv, 
 	cfg.Mail.Relay = relay.Addr
 	cfg.Mail.From = "Example Support <support@support.example.com>"
 	cfg.Slack.Token = "xoxb-demo"
+	// Commands such as `sweep` write outbox rows from another process;
+	// the worker picks them up at its next poll.
+	cfg.Outbox.PollInterval = Duration{100 * time.Millisecond}
+	cfg.Departments["support"] = DepartmentConfig{SlackChannel: "C0SUPPORT", Heads: []string{"U0HEAD"}}
 	cfg.Slack.APIURL = slack.URL()
 	cfg.fillDepartmentAddresses()
 	cfg.fillIMAPDefaults()

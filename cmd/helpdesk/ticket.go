@@ -107,12 +107,43 @@ func ticketShow(ctx context.Context, db *store.DB, n int64, asJSON bool, w io.Wr
 	if msgs == nil {
 		msgs = []core.Message{}
 	}
+	tasks, err := db.Tasks(ctx, n)
+	if err != nil {
+		return err
+	}
 	if asJSON {
-		return writeJSON(w, toTicketJSON(r, msgs))
+		tj := toTicketJSON(r, msgs)
+		withTasks(&tj, tasks)
+		return writeJSON(w, tj)
 	}
 	fmt.Fprintf(w, "#%d %s\n", r.Number, r.Subject)
 	fmt.Fprintf(w, "status %s · %s · department %s · priority %s · account %s #%d (%s)\n",
 		r.Status, r.Type, r.Department, r.Priority, r.Account.Kind, r.Account.ID, r.Email)
+	var extra []string
+	if r.HotRush {
+		extra = append(extra, "HotRush")
+	}
+	if r.Assignee != "" {
+		extra = append(extra, "assigned to "+r.Assignee)
+	}
+	if r.Solved {
+		extra = append(extra, "marked solved")
+	}
+	if r.AwaitingReply {
+		extra = append(extra, fmt.Sprintf("first response due %s (%s)", r.SLADue.UTC().Format("2006-01-02 15:04Z"), r.SLAState))
+	}
+	if r.Predecessor != 0 {
+		extra = append(extra, fmt.Sprintf("follows #%d", r.Predecessor))
+	}
+	if r.RatingScore != 0 {
+		extra = append(extra, fmt.Sprintf("rated %d/5", r.RatingScore))
+	}
+	if len(extra) > 0 {
+		fmt.Fprintln(w, strings.Join(extra, " · "))
+	}
+	for _, tk := range tasks {
+		fmt.Fprintf(w, "task %d: %s [%s]\n", tk.Number, tk.Title, tk.Status)
+	}
 	for _, m := range msgs {
 		auto := ""
 		if m.Auto {

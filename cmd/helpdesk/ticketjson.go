@@ -18,6 +18,9 @@ type ticketJSON struct {
 	Priority    string         `json:"priority"`
 	HotRush     bool           `json:"hotrush"`
 	Subject     string         `json:"subject"`
+	Assignee    string         `json:"assignee"`
+	Solved      bool           `json:"solved"`
+	Rank        float64        `json:"rank"`
 	Account     accountJSON    `json:"account"`
 	Credits     creditsJSON    `json:"credits"`
 	SLA         slaJSON        `json:"sla"`
@@ -25,7 +28,15 @@ type ticketJSON struct {
 	Rating      *ratingJSON    `json:"rating"`
 	CreatedAt   time.Time      `json:"created_at"`
 	UpdatedAt   time.Time      `json:"updated_at"`
+	ClosedAt    *time.Time     `json:"closed_at"`
+	Tasks       *[]taskJSON    `json:"tasks,omitempty"`
 	Messages    *[]messageJSON `json:"messages,omitempty"`
+}
+
+type taskJSON struct {
+	Number int    `json:"number"`
+	Title  string `json:"title"`
+	Status string `json:"status"`
 }
 
 type accountJSON struct {
@@ -45,8 +56,9 @@ type creditsJSON struct {
 }
 
 type slaJSON struct {
-	FirstResponseDue *time.Time `json:"first_response_due"`
-	State            string     `json:"state"`
+	FirstResponseDue *time.Time `json:"first_response_due"` // null when no customer is waiting
+	State            string     `json:"state"`              // ok, at_risk, breached, met, none
+	Started          *time.Time `json:"started"`
 }
 
 type ratingJSON struct {
@@ -77,10 +89,24 @@ func toTicketJSON(r *store.TicketRow, msgs []core.Message) ticketJSON {
 		Priority:   r.Priority,
 		HotRush:    r.HotRush,
 		Subject:    r.Subject,
+		Assignee:   r.Assignee,
+		Solved:     r.Solved,
+		Rank:       r.Rank,
 		Account:    accountJSON{ID: r.Account.ID, Kind: r.Account.Kind, Name: r.Account.Name, PrimaryEmail: r.Email},
-		SLA:        slaJSON{State: "ok"},
+		SLA:        slaJSON{State: r.SLAState, Started: optTime(r.SLAStart)},
+		ClosedAt:   optTime(r.ClosedAt),
 		CreatedAt:  r.CreatedAt,
 		UpdatedAt:  r.UpdatedAt,
+	}
+	if r.AwaitingReply {
+		t.SLA.FirstResponseDue = optTime(r.SLADue)
+	}
+	if r.Predecessor != 0 {
+		p := r.Predecessor
+		t.Predecessor = &p
+	}
+	if r.RatingScore != 0 {
+		t.Rating = &ratingJSON{Score: r.RatingScore, Comment: r.RatingComment}
 	}
 	if msgs != nil {
 		ms := make([]messageJSON, 0, len(msgs))
@@ -90,6 +116,21 @@ func toTicketJSON(r *store.TicketRow, msgs []core.Message) ticketJSON {
 		t.Messages = &ms
 	}
 	return t
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func withTasks(t *ticketJSON, tasks []core.Task) {
+	out := make([]taskJSON, 0, len(tasks))
+	for _, tk := range tasks {
+		out = append(out, taskJSON{Number: tk.Number, Title: tk.Title, Status: tk.Status})
+	}
+	t.Tasks = &out
 }
 
 func toMessageJSON(m core.Message) messageJSON {
