@@ -16,6 +16,10 @@ import (
 type Tx struct {
 	tx *sql.Tx
 	db *DB
+	// read holds each ticket as this transaction read or wrote it, so
+	// UpdateTicket writes only the columns that changed: every column
+	// named in an UPDATE costs the upkeep of the indexes that hold it.
+	read map[int64][]any
 }
 
 // The statements of a Tx are prepared once per database and reused: a
@@ -209,23 +213,53 @@ const ticketWriteColumns = `account_id, profile_id, department, type, status, pr
 	created_at, updated_at, assignee, solved, hotrush_paid, last_public_at, status_at, closed_at, predecessor,
 	rating_score, rating_comment, awaiting_reply, rank, sla_state, sla_start, sla_risk_at, sla_due`
 
-var updateTicketSQL = `UPDATE tickets SET ` +
-	strings.ReplaceAll(strings.Join(strings.Fields(ticketWriteColumns), " "), ",", " = ?,") +
-	` = ?, slack_channel = ?, slack_ts = ? WHERE id = ?`
+// ticketUpdateColumns are the columns UpdateTicket may write, in the
+// order of ticketUpdateArgs.
+var ticketUpdateColumns = append(strings.Split(strings.Join(strings.Fields(ticketWriteColumns), ""), ","),
+	"slack_channel", "slack_ts")
 
-// UpdateTicket writes every field of the ticket but its Slack thread,
-// which only the outbox worker sets.
+func ticketUpdateArgs(tk *core.Ticket) []any {
+	return append(ticketArgs(tk), tk.SlackChannel, tk.SlackTS)
+}
+
+func (t *Tx) remember(tk *core.Ticket) {
+	if t.read == nil {
+		t.read = map[int64][]any{}
+	}
+	t.read[tk.Number] = ticketUpdateArgs(tk)
+}
+
+// UpdateTicket writes the fields of the ticket that changed since this
+// transaction read it (all of them for a ticket it did not read).
 func (t *Tx) UpdateTicket(ctx context.Context, tk *core.Ticket) error {
-	_, err := t.exec(ctx, updateTicketSQL,
-		append(ticketArgs(tk), tk.SlackChannel, tk.SlackTS, tk.Number)...)
+	args := ticketUpdateArgs(tk)
+	old, known := t.read[tk.Number]
+	var set []string
+	var vals []any
+	for i, col := range ticketUpdateColumns {
+		if known && old[i] == args[i] {
+			continue
+		}
+		set = append(set, col+" = ?")
+		vals = append(vals, args[i])
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	_, err := t.exec(ctx, `UPDATE tickets SET `+strings.Join(set, ", ")+` WHERE id = ?`, append(vals, tk.Number)...)
 	if err != nil {
 		return fmt.Errorf("update ticket %d: %w", tk.Number, err)
 	}
+	t.remember(tk)
 	return nil
 }
 
 func (t *Tx) Ticket(ctx context.Context, number int64) (*core.Ticket, error) {
-	return scanTicket(t.queryRow(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE id = ?`, number))
+	tk, err := scanTicket(t.queryRow(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE id = ?`, number))
+	if err == nil {
+		t.remember(tk)
+	}
+	return tk, err
 }
 
 func (t *Tx) TicketByMessageID(ctx context.Context, messageID string) (int64, error) {
@@ -241,8 +275,11 @@ func (t *Tx) CreateTicket(ctx context.Context, tk *core.Ticket) error {
 	if err != nil {
 		return fmt.Errorf("insert ticket: %w", err)
 	}
-	tk.Number, err = res.LastInsertId()
-	return err
+	if tk.Number, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	t.remember(tk)
+	return nil
 }
 
 func nullID(id int64) any {
