@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"fmt"
 	"path"
 	"strings"
 
@@ -9,10 +10,33 @@ import (
 	"helpdesk/core"
 )
 
+// attachments lists the files of the mail (attachmentList), adds the
+// uuencoded files found in the text, and warns about every attachment
+// over a limit of opts; such attachments stay listed with their size.
+func (p *parsed) attachments(c content, opts ParseOptions) []core.Attachment {
+	list := attachmentList(c.files...)
+	if c.root != nil {
+		list = append(list, uuencodedFiles(c.root)...)
+	}
+	total := 0
+	for _, a := range list {
+		total += a.Size
+		switch {
+		case a.Size > opts.MaxAttachmentBytes:
+			p.warn(fmt.Sprintf("attachment %q is %d bytes, over the limit of %d per attachment", a.Filename, a.Size, opts.MaxAttachmentBytes))
+		case total > opts.MaxTotalBytes:
+			p.warn(fmt.Sprintf("attachment %q brings the mail to %d bytes of attachments, over the limit of %d per mail", a.Filename, total, opts.MaxTotalBytes))
+		}
+	}
+	return list
+}
+
 // attachmentList describes the file parts of a mail: enmime's
 // attachments, inline parts and other non-body parts (images of a
-// multipart/related, the parts of a delivery report), each once. The text
-// and HTML bodies are not files and are left out.
+// multipart/related, the parts of a delivery report, attached messages),
+// each once. The text and HTML bodies are not files and are left out.
+// Parts sent with a uuencode transfer encoding, which enmime leaves
+// encoded, are decoded to give their real size.
 func attachmentList(groups ...[]*enmime.Part) []core.Attachment {
 	var list []core.Attachment
 	seen := map[*enmime.Part]bool{}
@@ -26,10 +50,18 @@ func attachmentList(groups ...[]*enmime.Part) []core.Attachment {
 			if ctype == "" {
 				ctype = "application/octet-stream"
 			}
+			size := len(p.Content)
+			if n, ok := elidedSize(p.Content); ok {
+				size = n
+			} else if isUUEncoding(p.Header.Get("Content-Transfer-Encoding")) {
+				if data, _, ok := uudecode(string(p.Content)); ok {
+					size = len(data)
+				}
+			}
 			list = append(list, core.Attachment{
 				Filename:    fileName(p, ctype),
 				ContentType: toUTF8(ctype),
-				Size:        len(p.Content),
+				Size:        size,
 			})
 		}
 	}
@@ -51,6 +83,9 @@ func isBody(p *enmime.Part) bool {
 // part's position and type so that every attachment can be listed.
 func fileName(p *enmime.Part, ctype string) string {
 	name := cleanLine(toUTF8(p.FileName))
+	if n := rfc2231Name(p.Header.Get("Content-Disposition"), p.Header.Get("Content-Type")); n != "" {
+		name = cleanLine(n)
+	}
 	name = path.Base(strings.ReplaceAll(name, `\`, "/"))
 	if name != "" && name != "." && name != "/" && name != ".." {
 		return name

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/gogs/chardet"
+	"github.com/jhillyerd/enmime/v2"
+	"github.com/jhillyerd/enmime/v2/mediatype"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/htmlindex"
@@ -111,4 +114,124 @@ func padBase64Words(s string) string {
 		}
 		return "=?" + m[1] + "?" + m[2] + "?" + text + "?="
 	})
+}
+
+// utf8MediaType parses a Content-Type for enmime and, for text parts,
+// tells enmime the charset is UTF-8, so that it passes the bytes through
+// undecoded. decodeCharsets then decodes them,
+// because it can do what enmime cannot: notice that a part labelled Big5
+// or us-ascii is in fact UTF-8 (a common mislabel) and keep it as it is.
+// Guessing charsets for every part (enmime's default) is also the
+// slowest step of parsing a mail; decodeCharsets guesses only for
+// unlabelled parts that are not UTF-8.
+func utf8MediaType(ctype string) (string, map[string]string, []string, error) {
+	// The standard parser is much faster and reads well-formed values the
+	// same way; enmime's tolerant one repairs the others.
+	mt, params, err := mime.ParseMediaType(ctype)
+	var invalid []string
+	if err != nil {
+		mt, params, invalid, err = mediatype.Parse(ctype)
+	}
+	if err == nil && strings.HasPrefix(mt, "text/") {
+		if params == nil {
+			params = map[string]string{}
+		}
+		params["charset"] = "utf-8"
+	}
+	return mt, params, invalid, err
+}
+
+// decodeCharsets converts the content of every text part with a declared
+// charset to UTF-8 and returns warnings named like enmime's, for
+// operators who know those. Content that is valid UTF-8 with non-ASCII
+// characters stays UTF-8 whatever the label says: no real text in a
+// legacy charset is valid UTF-8 by chance. Unknown charsets are read as
+// windows-1252, byte by byte, like raw 8-bit headers.
+func decodeCharsets(root *enmime.Part) []string {
+	var warnings []string
+	for _, p := range root.DepthMatchAll(func(p *enmime.Part) bool { return strings.HasPrefix(p.ContentType, "text/") }) {
+		_, params, _, _ := mediatype.Parse(p.Header.Get("Content-Type"))
+		label := strings.ToLower(strings.Trim(strings.TrimSpace(params["charset"]), `"'`))
+		if label == "" && p.ContentType == "text/html" {
+			label = metaCharset(p.Content)
+		}
+		if label == "" {
+			// Unlabelled: UTF-8 (or ASCII) as it is, else the best guess.
+			if utf8.Valid(p.Content) {
+				continue
+			}
+			label = guessCharset(p)
+		}
+		p.Charset = label
+		if !isUTF8Label(label) && !isASCII(p.Content) && utf8.Valid(p.Content) {
+			warnings = append(warnings, fmt.Sprintf("[W] %s: part %s declares charset %q but is UTF-8; kept as UTF-8", enmime.ErrorCharsetDeclaration, p.PartID, label))
+			continue
+		}
+		if isUTF8Label(label) || label == "us-ascii" || label == "ascii" {
+			continue // toUTF8 repairs stray 8-bit bytes later
+		}
+		enc, err := lookupCharset(label)
+		if err != nil {
+			warnings = append(warnings, fmt.Sprintf("[W] %s: part %s: %v, read as windows-1252", enmime.ErrorCharsetConversion, p.PartID, err))
+			p.Content = []byte(toUTF8(string(p.Content)))
+			continue
+		}
+		out, err := enc.NewDecoder().Bytes(p.Content)
+		if err != nil {
+			warnings = append(warnings, fmt.Sprintf("[W] %s: part %s: decoding %s: %v", enmime.ErrorCharsetConversion, p.PartID, label, err))
+			out = []byte(toUTF8(string(p.Content)))
+		}
+		p.Content = out
+	}
+	return warnings
+}
+
+// metaTag finds the charset an HTML document declares in a meta tag.
+var metaTag = regexp.MustCompile(`(?i)<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._:-]+)`)
+
+// metaCharset returns the charset of the first meta tag in the first
+// kilobytes of an HTML part, lower case, or "".
+func metaCharset(b []byte) string {
+	if len(b) > 4096 {
+		b = b[:4096]
+	}
+	if m := metaTag.FindSubmatch(b); m != nil {
+		return strings.ToLower(string(m[1]))
+	}
+	return ""
+}
+
+// guessCharset names the likely charset of an unlabelled text part that
+// is not UTF-8, or windows-1252 when the guess is weak: old mailers that
+// send no label mostly meant Latin-1.
+func guessCharset(p *enmime.Part) string {
+	d := chardet.NewTextDetector()
+	if p.ContentType == "text/html" {
+		d = chardet.NewHtmlDetector()
+	}
+	if r, err := d.DetectBest(p.Content); err == nil && r.Confidence >= minGuessConfidence {
+		return strings.ToLower(r.Charset)
+	}
+	return "windows-1252"
+}
+
+// minGuessConfidence is the chardet confidence (0-100) below which a
+// guess is not trusted; enmime uses the same threshold.
+const minGuessConfidence = 85
+
+func isUTF8Label(label string) bool {
+	switch label {
+	case "utf-8", "utf8", "unicode-1-1-utf-8", "x-unicode20utf8":
+		return true
+	}
+	return false
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"helpdesk/core"
@@ -12,12 +13,10 @@ import (
 // FuzzParse checks that no input makes Parse panic, that every error is
 // an EINVALID *core.Error, and that every string it returns is UTF-8.
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.eml"))
-	for _, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatalf("reading seed: %v", err)
-		}
+	for _, name := range seedFiles(f) {
+		f.Add(mustReadTestdata(f, name))
+	}
+	for _, b := range corpusSeeds(f) {
 		f.Add(b)
 	}
 	for _, s := range []string{
@@ -46,4 +45,41 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("got invalid UTF-8 in %q", bad)
 		}
 	})
+}
+
+// seedFiles names the .eml files under testdata/, the seeds of the fuzz
+// tests.
+func seedFiles(f *testing.F) []string {
+	var names []string
+	err := filepath.WalkDir("testdata", func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".eml") {
+			names = append(names, strings.TrimPrefix(filepath.ToSlash(path), "testdata/"))
+		}
+		return err
+	})
+	if err != nil {
+		f.Fatalf("listing seeds: %v", err)
+	}
+	return names
+}
+
+// corpusSeeds adds the shared corpus's mails when HELPDESK_CORPUS is set.
+func corpusSeeds(f *testing.F) [][]byte {
+	dir := os.Getenv("HELPDESK_CORPUS")
+	if dir == "" {
+		return nil
+	}
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join("..", "..", dir)
+	}
+	var seeds [][]byte
+	_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && (strings.HasSuffix(path, ".eml") || strings.HasSuffix(path, ".raw") || strings.HasSuffix(path, ".box")) {
+			if b, err := os.ReadFile(path); err == nil && len(b) < 256<<10 {
+				seeds = append(seeds, b)
+			}
+		}
+		return nil
+	})
+	return seeds
 }

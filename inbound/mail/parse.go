@@ -10,8 +10,9 @@ import (
 	"helpdesk/core"
 )
 
-// Parse parses one inbound mail into a *core.Email. raw is kept as
-// Email.Raw, unchanged, and env as Email.Envelope.
+// Parse parses one inbound mail into a *core.Email with the default
+// ParseOptions. raw is kept as Email.Raw, unchanged, and env as
+// Email.Envelope.
 //
 // Defects are repaired and reported in Email.Warnings; the error is a
 // *core.Error with code core.EINVALID, and a message safe to send back
@@ -19,6 +20,11 @@ import (
 // header section, no usable From address, or nothing at all to read (no
 // subject, text or attachment). Parse does not panic on any input.
 func Parse(raw []byte, env core.Envelope) (*core.Email, error) {
+	return ParseWith(raw, env, ParseOptions{})
+}
+
+// ParseWith is Parse with explicit limits; see ParseOptions.
+func ParseWith(raw []byte, env core.Envelope, opts ParseOptions) (*core.Email, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, invalid(msgEmpty)
 	}
@@ -35,22 +41,33 @@ func Parse(raw []byte, env core.Envelope) (*core.Email, error) {
 
 	p.ids(c, raw)
 	p.addresses(c)
-	reason := autoReason(c.header, c.ctype, env)
+	p.subjectAndDate(c)
+	text := p.extractText(c)
+	reason := p.classify(c, env, text)
 	if p.email.From.Addr == "" {
 		if reason == "" {
 			return nil, invalid(msgNoFrom)
 		}
 		p.unknownSender(c)
 	}
-	p.subjectAndDate(c)
-	text := normalizeText(c.text)
-	p.email.Text, p.email.Quoted = splitQuote(text)
-	p.email.Attachments = attachmentList(c.files...)
+	p.email.Attachments = p.attachments(c, opts.withDefaults())
 	if p.email.Subject == "" && strings.TrimSpace(text) == "" && len(p.email.Attachments) == 0 {
 		return nil, invalid(msgNoContent)
 	}
+	p.email.Commands, p.email.Text = readCommands(p.email.Text)
+	p.email.Refs = findRefs(p.email.Quoted)
 	p.email.Auto, p.email.AutoReason = reason != "", reason
 	return p.email, nil
+}
+
+// classify sets Bounce and returns the AutoReason: a bounce first (its
+// reason says which recipients failed), then the auto-reply signs.
+func (p *parsed) classify(c content, env core.Envelope, text string) string {
+	if b, why := bounceOf(c, p.email.Subject, text); b != nil {
+		p.email.Bounce = b
+		return bounceReason(b, why)
+	}
+	return autoReason(c.header, c.ctype, env, p.email.Subject)
 }
 
 // parsed is an Email under construction, with the warnings on the way.

@@ -45,14 +45,14 @@ func TestSplitQuote(t *testing.T) {
 		{
 			name:   "inline answers are kept",
 			text:   "On Mon, Support <s@example.com> wrote:\n> Which model?\nThe LX-200.\n> Which version?\nVersion 4.\n\n> Anything else?\n> Support",
-			want:   "On Mon, Support <s@example.com> wrote:\n> Which model?\nThe LX-200.\n> Which version?\nVersion 4.",
-			quoted: "> Anything else?\n> Support",
+			want:   "> Which model?\nThe LX-200.\n> Which version?\nVersion 4.",
+			quoted: "On Mon, Support <s@example.com> wrote:\n\n> Anything else?\n> Support",
 		},
 		{
-			name:   "bottom post keeps everything",
+			name:   "bottom post keeps the answer",
 			text:   "On Mon, Support <s@example.com> wrote:\n\n> Does Tuesday work?\n\nThe quick brown fox says yes.",
-			want:   "On Mon, Support <s@example.com> wrote:\n\n> Does Tuesday work?\n\nThe quick brown fox says yes.",
-			quoted: "",
+			want:   "The quick brown fox says yes.",
+			quoted: "On Mon, Support <s@example.com> wrote:\n\n> Does Tuesday work?",
 		},
 		{
 			name:   "signature delimiter",
@@ -67,10 +67,10 @@ func TestSplitQuote(t *testing.T) {
 			quoted: "--\nJane\n+1 555 0100",
 		},
 		{
-			name:   "dashes without the space before a long text",
+			name:   "dashes before a long text are a delimiter too",
 			text:   "Part one\n--\n1\n2\n3\n4\n5\n6\n7\n8\n9",
-			want:   "Part one\n--\n1\n2\n3\n4\n5\n6\n7\n8\n9",
-			quoted: "",
+			want:   "Part one",
+			quoted: "--\n1\n2\n3\n4\n5\n6\n7\n8\n9",
 		},
 		{
 			name:   "sent from my iphone",

@@ -69,8 +69,11 @@ func TestParse_Testdata(t *testing.T) {
 	})
 	t.Run("bounce", func(t *testing.T) {
 		e := mustParse(t, mustReadTestdata(t, "bounce.eml"))
-		if !e.Auto || e.AutoReason != "Auto-Submitted: auto-replied" {
-			t.Fatalf("got %v %q, want an auto-replied bounce", e.Auto, e.AutoReason)
+		if want := "bounce: delivery status notification (nobody@example.org 5.1.1)"; !e.Auto || e.AutoReason != want {
+			t.Fatalf("got %v %q, want %q", e.Auto, e.AutoReason, want)
+		}
+		if e.Bounce == nil || len(e.Bounce.Recipients) != 1 || !e.Bounce.Recipients[0].Permanent {
+			t.Fatalf("Bounce: got %+v, want one permanent failure", e.Bounce)
 		}
 		var names []string
 		for _, a := range e.Attachments {

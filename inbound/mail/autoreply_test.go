@@ -29,7 +29,7 @@ func TestParse_Auto(t *testing.T) {
 		{"return-path empty", "Return-Path: < >", core.Envelope{}, true, "Return-Path: <>"},
 		{"return-path set", "Return-Path: <a@example.com>", core.Envelope{}, false, ""},
 		{"null sender", "X-Mailer: any", core.Envelope{NullSender: true}, true, "null envelope sender (MAIL FROM:<>)"},
-		{"dsn", "Content-Type: multipart/report; report-type=delivery-status; boundary=b", core.Envelope{}, true, "delivery report (multipart/report)"},
+		{"dsn", "Content-Type: multipart/report; report-type=delivery-status; boundary=b", core.Envelope{}, true, "bounce: multipart/report without a delivery-status part"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -53,9 +53,9 @@ func TestParse_BounceWithoutFromAddress(t *testing.T) {
 		want   core.Address
 		reason string
 	}{
-		{"mailer-daemon", "From: Mail Delivery Subsystem <MAILER-DAEMON>", core.Address{Name: "Mail Delivery Subsystem", Addr: "mailer-daemon@helpdesk.invalid"}, "From: mailer-daemon"},
-		{"bare mailer-daemon", "From: mailer-daemon", core.Address{Addr: "mailer-daemon@helpdesk.invalid"}, "From: mailer-daemon"},
-		{"null from", "From: Mail Delivery System <>", core.Address{Name: "Mail Delivery System", Addr: "unknown@helpdesk.invalid"}, "From: <>"},
+		{"mailer-daemon", "From: Mail Delivery Subsystem <MAILER-DAEMON>", core.Address{Name: "Mail Delivery Subsystem", Addr: "mailer-daemon@helpdesk.invalid"}, "bounce: subject Undelivered Mail"},
+		{"bare mailer-daemon", "From: mailer-daemon", core.Address{Addr: "mailer-daemon@helpdesk.invalid"}, "bounce: subject Undelivered Mail"},
+		{"null from", "From: Mail Delivery System <>", core.Address{Name: "Mail Delivery System", Addr: "unknown@helpdesk.invalid"}, "bounce: subject Undelivered Mail"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

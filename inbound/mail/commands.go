@@ -1,0 +1,120 @@
+package mail
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"helpdesk/core"
+)
+
+// readCommands takes the #command lines out of the customer's new text
+// (RULES.md §6): one command per line, a '#' directly followed by a
+// letter. Lines such as "#1042" or "# heading" are text, and so is
+// everything inside a ``` code block. Every command line is removed from
+// the text, valid or not; an invalid one is returned with Err set, so the
+// customer learns why it was refused. rest is the text without them.
+//
+// Only the new text is passed in: quoted text never yields commands.
+func readCommands(text string) (cmds []core.Command, rest string) {
+	lines := strings.Split(text, "\n")
+	kept := lines[:0:0]
+	fenced := false
+	for _, l := range lines {
+		if strings.HasPrefix(strings.TrimSpace(l), "```") {
+			fenced = !fenced
+		}
+		if !fenced {
+			if c, ok := parseCommand(l); ok {
+				cmds = append(cmds, c)
+				continue
+			}
+		}
+		kept = append(kept, l)
+	}
+	if len(cmds) == 0 {
+		return nil, text
+	}
+	return cmds, trimLines(strings.Join(kept, "\n"))
+}
+
+// validCommands is the vocabulary, as the customer is told it.
+const validCommands = "#close, #reopen, #priority major|normal|minor, #hotrush on|off, " +
+	"#confirm, #decline, #preagree, #rate 1-5 [comment], #task N ready_to_upload|approved"
+
+// parseCommand reads one line; ok is false when the line is not a
+// command at all.
+func parseCommand(line string) (c core.Command, ok bool) {
+	l := strings.TrimSpace(line)
+	if len(l) < 2 || l[0] != '#' {
+		return c, false
+	}
+	if r := []rune(l[1:])[0]; !unicode.IsLetter(r) {
+		return c, false
+	}
+	word, args := l[1:], ""
+	if i := strings.IndexFunc(word, unicode.IsSpace); i >= 0 {
+		word, args = word[:i], strings.TrimSpace(word[i:])
+	}
+	c = core.Command{Name: strings.ToLower(word), Line: truncate(l, 500)}
+	fields := strings.Fields(args)
+	switch c.Name {
+	case "close", "reopen", "confirm", "decline", "preagree":
+		if len(fields) > 0 {
+			c.Err = fmt.Sprintf("#%s takes no arguments; write it alone on its line.", c.Name)
+		}
+	case "priority":
+		c.Args, c.Err = oneOf(c.Name, fields, "major", "normal", "minor")
+	case "hotrush":
+		c.Args, c.Err = oneOf(c.Name, fields, "on", "off")
+	case "rate":
+		c.Args, c.Err = rateArgs(args)
+	case "task":
+		c.Args, c.Err = taskArgs(fields)
+	default:
+		c.Name = strings.ToLower(truncate(word, 40))
+		c.Err = fmt.Sprintf("Unknown command #%s. Valid commands are: %s.", c.Name, validCommands)
+	}
+	return c, true
+}
+
+// oneOf checks a command that takes exactly one of a few words.
+func oneOf(name string, fields []string, words ...string) ([]string, string) {
+	if len(fields) == 1 {
+		for _, w := range words {
+			if strings.EqualFold(fields[0], w) {
+				return []string{w}, ""
+			}
+		}
+	}
+	return nil, fmt.Sprintf("#%s needs one of %s, for example \"#%s %s\".", name, strings.Join(words, ", "), name, words[0])
+}
+
+// rateArgs reads "#rate 1-5 [comment]": Args is always the score and the
+// comment (empty when there is none), the comment as written.
+func rateArgs(args string) ([]string, string) {
+	score, comment, _ := strings.Cut(args, " ")
+	n, err := strconv.Atoi(strings.TrimSpace(score))
+	if err != nil || n < 1 || n > 5 {
+		return nil, "#rate needs a score from 1 to 5 and an optional comment, for example \"#rate 5 Quick and friendly\"."
+	}
+	return []string{strconv.Itoa(n), strings.TrimSpace(comment)}, ""
+}
+
+// taskArgs reads "#task N ready_to_upload|approved".
+func taskArgs(fields []string) ([]string, string) {
+	const usage = "#task needs a task number and ready_to_upload or approved, for example \"#task 3 approved\"."
+	if len(fields) != 2 {
+		return nil, usage
+	}
+	n, err := strconv.Atoi(fields[0])
+	if err != nil || n < 1 {
+		return nil, usage
+	}
+	switch status := strings.ToLower(fields[1]); status {
+	case "ready_to_upload", "approved":
+		return []string{strconv.Itoa(n), status}, ""
+	}
+	return nil, usage
+}

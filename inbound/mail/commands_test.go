@@ -1,0 +1,112 @@
+package mail
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"helpdesk/core"
+)
+
+func TestReadCommands(t *testing.T) {
+	cases := []struct {
+		name string
+		text string
+		want []core.Command
+		rest string
+	}{
+		{"none", "Hello\n#1042 is broken\n# heading", nil, "Hello\n#1042 is broken\n# heading"},
+		{"close", "Thanks!\n#close", []core.Command{{Name: "close", Line: "#close"}}, "Thanks!"},
+		{"case-insensitive", "#PRIORITY Major", []core.Command{{Name: "priority", Args: []string{"major"}, Line: "#PRIORITY Major"}}, ""},
+		{"hotrush", "#hotrush off", []core.Command{{Name: "hotrush", Args: []string{"off"}, Line: "#hotrush off"}}, ""},
+		{"rate with comment", "#rate 5  Quick and friendly", []core.Command{{Name: "rate", Args: []string{"5", "Quick and friendly"}, Line: "#rate 5  Quick and friendly"}}, ""},
+		{"rate without comment", "#rate 3", []core.Command{{Name: "rate", Args: []string{"3", ""}, Line: "#rate 3"}}, ""},
+		{"task", "#task 7 Ready_To_Upload", []core.Command{{Name: "task", Args: []string{"7", "ready_to_upload"}, Line: "#task 7 Ready_To_Upload"}}, ""},
+		{"several, in order", "#confirm\nSee you.\n  #preagree", []core.Command{{Name: "confirm", Line: "#confirm"}, {Name: "preagree", Line: "#preagree"}}, "See you."},
+		{"code block", "```\n#include <stdio.h>\n```", nil, "```\n#include <stdio.h>\n```"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, rest := readCommands(c.text)
+			if !slices.EqualFunc(got, c.want, commandEqual) {
+				t.Fatalf("commands=%+v, want %+v", got, c.want)
+			}
+			if rest != c.rest {
+				t.Fatalf("rest=%q, want %q", rest, c.rest)
+			}
+		})
+	}
+}
+
+func TestReadCommands_Errors(t *testing.T) {
+	cases := []struct{ name, line, errPart string }{
+		{"unknown", "#frobnicate now", "Valid commands are: #close"},
+		{"priority word", "#priority urgent", "#priority needs one of major, normal, minor"},
+		{"priority missing", "#priority", "#priority needs one of"},
+		{"hotrush", "#hotrush maybe", "#hotrush needs one of on, off"},
+		{"rate range", "#rate 6 great", "#rate needs a score from 1 to 5"},
+		{"rate missing", "#rate", "#rate needs a score"},
+		{"task status", "#task 3 done", "#task needs a task number"},
+		{"task number", "#task x approved", "#task needs a task number"},
+		{"close args", "#close please", "#close takes no arguments"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, rest := readCommands(c.line)
+			if len(got) != 1 || !strings.Contains(got[0].Err, c.errPart) {
+				t.Fatalf("commands=%+v, want one with Err containing %q", got, c.errPart)
+			}
+			if rest != "" {
+				t.Fatalf("rest=%q, want the line removed", rest)
+			}
+		})
+	}
+}
+
+// Commands come from the new text only, never from the quote.
+func TestParse_Commands(t *testing.T) {
+	e := mustParse(t, msg("Done, thanks.\n#close\n#rate 5 Great\n\nOn Mon, 1 Dec 2014 at 20:48, Support <s@example.com> wrote:\n> #reopen\n> Ref: T1042-AEAQDX65TIY65WRRNMD3C\n",
+		"From: a@example.com", "Subject: Re: [#1042] Printer"))
+	var names []string
+	for _, c := range e.Commands {
+		names = append(names, c.Name)
+	}
+	if want := []string{"close", "rate"}; !slices.Equal(names, want) {
+		t.Fatalf("commands=%q, want %q", names, want)
+	}
+	if e.Text != "Done, thanks." {
+		t.Fatalf("Text=%q, want %q", e.Text, "Done, thanks.")
+	}
+	if want := []string{"T1042-AEAQDX65TIY65WRRNMD3C"}; !slices.Equal(e.Refs, want) {
+		t.Fatalf("Refs=%q, want %q", e.Refs, want)
+	}
+}
+
+func commandEqual(a, b core.Command) bool {
+	return a.Name == b.Name && slices.Equal(a.Args, b.Args) && a.Line == b.Line && a.Err == b.Err
+}
+
+// FuzzCommands checks that any text yields commands with a name and a
+// line, and that the rest never grows.
+func FuzzCommands(f *testing.F) {
+	for _, s := range []string{"#close", "#rate 5 ok", "#task 1 approved", "#x\n#\n# y\n#1", "```\n#a\n```", "#\xff\xfe", "#priority  MAJOR  "} {
+		f.Add(s)
+	}
+	for _, name := range seedFiles(f) {
+		f.Add(string(mustReadTestdata(f, name)))
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		cmds, rest := readCommands(text)
+		if len(rest) > len(text) {
+			t.Fatalf("rest=%q longer than the text %q", rest, text)
+		}
+		for _, c := range cmds {
+			if c.Name == "" || !strings.HasPrefix(c.Line, "#") {
+				t.Fatalf("command=%+v, want a name and its line", c)
+			}
+			if c.Err == "" && c.Name == "rate" && len(c.Args) != 2 {
+				t.Fatalf("rate Args=%q, want score and comment", c.Args)
+			}
+		}
+	})
+}

@@ -1,0 +1,141 @@
+package mail
+
+import (
+	"bufio"
+	"bytes"
+	"regexp"
+	"strings"
+
+	"github.com/jhillyerd/enmime/v2"
+
+	"helpdesk/core"
+)
+
+// dsnRecipients reads the per-recipient fields of every delivery-status
+// part of a DSN (RFC 3464 §2.3): Final-Recipient (or Original-Recipient),
+// Action, Status and Diagnostic-Code. ok is true when the mail has such a
+// part, even if no recipient could be read from it.
+func dsnRecipients(root *enmime.Part) (rcpts []core.BouncedRecipient, ok bool) {
+	parts := root.DepthMatchAll(func(p *enmime.Part) bool {
+		switch p.ContentType {
+		case "message/delivery-status", "message/global-delivery-status", "text/delivery-status":
+			return true
+		}
+		return false
+	})
+	for _, p := range parts {
+		ok = true
+		for _, f := range dsnBlocks(p.Content) {
+			addr := dsnAddress(f["final-recipient"])
+			if addr == "" {
+				addr = dsnAddress(f["original-recipient"])
+			}
+			if addr == "" {
+				continue
+			}
+			r := core.BouncedRecipient{
+				Addr:       addr,
+				Action:     strings.ToLower(firstWord(f["action"])),
+				Status:     statusCode.FindString(f["status"]),
+				Diagnostic: truncate(toUTF8(cleanLine(afterType(f["diagnostic-code"]))), 500),
+			}
+			if r.Status == "" {
+				r.Status = statusCode.FindString(r.Diagnostic)
+			}
+			r.Permanent = isPermanent(r.Status, r.Action)
+			rcpts = append(rcpts, r)
+		}
+	}
+	return dedupeRecipients(rcpts), ok
+}
+
+// dsnBlocks splits a delivery-status body into its groups of fields
+// (separated by blank lines), with lower-case names and unfolded values;
+// the first value of a repeated field wins.
+func dsnBlocks(b []byte) []map[string]string {
+	var blocks []map[string]string
+	cur := map[string]string{}
+	last := ""
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimRight(sc.Text(), "\r")
+		switch {
+		case strings.TrimSpace(line) == "":
+			if len(cur) > 0 {
+				blocks = append(blocks, cur)
+				cur, last = map[string]string{}, ""
+			}
+		case (line[0] == ' ' || line[0] == '\t') && last != "":
+			cur[last] += " " + strings.TrimSpace(line)
+		default:
+			name, value, found := strings.Cut(line, ":")
+			if !found {
+				continue
+			}
+			name = strings.ToLower(strings.TrimSpace(name))
+			if _, dup := cur[name]; dup {
+				last = ""
+				continue
+			}
+			cur[name], last = strings.TrimSpace(value), name
+		}
+	}
+	if len(cur) > 0 {
+		blocks = append(blocks, cur)
+	}
+	return blocks
+}
+
+// statusCode matches an RFC 3463 enhanced status code.
+var statusCode = regexp.MustCompile(`\b[245]\.\d{1,3}\.\d{1,3}\b`)
+
+// dsnAddress reads "rfc822; user@example.com" (the address type is
+// optional in the wild) as a lower-case address, or "".
+func dsnAddress(v string) string {
+	v = strings.Trim(strings.TrimSpace(afterType(v)), "<>\"' ")
+	if i := strings.IndexAny(v, " \t"); i >= 0 {
+		v = v[:i]
+	}
+	if !strings.Contains(v, "@") {
+		return ""
+	}
+	return strings.ToLower(strings.Trim(toUTF8(v), "<>"))
+}
+
+// afterType drops the "rfc822;" or "smtp;" type in front of a value.
+func afterType(v string) string {
+	if t, rest, ok := strings.Cut(v, ";"); ok && !strings.ContainsAny(t, " @<") {
+		return strings.TrimSpace(rest)
+	}
+	return strings.TrimSpace(v)
+}
+
+func firstWord(v string) string {
+	if f := strings.Fields(v); len(f) > 0 {
+		return strings.Trim(f[0], ";,()")
+	}
+	return ""
+}
+
+// isPermanent says whether a failure is permanent: a 5.x.x status, or a
+// failed action without a status.
+func isPermanent(status, action string) bool {
+	if status != "" {
+		return strings.HasPrefix(status, "5")
+	}
+	return action == "" || action == "failed"
+}
+
+// dedupeRecipients keeps the first entry of each address.
+func dedupeRecipients(rs []core.BouncedRecipient) []core.BouncedRecipient {
+	seen := map[string]bool{}
+	out := rs[:0]
+	for _, r := range rs {
+		if !seen[r.Addr] {
+			seen[r.Addr] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}

@@ -1,0 +1,27 @@
+package mail
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestFindRefs(t *testing.T) {
+	cases := []struct {
+		name   string
+		quoted string
+		want   []string
+	}{
+		{"none", "> Hello", nil},
+		{"footer", "> Thanks\n> Ref: T1042-AEAQDX65TIY65WRRNMD3C", []string{"T1042-AEAQDX65TIY65WRRNMD3C"}},
+		{"dedupe and order", "Ref: T2-BBBB\n> Ref: T1-AAAA\n>> Ref: T2-BBBB", []string{"T2-BBBB", "T1-AAAA"}},
+		{"lower-cased by a client", "ref: t7-abcd2345", []string{"T7-ABCD2345"}},
+		{"not a ref", "Reference: T1-AAAA and Ref: X1-AAAA", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := findRefs(c.quoted); !slices.Equal(got, c.want) {
+				t.Fatalf("refs=%q, want %q", got, c.want)
+			}
+		})
+	}
+}
