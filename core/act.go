@@ -284,8 +284,12 @@ func (s *Service) staffMessage(ctx context.Context, tx Tx, t *Ticket, a Actor, n
 		t.Status, t.StatusAt = StatusInProgress, now
 	}
 	// The stored answer carries the Message-ID of the mail that sends it.
-	if m.MessageID, err = s.emailCustomer(ctx, tx, t, TemplateReply, Notice{Text: text, Agent: a.Name}, now); err != nil {
+	id, err := s.emailCustomer(ctx, tx, t, TemplateReply, Notice{Text: text, Agent: a.Name}, now)
+	if err != nil {
 		return "", err
+	}
+	if id != "" {
+		m.MessageID = id
 	}
 	m.BodyHash = m.MessageID
 	if err := tx.AddMessage(ctx, m); err != nil {

@@ -20,6 +20,7 @@ const (
 	OutcomeReply     = "reply"     // appended to an existing ticket
 	OutcomeDuplicate = "duplicate" // the same mail is stored already
 	OutcomeAuto      = "auto"      // automatic mail: stored, nothing answered
+	OutcomeBounce    = "bounce"    // a delivery failure: stored, the address marked bouncing
 )
 
 // Receipt says what Receive did with a mail.
@@ -73,6 +74,9 @@ func (s *Service) receive(ctx context.Context, tx Tx, e *Email, now time.Time) (
 	}
 	rc := &Receipt{}
 	var ticket *Ticket
+	if e.Bounce != nil {
+		return s.bounce(ctx, tx, e, now)
+	}
 	if profile != nil {
 		ticket, rc.Refused, err = s.match(ctx, tx, e, profile)
 		if err != nil {
@@ -97,9 +101,20 @@ func (s *Service) receive(ctx context.Context, tx Tx, e *Email, now time.Time) (
 	if profile != nil {
 		msg.ProfileID = profile.ID
 	}
-	if !msg.Auto && s.isOwnAddress(sender) {
+	switch {
+	case msg.Auto:
+	case s.isOwnAddress(sender):
 		// Our own notice came back (a forwarding loop): never answer it.
-		msg.Auto, msg.AutoReason = true, "sent from the gateway's own address"
+		msg.Auto, msg.AutoReason = true, "loop: sent from the gateway's own address"
+	case s.isOwnMessageID(e.MessageID):
+		msg.Auto, msg.AutoReason = true, "loop: the gateway's own notification came back"
+	}
+	if !msg.Auto && profile != nil && !profile.BouncingSince.IsZero() {
+		// The address works again: it may be mailed.
+		profile.BouncingSince, profile.BounceStatus = time.Time{}, ""
+		if err := tx.UpdateProfile(ctx, profile); err != nil {
+			return nil, err
+		}
 	}
 
 	// RULES.md §6: automatic mail is stored on the ticket it threads to,
@@ -242,7 +257,7 @@ func (s *Service) open(ctx context.Context, tx Tx, e *Email, profile *Profile, m
 			break
 		}
 	}
-	subject := strings.TrimSpace(e.Subject)
+	subject := CleanSubject(e.Subject)
 	if subject == "" {
 		subject = "(no subject)"
 	}
@@ -347,6 +362,26 @@ func (s *Service) newMessageID(ticket int64) string {
 	return fmt.Sprintf("helpdesk.t%d.%s@%s", ticket, hex.EncodeToString(b[:]), s.domain)
 }
 
+// isOwnMessageID reports whether id is one the gateway generated.
+func (s *Service) isOwnMessageID(id string) bool {
+	return strings.HasPrefix(id, "helpdesk.t") && strings.HasSuffix(id, "@"+s.domain)
+}
+
+// verifyRef checks a footer reference "T1042-TOKEN" and returns its
+// ticket number.
+func (s *Service) verifyRef(ref string) (int64, bool) {
+	num, tok, ok := strings.Cut(strings.TrimPrefix(strings.ToUpper(ref), "T"), "-")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	number, _, err := token.Verify(s.secret, tok)
+	return number, err == nil && number == n
+}
+
 func (s *Service) isOwnAddress(addr string) bool {
 	_, ok := s.departmentOf(addr)
 	return ok
@@ -401,6 +436,19 @@ func (s *Service) match(ctx context.Context, tx Tx, e *Email, p *Profile) (*Tick
 			return nil, nil, err
 		}
 		if t, err := try(number, "In-Reply-To/References <"+id+">"); t != nil || err != nil {
+			return t, refused, err
+		}
+	}
+
+	// RULES.md §6: the signed reference in a notification's footer,
+	// found in the quoted text, for clients that drop References.
+	for _, ref := range e.Refs {
+		number, ok := s.verifyRef(ref)
+		if !ok {
+			refused = append(refused, fmt.Sprintf("reference %s has no valid signature", ref))
+			continue
+		}
+		if t, err := try(number, "signed reference"); t != nil || err != nil {
 			return t, refused, err
 		}
 	}

@@ -685,3 +685,5 @@ func TestSweepCLIClock_Idempotent(t *testing.T) {
 		t.Fatalf("%d status mails, want 1", got)
 	}
 }
+
+func storeFilter() store.TicketFilter { return store.TicketFilter{} }

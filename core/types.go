@@ -66,6 +66,10 @@ type Profile struct {
 	Name      string
 	Role      string
 	CreatedAt time.Time
+	// BouncingSince is set when mail to the address bounced; it is not
+	// mailed until it writes again. BounceStatus is the DSN status.
+	BouncingSince time.Time
+	BounceStatus  string
 }
 
 // Ticket is one customer request. Number is its public number ([#N]).

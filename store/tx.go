@@ -72,30 +72,34 @@ func notFound(err error, what string) error {
 	return err
 }
 
-func (t *Tx) Profile(ctx context.Context, id int64) (*core.Profile, error) {
+const profileColumns = `id, account_id, email, name, role, created_at, bouncing_since, bounce_status`
+
+func scanProfile(row scanner) (*core.Profile, error) {
 	var p core.Profile
-	var created string
-	err := t.tx.QueryRowContext(ctx,
-		`SELECT id, account_id, email, name, role, created_at FROM profiles WHERE id = ?`, id).
-		Scan(&p.ID, &p.AccountID, &p.Email, &p.Name, &p.Role, &created)
-	if err != nil {
+	var created, bouncing string
+	if err := row.Scan(&p.ID, &p.AccountID, &p.Email, &p.Name, &p.Role, &created, &bouncing, &p.BounceStatus); err != nil {
 		return nil, notFound(err, "profile")
 	}
-	p.CreatedAt = parseTime(created)
+	p.CreatedAt, p.BouncingSince = parseTime(created), parseTime(bouncing)
 	return &p, nil
 }
 
+func (t *Tx) Profile(ctx context.Context, id int64) (*core.Profile, error) {
+	return scanProfile(t.queryRow(ctx, `SELECT `+profileColumns+` FROM profiles WHERE id = ?`, id))
+}
+
 func (t *Tx) ProfileByEmail(ctx context.Context, email string) (*core.Profile, error) {
-	var p core.Profile
-	var created string
-	err := t.tx.QueryRowContext(ctx,
-		`SELECT id, account_id, email, name, role, created_at FROM profiles WHERE email = ?`, email).
-		Scan(&p.ID, &p.AccountID, &p.Email, &p.Name, &p.Role, &created)
+	return scanProfile(t.queryRow(ctx, `SELECT `+profileColumns+` FROM profiles WHERE email = ?`, email))
+}
+
+// UpdateProfile writes the profile's name, role and bounce state.
+func (t *Tx) UpdateProfile(ctx context.Context, p *core.Profile) error {
+	_, err := t.exec(ctx, `UPDATE profiles SET name = ?, role = ?, bouncing_since = ?, bounce_status = ? WHERE id = ?`,
+		p.Name, p.Role, fmtOptTime(p.BouncingSince), p.BounceStatus, p.ID)
 	if err != nil {
-		return nil, notFound(err, "profile")
+		return fmt.Errorf("update profile %d: %w", p.ID, err)
 	}
-	p.CreatedAt = parseTime(created)
-	return &p, nil
+	return nil
 }
 
 const accountColumns = `id, kind, name, created_at, hotrush_disables, subscription_until, incidents, priority_factor`
@@ -152,7 +156,7 @@ func (t *Tx) CreateAccount(ctx context.Context, a *core.Account) error {
 }
 
 func (t *Tx) CreateProfile(ctx context.Context, p *core.Profile) error {
-	res, err := t.tx.ExecContext(ctx,
+	res, err := t.exec(ctx,
 		`INSERT INTO profiles (account_id, email, name, role, created_at) VALUES (?, ?, ?, ?, ?)`,
 		p.AccountID, p.Email, p.Name, p.Role, fmtTime(p.CreatedAt))
 	if isUnique(err) {
@@ -264,7 +268,7 @@ func (t *Tx) Ticket(ctx context.Context, number int64) (*core.Ticket, error) {
 
 func (t *Tx) TicketByMessageID(ctx context.Context, messageID string) (int64, error) {
 	var n int64
-	err := t.tx.QueryRowContext(ctx,
+	err := t.queryRow(ctx,
 		`SELECT ticket_id FROM message_ids WHERE message_id = ? ORDER BY rowid LIMIT 1`, messageID).Scan(&n)
 	return n, notFound(err, "message")
 }
