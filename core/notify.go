@@ -57,6 +57,10 @@ func (s *Service) slackPost(ctx context.Context, tx Tx, t *Ticket) (SlackPost, e
 	if err != nil {
 		return SlackPost{}, err
 	}
+	return cardOf(t, acc), nil
+}
+
+func cardOf(t *Ticket, acc *Account) SlackPost {
 	p := SlackPost{
 		Department: t.Department,
 		Number:     t.Number,
@@ -77,7 +81,7 @@ func (s *Service) slackPost(ctx context.Context, tx Tx, t *Ticket) (SlackPost, e
 		due := t.SLADue
 		p.SLADue = &due
 	}
-	return p, nil
+	return p
 }
 
 // notifyChange redraws the ticket's Slack card and says in its thread

@@ -236,8 +236,12 @@ func (s *Service) commands(ctx context.Context, tx Tx, t *Ticket, e *Email, now 
 func (s *Service) open(ctx context.Context, tx Tx, e *Email, profile *Profile, msg *Message, predecessor int64, now time.Time) (*Ticket, error) {
 	var acc *Account
 	var err error
-	if profile == nil {
-		acc = &Account{Kind: AccountPresales, Name: e.From.Name, CreatedAt: now, PriorityFactor: 1}
+	level := PriorityLevel(PriorityNormal)
+	newAccount := profile == nil
+	if newAccount {
+		// A new account's factor comes from this one ticket.
+		acc = &Account{Kind: AccountPresales, Name: e.From.Name, CreatedAt: now,
+			PriorityFactor: PriorityFactor(level, 1, s.rules.PriorityK)}
 		if err := tx.CreateAccount(ctx, acc); err != nil {
 			return nil, err
 		}
@@ -276,13 +280,24 @@ func (s *Service) open(ctx context.Context, tx Tx, e *Email, profile *Profile, m
 		Predecessor:  predecessor,
 	}
 	s.startClock(t, now)
+	if !newAccount {
+		// An existing account: this ticket moves its mean priority.
+		sum, n, err := tx.PriorityStats(ctx, acc.ID, now.Add(-s.rules.PriorityWindow))
+		if err != nil {
+			return nil, err
+		}
+		if f := PriorityFactor(sum+level, n+1, s.rules.PriorityK); f != acc.PriorityFactor {
+			acc.PriorityFactor = f
+			if err := tx.UpdateAccount(ctx, acc); err != nil {
+				return nil, err
+			}
+			if err := tx.SetAccountRank(ctx, acc.ID, f); err != nil {
+				return nil, err
+			}
+		}
+	}
+	t.Rank = float64(level) * acc.PriorityFactor
 	if err := tx.CreateTicket(ctx, t); err != nil {
-		return nil, err
-	}
-	if err := s.refreshFactor(ctx, tx, t, now); err != nil {
-		return nil, err
-	}
-	if err := tx.UpdateTicket(ctx, t); err != nil {
 		return nil, err
 	}
 	msg.Ticket = t.Number
@@ -327,10 +342,7 @@ func (s *Service) enqueueAck(ctx context.Context, tx Tx, t *Ticket, p *Profile, 
 }
 
 func (s *Service) enqueueSlack(ctx context.Context, tx Tx, kind string, t *Ticket, acc *Account, m *Message, now time.Time) error {
-	p, err := s.slackPost(ctx, tx, t)
-	if err != nil {
-		return err
-	}
+	p := cardOf(t, acc)
 	p.From, p.Text, p.Quoted, p.Attachments, p.Direction = m.From, m.Text, m.Quoted, m.Attachments, DirInbound
 	return enqueue(ctx, tx, kind, t.Number, p, now)
 }

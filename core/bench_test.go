@@ -1,0 +1,74 @@
+package core_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"helpdesk/core"
+	"helpdesk/store"
+)
+
+func benchFixture(b *testing.B) *fixture {
+	db, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "h.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	f := &fixture{db: db, now: t0}
+	f.svc, err = core.NewService(db, core.Options{Domain: "support.example.com", Secret: secret,
+		Departments: []core.Department{{Name: "support", Addresses: []string{"support@support.example.com"}}},
+		Now:         func() time.Time { return f.now }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return f
+}
+
+func benchMail(i int, from string) *core.Email {
+	id := fmt.Sprintf("bench-%d@client.example", i)
+	return &core.Email{MessageID: id, From: core.Address{Name: "Customer", Addr: from},
+		Subject: "Checkout page is blank", Text: "Since this morning the checkout shows a white page.",
+		BodyHash: id, Raw: make([]byte, 3000),
+		Envelope: core.Envelope{Recipients: []string{"support@support.example.com"}}}
+}
+
+// BenchmarkReceive_NewTicket: a new customer's first mail, one
+// transaction each (new account, profile, ticket, message, outbox rows).
+func BenchmarkReceive_NewTicket(b *testing.B) {
+	f := benchFixture(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := f.svc.Receive(ctx, benchMail(i, fmt.Sprintf("c%d@shop.example", i))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "mails/s")
+}
+
+// BenchmarkReceive_Reply: replies threaded by In-Reply-To to open tickets.
+func BenchmarkReceive_Reply(b *testing.B) {
+	f := benchFixture(b)
+	ctx := context.Background()
+	var parents []string
+	for i := 0; i < 100; i++ {
+		e := benchMail(-i-1, fmt.Sprintf("c%d@shop.example", i))
+		if _, err := f.svc.Receive(ctx, e); err != nil {
+			b.Fatal(err)
+		}
+		parents = append(parents, e.MessageID)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		e := benchMail(i, fmt.Sprintf("c%d@shop.example", i%100))
+		e.InReplyTo = []string{parents[i%100]}
+		rc, err := f.svc.Receive(ctx, e)
+		if err != nil || rc.Outcome != core.OutcomeReply {
+			b.Fatalf("%+v %v", rc, err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "mails/s")
+}
