@@ -40,7 +40,7 @@ type Receipt struct {
 // ETEMPORARY when trying again later may succeed.
 func (s *Service) Receive(ctx context.Context, e *Email) (*Receipt, error) {
 	var rc *Receipt
-	err := s.store.Tx(ctx, func(tx Tx) error {
+	err := s.write(ctx, func(tx Tx) error {
 		var err error
 		rc, err = s.receive(ctx, tx, e, s.now().UTC())
 		return err

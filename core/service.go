@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -29,6 +30,9 @@ type Options struct {
 	// Calendar counts business time for service levels; nil means
 	// every hour counts.
 	Calendar Calendar
+	// NoGroupCommit gives every received mail a transaction of its own
+	// even when the store can batch concurrent ones.
+	NoGroupCommit bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger; nil means slog.Default().
@@ -48,6 +52,16 @@ type Service struct {
 	heads    map[string][]string
 	rules    Rules
 	cal      Calendar
+	group    *groupCommit // nil when the store cannot batch
+}
+
+// write runs fn in a transaction of its own, or in a savepoint of a
+// shared one when the store can group commits.
+func (s *Service) write(ctx context.Context, fn func(Tx) error) error {
+	if s.group != nil {
+		return s.group.do(ctx, fn)
+	}
+	return s.store.Tx(ctx, fn)
 }
 
 // alwaysOpen is the calendar of a desk that never closes.
@@ -84,6 +98,9 @@ func NewService(st Store, opts Options) (*Service, error) {
 	}
 	if s.cal == nil {
 		s.cal = alwaysOpen{}
+	}
+	if b, ok := st.(Batcher); ok && !opts.NoGroupCommit {
+		s.group = &groupCommit{store: b}
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -34,6 +34,7 @@ const usage = `usage: helpdesk COMMAND [flags]
   serve                     run the gateway until SIGINT/SIGTERM
   demo                      run a self-contained demonstration and exit
   migrate                   create or upgrade the database
+  bench [-n N] [-c C]       measure SMTP intake against a null server, in one run
   ticket list [--active] [--json]
   ticket show N [--json]
   ticket find MESSAGE-ID [--json]
@@ -67,6 +68,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, env []str
 		return cmdServe(ctx, args, stderr, env)
 	case "demo":
 		return cmdDemo(ctx, args, stdout, stderr)
+	case "bench":
+		return cmdBench(ctx, args, stdout, stderr)
 	case "migrate":
 		return cmdMigrate(ctx, args, stdout, stderr, env)
 	case "ticket":

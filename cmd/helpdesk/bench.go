@@ -1,0 +1,257 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	gosmtp "github.com/emersion/go-smtp"
+)
+
+// cmdBench is `helpdesk bench`: it sends N distinct customer mails over C
+// concurrent SMTP connections (reused, as a relay does) to a gateway it
+// runs in-process on a fresh database, and in the same run the same load
+// to a null go-smtp server that reads and discards every message: the
+// ceiling of any gateway built on go-smtp on this machine. Then it sends
+// N replies that thread to those tickets. It checks that every accepted
+// mail is in the store.
+func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	n := fs.Int("n", 20000, "mails per run")
+	conns := fs.Int("c", 50, "concurrent SMTP connections")
+	keep := fs.Bool("keep", false, "keep the benchmark's database")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if *n < 1 || *conns < 1 {
+		return usageError{"bench: -n and -c must be positive"}
+	}
+	res, err := runBench(ctx, *n, *conns, *keep, stderr)
+	if err != nil {
+		return err
+	}
+	res.print(stdout)
+	return nil
+}
+
+// loadResult is one load run.
+type loadResult struct {
+	Name     string
+	Sent     int
+	Accepted int
+	Refused  int
+	Elapsed  time.Duration
+	P50, P99 time.Duration
+}
+
+func (r loadResult) rate() float64 { return float64(r.Accepted) / r.Elapsed.Seconds() }
+
+type benchResult struct {
+	N, Conns     int
+	Null, New    loadResult
+	Reply        loadResult
+	Stored       int // inbound messages in the store afterwards
+	DB           string
+	OutboxFinish time.Duration // until every notification was written
+}
+
+func (b *benchResult) print(w io.Writer) {
+	fmt.Fprintf(w, "helpdesk bench: %d mails over %d SMTP connections\n\n", b.N, b.Conns)
+	fmt.Fprintf(w, "%-28s %10s %9s %9s %9s %8s\n", "run", "accepted", "mails/s", "p50", "p99", "ratio")
+	row := func(r loadResult, ratio string) {
+		fmt.Fprintf(w, "%-28s %10d %9.0f %9s %9s %8s\n", r.Name, r.Accepted, r.rate(),
+			r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), ratio)
+	}
+	row(b.Null, "1")
+	row(b.New, fmt.Sprintf("%.2f", b.New.rate()/b.Null.rate()))
+	row(b.Reply, fmt.Sprintf("%.2f", b.Reply.rate()/b.Null.rate()))
+	fmt.Fprintf(w, "\nstored inbound messages: %d of %d accepted", b.Stored, b.New.Accepted+b.Reply.Accepted)
+	if b.New.Refused+b.Reply.Refused > 0 {
+		fmt.Fprintf(w, " (%d refused)", b.New.Refused+b.Reply.Refused)
+	}
+	fmt.Fprintf(w, "\noutbox drained %s after the last mail\n", b.OutboxFinish.Round(time.Millisecond))
+	if b.DB != "" {
+		fmt.Fprintf(w, "database kept at %s\n", b.DB)
+	}
+}
+
+func runBench(ctx context.Context, n, conns int, keep bool, stderr io.Writer) (*benchResult, error) {
+	res := &benchResult{N: n, Conns: conns}
+	null, err := startNullSMTP()
+	if err != nil {
+		return nil, err
+	}
+	defer null.Close()
+	newMail := func(i int) (string, string) {
+		from := fmt.Sprintf("customer%d@shop%d.example", i, i%97)
+		return from, benchMail(from, fmt.Sprintf("<load-%d@shop.example>", i), "", i)
+	}
+	res.Null = loadSMTP("null go-smtp server", null.Addr, n, conns, newMail)
+
+	dir, err := os.MkdirTemp("", "helpdesk-bench-")
+	if err != nil {
+		return nil, err
+	}
+	if !keep {
+		defer os.RemoveAll(dir)
+	} else {
+		res.DB = filepath.Join(dir, "helpdesk.db")
+	}
+	cfg := DefaultConfig()
+	cfg.Store.Path = filepath.Join(dir, "helpdesk.db")
+	cfg.Mail.Dir = filepath.Join(dir, "outbox-mail")
+	cfg.SMTP.Listen, cfg.HTTP.Listen = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.Outbox.PollInterval = Duration{100 * time.Millisecond}
+	cfg.fillDepartmentAddresses()
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	app, err := NewApp(ctx, cfg, log, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := app.Start(ctx); err != nil {
+		app.DB.Close()
+		return nil, err
+	}
+	defer app.Shutdown(ctx)
+
+	res.New = loadSMTP("gateway: new tickets", app.SMTPAddr, n, conns, newMail)
+	res.Reply = loadSMTP("gateway: replies", app.SMTPAddr, n, conns, func(i int) (string, string) {
+		from := fmt.Sprintf("customer%d@shop%d.example", i, i%97)
+		return from, benchMail(from, fmt.Sprintf("<reply-%d@shop.example>", i), fmt.Sprintf("<load-%d@shop.example>", i), i)
+	})
+	last := time.Now()
+	for {
+		c, err := app.DB.Counts(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if c.OutboxPending == 0 {
+			res.Stored = c.Messages
+			break
+		}
+		if time.Since(last) > 5*time.Minute {
+			return nil, errors.New("bench: the outbox did not drain in 5 minutes")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	res.OutboxFinish = time.Since(last)
+	if want := res.New.Accepted + res.Reply.Accepted; res.Stored != want {
+		return res, fmt.Errorf("bench: %d mails accepted but %d stored", want, res.Stored)
+	}
+	return res, nil
+}
+
+// benchMail is a plain customer mail of about 1.5 KB; with inReplyTo it
+// answers an earlier one.
+func benchMail(from, id, inReplyTo string, i int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "From: Customer %d <%s>\r\nTo: support@support.example.com\r\nMessage-ID: %s\r\n", i, from, id)
+	if inReplyTo != "" {
+		fmt.Fprintf(&b, "Subject: Re: Checkout page %d is blank\r\nIn-Reply-To: %s\r\nReferences: %s\r\n", i, inReplyTo, inReplyTo)
+	} else {
+		fmt.Fprintf(&b, "Subject: Checkout page %d is blank\r\n", i)
+	}
+	b.WriteString("Date: Mon, 23 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n")
+	for l := 0; l < 20; l++ {
+		fmt.Fprintf(&b, "Line %d of the customer's description of what went wrong with order %d.\r\n", l, i)
+	}
+	if inReplyTo != "" {
+		b.WriteString("\r\nOn Mon, 23 Nov 2026 at 10:00, Support <support@support.example.com> wrote:\r\n> We received your request.\r\n")
+	}
+	return b.String()
+}
+
+// loadSMTP sends n mails from mail(i) over conns reused connections and
+// measures each message from MAIL FROM to the answer after DATA.
+func loadSMTP(name, addr string, n, conns int, mail func(i int) (from, msg string)) loadResult {
+	var next atomic.Int64
+	lat := make([]time.Duration, n)
+	var accepted, refused atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < conns; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var c *gosmtp.Client
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					break
+				}
+				if c == nil {
+					var err error
+					if c, err = gosmtp.Dial(addr); err != nil || c.Hello("relay.load.example") != nil {
+						refused.Add(1)
+						c = nil
+						continue
+					}
+				}
+				from, msg := mail(i)
+				t0 := time.Now()
+				err := c.SendMail(from, []string{"support@support.example.com"}, strings.NewReader(msg))
+				lat[i] = time.Since(t0)
+				if err != nil {
+					refused.Add(1)
+					var se *gosmtp.SMTPError
+					if !errors.As(err, &se) {
+						c.Close()
+						c = nil
+					}
+					continue
+				}
+				accepted.Add(1)
+			}
+			if c != nil {
+				c.Quit()
+			}
+		}()
+	}
+	wg.Wait()
+	r := loadResult{Name: name, Sent: n, Accepted: int(accepted.Load()), Refused: int(refused.Load()), Elapsed: time.Since(start)}
+	slices.Sort(lat)
+	r.P50, r.P99 = lat[n/2], lat[min(n-1, n*99/100)]
+	return r
+}
+
+// nullSMTP reads and discards every message.
+type nullSMTP struct {
+	srv  *gosmtp.Server
+	Addr string
+}
+
+type nullSession struct{}
+
+func (nullSession) Mail(string, *gosmtp.MailOptions) error { return nil }
+func (nullSession) Rcpt(string, *gosmtp.RcptOptions) error { return nil }
+func (nullSession) Data(r io.Reader) error {
+	_, err := io.Copy(io.Discard, r)
+	return err
+}
+func (nullSession) Reset()        {}
+func (nullSession) Logout() error { return nil }
+
+func startNullSMTP() (*nullSMTP, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	srv := gosmtp.NewServer(gosmtp.BackendFunc(func(*gosmtp.Conn) (gosmtp.Session, error) { return nullSession{}, nil }))
+	srv.Domain = "null.load.example"
+	srv.MaxLineLength = 1 << 20
+	go srv.Serve(ln)
+	return &nullSMTP{srv: srv, Addr: ln.Addr().String()}, nil
+}
+
+func (s *nullSMTP) Close() error { return s.srv.Close() }
