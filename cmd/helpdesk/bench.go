@@ -17,6 +17,8 @@ import (
 	"time"
 
 	gosmtp "github.com/emersion/go-smtp"
+
+	"helpdesk/store"
 )
 
 // cmdBench is `helpdesk bench`: it sends N distinct customer mails over C
@@ -31,8 +33,13 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	n := fs.Int("n", 20000, "mails per run")
 	conns := fs.Int("c", 50, "concurrent SMTP connections")
 	keep := fs.Bool("keep", false, "keep the benchmark's database")
+	generate := fs.Int("generate", 0, "instead: write this many synthetic tickets into a new database at -db")
+	dbPath := fs.String("db", "", "the database -generate writes")
 	if _, err := parse(fs, args); err != nil {
 		return err
+	}
+	if *generate > 0 {
+		return benchGenerate(ctx, *dbPath, *generate, stdout)
 	}
 	if *n < 1 || *conns < 1 {
 		return usageError{"bench: -n and -c must be positive"}
@@ -42,6 +49,28 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	res.print(stdout)
+	return nil
+}
+
+// benchGenerate writes a large synthetic database, to measure `serve`'s
+// memory and sweep on it.
+func benchGenerate(ctx context.Context, path string, n int, w io.Writer) error {
+	if path == "" {
+		return usageError{"bench -generate N needs -db PATH"}
+	}
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("bench: %s exists; -generate writes a new database", path)
+	}
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	start := time.Now()
+	if err := db.Generate(ctx, n, time.Now().UTC()); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "wrote %d tickets to %s in %s\n", n, path, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
