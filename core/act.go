@@ -133,7 +133,11 @@ func (s *Service) act(ctx context.Context, tx Tx, t *Ticket, a Actor, action str
 		if text == "" {
 			return "", Errorf(EINVALID, "usage: %s TEXT", action)
 		}
-		return s.staffMessage(ctx, tx, t, a, action == "note", text, now)
+		if action == "reply" {
+			// RULES.md §5: an answer may wait for the charge.
+			return s.answer(ctx, tx, t, a, text, now)
+		}
+		return s.staffMessage(ctx, tx, t, a, true, text, now)
 
 	case "rate":
 		return s.rate(ctx, tx, t, a, args, now)
@@ -150,11 +154,37 @@ func (s *Service) act(ctx context.Context, tx Tx, t *Ticket, a Actor, action str
 		}
 		return s.dispatch(ctx, tx, t, a, args[0], now)
 
+	case "category":
+		if err := agentOnly(); err != nil {
+			return "", err
+		}
+		if err := need(1, "category 1|2|3"); err != nil {
+			return "", err
+		}
+		return s.setCategory(ctx, tx, t, a, args[0], now)
+
+	case "split":
+		if err := agentOnly(); err != nil {
+			return "", err
+		}
+		if err := need(1, "split MESSAGE (its number, or its Message-ID)"); err != nil {
+			return "", err
+		}
+		return s.split(ctx, tx, t, a, args[0], now)
+
 	case "confirm", "decline", "preagree":
-		// RULES.md §5: the credits flow drives these.
-		return "", Errorf(ECONFLICT, "no charge is waiting for a decision on ticket #%d", t.Number)
+		if err := need(0, action); err != nil {
+			return "", err
+		}
+		switch action {
+		case "confirm":
+			return s.confirm(ctx, tx, t, a, now)
+		case "decline":
+			return s.decline(ctx, tx, t, a, now)
+		}
+		return s.preagree(ctx, tx, t, a, now)
 	}
-	return "", Errorf(EINVALID, "unknown action %q (assign, status, priority, hotrush, solved, close, reopen, reply, note, task, dispatch)", action)
+	return "", Errorf(EINVALID, "unknown action %q (assign, status, priority, hotrush, category, solved, close, reopen, reply, note, split, task, dispatch)", action)
 }
 
 // setPriority changes the priority while the ticket is open, and the
@@ -265,8 +295,10 @@ func (s *Service) staffMessage(ctx context.Context, tx Tx, t *Ticket, a Actor, n
 		if err := tx.AddMessage(ctx, m); err != nil {
 			return "", err
 		}
-		if err := enqueue(ctx, tx, OutboxSlackReply, t.Number, post, now); err != nil {
-			return "", err
+		if !a.InSlack {
+			if err := enqueue(ctx, tx, OutboxSlackReply, t.Number, post, now); err != nil {
+				return "", err
+			}
 		}
 		return fmt.Sprintf("note added to ticket #%d", t.Number), nil
 	}
@@ -295,8 +327,10 @@ func (s *Service) staffMessage(ctx context.Context, tx Tx, t *Ticket, a Actor, n
 	if err := tx.AddMessage(ctx, m); err != nil {
 		return "", err
 	}
-	if err := enqueue(ctx, tx, OutboxSlackReply, t.Number, post, now); err != nil {
-		return "", err
+	if !a.InSlack {
+		if err := enqueue(ctx, tx, OutboxSlackReply, t.Number, post, now); err != nil {
+			return "", err
+		}
 	}
 	if err := s.notifyChange(ctx, tx, t, "", now); err != nil {
 		return "", err

@@ -19,6 +19,9 @@ type Actor struct {
 	ID      string // agent id, or the customer's address
 	Name    string // for notices; may be empty
 	Profile *Profile
+	// InSlack is set when the agent wrote the action in the ticket's
+	// Slack thread, which shows it already: it is not posted again.
+	InSlack bool
 }
 
 func (a Actor) String() string {

@@ -57,10 +57,10 @@ func (s *Service) slackPost(ctx context.Context, tx Tx, t *Ticket) (SlackPost, e
 	if err != nil {
 		return SlackPost{}, err
 	}
-	return cardOf(t, acc), nil
+	return s.cardOf(t, acc), nil
 }
 
-func cardOf(t *Ticket, acc *Account) SlackPost {
+func (s *Service) cardOf(t *Ticket, acc *Account) SlackPost {
 	p := SlackPost{
 		Department: t.Department,
 		Number:     t.Number,
@@ -73,6 +73,11 @@ func cardOf(t *Ticket, acc *Account) SlackPost {
 		Assignee:   t.Assignee,
 		Solved:     t.Solved,
 		SLAState:   t.SLAState,
+		Category:   t.Category,
+		Cost:       s.rules.Credits.Cost(t.Category),
+		Charged:    t.Charged,
+		Balance:    acc.Credits,
+		CreditHold: t.Hold,
 	}
 	if acc.Name != "" {
 		p.Account = fmt.Sprintf("%s (%s #%d)", acc.Name, acc.Kind, acc.ID)

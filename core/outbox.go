@@ -30,6 +30,8 @@ const (
 	TemplateReply    = "reply"    // a staff answer (Text, Agent)
 	TemplateStatus   = "status"   // the ticket's status changed (Status, Reason)
 	TemplateCommands = "commands" // the results of the customer's #commands (Results)
+	TemplateCredits  = "credits"  // a charge waits for the customer's confirmation or for credits (Credits)
+	TemplateSplit    = "split"    // a message was moved into a ticket of its own (SplitFrom, Text)
 )
 
 // EmailNotice is the payload of an OutboxEmail row: everything needed to
@@ -60,6 +62,22 @@ type Notice struct {
 	Agent       string   `json:"agent,omitempty"`       // TemplateReply: who answered
 	Results     []string `json:"results,omitempty"`     // TemplateCommands: one line per command, "done" or why not
 	Predecessor int64    `json:"predecessor,omitempty"` // TemplateAck: the closed ticket this one follows
+
+	Credits   *CreditsNotice `json:"credits,omitempty"`    // TemplateCredits
+	SplitFrom int64          `json:"split_from,omitempty"` // TemplateSplit: the ticket the message was in
+}
+
+// CreditsNotice is what TemplateCredits shows (RULES.md §5).
+type CreditsNotice struct {
+	// Wait is what the staff answer waits for: HoldConfirmation (the
+	// customer's #confirm) or HoldCredits (too few credits).
+	Wait     string          `json:"wait"`
+	Category int             `json:"category"`
+	Cost     int             `json:"cost"`    // the category's whole cost
+	Charged  int             `json:"charged"` // charged for the ticket already
+	Due      int             `json:"due"`     // what confirming charges now: Cost − Charged
+	Balance  int             `json:"balance"` // the account's credits
+	Packages []CreditPackage `json:"packages,omitempty"`
 }
 
 // SlackPost is the payload of the Slack outbox kinds. The channel is
@@ -90,6 +108,15 @@ type SlackPost struct {
 	// Direction of the message in a thread reply: inbound (customer),
 	// outbound (staff answer sent by email) or note (internal).
 	Direction string `json:"direction,omitempty"`
+
+	// Support credits (RULES.md §5): the category (0 until assessed),
+	// its cost, what is charged, the account's balance, and what held
+	// answers wait for ("", HoldConfirmation, HoldCredits).
+	Category   int    `json:"category,omitempty"`
+	Cost       int    `json:"cost,omitempty"`
+	Charged    int    `json:"charged,omitempty"`
+	Balance    int    `json:"balance"`
+	CreditHold string `json:"credit_hold,omitempty"`
 }
 
 // SlackNotice is the payload of OutboxSlackNotice: a message to the

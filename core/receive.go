@@ -278,6 +278,7 @@ func (s *Service) open(ctx context.Context, tx Tx, e *Email, profile *Profile, m
 		LastPublicAt: now,
 		StatusAt:     now,
 		Predecessor:  predecessor,
+		Preagreed:    acc.Preagree, // RULES.md §5: the account-wide default
 	}
 	s.startClock(t, now)
 	if !newAccount {
@@ -342,7 +343,7 @@ func (s *Service) enqueueAck(ctx context.Context, tx Tx, t *Ticket, p *Profile, 
 }
 
 func (s *Service) enqueueSlack(ctx context.Context, tx Tx, kind string, t *Ticket, acc *Account, m *Message, now time.Time) error {
-	p := cardOf(t, acc)
+	p := s.cardOf(t, acc)
 	p.From, p.Text, p.Quoted, p.Attachments, p.Direction = m.From, m.Text, m.Quoted, m.Attachments, DirInbound
 	return enqueue(ctx, tx, kind, t.Number, p, now)
 }

@@ -2,7 +2,7 @@ package core
 
 import "time"
 
-// Rules are the numbers of RULES.md §2–§4. Every one is a default an
+// Rules are the numbers of RULES.md §2–§5. Every one is a default an
 // operator may change; the rule itself is not optional.
 type Rules struct {
 	SolvedIdle        time.Duration // support, generic: pre-closed when solved and idle this long
@@ -17,6 +17,7 @@ type Rules struct {
 	FirstResponse     time.Duration // business time to the first staff reply
 	HotRushResponse   time.Duration // … for HotRush tickets
 	AtRisk            float64       // fraction of the target that makes a ticket at risk
+	Credits           CreditRules   // support credits (RULES.md §5)
 }
 
 // DefaultRules returns the numbers RULES.md gives.
@@ -35,6 +36,7 @@ func DefaultRules() Rules {
 		FirstResponse:     16 * time.Hour,
 		HotRushResponse:   2 * time.Hour,
 		AtRisk:            0.8,
+		Credits:           DefaultCreditRules(),
 	}
 }
 

@@ -13,6 +13,9 @@ type SweepResult struct {
 	Closed    int
 	AtRisk    int
 	Breached  int
+	// Credits written off from ExpiredLots lots (RULES.md §5).
+	ExpiredCredits int
+	ExpiredLots    int
 }
 
 // sweepBatch is how many tickets one transaction of the sweep handles:
@@ -21,7 +24,7 @@ const sweepBatch = 200
 
 // Sweep runs the timer rules once at the service's clock: automatic
 // pre-close and close (RULES.md §2) and the service-level transitions
-// (RULES.md §4). `serve` calls it every minute; `helpdesk sweep --at`
+// (RULES.md §4), and the expiry of credit lots (RULES.md §5). `serve` calls it every minute; `helpdesk sweep --at`
 // calls it with a fixed clock.
 func (s *Service) Sweep(ctx context.Context) (*SweepResult, error) {
 	now := s.now().UTC()
@@ -62,6 +65,10 @@ func (s *Service) Sweep(ctx context.Context) (*SweepResult, error) {
 		res.Closed += part.Closed
 		res.AtRisk += part.AtRisk
 		res.Breached += part.Breached
+	}
+	var err error
+	if res.ExpiredCredits, res.ExpiredLots, err = s.expireCredits(ctx, now); err != nil {
+		return res, fmt.Errorf("sweep: %w", err)
 	}
 	return res, nil
 }

@@ -56,6 +56,11 @@ type Account struct {
 	// PriorityFactor is the fairness factor of RULES.md §3, kept current
 	// as the account's tickets are opened and re-prioritised.
 	PriorityFactor float64
+	// Credits is the balance of support credits (RULES.md §5) as read;
+	// only ledger postings change it, never UpdateAccount.
+	Credits int
+	// Preagree makes every new ticket of the account pre-agreed.
+	Preagree bool
 }
 
 // Profile is a person of an account, keyed by email address (lower case).
@@ -106,6 +111,12 @@ type Ticket struct {
 	SLAStart  time.Time
 	SLARiskAt time.Time
 	SLADue    time.Time
+	// Support credits (RULES.md §5).
+	Category  int    // 1–3 as assessed by an agent; 0 until then
+	Charged   int    // credits charged for the ticket, net of refunds
+	Preagreed bool   // the customer agreed to the charge when opening it
+	Hold      string // what staff answers wait for: "", HoldConfirmation, HoldCredits
+	Answered  bool   // a staff answer was mailed
 }
 
 // Task is one task of a project ticket (RULES.md §2).

@@ -245,7 +245,7 @@ func TestSlackAPI_CardState(t *testing.T) {
 		{
 			name: "Defaults",
 			want: []string{"*HotRush*\noff", "*Assignee*\nunassigned", "*SLA due*\n—", "*SLA*\n—", "*Status*\nsubmitted"},
-			not:  []string{"🔥", "solved", "<@", "<!date"},
+			not:  []string{"🔥", "✅ solved", "(solved)", "<@", "<!date"},
 		},
 		{
 			name: "Full",

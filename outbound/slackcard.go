@@ -98,10 +98,32 @@ func ticketBlocks(p core.SlackPost) []slack.Block {
 			field("Assignee", assignee(p.Assignee)),
 			field("SLA due", slaDue(p.SLADue)),
 			field("SLA", slaState(p.SLAState)),
+			field("Credits", credits(p)),
 			field("From", short(p.From, fieldLimit)),
 		}, nil),
 	}
+	if b := cardButtons(p); b != nil {
+		blocks = append(blocks, b)
+	}
 	return append(blocks, messageBlocks(p)...)
+}
+
+// cardButtons are the card's buttons (RULES.md §7), each carrying the
+// ticket number; a closed ticket has none, a solved one no "Mark solved".
+func cardButtons(p core.SlackPost) slack.Block {
+	if p.Status == core.StatusClosed {
+		return nil
+	}
+	value := fmt.Sprint(p.Number)
+	button := func(id, label string) slack.BlockElement {
+		return slack.NewButtonBlockElement(id, value, slack.NewTextBlockObject(slack.PlainTextType, label, false, false))
+	}
+	elems := []slack.BlockElement{button(core.SlackActionAssignMe, "Assign to me")}
+	if !p.Solved {
+		elems = append(elems, button(core.SlackActionSolved, "Mark solved"))
+	}
+	elems = append(elems, button(core.SlackActionClose, "Close"))
+	return slack.NewActionBlock(fmt.Sprintf("ticket_%d", p.Number), elems...)
 }
 
 // slackUserID is the form of a Slack user id (U…, or W… on Enterprise
@@ -136,6 +158,24 @@ func slaDue(t *time.Time) string {
 		return "—"
 	}
 	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), t.UTC().Format("2006-01-02 15:04 UTC"))
+}
+
+// credits shows the ticket's category, its cost, what is charged and
+// the account's balance (RULES.md §5), and what held answers wait for.
+// Slack allows ten fields in a section; this is the tenth.
+func credits(p core.SlackPost) string {
+	s := "not assessed"
+	if p.Category > 0 {
+		s = fmt.Sprintf("category %d · %d credits · %d charged", p.Category, p.Cost, p.Charged)
+	}
+	s += fmt.Sprintf("\nbalance %d", p.Balance)
+	switch p.CreditHold {
+	case core.HoldConfirmation:
+		s += "\n⏳ answer waits for the customer's confirmation"
+	case core.HoldCredits:
+		s += "\n⏳ answer waits: too few credits"
+	}
+	return s
 }
 
 func slaState(s string) string {

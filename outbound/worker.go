@@ -65,6 +65,16 @@ type Options struct {
 	// Rand returns a number in [0, 1) for back-off jitter; nil means
 	// math/rand/v2.Float64. Tests fix it to get exact retry times.
 	Rand func() float64
+	// Hold, when set, is asked before each due row with the row's kind;
+	// true leaves the row pending and untouched (no attempt is counted),
+	// and the ticket's later rows in the same lane wait behind it. A
+	// disabled channel holds its rows this way; Kick the worker when it
+	// is enabled again. nil holds nothing.
+	Hold func(kind string) bool
+	// Report, when set, is called after each attempt with the row's kind
+	// and the send error, nil when the row was sent: for metrics and the
+	// channels' last success and last error. It must not block.
+	Report func(kind string, err error)
 }
 
 // Worker sends outbox rows. Run and Drain may be called from different
@@ -170,8 +180,9 @@ func (w *Worker) Drain(ctx context.Context) (sent int, err error) {
 	}
 	seen := map[int64]bool{}
 	pass := map[holdKey]hold{} // lanes with a failed or waiting row in this pass
+	limit := w.opts.BatchSize
 	for {
-		items, err := w.q.Due(ctx, now, w.opts.BatchSize)
+		items, err := w.q.Due(ctx, now, limit)
 		if err != nil {
 			return sent, fmt.Errorf("outbox: read due rows: %w", err)
 		}
@@ -183,6 +194,12 @@ func (w *Worker) Drain(ctx context.Context) (sent int, err error) {
 			seen[it.ID] = true
 			fresh++
 			if held(it, pass, w.holds) {
+				continue
+			}
+			if w.opts.Hold != nil && w.opts.Hold(it.Kind) {
+				if it.Ticket != 0 {
+					addHold(pass, keyOf(it), hold{})
+				}
 				continue
 			}
 			res, next, err := w.process(ctx, it, now)
@@ -202,10 +219,14 @@ func (w *Worker) Drain(ctx context.Context) (sent int, err error) {
 				addHold(w.holds, keyOf(it), h)
 			}
 		}
-		// Rows held back above stay due, so a full batch of them ends the
-		// pass rather than being read again for ever.
-		if fresh == 0 || len(items) < w.opts.BatchSize {
+		if len(items) < limit {
 			return sent, nil
+		}
+		// Rows held back above stay due, so a full batch of nothing but
+		// them is read again with a larger limit, to reach the rows behind
+		// (a disabled relay must not hold back Slack).
+		if fresh == 0 {
+			limit *= 2
 		}
 	}
 }
@@ -231,6 +252,9 @@ func (w *Worker) process(ctx context.Context, it core.OutboxItem, now time.Time)
 		// Shutting down: the failure says nothing about the row, so it is
 		// not counted as an attempt.
 		return 0, next, fmt.Errorf("send outbox %d: %w", it.ID, ctx.Err())
+	}
+	if w.opts.Report != nil && !errors.Is(sendErr, errWaitThread) {
+		w.opts.Report(it.Kind, sendErr)
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()

@@ -163,28 +163,38 @@ func (s *DB) FindMessageID(ctx context.Context, messageID string) (*Found, error
 // Counts is what the status endpoint shows about the database.
 type Counts struct {
 	TicketsByStatus map[string]int `json:"tickets_by_status"`
-	OutboxPending   int            `json:"outbox_pending"`
-	OutboxDead      int            `json:"outbox_dead"`
-	OutboxOldest    time.Time      `json:"-"`
-	Messages        int            `json:"messages"`
-	Quarantined     int            `json:"quarantined"`
+	// TicketsByDepartment counts each department's tickets by status.
+	TicketsByDepartment map[string]map[string]int `json:"tickets_by_department"`
+	// SLAAtRisk and SLABreached count the tickets awaiting a staff reply
+	// whose first-response clock is at risk or past due (RULES.md §4).
+	SLAAtRisk     int       `json:"sla_at_risk"`
+	SLABreached   int       `json:"sla_breached"`
+	OutboxPending int       `json:"outbox_pending"`
+	OutboxDead    int       `json:"outbox_dead"`
+	OutboxOldest  time.Time `json:"-"`
+	Messages      int       `json:"messages"`
+	Quarantined   int       `json:"quarantined"`
 }
 
 // Counts returns the figures for /status.
 func (s *DB) Counts(ctx context.Context) (*Counts, error) {
-	c := &Counts{TicketsByStatus: map[string]int{}}
-	rows, err := s.db.QueryContext(ctx, `SELECT status, COUNT(*) FROM tickets GROUP BY status`)
+	c := &Counts{TicketsByStatus: map[string]int{}, TicketsByDepartment: map[string]map[string]int{}}
+	rows, err := s.db.QueryContext(ctx, `SELECT department, status, COUNT(*) FROM tickets GROUP BY department, status`)
 	if err != nil {
 		return nil, fmt.Errorf("count tickets: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var st string
+		var dept, st string
 		var n int
-		if err := rows.Scan(&st, &n); err != nil {
+		if err := rows.Scan(&dept, &st, &n); err != nil {
 			return nil, err
 		}
-		c.TicketsByStatus[st] = n
+		c.TicketsByStatus[st] += n
+		if c.TicketsByDepartment[dept] == nil {
+			c.TicketsByDepartment[dept] = map[string]int{}
+		}
+		c.TicketsByDepartment[dept][st] = n
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -195,7 +205,12 @@ func (s *DB) Counts(ctx context.Context) (*Counts, error) {
 		(SELECT COUNT(*) FROM outbox WHERE state = 'dead'),
 		(SELECT MIN(created_at) FROM outbox WHERE state = 'pending'),
 		(SELECT COUNT(*) FROM messages),
-		(SELECT COUNT(*) FROM quarantine)`).Scan(&c.OutboxPending, &c.OutboxDead, &oldest, &c.Messages, &c.Quarantined)
+		(SELECT COUNT(*) FROM quarantine),
+		(SELECT COUNT(*) FROM tickets WHERE awaiting_reply = 1 AND sla_state = 'at_risk'
+			AND status IN ('submitted', 'assigned', 'in_progress', 'reopened')),
+		(SELECT COUNT(*) FROM tickets WHERE awaiting_reply = 1 AND sla_state = 'breached'
+			AND status IN ('submitted', 'assigned', 'in_progress', 'reopened'))`).
+		Scan(&c.OutboxPending, &c.OutboxDead, &oldest, &c.Messages, &c.Quarantined, &c.SLAAtRisk, &c.SLABreached)
 	if err != nil {
 		return nil, fmt.Errorf("count outbox: %w", err)
 	}

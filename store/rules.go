@@ -106,8 +106,11 @@ func (s *DB) Queue(ctx context.Context, limit int) ([]TicketRow, error) {
 // ThreadMessageIDs returns the last n Message-IDs of the ticket's mail,
 // received and sent, oldest first.
 func (t *Tx) ThreadMessageIDs(ctx context.Context, ticket int64, n int) ([]string, error) {
+	// Automatic mail (an out-of-office) is left out: a notice answers
+	// the people, not their robots.
 	rows, err := t.query(ctx, `SELECT message_id FROM (SELECT message_id, rowid FROM message_ids
-		WHERE ticket_id = ? ORDER BY rowid DESC LIMIT ?) ORDER BY rowid`, ticket, n)
+		WHERE ticket_id = ? AND (message IS NULL OR message NOT IN (SELECT id FROM messages WHERE auto = 1))
+		ORDER BY rowid DESC LIMIT ?) ORDER BY rowid`, ticket, n)
 	if err != nil {
 		return nil, fmt.Errorf("thread message ids: %w", err)
 	}

@@ -52,7 +52,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	q.Set("_foreign_keys", "on")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	// The path is part of a URI: '?' or '#' in it would cut off the
+	// pragmas without a word.
+	uri := "file:" + strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
+	db, err := sql.Open("sqlite3", uri+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -103,15 +106,18 @@ func (s *DB) Version(ctx context.Context) (int, error) {
 	return v, err
 }
 
+// migrate applies every embedded migration not applied yet, in order of
+// number. Applied numbers are recorded one by one (not only the highest),
+// so a migration that lands after a higher-numbered one is still applied.
 func (s *DB) migrate(ctx context.Context) error {
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
 		return err
 	}
 	sort.Strings(names)
-	current, err := s.Version(ctx)
+	applied, err := s.appliedMigrations(ctx)
 	if err != nil {
-		return fmt.Errorf("read schema version: %w", err)
+		return err
 	}
 	for _, name := range names {
 		base := strings.TrimPrefix(name, "migrations/")
@@ -119,7 +125,7 @@ func (s *DB) migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("migration %s: name must start with its number", base)
 		}
-		if n <= current {
+		if applied[n] {
 			continue
 		}
 		body, err := migrations.ReadFile(name)
@@ -130,15 +136,69 @@ func (s *DB) migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 				return err
 			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, n); err != nil {
+				return err
+			}
 			// PRAGMA takes no parameters; n is an integer we parsed.
-			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", n))
+			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", max(n, highest(applied))))
 			return err
 		}); err != nil {
 			return fmt.Errorf("apply %s: %w", base, err)
 		}
-		current = n
+		applied[n] = true
 	}
 	return nil
+}
+
+// appliedMigrations reads the applied migration numbers. A database from
+// before they were recorded one by one had applied 1..user_version.
+func (s *DB) appliedMigrations(ctx context.Context) (map[int]bool, error) {
+	applied := map[int]bool{}
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var exists int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&exists); err != nil {
+			return err
+		}
+		if exists == 0 {
+			var v int
+			if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
+				return err
+			}
+			for n := 1; n <= v; n++ {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, n); err != nil {
+					return err
+				}
+			}
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var n int
+			if err := rows.Scan(&n); err != nil {
+				return err
+			}
+			applied[n] = true
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read applied migrations: %w", err)
+	}
+	return applied, nil
+}
+
+func highest(applied map[int]bool) int {
+	h := 0
+	for n := range applied {
+		h = max(h, n)
+	}
+	return h
 }
 
 func (s *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
@@ -194,4 +254,14 @@ func parseTime(s string) time.Time {
 		t, _ = time.Parse(time.RFC3339Nano, s)
 	}
 	return t
+}
+
+// Writable checks that the database takes writes: it begins a write
+// transaction (taking the write lock, which a read-only file or a full
+// disk refuses) and commits it empty.
+func (s *DB) Writable(ctx context.Context) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE channels SET name = name WHERE 0`)
+		return err
+	})
 }

@@ -297,3 +297,20 @@ func TestMigrate_FromFirstSchema(t *testing.T) {
 		t.Fatalf("%d accounts after upgrade, want 1", n)
 	}
 }
+
+func TestOpen_PathWithURICharacters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a#b?c%d.db")
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var mode string
+	db.db.QueryRow("PRAGMA journal_mode").Scan(&mode)
+	if mode != "wal" {
+		t.Fatalf("journal_mode %q: the pragmas were lost", mode)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("database not at %s: %v", path, err)
+	}
+}

@@ -102,7 +102,8 @@ func (t *Tx) UpdateProfile(ctx context.Context, p *core.Profile) error {
 	return nil
 }
 
-const accountColumns = `id, kind, name, created_at, hotrush_disables, subscription_until, incidents, priority_factor`
+const accountColumns = `id, kind, name, created_at, hotrush_disables, subscription_until, incidents, priority_factor,
+	credits, preagree`
 
 func (t *Tx) Account(ctx context.Context, id int64) (*core.Account, error) {
 	return scanAccount(t.queryRow(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
@@ -111,18 +112,21 @@ func (t *Tx) Account(ctx context.Context, id int64) (*core.Account, error) {
 func scanAccount(row scanner) (*core.Account, error) {
 	var a core.Account
 	var created, sub string
-	if err := row.Scan(&a.ID, &a.Kind, &a.Name, &created, &a.HotRushDisables, &sub, &a.Incidents, &a.PriorityFactor); err != nil {
+	if err := row.Scan(&a.ID, &a.Kind, &a.Name, &created, &a.HotRushDisables, &sub, &a.Incidents, &a.PriorityFactor,
+		&a.Credits, &a.Preagree); err != nil {
 		return nil, notFound(err, "account")
 	}
 	a.CreatedAt, a.SubscriptionUntil = parseTime(created), parseTime(sub)
 	return &a, nil
 }
 
-// UpdateAccount writes the account's mutable fields.
+// UpdateAccount writes the account's mutable fields; never its credits,
+// which only PostCredits changes.
 func (t *Tx) UpdateAccount(ctx context.Context, a *core.Account) error {
 	_, err := t.exec(ctx, `UPDATE accounts SET kind = ?, name = ?, hotrush_disables = ?,
-		subscription_until = ?, incidents = ?, priority_factor = ? WHERE id = ?`,
-		a.Kind, a.Name, a.HotRushDisables, fmtOptTime(a.SubscriptionUntil), a.Incidents, a.PriorityFactor, a.ID)
+		subscription_until = ?, incidents = ?, priority_factor = ?, preagree = ? WHERE id = ?`,
+		a.Kind, a.Name, a.HotRushDisables, fmtOptTime(a.SubscriptionUntil), a.Incidents, a.PriorityFactor,
+		a.Preagree, a.ID)
 	if err != nil {
 		return fmt.Errorf("update account %d: %w", a.ID, err)
 	}
@@ -172,7 +176,7 @@ func (t *Tx) CreateProfile(ctx context.Context, p *core.Profile) error {
 const ticketColumns = `id, account_id, profile_id, department, type, status, priority, hotrush,
 	subject, slack_channel, slack_ts, created_at, updated_at, assignee, solved, hotrush_paid, last_public_at,
 	status_at, closed_at, COALESCE(predecessor, 0), rating_score, rating_comment, awaiting_reply, rank,
-	sla_state, sla_start, sla_risk_at, sla_due`
+	sla_state, sla_start, sla_risk_at, sla_due, category, credits_charged, preagreed, credits_hold, answered`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -183,7 +187,7 @@ func scanTicket(row scanner) (*core.Ticket, error) {
 		&tk.Priority, &tk.HotRush, &tk.Subject, &tk.SlackChannel, &tk.SlackTS, &created, &updated,
 		&tk.Assignee, &tk.Solved, &tk.HotRushPaid, &lastPublic, &statusAt, &closedAt, &tk.Predecessor,
 		&tk.RatingScore, &tk.RatingComment, &tk.AwaitingReply, &tk.Rank,
-		&tk.SLAState, &slaStart, &slaRisk, &slaDue)
+		&tk.SLAState, &slaStart, &slaRisk, &slaDue, &tk.Category, &tk.Charged, &tk.Preagreed, &tk.Hold, &tk.Answered)
 	if err != nil {
 		return nil, notFound(err, "ticket")
 	}
@@ -210,12 +214,13 @@ func ticketArgs(tk *core.Ticket) []any {
 		tk.Subject, fmtTime(tk.CreatedAt), fmtTime(tk.UpdatedAt), tk.Assignee, tk.Solved, tk.HotRushPaid,
 		fmtOptTime(tk.LastPublicAt), fmtOptTime(tk.StatusAt), fmtOptTime(tk.ClosedAt), pred, tk.RatingScore,
 		tk.RatingComment, tk.AwaitingReply, tk.Rank, tk.SLAState, fmtOptTime(tk.SLAStart),
-		fmtOptTime(tk.SLARiskAt), fmtOptTime(tk.SLADue)}
+		fmtOptTime(tk.SLARiskAt), fmtOptTime(tk.SLADue), tk.Category, tk.Charged, tk.Preagreed, tk.Hold, tk.Answered}
 }
 
 const ticketWriteColumns = `account_id, profile_id, department, type, status, priority, hotrush, subject,
 	created_at, updated_at, assignee, solved, hotrush_paid, last_public_at, status_at, closed_at, predecessor,
-	rating_score, rating_comment, awaiting_reply, rank, sla_state, sla_start, sla_risk_at, sla_due`
+	rating_score, rating_comment, awaiting_reply, rank, sla_state, sla_start, sla_risk_at, sla_due,
+	category, credits_charged, preagreed, credits_hold, answered`
 
 // ticketUpdateColumns are the columns UpdateTicket may write, in the
 // order of ticketUpdateArgs.
@@ -275,7 +280,7 @@ func (t *Tx) TicketByMessageID(ctx context.Context, messageID string) (int64, er
 
 func (t *Tx) CreateTicket(ctx context.Context, tk *core.Ticket) error {
 	res, err := t.exec(ctx, `INSERT INTO tickets (`+ticketWriteColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ticketArgs(tk)...)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ticketArgs(tk)...)
 	if err != nil {
 		return fmt.Errorf("insert ticket: %w", err)
 	}

@@ -76,11 +76,24 @@ func mapStrings(p any, f func(field, s string) string) {
 				}
 			}
 		case reflect.Slice:
+			// The struct is the caller's copy, but its slices and
+			// pointers still share memory with the caller's: copy
+			// them before changing anything through them.
+			if v.CanSet() && !v.IsNil() {
+				c := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+				reflect.Copy(c, v)
+				v.Set(c)
+			}
 			for i := range v.Len() {
 				walk(v.Index(i), field)
 			}
 		case reflect.Pointer:
 			if !v.IsNil() {
+				if v.CanSet() {
+					c := reflect.New(v.Type().Elem())
+					c.Elem().Set(v.Elem())
+					v.Set(c)
+				}
 				walk(v.Elem(), field)
 			}
 		}

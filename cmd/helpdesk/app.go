@@ -31,8 +31,11 @@ type App struct {
 	DB     *store.DB
 	Core   *core.Service
 	Worker *outbound.Worker
+	Slack  *slackDesk // the Slack desk; nil when Slack is not configured
 
-	Pollers  []*imapin.Poller
+	Pollers  []*imapin.Poller // the configured mailboxes enabled at start
+	metrics  *admin.Metrics
+	sup      *supervisor // channels: enable, disable, add, remove at run time
 	smtp     *smtpin.Server
 	http     *http.Server
 	SMTPAddr string // bound address, known after Start
@@ -88,20 +91,36 @@ func NewApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.
 	if cfg.Slack.Token != "" {
 		slack = outbound.NewSlackAPI(cfg.Slack.Token, cfg.Slack.APIURL)
 	}
+	a.metrics = admin.NewMetrics()
+	a.sup = newSupervisor(a)
 	a.Worker = outbound.NewWorker(db, mailer, slack, outbound.Options{
 		From: from, Channels: channels, Now: now, Logger: log.With("component", "outbound"),
-		PollInterval: cfg.Outbox.PollInterval.Duration,
+		PollInterval: cfg.Outbox.PollInterval.Duration, Hold: a.sup.holds, Report: a.sup.report,
 	})
 	recv := kicker{a.Core, a.Worker}
-	a.smtp = smtpin.New(recv, smtpin.Options{
+	a.smtp = smtpin.New(countingReceiver{recv, "smtp", a.metrics}, smtpin.Options{
 		Hostname: cfg.SMTP.Hostname, MaxMessageBytes: cfg.SMTP.MaxMessageBytes,
-		Logger: log.With("component", "smtp"),
+		Logger: log.With("component", "smtp"), Refuse: a.sup.smtpOff.Load,
 	})
+	if err := seedChannels(ctx, db, cfg); err != nil {
+		db.Close()
+		return nil, err
+	}
 	for _, m := range cfg.IMAP {
 		if m.Disabled {
 			continue
 		}
-		a.Pollers = append(a.Pollers, imapin.New(recv, db, imapOptions(m, cfg, log)))
+		p, err := a.newPoller(store.Channel{Name: m.Name, Kind: store.ChannelIMAP, Source: store.SourceConfig})
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		a.Pollers = append(a.Pollers, p)
+		a.sup.pollers[m.Name] = &pollerRun{p: p}
+	}
+	if a.Slack, err = newSlackDesk(a); err != nil {
+		db.Close()
+		return nil, err
 	}
 	return a, nil
 }
@@ -118,22 +137,7 @@ func imapOptions(m IMAPConfig, cfg *Config, log *slog.Logger) imapin.Options {
 }
 
 // channels reports every channel's state for /status.
-func (a *App) channels() []admin.Channel {
-	at := func(t time.Time) *time.Time {
-		if t.IsZero() {
-			return nil
-		}
-		return &t
-	}
-	out := []admin.Channel{{Name: "smtp", Kind: "smtp", State: "listening", Connected: true}}
-	for _, p := range a.Pollers {
-		st := p.State()
-		out = append(out, admin.Channel{Name: st.Name, Kind: "imap", State: st.State, Connected: st.Connected,
-			LastSuccess: at(st.LastSuccess), LastError: st.LastError, LastErrorAt: at(st.LastErrorAt),
-			NextAttempt: at(st.NextAttempt), Processed: st.Processed, Quarantined: st.Quarantined})
-	}
-	return out
-}
+func (a *App) channels() []admin.Channel { return a.sup.channels() }
 
 // kicker wakes the outbox worker as soon as a mail's transaction has
 // committed, so notifications go out at once instead of at the next poll.
@@ -183,16 +187,17 @@ func (a *App) Start(ctx context.Context) error {
 	a.SMTPAddr, a.HTTPAddr = smtpLn.Addr().String(), httpLn.Addr().String()
 	a.http = &http.Server{
 		Handler: admin.New(a.DB, admin.Options{Token: a.cfg.HTTP.Token, Version: version, Started: a.now(),
-			Now: a.now, Channels: a.channels, Logger: a.log.With("component", "admin")}),
+			Now: a.now, Channels: a.channels, Metrics: a.metrics, Credits: creditsSource(a.DB),
+			Logger: a.log.With("component", "admin")}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
+	a.http.Handler = a.Slack.mount(a.http.Handler)
 	intakeCtx, stopIntake := context.WithCancel(ctx)
 	workCtx, stopWork := context.WithCancel(ctx)
 	a.stopIntake, a.stopWork = stopIntake, stopWork
 	a.run(&a.intake, "smtp", func() error { return a.smtp.Serve(smtpLn) })
-	for _, p := range a.Pollers {
-		a.run(&a.intake, "imap", func() error { return p.Run(intakeCtx) })
-	}
+	a.Slack.start(intakeCtx, a)
+	a.sup.start(intakeCtx, &a.intake)
 	a.run(&a.work, "http", func() error {
 		if err := a.http.Serve(httpLn); !errors.Is(err, http.ErrServerClosed) {
 			return err
@@ -217,6 +222,7 @@ func (a *App) sweepLoop(ctx context.Context) error {
 		}
 		start := time.Now()
 		res, err := a.Core.Sweep(ctx)
+		a.metrics.Swept(time.Since(start))
 		if err != nil {
 			a.log.Error("sweep failed", "err", err)
 			continue

@@ -2,29 +2,37 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	gosmtp "github.com/emersion/go-smtp"
-	"github.com/slack-go/slack"
-
-	imapin "helpdesk/inbound/imap"
+	"helpdesk/store"
 )
 
-// cmdChannel lists the configured channels and re-tests their credentials.
+const channelUsage = "channel needs a subcommand: list, add, enable, disable, remove or verify"
+
+// cmdChannel is `channel list|add|enable|disable|remove|verify`. The
+// channels live in the database (the configuration file's entries are
+// seeded into it), so a running serve picks changes up within seconds.
 func cmdChannel(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
 	if len(args) == 0 {
-		return usageError{"channel needs a subcommand: list or verify"}
+		return usageError{channelUsage}
 	}
 	sub, args := args[0], args[1:]
 	fs := flag.NewFlagSet("channel "+sub, flag.ContinueOnError)
 	var c common
 	c.register(fs, env)
 	timeout := fs.Duration("timeout", 30*time.Second, "how long verify waits for each channel")
+	asJSON := fs.Bool("json", false, "print JSON (list)")
+	var add addFlags
+	if sub == "add" {
+		add.register(fs)
+	}
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -33,28 +41,57 @@ func cmdChannel(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	if err != nil {
 		return err
 	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := seedChannels(ctx, db, cfg); err != nil {
+		return err
+	}
+	one := func() (string, error) {
+		if len(pos) != 1 {
+			return "", usageError{fmt.Sprintf("usage: channel %s NAME", sub)}
+		}
+		return pos[0], nil
+	}
 	switch sub {
 	case "list":
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tKIND\tENABLED\tWHERE")
-		fmt.Fprintf(tw, "smtp\tsmtp\tyes\t%s\n", cfg.SMTP.Listen)
-		for _, m := range cfg.IMAP {
-			fmt.Fprintf(tw, "%s\timap\t%s\t%s@%s/%s (tls %s)\n", m.Name, yesNo(!m.Disabled), m.Username, m.Address, m.Mailbox, m.TLS)
+		return channelList(ctx, db, cfg, *asJSON, stdout)
+	case "add":
+		name, err := one()
+		if err != nil {
+			return err
 		}
-		if cfg.Mail.Relay != "" {
-			fmt.Fprintf(tw, "relay\trelay\tyes\t%s\n", cfg.Mail.Relay)
-		} else {
-			fmt.Fprintf(tw, "relay\tfiles\tyes\t%s/\n", cfg.Mail.Dir)
+		return channelAdd(ctx, db, cfg, name, &add, stdout, os.Stdin)
+	case "enable", "disable":
+		name, err := one()
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(tw, "slack\tslack\t%s\t%s\n", yesNo(cfg.Slack.Token != ""), cfg.Slack.APIURL)
-		return tw.Flush()
+		if err := db.SetChannelEnabled(ctx, name, sub == "enable"); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "channel %s %sd; a running serve picks it up within %s\n", name, sub, channelPollInterval)
+		return nil
+	case "remove":
+		name, err := one()
+		if err != nil {
+			return err
+		}
+		if err := db.RemoveChannel(ctx, name); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "channel %s removed\n", name)
+		return nil
 	case "verify":
-		if len(pos) != 1 {
-			return usageError{"usage: channel verify NAME (an [[imap]] name, relay or slack)"}
+		name, err := one()
+		if err != nil {
+			return err
 		}
 		vctx, cancel := context.WithTimeout(ctx, *timeout)
 		defer cancel()
-		return verifyChannel(vctx, cfg, pos[0], stdout)
+		return verifyChannel(vctx, db, cfg, name, stdout)
 	}
 	return usageError{fmt.Sprintf("unknown channel subcommand %q", sub)}
 }
@@ -66,74 +103,128 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-func verifyChannel(ctx context.Context, cfg *Config, name string, w io.Writer) error {
-	for _, m := range cfg.IMAP {
-		if m.Name != name {
-			continue
-		}
-		r, err := imapin.Verify(ctx, imapOptions(m, cfg, discardLogger()))
-		if err != nil {
-			return fmt.Errorf("imap %s: %w", name, err)
-		}
-		fmt.Fprintf(w, "imap %s: ok: logged in as %s at %s, mailbox %s has %d messages (%d unseen), UIDVALIDITY %d, UIDNEXT %d\n",
-			name, m.Username, m.Address, m.Mailbox, r.Messages, r.Unseen, r.UIDValidity, r.UIDNext)
-		fmt.Fprintf(w, "  IDLE %s, MOVE %s; capabilities: %s\n", yesNo(r.IDLE), yesNo(r.MOVE), strings.Join(r.Capabilities, " "))
-		return nil
-	}
-	switch name {
-	case "relay":
-		if cfg.Mail.Relay == "" {
-			fmt.Fprintf(w, "relay: no relay configured; mail is written to %s/\n", cfg.Mail.Dir)
-			return nil
-		}
-		return verifyRelay(ctx, cfg, w)
-	case "slack":
-		if cfg.Slack.Token == "" {
-			return fmt.Errorf("slack: no token configured")
-		}
-		var opts []slack.Option
-		if cfg.Slack.APIURL != "" {
-			opts = append(opts, slack.OptionAPIURL(cfg.Slack.APIURL))
-		}
-		r, err := slack.New(cfg.Slack.Token, opts...).AuthTestContext(ctx)
-		if err != nil {
-			return fmt.Errorf("slack: auth.test: %w", err)
-		}
-		fmt.Fprintf(w, "slack: ok: team %s, bot user %s\n", r.Team, r.User)
-		return nil
-	}
-	return fmt.Errorf("no channel named %q (see `helpdesk channel list`)", name)
+// channelJSON is one channel of `channel list --json`. It holds no
+// credentials.
+type channelJSON struct {
+	Name    string `json:"name"`
+	Kind    string `json:"kind"`
+	Enabled bool   `json:"enabled"`
+	Source  string `json:"source"` // config or cli
+	Where   string `json:"where"`
 }
 
-func verifyRelay(ctx context.Context, cfg *Config, w io.Writer) error {
-	type result struct {
-		ext string
-		err error
+func channelList(ctx context.Context, db *store.DB, cfg *Config, asJSON bool, w io.Writer) error {
+	rows, err := db.Channels(ctx)
+	if err != nil {
+		return err
 	}
-	done := make(chan result, 1)
-	go func() {
-		c, err := gosmtp.Dial(cfg.Mail.Relay)
-		if err != nil {
-			done <- result{err: fmt.Errorf("relay %s: dial: %w", cfg.Mail.Relay, err)}
-			return
-		}
-		defer c.Close()
-		if err := c.Hello(cfg.Domain); err != nil {
-			done <- result{err: fmt.Errorf("relay %s: EHLO: %w", cfg.Mail.Relay, err)}
-			return
-		}
-		_, size := c.Extension("SIZE")
-		c.Quit()
-		done <- result{ext: size}
-	}()
-	select {
-	case r := <-done:
-		if r.err != nil {
-			return r.err
-		}
-		fmt.Fprintf(w, "relay %s: ok: EHLO accepted (SIZE %s)\n", cfg.Mail.Relay, r.ext)
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("relay %s: no answer: %w", cfg.Mail.Relay, ctx.Err())
+	out := make([]channelJSON, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, channelJSON{Name: r.Name, Kind: r.Kind, Enabled: r.Enabled, Source: r.Source, Where: channelWhere(cfg, r)})
 	}
+	if asJSON {
+		return writeJSON(w, out)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tKIND\tENABLED\tSOURCE\tWHERE")
+	for _, c := range out {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Name, c.Kind, yesNo(c.Enabled), c.Source, c.Where)
+	}
+	return tw.Flush()
 }
+
+// channelWhere describes where a channel connects, without credentials.
+func channelWhere(cfg *Config, c store.Channel) string {
+	switch c.Kind {
+	case store.ChannelSMTP:
+		return "listens on " + cfg.SMTP.Listen
+	case store.ChannelRelay:
+		if cfg.Mail.Relay == "" {
+			return "no relay: .eml files in " + cfg.Mail.Dir + "/"
+		}
+		return cfg.Mail.Relay
+	case store.ChannelSlack:
+		if cfg.Slack.Token == "" {
+			return "no token: posts are logged"
+		}
+		if cfg.Slack.APIURL != "" {
+			return cfg.Slack.APIURL
+		}
+		return "slack.com"
+	}
+	m, err := channelIMAP(cfg, c)
+	if err != nil {
+		return "(not in the configuration file any more)"
+	}
+	return fmt.Sprintf("%s@%s/%s (tls %s)", m.Username, m.Address, m.Mailbox, m.TLS)
+}
+
+// addFlags are the settings of `channel add`: an IMAP mailbox.
+type addFlags struct {
+	address, tls, caFile, username, passwordFile, auth, mailbox string
+	processed, failed                                           string
+	poll                                                        time.Duration
+	idle, disabled                                              bool
+}
+
+func (f *addFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.address, "address", "", "IMAP server host:port")
+	fs.StringVar(&f.tls, "tls", "none", "none, starttls or implicit")
+	fs.StringVar(&f.caFile, "ca-file", "", "PEM `file` of extra trusted certificates")
+	fs.StringVar(&f.username, "username", "", "login name")
+	fs.StringVar(&f.passwordFile, "password-file", "", "`file` holding the password; - reads it from stdin")
+	fs.StringVar(&f.auth, "auth", "login", "login or plain")
+	fs.StringVar(&f.mailbox, "mailbox", "INBOX", "mailbox to poll")
+	fs.StringVar(&f.processed, "processed-mailbox", "", "move processed mail here")
+	fs.StringVar(&f.failed, "failed-mailbox", "", "move quarantined mail here")
+	fs.DurationVar(&f.poll, "poll-interval", 30*time.Second, "poll interval without IDLE")
+	fs.BoolVar(&f.idle, "idle", true, "use IDLE when the server offers it")
+	fs.BoolVar(&f.disabled, "disabled", false, "add it disabled")
+}
+
+// channelAdd adds an IMAP mailbox at run time. Its settings, password
+// included, are kept in the database (which holds the mail itself, and
+// is protected like it); no output ever shows the password.
+func channelAdd(ctx context.Context, db *store.DB, cfg *Config, name string, f *addFlags, stdout io.Writer, stdin io.Reader) error {
+	if _, ok := reservedChannels[name]; ok {
+		return fmt.Errorf("channel %s exists already: only IMAP mailboxes can be added", name)
+	}
+	if f.passwordFile == "" {
+		return usageError{"channel add needs --password-file FILE (or - for stdin); a password on the command line would show in ps"}
+	}
+	var pw []byte
+	var err error
+	if f.passwordFile == "-" {
+		pw, err = io.ReadAll(io.LimitReader(stdin, 4096))
+	} else {
+		pw, err = os.ReadFile(f.passwordFile)
+	}
+	if err != nil {
+		return fmt.Errorf("read password: %w", err)
+	}
+	idle := f.idle
+	m := IMAPConfig{Name: name, Address: f.address, TLS: f.tls, CAFile: f.caFile, Username: f.username,
+		Password: strings.TrimRight(string(pw), "\r\n"), Auth: f.auth, Mailbox: f.mailbox,
+		PollInterval: Duration{f.poll}, IDLE: &idle, ProcessedMailbox: f.processed, FailedMailbox: f.failed}
+	// The same checks as an [[imap]] entry of the file, names included.
+	check := *cfg
+	check.IMAP = append(append([]IMAPConfig(nil), cfg.IMAP...), m)
+	if err := check.Validate(); err != nil {
+		return err
+	}
+	settings, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	if err := db.AddChannel(ctx, store.Channel{Name: name, Kind: store.ChannelIMAP, Enabled: !f.disabled, Settings: settings}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "channel %s added (%s, %s); `helpdesk channel verify %s` tests the login\n",
+		name, enabledWord(!f.disabled), channelWhere(cfg, store.Channel{Name: name, Kind: store.ChannelIMAP,
+			Source: store.SourceCLI, Settings: settings}), name)
+	return nil
+}
+
+// MarshalText writes a Duration as "30s", so that the settings of an
+// added channel read back with UnmarshalText.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.String()), nil }

@@ -40,6 +40,11 @@ type Config struct {
 		Token         string `toml:"token"`
 		SigningSecret string `toml:"signing_secret"`
 		APIURL        string `toml:"api_url"`
+		// SocketMode takes Slack's events, commands and buttons over a
+		// websocket opened with AppToken (xapp-…) instead of the HTTP
+		// endpoints, for deployments without a public URL.
+		SocketMode bool   `toml:"socket_mode"`
+		AppToken   string `toml:"app_token"`
 	} `toml:"slack"`
 	HTTP struct {
 		Listen string `toml:"listen"`
@@ -58,8 +63,9 @@ type Config struct {
 		Hours    map[string]string `toml:"hours"`
 		Holidays []string          `toml:"holidays"` // "2026-12-25"
 	} `toml:"calendar"`
-	Rules RulesConfig `toml:"rules"`
-	Sweep struct {
+	Rules   RulesConfig   `toml:"rules"`
+	Credits CreditsConfig `toml:"credits"`
+	Sweep   struct {
 		Interval Duration `toml:"interval"`
 	} `toml:"sweep"`
 }
@@ -97,6 +103,7 @@ func (c *Config) CoreRules() core.Rules {
 	if c.Rules.HotRushDisables > 0 {
 		r.HotRushDisables = c.Rules.HotRushDisables
 	}
+	r.Credits = c.Credits.coreCredits()
 	return r
 }
 
@@ -322,6 +329,7 @@ func (c *Config) Validate() error {
 	if _, err := c.BusinessCalendar(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, c.Credits.validate()...)
 	return errors.Join(errs...)
 }
 

@@ -52,6 +52,8 @@ func startDemoEnv(ctx context.Context, dir string, log *slog.Logger) (*demoEnv, 
 	cfg.Outbox.PollInterval = Duration{100 * time.Millisecond}
 	cfg.Departments["support"] = DepartmentConfig{SlackChannel: "C0SUPPORT", Heads: []string{"U0HEAD"}}
 	cfg.Slack.APIURL = slack.URL()
+	cfg.Slack.SigningSecret = demoSigningSecret
+	cfg.Agents = []AgentConfig{{ID: "U0AGENT", Name: "Dana", Email: "dana@support.example.com", Departments: []string{"support"}}}
 	cfg.fillDepartmentAddresses()
 	cfg.fillIMAPDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -238,6 +240,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	st := poller.State()
 	p("   fetched with BODY.PEEK[] (state %s), committed as ticket #%d %q, then marked \\Seen; cursor UIDVALIDITY %d, last UID %d",
 		st.State, rows[0].Number, rows[0].Subject, st.UIDValidity, st.LastUID)
+
+	// 6. An agent answers in the ticket's Slack thread.
+	if err := demoSlackAnswer(ctx, env, post.Channel, post.TS, p); err != nil {
+		return err
+	}
 
 	p("\nTicket #1 as `helpdesk ticket show 1` prints it:\n")
 	if err := ticketShow(ctx, env.App.DB, 1, false, stdout); err != nil {

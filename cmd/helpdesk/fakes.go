@@ -97,6 +97,7 @@ type fakeSlack struct {
 	mu      sync.Mutex
 	posts   []slackPost
 	updates []slackPost
+	answers []string // ephemeral answers posted to the response_url
 	seq     int
 }
 
@@ -105,6 +106,9 @@ func startFakeSlack() *fakeSlack {
 	f.srv = slacktest.NewTestServer(func(c slacktest.Customize) {
 		c.Handle("/chat.postMessage", f.postMessage)
 		c.Handle("/chat.update", f.update)
+		c.Handle("/users.info", f.usersInfo)
+		c.Handle("/chat.getPermalink", f.permalink)
+		c.Handle("/response", f.response)
 	})
 	f.srv.Start()
 	return f
@@ -168,4 +172,50 @@ func (f *fakeSlack) update(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": p.Channel, "ts": p.TS, "text": p.Text})
+}
+
+// slackProfiles are the profile emails users.info knows; other users are
+// user_not_found.
+var slackProfiles = map[string]string{"U0AGENT": "dana@support.example.com"}
+
+func (f *fakeSlack) usersInfo(w http.ResponseWriter, r *http.Request) {
+	r.ParseForm()
+	id := r.FormValue("user")
+	w.Header().Set("Content-Type", "application/json")
+	email, ok := slackProfiles[id]
+	if !ok {
+		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "user_not_found"})
+		return
+	}
+	json.NewEncoder(w).Encode(map[string]any{"ok": true, "user": map[string]any{"id": id, "name": id,
+		"profile": map[string]any{"email": email}}})
+}
+
+func (f *fakeSlack) permalink(w http.ResponseWriter, r *http.Request) {
+	r.ParseForm()
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": r.FormValue("channel"),
+		"permalink": "https://demo.slack.example/archives/" + r.FormValue("channel") + "/p" + r.FormValue("message_ts")})
+}
+
+// ResponseURL is where the gateway answers a button press.
+func (f *fakeSlack) ResponseURL() string { return f.URL() + "response" }
+
+// Answers returns the ephemeral answers posted to the response_url.
+func (f *fakeSlack) Answers() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.answers...)
+}
+
+func (f *fakeSlack) response(w http.ResponseWriter, r *http.Request) {
+	var m struct {
+		Text         string `json:"text"`
+		ResponseType string `json:"response_type"`
+	}
+	json.NewDecoder(r.Body).Decode(&m)
+	f.mu.Lock()
+	f.answers = append(f.answers, m.ResponseType+": "+m.Text)
+	f.mu.Unlock()
+	w.Write([]byte("ok"))
 }

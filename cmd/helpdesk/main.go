@@ -41,12 +41,25 @@ const usage = `usage: helpdesk COMMAND [flags]
   ticket act N ACTION [ARGS] --agent ID
                             assign AGENT, status S, priority P, hotrush on|off, solved,
                             close, reopen, reply TEXT, note TEXT, task add TITLE,
-                            task N STATUS, dispatch DEPARTMENT
+                            task N STATUS, dispatch DEPARTMENT, category 1|2|3, split MESSAGE
   queue [--json] [--limit N] active tickets awaiting a staff reply, in queue order
   sweep [--at RFC3339]      run the timer rules once, as if the clock read --at
   account entitle EMAIL subscription --until DATE | incident N
-  channel list              the configured channels
-  channel verify NAME       log in to an [[imap]] mailbox, EHLO the relay, or auth.test Slack
+  credits show EMAIL [--json]   balance, lots and ledger of the account of EMAIL
+  credits grant EMAIL --license cs-cart-first|cs-cart-additional|cs-cart-storefront|multivendor
+  credits purchase EMAIL --package 25|50|100|200
+  credits transfer FROM-EMAIL TO-EMAIL N | credits verify | credits preagree EMAIL on|off
+  status [--json] [--direct] the running serve's /status as a table (else from the database)
+  channel list [--json]     the channels (IMAP mailboxes, smtp, relay, slack) and whether enabled
+  channel add NAME --address HOST:PORT --username U --password-file F [--tls none|starttls|implicit]
+                            add an IMAP mailbox at run time
+  channel enable|disable NAME
+                            a running serve starts or stops it within seconds; a disabled
+                            relay or slack holds its outbox rows until enabled
+  channel remove NAME       remove a mailbox added with channel add
+  channel verify NAME       log in to a mailbox, EHLO the relay or listener, or auth.test Slack
+  quarantine list [--json]  mail that could not be processed
+  quarantine show ID [--raw|--json] | retry ID | drop ID
 
 Every command takes --config FILE (default $HELPDESK_CONFIG, else
 helpdesk.toml when present, else built-in defaults) and --db PATH.
@@ -76,12 +89,18 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, env []str
 		return cmdTicket(ctx, args, stdout, stderr, env)
 	case "channel":
 		return cmdChannel(ctx, args, stdout, stderr, env)
+	case "status":
+		return cmdStatus(ctx, args, stdout, stderr, env)
+	case "quarantine":
+		return cmdQuarantine(ctx, args, stdout, stderr, env)
 	case "sweep":
 		return cmdSweep(ctx, args, stdout, stderr, env)
 	case "queue":
 		return cmdQueue(ctx, args, stdout, stderr, env)
 	case "account":
 		return cmdAccount(ctx, args, stdout, stderr, env)
+	case "credits":
+		return cmdCredits(ctx, args, stdout, stderr, env)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -114,10 +133,11 @@ func (c *common) load(env []string) (*Config, error) {
 }
 
 func (c *common) logger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{ReplaceAttr: redact}
 	if c.logFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
+		return slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(w, nil))
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

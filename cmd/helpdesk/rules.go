@@ -100,8 +100,9 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "sweep at %s: %d tickets checked, %d pre-closed, %d closed, %d at risk, %d breached\n",
-		now().UTC().Format(time.RFC3339), res.Checked, res.PreClosed, res.Closed, res.AtRisk, res.Breached)
+	fmt.Fprintf(stdout, "sweep at %s: %d tickets checked, %d pre-closed, %d closed, %d at risk, %d breached, %d credits expired in %d lots\n",
+		now().UTC().Format(time.RFC3339), res.Checked, res.PreClosed, res.Closed, res.AtRisk, res.Breached,
+		res.ExpiredCredits, res.ExpiredLots)
 	return nil
 }
 

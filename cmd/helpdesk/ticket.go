@@ -138,6 +138,9 @@ func ticketShow(ctx context.Context, db *store.DB, n int64, asJSON bool, w io.Wr
 	if r.RatingScore != 0 {
 		extra = append(extra, fmt.Sprintf("rated %d/5", r.RatingScore))
 	}
+	if r.Category != 0 || r.Preagreed {
+		extra = append(extra, creditsLine(r))
+	}
 	if len(extra) > 0 {
 		fmt.Fprintln(w, strings.Join(extra, " · "))
 	}

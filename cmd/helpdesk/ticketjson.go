@@ -46,13 +46,15 @@ type accountJSON struct {
 	PrimaryEmail string `json:"primary_email"`
 }
 
-// The credits, SLA and rating rules land in later issues; the keys are
-// here from the start so scripts can rely on them.
+// creditsJSON is the ticket's support credits (RULES.md §5): category
+// is null until an agent assesses it; awaiting_confirmation and
+// awaiting_credits say what held staff answers wait for.
 type creditsJSON struct {
 	Category             *int `json:"category"`
 	Charged              int  `json:"charged"`
 	Preagreed            bool `json:"preagreed"`
 	AwaitingConfirmation bool `json:"awaiting_confirmation"`
+	AwaitingCredits      bool `json:"awaiting_credits"`
 }
 
 type slaJSON struct {
@@ -100,6 +102,12 @@ func toTicketJSON(r *store.TicketRow, msgs []core.Message) ticketJSON {
 	}
 	if r.AwaitingReply {
 		t.SLA.FirstResponseDue = optTime(r.SLADue)
+	}
+	t.Credits = creditsJSON{Charged: r.Charged, Preagreed: r.Preagreed,
+		AwaitingConfirmation: r.Hold == core.HoldConfirmation, AwaitingCredits: r.Hold == core.HoldCredits}
+	if r.Category != 0 {
+		c := r.Category
+		t.Credits.Category = &c
 	}
 	if r.Predecessor != 0 {
 		p := r.Predecessor

@@ -1,13 +1,20 @@
-// Package admin serves the gateway's HTTP status surface: /healthz for a
-// liveness probe and /status, a JSON summary for admins and monitoring:
-// tickets, outbox backlog, quarantined mail and each channel's state.
-// Everything but /healthz needs the bearer token when one is configured.
+// Package admin serves the gateway's HTTP admin surface (RULES.md §9):
+//
+//   - /healthz: the process is alive; never asks for a token.
+//   - /readyz: the database takes writes and every enabled channel's last
+//     check was good; 503 and the reasons otherwise.
+//   - /status: a JSON summary for admins and monitoring (Status).
+//   - /metrics: Prometheus text format (Metrics).
+//
+// Everything but /healthz needs "Authorization: Bearer TOKEN" when a
+// token is configured, compared in constant time. The handler never shows
+// configuration values, credentials or internal error text.
 package admin
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"time"
@@ -15,9 +22,14 @@ import (
 	"helpdesk/store"
 )
 
-// Source gives the figures that /status shows.
+// Source gives the figures that /status, /readyz and /metrics show
+// (package store implements it).
 type Source interface {
 	Counts(ctx context.Context) (*store.Counts, error)
+	// Queue returns up to limit tickets in queue order (RULES.md §3).
+	Queue(ctx context.Context, limit int) ([]store.TicketRow, error)
+	// Writable returns an error when the database refuses writes.
+	Writable(ctx context.Context) error
 }
 
 // Options configure the handler. Zero values are documented per field.
@@ -34,39 +46,45 @@ type Options struct {
 	// Channels reports the state of each inbound and outbound channel;
 	// nil means none are shown.
 	Channels func() []Channel
+	// Credits returns the credits totals for /status; nil leaves them
+	// out of /status (the field is omitted).
+	Credits func(ctx context.Context) (*Credits, error)
+	// QueueHead is how many tickets of the queue /status shows; 0 means 5.
+	QueueHead int
+	// Metrics holds the counters the rest of the gateway updates; nil
+	// means a fresh set that nobody updates (the gauges still work).
+	Metrics *Metrics
 	// Logger; nil means slog.Default().
 	Logger *slog.Logger
 }
 
-// Channel is one channel's state on /status.
-type Channel struct {
-	Name        string     `json:"name"`
-	Kind        string     `json:"kind"`  // imap, smtp, relay, slack
-	State       string     `json:"state"` // e.g. idle, polling, backing_off, listening
-	Connected   bool       `json:"connected"`
-	LastSuccess *time.Time `json:"last_success"`
-	LastError   string     `json:"last_error,omitempty"`
-	LastErrorAt *time.Time `json:"last_error_at,omitempty"`
-	NextAttempt *time.Time `json:"next_attempt,omitempty"`
-	Processed   int64      `json:"processed"`
-	Quarantined int64      `json:"quarantined"`
+func (o *Options) fill() {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default().With("component", "admin")
+	}
+	if o.QueueHead <= 0 {
+		o.QueueHead = 5
+	}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics()
+	}
 }
 
 // New returns the admin handler.
 func New(src Source, opts Options) http.Handler {
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default().With("component", "admin")
-	}
+	opts.fill()
 	h := &handler{src: src, opts: opts}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
 	})
+	mux.Handle("GET /readyz", h.auth(http.HandlerFunc(h.ready)))
 	mux.Handle("GET /status", h.auth(http.HandlerFunc(h.status)))
+	mux.Handle("GET /metrics", h.auth(opts.Metrics.handler(src, opts.Channels, opts.Now, opts.Logger)))
 	return mux
 }
 
@@ -75,62 +93,20 @@ type handler struct {
 	opts Options
 }
 
+// auth asks for the bearer token. Both sides are hashed to the same
+// length first, so the comparison takes the same time whatever is sent.
 func (h *handler) auth(next http.Handler) http.Handler {
 	if h.opts.Token == "" {
 		return next
 	}
-	want := []byte("Bearer " + h.opts.Token)
+	want := sha256.Sum256([]byte("Bearer " + h.opts.Token))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := []byte(r.Header.Get("Authorization"))
-		if subtle.ConstantTimeCompare(got, want) != 1 {
+		got := sha256.Sum256([]byte(r.Header.Get("Authorization")))
+		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="helpdesk"`)
 			http.Error(w, "a valid bearer token is required", http.StatusUnauthorized)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// Status is the JSON of /status.
-type Status struct {
-	Version         string         `json:"version"`
-	UptimeSeconds   int64          `json:"uptime_seconds"`
-	Database        string         `json:"database"`
-	TicketsByStatus map[string]int `json:"tickets_by_status"`
-	Messages        int            `json:"messages"`
-	Quarantined     int            `json:"quarantined"`
-	Outbox          OutboxStatus   `json:"outbox"`
-	Channels        []Channel      `json:"channels"`
-}
-
-// OutboxStatus is the outbox part of Status.
-type OutboxStatus struct {
-	Pending          int   `json:"pending"`
-	Dead             int   `json:"dead"`
-	OldestAgeSeconds int64 `json:"oldest_age_seconds"`
-}
-
-func (h *handler) status(w http.ResponseWriter, r *http.Request) {
-	now := h.opts.Now()
-	st := Status{Version: h.opts.Version, UptimeSeconds: int64(now.Sub(h.opts.Started).Seconds()), Database: "ok",
-		Channels: []Channel{}}
-	if h.opts.Channels != nil {
-		st.Channels = h.opts.Channels()
-	}
-	c, err := h.src.Counts(r.Context())
-	if err != nil {
-		h.opts.Logger.Error("status counts", "err", err)
-		st.Database = "error"
-		w.WriteHeader(http.StatusServiceUnavailable)
-	} else {
-		st.TicketsByStatus, st.Messages, st.Quarantined = c.TicketsByStatus, c.Messages, c.Quarantined
-		st.Outbox = OutboxStatus{Pending: c.OutboxPending, Dead: c.OutboxDead}
-		if !c.OutboxOldest.IsZero() {
-			st.Outbox.OldestAgeSeconds = int64(now.Sub(c.OutboxOldest).Seconds())
-		}
-	}
-	w.Header().Set("Content-Type", "application/json")
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.Encode(st)
 }

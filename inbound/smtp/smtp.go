@@ -41,6 +41,10 @@ type Options struct {
 	// ReceiveTimeout bounds core's transaction for one message; 0 means
 	// 30 s. Past it the client gets 451 and retries.
 	ReceiveTimeout time.Duration
+	// Refuse, when set and true, makes new sessions get 421 at EHLO: the
+	// channel is disabled (RULES.md §8) and clients keep their mail and
+	// try again later. nil never refuses.
+	Refuse func() bool
 	// Logger; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -120,6 +124,9 @@ func (s *Server) Close() error {
 
 // NewSession implements gosmtp.Backend.
 func (s *Server) NewSession(c *gosmtp.Conn) (gosmtp.Session, error) {
+	if s.opts.Refuse != nil && s.opts.Refuse() {
+		return nil, errDisabled
+	}
 	return &session{srv: s, log: s.log.With("remote", c.Conn().RemoteAddr().String())}, nil
 }
 
@@ -185,6 +192,9 @@ func (ss *session) Data(r io.Reader) (err error) {
 	ss.log.Info("message received", "message_id", e.MessageID, "outcome", rc.Outcome, "ticket", rc.Ticket)
 	return nil
 }
+
+var errDisabled = &gosmtp.SMTPError{Code: 421, EnhancedCode: gosmtp.EnhancedCode{4, 3, 2},
+	Message: "not accepting mail at the moment, try again later"}
 
 var errTemporary = &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 3, 0},
 	Message: "temporarily unable to store the message, try again later"}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"helpdesk/core"
+	"helpdesk/inbound/admin"
+	"helpdesk/store"
+)
+
+// countingReceiver counts each mail a channel hands to core, by outcome,
+// for helpdesk_mails_received_total.
+type countingReceiver struct {
+	kicker
+	channel string
+	m       *admin.Metrics
+}
+
+func (c countingReceiver) Receive(ctx context.Context, e *core.Email) (*core.Receipt, error) {
+	rc, err := c.kicker.Receive(ctx, e)
+	switch {
+	case err == nil:
+		c.m.Received(c.channel, rc.Outcome)
+	case core.ErrorCode(err) == core.EINVALID || core.ErrorCode(err) == core.EFORBIDDEN:
+		c.m.Received(c.channel, "refused")
+	default:
+		c.m.Received(c.channel, "error")
+	}
+	return rc, err
+}
+
+// countingStore counts the mail an IMAP poller quarantines.
+type countingStore struct {
+	*store.DB
+	channel string
+	m       *admin.Metrics
+}
+
+func (c countingStore) Quarantine(ctx context.Context, q *core.Quarantined) error {
+	if err := c.DB.Quarantine(ctx, q); err != nil {
+		return err
+	}
+	c.m.Received(c.channel, "quarantined")
+	return nil
+}
+
+// reservedChannels are the names of the channels that are not IMAP
+// mailboxes.
+var reservedChannels = map[string]string{"smtp": store.ChannelSMTP, "relay": store.ChannelRelay, "slack": store.ChannelSlack}
+
+// configChannels are the channels of the configuration file, to seed the
+// channels table: the SMTP listener, the relay (or the .eml directory
+// standing in for it), Slack (or its log), and every [[imap]] mailbox.
+func configChannels(cfg *Config) ([]store.Channel, error) {
+	out := []store.Channel{
+		{Name: "smtp", Kind: store.ChannelSMTP, Enabled: true},
+		{Name: "relay", Kind: store.ChannelRelay, Enabled: true},
+		{Name: "slack", Kind: store.ChannelSlack, Enabled: true},
+	}
+	for _, m := range cfg.IMAP {
+		if _, ok := reservedChannels[m.Name]; ok {
+			return nil, fmt.Errorf("imap %q: the name is taken by a built-in channel", m.Name)
+		}
+		out = append(out, store.Channel{Name: m.Name, Kind: store.ChannelIMAP, Enabled: !m.Disabled})
+	}
+	return out, nil
+}
+
+// seedChannels puts the configuration file's channels into the table.
+func seedChannels(ctx context.Context, db *store.DB, cfg *Config) error {
+	chs, err := configChannels(cfg)
+	if err != nil {
+		return err
+	}
+	return db.SeedChannels(ctx, chs)
+}

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"helpdesk/core"
+	"helpdesk/store"
+)
+
+const creditsUsage = `usage: credits show EMAIL [--json] | grant EMAIL --license NAME | purchase EMAIL --package N |
+       transfer FROM-EMAIL TO-EMAIL N | verify | preagree EMAIL on|off`
+
+// cmdCredits is `credits show|grant|purchase|transfer|verify|preagree`
+// (RULES.md §5).
+func cmdCredits(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
+	if len(args) == 0 {
+		return usageError{creditsUsage}
+	}
+	sub, args := args[0], args[1:]
+	fs := flag.NewFlagSet("credits "+sub, flag.ContinueOnError)
+	var c common
+	c.register(fs, env)
+	asJSON := fs.Bool("json", false, "print JSON")
+	license := fs.String("license", "", "the license that grants credits")
+	pkg := fs.Int("package", 0, "the package bought, in credits")
+	by := fs.String("by", "admin", "who made the change, for the ledger")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case sub == "show" && len(pos) == 1, sub == "grant" && len(pos) == 1 && *license != "",
+		sub == "purchase" && len(pos) == 1 && *pkg != 0, sub == "transfer" && len(pos) == 3,
+		sub == "verify" && len(pos) == 0, sub == "preagree" && len(pos) == 2:
+	default:
+		return usageError{creditsUsage}
+	}
+	app, err := openCore(ctx, &c, env, stderr, nil)
+	if err != nil {
+		return err
+	}
+	defer app.DB.Close()
+	switch sub {
+	case "show":
+		return creditsShow(ctx, app.DB, pos[0], *asJSON, stdout)
+	case "verify":
+		return creditsVerify(ctx, app.DB, stdout)
+	case "grant":
+		e, err := app.Core.Grant(ctx, pos[0], *license, *by)
+		if err != nil {
+			return creditsError(err)
+		}
+		return printEntry(stdout, e, app.cfg.CoreRules().Credits)
+	case "purchase":
+		e, err := app.Core.Purchase(ctx, pos[0], *pkg, *by)
+		if err != nil {
+			return creditsError(err)
+		}
+		return printEntry(stdout, e, app.cfg.CoreRules().Credits)
+	case "transfer":
+		n, err := strconv.Atoi(pos[2])
+		if err != nil {
+			return usageError{fmt.Sprintf("%q is not a whole number of credits", pos[2])}
+		}
+		out, in, err := app.Core.Transfer(ctx, pos[0], pos[1], n, *by)
+		if err != nil {
+			return creditsError(err)
+		}
+		fmt.Fprintf(stdout, "%d credits moved from account #%d (balance %d) to account #%d (balance %d)\n",
+			n, out.AccountID, out.Balance, in.AccountID, in.Balance)
+		return nil
+	case "preagree":
+		var on bool
+		switch pos[1] {
+		case "on":
+			on = true
+		case "off":
+		default:
+			return usageError{"usage: credits preagree EMAIL on|off"}
+		}
+		acc, err := app.Core.SetPreagree(ctx, pos[0], on)
+		if err != nil {
+			return creditsError(err)
+		}
+		fmt.Fprintf(stdout, "account #%d: new tickets pre-agreed: %s\n", acc.ID, onOff(acc.Preagree))
+		return nil
+	}
+	return usageError{creditsUsage}
+}
+
+// creditsError shows a refusal's reason and nothing internal.
+func creditsError(err error) error {
+	if core.ErrorCode(err) == core.EINTERNAL || core.ErrorCode(err) == core.ETEMPORARY {
+		return err
+	}
+	return errors.New(core.ErrorMessage(err))
+}
+
+func printEntry(w io.Writer, e *core.LedgerEntry, r core.CreditRules) error {
+	_, err := fmt.Fprintf(w, "account #%d: %+d credits (%s), balance %d; the lot expires %s\n",
+		e.AccountID, e.Amount, e.Reason, e.Balance, e.At.AddDate(0, r.LotMonths, 0).Format("2006-01-02 15:04 MST"))
+	return err
+}
+
+// The JSON of `credits show --json` is part of the outside contract
+// (DESIGN.md): at least balance, lots and entries.
+type creditsShowJSON struct {
+	Account  accountJSON `json:"account"`
+	Balance  int         `json:"balance"`
+	Preagree bool        `json:"preagree"`
+	Lots     []lotJSON   `json:"lots"`
+	Entries  []entryJSON `json:"entries"`
+}
+
+type lotJSON struct {
+	ID        int64     `json:"id"`
+	Kind      string    `json:"kind"`
+	Credits   int       `json:"credits"`
+	Remaining int       `json:"remaining"`
+	AddedAt   time.Time `json:"added_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+type entryJSON struct {
+	ID      int64     `json:"id"`
+	Kind    string    `json:"kind"`
+	Amount  int       `json:"amount"`
+	Balance int       `json:"balance"`
+	Ticket  *int64    `json:"ticket"`
+	By      string    `json:"by"`
+	Reason  string    `json:"reason"`
+	At      time.Time `json:"at"`
+}
+
+func creditsShow(ctx context.Context, db *store.DB, email string, asJSON bool, w io.Writer) error {
+	st, err := db.CreditStatement(ctx, email)
+	if err != nil {
+		return cliError(err, "account of "+email)
+	}
+	if asJSON {
+		out := creditsShowJSON{
+			Account: accountJSON{ID: st.Account.ID, Kind: st.Account.Kind, Name: st.Account.Name, PrimaryEmail: st.Email},
+			Balance: st.Account.Credits, Preagree: st.Account.Preagree,
+			Lots: []lotJSON{}, Entries: []entryJSON{},
+		}
+		for _, l := range st.Lots {
+			out.Lots = append(out.Lots, lotJSON{ID: l.ID, Kind: l.Kind, Credits: l.Credits, Remaining: l.Remaining,
+				AddedAt: l.AddedAt, ExpiresAt: l.ExpiresAt})
+		}
+		for _, e := range st.Entries {
+			ej := entryJSON{ID: e.ID, Kind: e.Kind, Amount: e.Amount, Balance: e.Balance, By: e.By, Reason: e.Reason, At: e.At}
+			if e.Ticket != 0 {
+				n := e.Ticket
+				ej.Ticket = &n
+			}
+			out.Entries = append(out.Entries, ej)
+		}
+		return writeJSON(w, out)
+	}
+	fmt.Fprintf(w, "account #%d (%s) of %s: %d credits; new tickets pre-agreed: %s\n",
+		st.Account.ID, st.Account.Kind, st.Email, st.Account.Credits, onOff(st.Account.Preagree))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "\nLOT\tKIND\tCREDITS\tREMAINING\tADDED\tEXPIRES")
+	for _, l := range st.Lots {
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%s\t%s\n", l.ID, l.Kind, l.Credits, l.Remaining,
+			l.AddedAt.Format("2006-01-02"), l.ExpiresAt.Format("2006-01-02 15:04Z"))
+	}
+	fmt.Fprintln(tw, "\nENTRY\tAT\tKIND\tAMOUNT\tBALANCE\tTICKET\tBY\tREASON")
+	for _, e := range st.Entries {
+		ticket := ""
+		if e.Ticket != 0 {
+			ticket = fmt.Sprintf("#%d", e.Ticket)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%+d\t%d\t%s\t%s\t%s\n", e.ID, e.At.Format("2006-01-02 15:04Z"), e.Kind, e.Amount,
+			e.Balance, ticket, e.By, clip(e.Reason, 60))
+	}
+	return tw.Flush()
+}
+
+// creditsVerify checks every balance against its ledger; any difference
+// is printed and the command fails.
+func creditsVerify(ctx context.Context, db *store.DB, w io.Writer) error {
+	bad, err := db.VerifyCredits(ctx)
+	if err != nil {
+		return err
+	}
+	if len(bad) == 0 {
+		fmt.Fprintln(w, "credits verified: every balance equals its ledger and its lots, every ticket's charge its entries")
+		return nil
+	}
+	for _, m := range bad {
+		if m.Ticket != 0 {
+			fmt.Fprintf(w, "ticket #%d: %s\n", m.Ticket, m.What)
+		} else {
+			fmt.Fprintf(w, "account #%d: %s\n", m.Account, m.What)
+		}
+	}
+	return fmt.Errorf("credits verify: %d differences", len(bad))
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+// creditsLine is the ticket's credits for `ticket show`.
+func creditsLine(r *store.TicketRow) string {
+	s := "not assessed"
+	if r.Category != 0 {
+		s = fmt.Sprintf("category %d", r.Category)
+	}
+	s += fmt.Sprintf(", %d credits charged", r.Charged)
+	if r.Preagreed {
+		s += ", pre-agreed"
+	}
+	switch r.Hold {
+	case core.HoldConfirmation:
+		s += ", answer awaiting the customer's confirmation"
+	case core.HoldCredits:
+		s += ", answer awaiting credits"
+	}
+	return s
+}

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"helpdesk/core"
+	"helpdesk/inbound/mail"
+)
+
+const quarantineUsage = "quarantine needs a subcommand: list, show ID, retry ID or drop ID"
+
+// cmdQuarantine is `quarantine list|show|retry|drop`: the mail that could
+// not be processed, kept with its reason and raw bytes.
+func cmdQuarantine(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
+	if len(args) == 0 {
+		return usageError{quarantineUsage}
+	}
+	sub, args := args[0], args[1:]
+	fs := flag.NewFlagSet("quarantine "+sub, flag.ContinueOnError)
+	var c common
+	c.register(fs, env)
+	asJSON := fs.Bool("json", false, "print JSON (list, show)")
+	rawOnly := fs.Bool("raw", false, "show: print only the raw message")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	cfg, err := c.load(env)
+	if err != nil {
+		return err
+	}
+	if sub == "list" {
+		db, err := openDB(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return quarantineList(ctx, db, *asJSON, stdout)
+	}
+	if len(pos) != 1 {
+		return usageError{fmt.Sprintf("usage: quarantine %s ID", sub)}
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil {
+		return usageError{fmt.Sprintf("quarantine %s: %q is not an ID", sub, pos[0])}
+	}
+	switch sub {
+	case "show":
+		db, err := openDB(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		q, err := db.QuarantineGet(ctx, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case *rawOnly:
+			_, err = stdout.Write(q.Raw)
+			return err
+		case *asJSON:
+			return writeJSON(stdout, quarantineJSONOf(q, true))
+		}
+		fmt.Fprintf(stdout, "quarantined mail %d\nchannel:    %s\nref:        %s\nmessage-id: %s\nsize:       %d bytes\nat:         %s\nreason:     %s\n\n",
+			q.ID, q.Channel, q.Ref, q.MessageID, q.Size, q.CreatedAt.UTC().Format(time.RFC3339), q.Reason)
+		if q.Raw == nil {
+			fmt.Fprintln(stdout, "(the raw message was too large to keep)")
+			return nil
+		}
+		_, err = stdout.Write(q.Raw)
+		return err
+	case "drop":
+		db, err := openDB(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if err := db.QuarantineDrop(ctx, id); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "quarantined mail %d dropped\n", id)
+		return nil
+	case "retry":
+		return quarantineRetry(ctx, cfg, id, c.logger(stderr), stdout)
+	}
+	return usageError{fmt.Sprintf("unknown quarantine subcommand %q", sub)}
+}
+
+// quarantineJSON is a quarantined mail in `quarantine list|show --json`.
+type quarantineJSON struct {
+	ID        int64     `json:"id"`
+	Channel   string    `json:"channel"`
+	Ref       string    `json:"ref"`
+	MessageID string    `json:"message_id"`
+	Reason    string    `json:"reason"`
+	Size      int       `json:"size"`
+	At        time.Time `json:"at"`
+	Raw       *string   `json:"raw,omitempty"` // show only; null when too large to keep
+}
+
+func quarantineJSONOf(q *core.Quarantined, withRaw bool) quarantineJSON {
+	j := quarantineJSON{ID: q.ID, Channel: q.Channel, Ref: q.Ref, MessageID: q.MessageID, Reason: q.Reason,
+		Size: q.Size, At: q.CreatedAt.UTC()}
+	if withRaw && q.Raw != nil {
+		s := string(q.Raw)
+		j.Raw = &s
+	}
+	return j
+}
+
+func quarantineList(ctx context.Context, db interface {
+	QuarantineList(context.Context) ([]core.Quarantined, error)
+}, asJSON bool, w io.Writer) error {
+	qs, err := db.QuarantineList(ctx)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		out := make([]quarantineJSON, 0, len(qs))
+		for i := range qs {
+			out = append(out, quarantineJSONOf(&qs[i], false))
+		}
+		return writeJSON(w, out)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tAT\tCHANNEL\tSIZE\tMESSAGE-ID\tREASON")
+	for _, q := range qs {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", q.ID, q.CreatedAt.UTC().Format("2006-01-02 15:04Z"), q.Channel,
+			q.Size, clip(q.MessageID, 40), clip(q.Reason, 60))
+	}
+	return tw.Flush()
+}
+
+// quarantineRetry feeds the raw bytes through the parser and core again,
+// as if the mail had just arrived, and drops the row once core has
+// committed it. Dropping is a second transaction: should it fail, a later
+// retry finds the mail stored already (a duplicate), which is harmless.
+// A running serve sends the notifications at its next outbox poll.
+func quarantineRetry(ctx context.Context, cfg *Config, id int64, log *slog.Logger, w io.Writer) error {
+	a, err := NewApp(ctx, cfg, log, nil)
+	if err != nil {
+		return err
+	}
+	defer a.Shutdown(ctx)
+	q, err := a.DB.QuarantineGet(ctx, id)
+	if err != nil {
+		return err
+	}
+	if q.Raw == nil {
+		return fmt.Errorf("quarantined mail %d: the raw message was too large to keep; nothing to retry", id)
+	}
+	e, err := mail.Parse(q.Raw, core.Envelope{})
+	if err != nil {
+		return fmt.Errorf("quarantined mail %d still cannot be parsed: %w", id, err)
+	}
+	rc, err := a.Core.Receive(ctx, e)
+	if err != nil {
+		return fmt.Errorf("quarantined mail %d still cannot be received: %w", id, err)
+	}
+	if err := a.DB.QuarantineDrop(ctx, id); err != nil {
+		return fmt.Errorf("quarantined mail %d was received (%s, ticket %d) but removing it from quarantine failed: %w",
+			id, rc.Outcome, rc.Ticket, err)
+	}
+	fmt.Fprintf(w, "quarantined mail %d received: %s, ticket #%d; removed from quarantine\n", id, rc.Outcome, rc.Ticket)
+	return nil
+}

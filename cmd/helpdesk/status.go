@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"helpdesk/inbound/admin"
+	"helpdesk/store"
+)
+
+// statusHTTPTimeout bounds asking a running serve for its /status.
+const statusHTTPTimeout = 2 * time.Second
+
+// cmdStatus is `status [--json] [--direct]`. It asks the running serve
+// (http.listen, with http.token) for /status, which has the live channel
+// states; when no serve answers, or with --direct, it reads the database
+// itself, and the channels show their enabled flag with the state
+// not_running.
+func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	var c common
+	c.register(fs, env)
+	asJSON := fs.Bool("json", false, "print JSON (the same as /status)")
+	direct := fs.Bool("direct", false, "read the database even when serve answers")
+	if pos, err := parse(fs, args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usageError{"status takes no arguments"}
+	}
+	cfg, err := c.load(env)
+	if err != nil {
+		return err
+	}
+	var st *admin.Status
+	from := ""
+	if !*direct {
+		if st, err = fetchStatus(ctx, cfg); err == nil {
+			from = "serve at " + cfg.HTTP.Listen
+		} else if !errors.Is(err, errNoServe) {
+			return err
+		}
+	}
+	if st == nil {
+		if st, err = statusFromDB(ctx, cfg); err != nil {
+			return err
+		}
+		from = "database " + cfg.Store.Path + " (serve not reached)"
+		if *direct {
+			from = "database " + cfg.Store.Path
+		}
+	}
+	if *asJSON {
+		return writeJSON(stdout, st)
+	}
+	return printStatus(stdout, st, from)
+}
+
+// errNoServe: nothing listens on http.listen.
+var errNoServe = errors.New("serve not reachable")
+
+// fetchStatus asks the serve listening on http.listen for /status. An
+// address nothing listens on is errNoServe; a refused token is an error
+// of its own, since the database would show a different picture.
+func fetchStatus(ctx context.Context, cfg *Config) (*admin.Status, error) {
+	host, port, err := net.SplitHostPort(cfg.HTTP.Listen)
+	if err != nil || port == "0" {
+		return nil, errNoServe
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, statusHTTPTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", "http://"+net.JoinHostPort(host, port)+"/status", nil)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.HTTP.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+cfg.HTTP.Token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, errNoServe
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized {
+		return nil, fmt.Errorf("serve at %s refused the token (http.token)", cfg.HTTP.Listen)
+	}
+	var st admin.Status
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return nil, fmt.Errorf("status from %s: %w", cfg.HTTP.Listen, err)
+	}
+	return &st, nil
+}
+
+// statusFromDB builds the status from the database alone.
+func statusFromDB(ctx context.Context, cfg *Config) (*admin.Status, error) {
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	if err := seedChannels(ctx, db, cfg); err != nil {
+		return nil, err
+	}
+	rows, err := db.Channels(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return admin.BuildStatus(ctx, db, admin.Options{Version: version, Credits: creditsSource(db), Channels: func() []admin.Channel {
+		out := make([]admin.Channel, 0, len(rows))
+		for _, r := range rows {
+			out = append(out, admin.Channel{Name: r.Name, Kind: r.Kind, Enabled: r.Enabled, State: "not_running"})
+		}
+		return out
+	}})
+}
+
+func printStatus(w io.Writer, st *admin.Status, from string) error {
+	up := "not running"
+	if st.UptimeSeconds > 0 {
+		up = "up " + (time.Duration(st.UptimeSeconds) * time.Second).String()
+	}
+	fmt.Fprintf(w, "helpdesk %s · %s · database %s · from %s\n\n", st.Version, up, st.Database, from)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "tickets\t%s\n", statusCounts(st.TicketsByStatus))
+	for _, d := range sortedKeys(st.TicketsByDepartment) {
+		fmt.Fprintf(tw, "  %s\t%s\n", d, statusCounts(st.TicketsByDepartment[d]))
+	}
+	fmt.Fprintf(tw, "sla\tat risk %d · breached %d\n", st.SLA.AtRisk, st.SLA.Breached)
+	oldest := ""
+	if st.Outbox.Pending > 0 {
+		oldest = fmt.Sprintf(" (oldest %s)", time.Duration(st.Outbox.OldestAgeSeconds)*time.Second)
+	}
+	fmt.Fprintf(tw, "outbox\tpending %d%s · dead %d\n", st.Outbox.Pending, oldest, st.Outbox.Dead)
+	fmt.Fprintf(tw, "quarantine\t%d mails\n", st.Quarantined)
+	if st.Credits != nil {
+		fmt.Fprintf(tw, "credits\tbalance %d · granted %d · purchased %d · charged %d · expired %d\n",
+			st.Credits.Balance, st.Credits.Granted, st.Credits.Purchased, st.Credits.Charged, st.Credits.Expired)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CHANNEL\tKIND\tENABLED\tSTATE\tLAST SUCCESS\tLAST ERROR")
+	for _, c := range st.Channels {
+		last := "-"
+		if c.LastSuccess != nil {
+			last = c.LastSuccess.UTC().Format("2006-01-02 15:04:05Z")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, c.Kind, yesNo(c.Enabled), c.State, last, clip(c.LastError, 60))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(w)
+	if len(st.QueueHead) == 0 {
+		fmt.Fprintln(w, "queue: empty")
+		return nil
+	}
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "QUEUE\tDEPARTMENT\tPRIORITY\tHOTRUSH\tSLA\tDUE\tSUBJECT")
+	for _, q := range st.QueueHead {
+		due := "-"
+		if q.SLADue != nil {
+			due = q.SLADue.UTC().Format("2006-01-02 15:04Z")
+		}
+		hr := ""
+		if q.HotRush {
+			hr = "yes"
+		}
+		fmt.Fprintf(tw, "#%d\t%s\t%s\t%s\t%s\t%s\t%s\n", q.Number, q.Department, q.Priority, hr, q.SLAState, due, clip(q.Subject, 40))
+	}
+	return tw.Flush()
+}
+
+// statusOrder lists the ticket statuses in life-cycle order.
+var statusOrder = []string{"submitted", "assigned", "in_progress", "reopened", "pre_closed", "closed"}
+
+func statusCounts(m map[string]int) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	var parts []string
+	seen := map[string]bool{}
+	for _, s := range statusOrder {
+		if n, ok := m[s]; ok {
+			parts = append(parts, fmt.Sprintf("%s %d", s, n))
+			seen[s] = true
+		}
+	}
+	for _, s := range sortedKeys(m) {
+		if !seen[s] {
+			parts = append(parts, fmt.Sprintf("%s %d", s, m[s]))
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// creditsSource gives /status the credits totals of db.
+func creditsSource(db *store.DB) func(context.Context) (*admin.Credits, error) {
+	return func(ctx context.Context) (*admin.Credits, error) {
+		t, err := db.CreditTotals(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &admin.Credits{Balance: t.Balance, Granted: t.Granted, Purchased: t.Purchased,
+			Charged: t.Charged, Expired: t.Expired}, nil
+	}
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	gosmtp "github.com/emersion/go-smtp"
+	"github.com/slack-go/slack"
+
+	imapin "helpdesk/inbound/imap"
+	"helpdesk/store"
+)
+
+// verifyChannel re-tests a channel's credentials: IMAP login and select,
+// EHLO to the relay or to our own SMTP listener, Slack auth.test. The
+// error says exactly which step failed.
+func verifyChannel(ctx context.Context, db *store.DB, cfg *Config, name string, w io.Writer) error {
+	rows, err := db.Channels(ctx)
+	if err != nil {
+		return err
+	}
+	var ch *store.Channel
+	for i := range rows {
+		if rows[i].Name == name {
+			ch = &rows[i]
+		}
+	}
+	if ch == nil {
+		return fmt.Errorf("no channel named %q (see `helpdesk channel list`)", name)
+	}
+	switch ch.Kind {
+	case store.ChannelSMTP:
+		size, err := ehlo(ctx, cfg.SMTP.Listen, cfg.Domain)
+		if err != nil {
+			return fmt.Errorf("smtp listener: %w (is serve running?)", err)
+		}
+		fmt.Fprintf(w, "smtp %s: ok: EHLO accepted (SIZE %s)\n", cfg.SMTP.Listen, size)
+		return nil
+	case store.ChannelRelay:
+		if cfg.Mail.Relay == "" {
+			fmt.Fprintf(w, "relay: no relay configured; mail is written to %s/\n", cfg.Mail.Dir)
+			return nil
+		}
+		size, err := ehlo(ctx, cfg.Mail.Relay, cfg.Domain)
+		if err != nil {
+			return fmt.Errorf("relay: %w", err)
+		}
+		fmt.Fprintf(w, "relay %s: ok: EHLO accepted (SIZE %s)\n", cfg.Mail.Relay, size)
+		return nil
+	case store.ChannelSlack:
+		if cfg.Slack.Token == "" {
+			return fmt.Errorf("slack: no token configured (posts are only logged)")
+		}
+		var opts []slack.Option
+		if cfg.Slack.APIURL != "" {
+			opts = append(opts, slack.OptionAPIURL(cfg.Slack.APIURL))
+		}
+		r, err := slack.New(cfg.Slack.Token, opts...).AuthTestContext(ctx)
+		if err != nil {
+			return fmt.Errorf("slack: auth.test refused: %w", err)
+		}
+		fmt.Fprintf(w, "slack: ok: team %s, bot user %s\n", r.Team, r.User)
+		return nil
+	}
+	m, err := channelIMAP(cfg, *ch)
+	if err != nil {
+		return err
+	}
+	r, err := imapin.Verify(ctx, imapOptions(*m, cfg, discardLogger()))
+	if err != nil {
+		return fmt.Errorf("imap %s: %w", name, err)
+	}
+	fmt.Fprintf(w, "imap %s: ok: logged in as %s at %s, mailbox %s has %d messages (%d unseen), UIDVALIDITY %d, UIDNEXT %d\n",
+		name, m.Username, m.Address, m.Mailbox, r.Messages, r.Unseen, r.UIDValidity, r.UIDNext)
+	fmt.Fprintf(w, "  IDLE %s, MOVE %s; capabilities: %s\n", yesNo(r.IDLE), yesNo(r.MOVE), strings.Join(r.Capabilities, " "))
+	return nil
+}
+
+// ehlo dials addr and says EHLO; it returns the SIZE the server offers.
+func ehlo(ctx context.Context, addr, domain string) (string, error) {
+	type result struct {
+		size string
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		c, err := gosmtp.Dial(addr)
+		if err != nil {
+			done <- result{err: fmt.Errorf("%s: dial: %w", addr, err)}
+			return
+		}
+		defer c.Close()
+		if err := c.Hello(domain); err != nil {
+			done <- result{err: fmt.Errorf("%s: EHLO: %w", addr, err)}
+			return
+		}
+		_, size := c.Extension("SIZE")
+		c.Quit()
+		done <- result{size: size}
+	}()
+	select {
+	case r := <-done:
+		return r.size, r.err
+	case <-ctx.Done():
+		return "", fmt.Errorf("%s: no answer: %w", addr, ctx.Err())
+	}
+}
