@@ -18,7 +18,7 @@ import (
 // Slack do not hold each other up.
 func (s *DB) Due(ctx context.Context, now time.Time, limit int) ([]core.OutboxItem, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, COALESCE(ticket_id, 0), payload, attempts,
-		next_attempt, created_at, last_error FROM outbox AS o
+		next_attempt, created_at, last_error FROM outbox AS o INDEXED BY outbox_pending
 		WHERE state = 'pending' AND next_attempt <= ?1
 		AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.state = 'pending' AND e.ticket_id = o.ticket_id
 			AND e.id < o.id AND e.next_attempt > ?1 AND (e.kind = 'email') = (o.kind = 'email'))
