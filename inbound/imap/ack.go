@@ -57,6 +57,9 @@ func (s *session) acknowledge(a acks) error {
 			_, err := s.c.Move(set, g.to).Wait()
 			return err
 		})
+		if missingMailbox(err) {
+			return fmt.Errorf("move uids %s: mailbox %s does not exist: %w", set, g.to, err)
+		}
 		if err != nil {
 			return fmt.Errorf("move uids %s to %s: %w", set, g.to, err)
 		}

@@ -6,9 +6,11 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -19,10 +21,11 @@ import (
 
 const dialTimeout = 30 * time.Second
 
-// open dials o.Address in o.TLS mode and logs in. The watchdog it returns
-// is armed with o.CommandTimeout; the caller stops it after closing the
+// open dials o.Address in o.TLS mode and logs in. tap, when not nil, sees
+// the raw protocol after TLS (see idleWatch). The watchdog it returns is
+// armed with o.CommandTimeout; the caller stops it after closing the
 // client.
-func open(ctx context.Context, o *Options, handler *imapclient.UnilateralDataHandler) (*imapclient.Client, *watchdog, error) {
+func open(ctx context.Context, o *Options, handler *imapclient.UnilateralDataHandler, tap io.Writer) (*imapclient.Client, *watchdog, error) {
 	switch o.TLS {
 	case TLSNone, TLSStartTLS, TLSImplicit:
 	default:
@@ -64,6 +67,7 @@ func open(ctx context.Context, o *Options, handler *imapclient.UnilateralDataHan
 		UnilateralDataHandler: handler,
 		// Subjects in ENVELOPE come in any charset, not only UTF-8/Latin-1.
 		WordDecoder: &mime.WordDecoder{CharsetReader: charset.Reader},
+		DebugWriter: tap,
 	}
 	var c *imapclient.Client
 	if o.TLS == TLSStartTLS {
@@ -137,12 +141,48 @@ func login(c *imapclient.Client, o *Options) error {
 // selectMailbox selects (or, readOnly, examines) the mailbox.
 func selectMailbox(c *imapclient.Client, name string, readOnly bool) (*imap.SelectData, error) {
 	data, err := c.Select(name, &imap.SelectOptions{ReadOnly: readOnly}).Wait()
-	var ie *imap.Error
-	if errors.As(err, &ie) && ie.Code == imap.ResponseCodeNonExistent {
+	if missingMailbox(err) {
 		return nil, fmt.Errorf("mailbox %s does not exist: %w", name, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("select mailbox %s: %w", name, err)
 	}
 	return data, nil
+}
+
+// missingMailbox reports whether err is the server's answer that the
+// mailbox named in the command does not exist: a NO with the response
+// code NONEXISTENT (RFC 5530) or TRYCREATE (RFC 3501, for the target of
+// COPY, MOVE and APPEND), or, since many servers send neither, a NO whose
+// text says so. A broken connection or any other refusal is not.
+func missingMailbox(err error) bool {
+	var ie *imap.Error
+	if !errors.As(err, &ie) || ie.Type != imap.StatusResponseTypeNo {
+		return false
+	}
+	if ie.Code == imap.ResponseCodeNonExistent || ie.Code == imap.ResponseCodeTryCreate {
+		return true
+	}
+	// A typographic apostrophe counts as "'".
+	text := strings.ToLower(strings.ReplaceAll(ie.Text, "\u2019", "'"))
+	for _, phrase := range missingPhrases {
+		if strings.Contains(text, phrase) {
+			return true
+		}
+	}
+	return false
+}
+
+// missingPhrases are what servers say, lower-cased, when a mailbox does
+// not exist and they send no response code for it.
+var missingPhrases = []string{
+	"doesn't exist",   // Dovecot: "Mailbox doesn't exist: X"
+	"does not exist",  // Cyrus, Courier: "Mailbox does not exist"
+	"no such mailbox", // UW IMAP, go-imap's server
+	"no such folder",
+	"unknown mailbox", // Gmail: "Unknown Mailbox: X (Failure)"
+	"unknown folder",
+	"mailbox not found",
+	"folder not found",
+	"could not be found", // Exchange: "The specified folder could not be found in the store"
 }

@@ -17,7 +17,13 @@
 //     old, read history is not imported.
 //   - A changed UIDVALIDITY (the mailbox was recreated, so its UIDs mean
 //     nothing any more) rescans the whole mailbox; core's duplicate check
-//     keeps mail that was already received from being opened again.
+//     keeps mail that was already received from being opened again. A
+//     running session notices it too: every sync after the first selects
+//     the mailbox again and ends the session when UIDVALIDITY changed, and
+//     the reconnect rescans. Some servers (Dovecot) keep serving a session
+//     a stale view of a re-created mailbox and report no new mail in it;
+//     an untagged NO or BAD during IDLE therefore ends IDLE for a sync, and
+//     otherwise the safety re-sync at least every 25 minutes catches it.
 //   - Mail that can never be processed (unparsable, refused by core, larger
 //     than Options.MaxMessageBytes) is quarantined with its raw bytes and
 //     the reason, acknowledged, and never retried. Any other failure
@@ -29,6 +35,9 @@
 // One Poller keeps one connection. After each sync it waits in IDLE when
 // the server offers it and Options.IDLE is set, else it polls every
 // Options.PollInterval. Every error ends the connection; the Poller
-// reconnects after an exponential back-off with jitter, which
-// a successful sync resets. State reports what it is doing for /status.
+// reconnects after an exponential back-off with jitter, which a
+// successful sync resets. State reports what it is doing for /status. A
+// missing mailbox is reported as "mailbox … does not exist", whether the
+// server says so with a response code (NONEXISTENT, TRYCREATE) or only
+// in words.
 package imap

@@ -18,9 +18,10 @@ type session struct {
 	w   *watchdog
 	log *slog.Logger
 	sel *imap.SelectData
-	// wake is signalled by the server's unsolicited EXISTS and EXPUNGE;
-	// it ends IDLE.
-	wake chan struct{}
+	// wake is signalled by the server's unsolicited EXISTS and EXPUNGE,
+	// and by an untagged NO or BAD during IDLE (watch); it ends IDLE.
+	wake  chan struct{}
+	watch *idleWatch
 	// syncs counts the syncs of this session.
 	syncs int
 	// idling is set while IDLE holds the connection; no other command
@@ -31,6 +32,7 @@ type session struct {
 // connect dials, logs in and selects the mailbox.
 func (p *Poller) connect(ctx context.Context, log *slog.Logger) (*session, error) {
 	s := &session{p: p, log: log, wake: make(chan struct{}, 1)}
+	s.watch = newIdleWatch(s.notify)
 	// The handler runs on imapclient's reader goroutine: it must not block.
 	handler := &imapclient.UnilateralDataHandler{
 		Mailbox: func(d *imapclient.UnilateralDataMailbox) {
@@ -40,7 +42,7 @@ func (p *Poller) connect(ctx context.Context, log *slog.Logger) (*session, error
 		},
 		Expunge: func(uint32) { s.notify() },
 	}
-	c, w, err := open(ctx, &p.opts, handler)
+	c, w, err := open(ctx, &p.opts, handler, s.watch)
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +109,37 @@ func (s *session) loop(ctx context.Context) (synced bool, err error) {
 	return synced, nil
 }
 
+// checkMailbox selects the mailbox again, before a sync, and ends the
+// session unless it is still the mailbox this session selected: a
+// different UIDVALIDITY means it was deleted and re-created (or
+// restored) under the session, and the UIDs this session would search
+// and fetch are not the ones its cursor counts. The reconnect selects
+// afresh, and its sync rescans.
+//
+// SELECT rather than STATUS: STATUS of the selected mailbox may answer
+// from the session's view of it (RFC 3501 discourages it), and Dovecot
+// does: to a session whose mailbox was re-created it goes on reporting
+// the old UIDVALIDITY and the old messages, while SELECT opens the
+// mailbox by name. NOOP does not help either: Dovecot answers it with an
+// untagged NO, which imapclient drops. SELECT costs one round trip per
+// sync, not per message, and the server reads no message to answer it.
+func (s *session) checkMailbox() error {
+	var sel *imap.SelectData
+	err := s.do(func() (err error) {
+		sel, err = selectMailbox(s.c, s.p.opts.Mailbox, false)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if sel.UIDValidity != s.sel.UIDValidity {
+		return fmt.Errorf("mailbox %s was re-created during the session: UIDVALIDITY %d, now %d",
+			s.p.opts.Mailbox, s.sel.UIDValidity, sel.UIDValidity)
+	}
+	s.sel = sel
+	return nil
+}
+
 // poll waits PollInterval, or until ctx is done or the connection drops.
 func (s *session) poll(ctx context.Context) error {
 	s.p.update(func(st *State) { st.State = StatePolling })
@@ -121,8 +154,10 @@ func (s *session) poll(ctx context.Context) error {
 	return nil
 }
 
-// idle waits in IDLE until the server reports new or expunged mail, ctx
-// is done, or the resync interval passed, and then stops IDLE.
+// idle waits in IDLE until the server reports new or expunged mail or a
+// problem (an untagged NO or BAD), ctx is done, or the resync interval
+// passed, and then stops IDLE. The sync that follows checks that the
+// mailbox is still the one selected.
 func (s *session) idle(ctx context.Context) error {
 	s.p.update(func(st *State) { st.State = StateIdle })
 	s.w.arm(s.p.opts.CommandTimeout)
@@ -132,6 +167,7 @@ func (s *session) idle(ctx context.Context) error {
 		return fmt.Errorf("idle: %w", err)
 	}
 	s.idling = true
+	s.watch.arm()
 	s.w.disarm()
 
 	t := time.NewTimer(s.p.opts.resync)
@@ -145,6 +181,10 @@ func (s *session) idle(ctx context.Context) error {
 		closed = true
 	}
 
+	s.watch.disarm()
+	if notice := s.watch.take(); notice != "" {
+		s.log.Info("imap server reported a problem during IDLE, checking the mailbox", "response", notice)
+	}
 	s.w.arm(s.p.opts.CommandTimeout)
 	defer s.w.disarm()
 	err = cmd.Close()

@@ -23,8 +23,16 @@ import (
 //     cursor restarts at 0 and every message is received again; core
 //     answers "duplicate" for the known ones.
 //   - the same UIDVALIDITY: every UID above the cursor, \Seen or not.
+//
+// Every sync but the session's first (which follows its SELECT) first
+// checks that the mailbox is still the one selected (checkMailbox).
 func (s *session) sync(ctx context.Context) error {
 	drain(s.wake) // the search below sees everything reported until now
+	if s.syncs > 0 {
+		if err := s.checkMailbox(); err != nil {
+			return err
+		}
+	}
 	p := s.p
 	stored, last, err := p.st.IMAPCursor(ctx, p.opts.Name)
 	if err != nil {

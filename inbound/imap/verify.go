@@ -2,7 +2,6 @@ package imap
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -27,7 +26,7 @@ type Report struct {
 // "login refused for user …", "mailbox … does not exist".
 func Verify(ctx context.Context, opts Options) (*Report, error) {
 	opts.fill()
-	c, w, err := open(ctx, &opts, nil)
+	c, w, err := open(ctx, &opts, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -51,8 +50,7 @@ func Verify(ctx context.Context, opts Options) (*Report, error) {
 			continue
 		}
 		_, err := c.Status(name, &imap.StatusOptions{NumMessages: true}).Wait()
-		var ie *imap.Error
-		if errors.As(err, &ie) && ie.Code == imap.ResponseCodeNonExistent {
+		if missingMailbox(err) {
 			return nil, fmt.Errorf("mailbox %s does not exist: %w", name, err)
 		}
 		if err != nil {
