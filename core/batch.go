@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -95,4 +96,50 @@ func (g *groupCommit) run() {
 		g.busy = false
 	}
 	g.mu.Unlock()
+}
+
+// ReceiveAll receives mails in the given order in one transaction, each in
+// its own savepoint: a mail that fails rolls back only itself, and the
+// order holds (a reply after the mail it answers). It is for a source
+// that has a batch in hand, such as an IMAP poller; the callers may
+// acknowledge a mail only when its error is nil. errs[i] is mails[i]'s.
+func (s *Service) ReceiveAll(ctx context.Context, mails []*Email) ([]*Receipt, []error) {
+	rcs := make([]*Receipt, len(mails))
+	errs := make([]error, len(mails))
+	b, ok := s.store.(Batcher)
+	if !ok || s.group == nil {
+		for i, e := range mails {
+			rcs[i], errs[i] = s.Receive(ctx, e)
+		}
+		return rcs, errs
+	}
+	fns := make([]func(Tx) error, len(mails))
+	for i, e := range mails {
+		fns[i] = func(tx Tx) error {
+			var err error
+			rcs[i], err = s.receive(ctx, tx, e, s.now().UTC())
+			return err
+		}
+	}
+	berrs, err := b.Batch(ctx, fns)
+	for i, e := range mails {
+		switch {
+		case err != nil:
+			rcs[i], errs[i] = nil, fmt.Errorf("receive <%s>: %w", e.MessageID, err)
+		case ErrorCode(berrs[i]) == ECONFLICT:
+			// Stored before: its savepoint rolled back; report the ticket.
+			rcs[i] = &Receipt{Outcome: OutcomeDuplicate}
+			_ = s.store.Tx(ctx, func(tx Tx) error {
+				rcs[i].Ticket, _ = tx.TicketByMessageID(ctx, e.MessageID)
+				return nil
+			})
+		case berrs[i] != nil:
+			rcs[i], errs[i] = nil, fmt.Errorf("receive <%s>: %w", e.MessageID, berrs[i])
+		default:
+			for _, why := range rcs[i].Refused {
+				s.log.Info("ticket match refused", "message_id", e.MessageID, "from", e.From.Addr, "reason", why, "ticket", rcs[i].Ticket)
+			}
+		}
+	}
+	return rcs, errs
 }

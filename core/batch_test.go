@@ -64,3 +64,25 @@ func TestReceive_GroupCommit(t *testing.T) {
 		t.Fatalf("%d tickets, want %d", len(list), n)
 	}
 }
+
+// TestReceiveAll keeps the order of a batch: a reply after the mail it
+// answers lands in that mail's ticket, a duplicate is recognised, and a
+// refused mail does not disturb the others.
+func TestReceiveAll(t *testing.T) {
+	f := mustFixture(t)
+	first := mail("ann@shop.example", "support@support.example.com", "Blank page", "help")
+	reply := mail("ann@shop.example", "support@support.example.com", "Re: Blank page", "more")
+	reply.InReplyTo = []string{first.MessageID}
+	twin := *first
+	bad := mail("", "support@support.example.com", "no sender", "x")
+	rcs, errs := f.svc.ReceiveAll(context.Background(), []*core.Email{first, bad, reply, &twin})
+	if errs[0] != nil || errs[2] != nil || errs[3] != nil || core.ErrorCode(errs[1]) != core.EINVALID {
+		t.Fatalf("errors %v", errs)
+	}
+	if rcs[0].Outcome != core.OutcomeNew || rcs[2].Outcome != core.OutcomeReply || rcs[2].Ticket != rcs[0].Ticket {
+		t.Fatalf("receipts %+v %+v, want the reply in the first mail's ticket", rcs[0], rcs[2])
+	}
+	if rcs[3].Outcome != core.OutcomeDuplicate || rcs[3].Ticket != rcs[0].Ticket {
+		t.Fatalf("twin: %+v, want a duplicate of ticket %d", rcs[3], rcs[0].Ticket)
+	}
+}

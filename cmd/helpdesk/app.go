@@ -154,6 +154,12 @@ func (k kicker) Receive(ctx context.Context, e *core.Email) (*core.Receipt, erro
 	return rc, err
 }
 
+func (k kicker) ReceiveAll(ctx context.Context, mails []*core.Email) ([]*core.Receipt, []error) {
+	rcs, errs := k.Service.ReceiveAll(ctx, mails)
+	k.w.Kick()
+	return rcs, errs
+}
+
 func (c *Config) fromAddress() (core.Address, error) {
 	from := c.Mail.From
 	if from == "" {

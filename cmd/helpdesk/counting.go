@@ -19,6 +19,11 @@ type countingReceiver struct {
 
 func (c countingReceiver) Receive(ctx context.Context, e *core.Email) (*core.Receipt, error) {
 	rc, err := c.kicker.Receive(ctx, e)
+	c.count(rc, err)
+	return rc, err
+}
+
+func (c countingReceiver) count(rc *core.Receipt, err error) {
 	switch {
 	case err == nil:
 		c.m.Received(c.channel, rc.Outcome)
@@ -27,7 +32,14 @@ func (c countingReceiver) Receive(ctx context.Context, e *core.Email) (*core.Rec
 	default:
 		c.m.Received(c.channel, "error")
 	}
-	return rc, err
+}
+
+func (c countingReceiver) ReceiveAll(ctx context.Context, mails []*core.Email) ([]*core.Receipt, []error) {
+	rcs, errs := c.kicker.ReceiveAll(ctx, mails)
+	for i := range mails {
+		c.count(rcs[i], errs[i])
+	}
+	return rcs, errs
 }
 
 // countingStore counts the mail an IMAP poller quarantines.

@@ -9,7 +9,6 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"helpdesk/core"
-	"helpdesk/inbound/mail"
 )
 
 // meta is what the first FETCH of a batch says about a message.
@@ -32,18 +31,43 @@ func (s *session) batch(ctx context.Context, uids []imap.UID) (done imap.UID, er
 	}
 	var a acks
 	var bodies map[imap.UID][]byte
+	var pending []item // fetched, waiting to be received in order
+	// flush receives the pending messages, in UID order, and stops at the
+	// first that fails for a reason that may pass.
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		results, ferr := s.receiveAll(ctx, pending)
+		for _, r := range results {
+			a.add(r.m, r.quarantined)
+			done = r.m.uid
+		}
+		pending = pending[:0]
+		return ferr
+	}
 	for i, uid := range uids {
 		if err = ctx.Err(); err != nil {
 			break
 		}
 		m, ok := metas[uid]
 		if !ok {
-			done = uid // expunged since the search: nothing left to receive
+			// Expunged since the search: nothing left to receive, once
+			// everything before it is.
+			if err = flush(); err != nil {
+				break
+			}
+			done = uid
 			continue
 		}
 		var raw []byte
 		if m.size <= s.p.opts.MaxMessageBytes {
 			if _, ok := bodies[uid]; !ok {
+				// A new body chunk: receive what the last one brought
+				// first, so memory holds one chunk.
+				if err = flush(); err != nil {
+					break
+				}
 				if bodies, err = s.fetchBodies(s.chunk(uids[i:], metas)); err != nil {
 					break
 				}
@@ -53,13 +77,12 @@ func (s *session) batch(ctx context.Context, uids []imap.UID) (done imap.UID, er
 				break
 			}
 		}
-		var quarantined bool
-		if quarantined, err = s.message(ctx, m, raw); err != nil {
-			err = fmt.Errorf("uid %d: %w", uid, err)
-			break
-		}
-		a.add(m, quarantined)
-		done = uid
+		pending = append(pending, item{m: m, raw: raw})
+	}
+	if err == nil {
+		err = flush()
+	} else if ferr := flush(); ferr != nil {
+		s.log.Warn("receive after failed batch", "err", ferr)
 	}
 	// Acknowledge what is committed even when the batch stopped early; if
 	// that fails, the cursor stays and those messages come back as
@@ -147,44 +170,6 @@ func (s *session) fetchBodies(uids []imap.UID) (map[imap.UID][]byte, error) {
 		bodies[m.UID] = b
 	}
 	return bodies, nil
-}
-
-// message hands one message to core. It returns quarantined=true for mail
-// that can never be accepted (kept in the quarantine), and an error only
-// for failures that may pass.
-func (s *session) message(ctx context.Context, m meta, raw []byte) (quarantined bool, err error) {
-	// A shutdown must not cut a commit short: the transaction runs on,
-	// bounded, and the loop stops before the next message.
-	rctx, cancel := s.p.detached(ctx)
-	defer cancel()
-	if raw == nil {
-		reason := fmt.Sprintf("message is %d bytes, more than the limit of %d bytes", m.size, s.p.opts.MaxMessageBytes)
-		return true, s.quarantine(rctx, m, nil, m.messageID, reason)
-	}
-	e, err := mail.Parse(raw, core.Envelope{}) // IMAP has no envelope; core uses To and Cc
-	if err != nil {
-		if core.ErrorCode(err) == core.EINVALID {
-			return true, s.quarantine(rctx, m, raw, m.messageID, core.ErrorMessage(err))
-		}
-		return false, fmt.Errorf("parse: %w", err)
-	}
-	rc, err := s.p.recv.Receive(rctx, e)
-	if err != nil {
-		switch core.ErrorCode(err) {
-		case core.EINVALID, core.EFORBIDDEN:
-			return true, s.quarantine(rctx, m, raw, e.MessageID, core.ErrorMessage(err))
-		}
-		return false, err
-	}
-	s.p.update(func(st *State) {
-		if rc.Outcome == core.OutcomeDuplicate {
-			st.Duplicates++
-		} else {
-			st.Processed++
-		}
-	})
-	s.log.Info("mail received", "uid", m.uid, "message_id", e.MessageID, "outcome", rc.Outcome, "ticket", rc.Ticket)
-	return false, nil
 }
 
 func (s *session) quarantine(ctx context.Context, m meta, raw []byte, messageID, reason string) error {

@@ -167,6 +167,12 @@ func (r *timedReceiver) Receive(ctx context.Context, e *core.Email) (*core.Recei
 	return r.svc.Receive(ctx, e)
 }
 
+func (r *timedReceiver) ReceiveAll(ctx context.Context, mails []*core.Email) ([]*core.Receipt, []error) {
+	start := time.Now()
+	defer func() { r.total.Add(int64(time.Since(start))) }()
+	return r.svc.ReceiveAll(ctx, mails)
+}
+
 // timedStore is the store with a stopwatch on the cursor writes.
 type timedStore struct {
 	*store.DB

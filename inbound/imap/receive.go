@@ -1,0 +1,116 @@
+package imap
+
+import (
+	"context"
+	"fmt"
+
+	"helpdesk/core"
+	"helpdesk/inbound/mail"
+)
+
+// BatchReceiver is a Receiver that can take several mails in one
+// transaction, in order, each in its own savepoint (core.Service is one).
+// The poller uses it when offered: a batch of mail costs one commit.
+type BatchReceiver interface {
+	ReceiveAll(ctx context.Context, mails []*core.Email) ([]*core.Receipt, []error)
+}
+
+// item is a fetched message waiting to be received.
+type item struct {
+	m   meta
+	raw []byte // nil when too large to fetch
+}
+
+// received is what became of an item: committed or quarantined.
+type received struct {
+	m           meta
+	quarantined bool
+}
+
+// receiveAll parses the items and hands them to core in UID order. It
+// returns the items handled, in order, up to the first that failed for a
+// reason that may pass, and that failure.
+func (s *session) receiveAll(ctx context.Context, items []item) ([]received, error) {
+	// A shutdown must not cut a commit short: the transaction runs on,
+	// bounded, and the loop stops before the next batch.
+	rctx, cancel := s.p.detached(ctx)
+	defer cancel()
+
+	type parsed struct {
+		e      *core.Email
+		reason string // quarantine reason when it can never be received
+	}
+	ps := make([]parsed, len(items))
+	var mails []*core.Email
+	for i, it := range items {
+		switch {
+		case it.raw == nil:
+			ps[i].reason = fmt.Sprintf("message is %d bytes, more than the limit of %d bytes", it.m.size, s.p.opts.MaxMessageBytes)
+		default:
+			e, err := mail.Parse(it.raw, core.Envelope{}) // IMAP has no envelope; core uses To and Cc
+			if err != nil && core.ErrorCode(err) == core.EINVALID {
+				ps[i].reason = core.ErrorMessage(err)
+			} else if err != nil {
+				return nil, fmt.Errorf("uid %d: parse: %w", it.m.uid, err)
+			} else {
+				ps[i].e = e
+				mails = append(mails, e)
+			}
+		}
+	}
+
+	var rcs []*core.Receipt
+	var errs []error
+	if br, ok := s.p.recv.(BatchReceiver); ok && len(mails) > 1 {
+		rcs, errs = br.ReceiveAll(rctx, mails)
+	} else {
+		for _, e := range mails {
+			rc, err := s.p.recv.Receive(rctx, e)
+			rcs, errs = append(rcs, rc), append(errs, err)
+			if c := core.ErrorCode(err); err != nil && c != core.EINVALID && c != core.EFORBIDDEN {
+				break // the walk below stops here: nothing after it is received
+			}
+		}
+	}
+
+	var out []received
+	j := 0
+	for i, it := range items {
+		p := ps[i]
+		if p.e == nil {
+			if err := s.quarantine(rctx, it.m, it.raw, it.m.messageID, p.reason); err != nil {
+				return out, fmt.Errorf("uid %d: %w", it.m.uid, err)
+			}
+			out = append(out, received{m: it.m, quarantined: true})
+			continue
+		}
+		if j >= len(rcs) {
+			break // not received: a failure before it stopped the batch
+		}
+		rc, err := rcs[j], errs[j]
+		j++
+		if err != nil {
+			switch core.ErrorCode(err) {
+			case core.EINVALID, core.EFORBIDDEN:
+				if qerr := s.quarantine(rctx, it.m, it.raw, p.e.MessageID, core.ErrorMessage(err)); qerr != nil {
+					return out, fmt.Errorf("uid %d: %w", it.m.uid, qerr)
+				}
+				out = append(out, received{m: it.m, quarantined: true})
+				continue
+			}
+			// Later mails of the batch may be committed, but the cursor
+			// must not pass this one: they come back as duplicates.
+			return out, fmt.Errorf("uid %d: %w", it.m.uid, err)
+		}
+		s.p.update(func(st *State) {
+			if rc.Outcome == core.OutcomeDuplicate {
+				st.Duplicates++
+			} else {
+				st.Processed++
+			}
+		})
+		s.log.Info("mail received", "uid", it.m.uid, "message_id", p.e.MessageID, "outcome", rc.Outcome, "ticket", rc.Ticket)
+		out = append(out, received{m: it.m, quarantined: false})
+	}
+	return out, nil
+}
