@@ -12,7 +12,8 @@ import (
 // emailCustomer writes a notice to the ticket's customer and returns its
 // Message-ID, fixed here and indexed, so an answer threads back to the
 // ticket and a retried send is the same mail. It returns "" when the
-// customer's address is bouncing and nothing was written.
+// customer's address is bouncing, or an automatic notice is over the
+// mail loop guard's limit, and nothing was written.
 func (s *Service) emailCustomer(ctx context.Context, tx Tx, t *Ticket, template string, n Notice, now time.Time) (string, error) {
 	p, err := tx.Profile(ctx, t.ProfileID)
 	if err != nil {
@@ -22,6 +23,9 @@ func (s *Service) emailCustomer(ctx context.Context, tx Tx, t *Ticket, template 
 		// RULES.md §1: a bouncing address is not mailed until cleared.
 		s.log.Info("not mailed: address is bouncing", "ticket", t.Number, "template", template, "since", p.BouncingSince)
 		return "", nil
+	}
+	if ok, err := s.mayMail(ctx, tx, t, p.Email, template, now); err != nil || !ok {
+		return "", err
 	}
 	tok := token.Sign(s.secret, t.Number, p.ID)
 	n.Number, n.Subject = t.Number, t.Subject

@@ -318,6 +318,9 @@ func (s *Service) open(ctx context.Context, tx Tx, e *Email, profile *Profile, m
 // fixed here and indexed, so the customer's reply threads back to the
 // ticket and a retried send is the same mail.
 func (s *Service) enqueueAck(ctx context.Context, tx Tx, t *Ticket, p *Profile, e *Email, now time.Time) error {
+	if ok, err := s.mayMail(ctx, tx, t, p.Email, TemplateAck, now); err != nil || !ok {
+		return err
+	}
 	tok := token.Sign(s.secret, t.Number, p.ID)
 	n := EmailNotice{
 		Template:   TemplateAck,

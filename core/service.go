@@ -33,6 +33,10 @@ type Options struct {
 	// NoGroupCommit gives every received mail a transaction of its own
 	// even when the store can batch concurrent ones.
 	NoGroupCommit bool
+	// AutoMailLimit is how many automatic notices one address gets an
+	// hour (the mail loop guard); staff answers are not counted. Zero
+	// means DefaultAutoMailLimit, a negative number no limit.
+	AutoMailLimit int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger; nil means slog.Default().
@@ -53,6 +57,8 @@ type Service struct {
 	rules    Rules
 	cal      Calendar
 	group    *groupCommit // nil when the store cannot batch
+	// autoLimit is Options.AutoMailLimit with its default applied.
+	autoLimit int
 }
 
 // write runs fn in a transaction of its own, or in a savepoint of a
@@ -95,6 +101,10 @@ func NewService(st Store, opts Options) (*Service, error) {
 	}
 	if opts.Rules != nil {
 		s.rules = *opts.Rules
+	}
+	s.autoLimit = opts.AutoMailLimit
+	if s.autoLimit == 0 {
+		s.autoLimit = DefaultAutoMailLimit
 	}
 	if s.cal == nil {
 		s.cal = alwaysOpen{}

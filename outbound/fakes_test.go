@@ -212,6 +212,15 @@ type fakeRow struct {
 	State   string // pending, sent, dead
 	DoneAt  time.Time
 	Retries int
+	// History is each attempt's result, as Done, Retry and Dead record it.
+	History []fakeAttempt
+}
+
+type fakeAttempt struct {
+	At     time.Time
+	Dur    time.Duration
+	Result string
+	Error  string
 }
 
 type fakeQueue struct {
@@ -281,7 +290,7 @@ func (q *fakeQueue) get(id int64) (*fakeRow, error) {
 	return r, nil
 }
 
-func (q *fakeQueue) Done(_ context.Context, id int64, at time.Time) error {
+func (q *fakeQueue) Done(_ context.Context, id int64, at time.Time, dur time.Duration) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.DoneErr != nil {
@@ -292,11 +301,12 @@ func (q *fakeQueue) Done(_ context.Context, id int64, at time.Time) error {
 		return err
 	}
 	r.State, r.DoneAt, r.LastError = "sent", at, ""
+	r.History = append(r.History, fakeAttempt{at, dur, "sent", ""})
 	r.Attempts++
 	return nil
 }
 
-func (q *fakeQueue) Retry(_ context.Context, id int64, at, next time.Time, errText string) error {
+func (q *fakeQueue) Retry(_ context.Context, id int64, at, next time.Time, dur time.Duration, errText string) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	r, err := q.get(id)
@@ -306,10 +316,11 @@ func (q *fakeQueue) Retry(_ context.Context, id int64, at, next time.Time, errTe
 	r.Attempts++
 	r.Retries++
 	r.NextAttempt, r.LastError = next, errText
+	r.History = append(r.History, fakeAttempt{at, dur, "retry", errText})
 	return nil
 }
 
-func (q *fakeQueue) Dead(_ context.Context, id int64, at time.Time, errText string) error {
+func (q *fakeQueue) Dead(_ context.Context, id int64, at time.Time, dur time.Duration, errText string) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	r, err := q.get(id)
@@ -318,6 +329,7 @@ func (q *fakeQueue) Dead(_ context.Context, id int64, at time.Time, errText stri
 	}
 	r.Attempts++
 	r.State, r.DoneAt, r.LastError = "dead", at, errText
+	r.History = append(r.History, fakeAttempt{at, dur, "dead", errText})
 	return nil
 }
 

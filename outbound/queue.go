@@ -13,13 +13,14 @@ type Queue interface {
 	// Due returns up to limit pending rows with NextAttempt <= now, in ID
 	// order.
 	Due(ctx context.Context, now time.Time, limit int) ([]core.OutboxItem, error)
-	// Done marks a row sent.
-	Done(ctx context.Context, id int64, at time.Time) error
+	// Done marks a row sent. Done, Retry and Dead each record the attempt
+	// in the row's history: it ended at at and took dur.
+	Done(ctx context.Context, id int64, at time.Time, dur time.Duration) error
 	// Retry records a failed attempt (attempts+1) and the next attempt
 	// time.
-	Retry(ctx context.Context, id int64, at, next time.Time, errText string) error
+	Retry(ctx context.Context, id int64, at, next time.Time, dur time.Duration, errText string) error
 	// Dead marks a row failed for good; it is never retried automatically.
-	Dead(ctx context.Context, id int64, at time.Time, errText string) error
+	Dead(ctx context.Context, id int64, at time.Time, dur time.Duration, errText string) error
 	// SlackThread returns the channel and ts of the ticket's parent
 	// message, "" when it is not posted yet.
 	SlackThread(ctx context.Context, ticket int64) (channel, ts string, err error)

@@ -247,7 +247,10 @@ const (
 func (w *Worker) process(ctx context.Context, it core.OutboxItem, now time.Time) (res outcome, next time.Time, err error) {
 	log := w.log.With(keyOutboxID, it.ID, keyTicket, it.Ticket, keyKind, it.Kind)
 
+	start := w.opts.Now()
 	sendErr := w.perform(ctx, it, now, log)
+	end := w.opts.Now()
+	dur := end.Sub(start)
 	if sendErr != nil && ctx.Err() != nil {
 		// Shutting down: the failure says nothing about the row, so it is
 		// not counted as an attempt.
@@ -260,7 +263,7 @@ func (w *Worker) process(ctx context.Context, it core.OutboxItem, now time.Time)
 	defer cancel()
 
 	if sendErr == nil {
-		if err := w.q.Done(rctx, it.ID, w.opts.Now()); err != nil {
+		if err := w.q.Done(rctx, it.ID, end, dur); err != nil {
 			return 0, next, fmt.Errorf("outbox %d (ticket %d, %s) WAS SENT but marking it done failed; "+
 				"it will be sent again (an email keeps its Message-ID): %w", it.ID, it.Ticket, it.Kind, err)
 		}
@@ -274,7 +277,7 @@ func (w *Worker) process(ctx context.Context, it core.OutboxItem, now time.Time)
 		if !IsPermanent(sendErr) {
 			errText = truncate(fmt.Sprintf("gave up after %d attempts: %s", attempt, sendErr), 1000)
 		}
-		if err := w.q.Dead(rctx, it.ID, w.opts.Now(), errText); err != nil {
+		if err := w.q.Dead(rctx, it.ID, end, dur, errText); err != nil {
 			return 0, next, fmt.Errorf("outbox %d: mark dead: %w", it.ID, err)
 		}
 		log.ErrorContext(ctx, "outbox row failed for good", keyAttempt, attempt, keyError, sendErr)
@@ -282,7 +285,7 @@ func (w *Worker) process(ctx context.Context, it core.OutboxItem, now time.Time)
 	}
 
 	next = now.Add(max(backoff(it.Attempts, w.opts.Rand()), retryAfter(sendErr)))
-	if err := w.q.Retry(rctx, it.ID, w.opts.Now(), next, errText); err != nil {
+	if err := w.q.Retry(rctx, it.ID, end, next, dur, errText); err != nil {
 		return 0, next, fmt.Errorf("outbox %d: record retry: %w", it.ID, err)
 	}
 	res, level := outcomeRetry, slog.LevelWarn

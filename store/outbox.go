@@ -40,22 +40,23 @@ func (s *DB) Due(ctx context.Context, now time.Time, limit int) ([]core.OutboxIt
 	return items, rows.Err()
 }
 
-// Done marks a row sent.
-func (s *DB) Done(ctx context.Context, id int64, at time.Time) error {
-	return s.update(ctx, `UPDATE outbox SET state = 'sent', attempts = attempts + 1, done_at = ?,
-		last_error = '' WHERE id = ?`, fmtTime(at), id)
+// Done marks a row sent and records the attempt, which ended at at and
+// took dur.
+func (s *DB) Done(ctx context.Context, id int64, at time.Time, dur time.Duration) error {
+	return s.attempt(ctx, id, at, dur, "sent", "", `UPDATE outbox SET state = 'sent', attempts = attempts + 1,
+		done_at = ?, last_error = '' WHERE id = ?`, fmtTime(at), id)
 }
 
 // Retry records a failed attempt and when to try again.
-func (s *DB) Retry(ctx context.Context, id int64, at, next time.Time, errText string) error {
-	return s.update(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, last_error = ?
-		WHERE id = ?`, fmtTime(next), errText, id)
+func (s *DB) Retry(ctx context.Context, id int64, at, next time.Time, dur time.Duration, errText string) error {
+	return s.attempt(ctx, id, at, dur, "retry", errText, `UPDATE outbox SET attempts = attempts + 1,
+		next_attempt = ?, last_error = ? WHERE id = ?`, fmtTime(next), errText, id)
 }
 
 // Dead marks a row as failed for good; only an admin retries it.
-func (s *DB) Dead(ctx context.Context, id int64, at time.Time, errText string) error {
-	return s.update(ctx, `UPDATE outbox SET state = 'dead', attempts = attempts + 1, done_at = ?,
-		last_error = ? WHERE id = ?`, fmtTime(at), errText, id)
+func (s *DB) Dead(ctx context.Context, id int64, at time.Time, dur time.Duration, errText string) error {
+	return s.attempt(ctx, id, at, dur, "dead", errText, `UPDATE outbox SET state = 'dead', attempts = attempts + 1,
+		done_at = ?, last_error = ? WHERE id = ?`, fmtTime(at), errText, id)
 }
 
 func (s *DB) update(ctx context.Context, query string, args ...any) error {

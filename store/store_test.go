@@ -164,13 +164,13 @@ func TestOutbox_DueRetryDone(t *testing.T) {
 	if err != nil || len(due) != 3 || due[0].ID != ids[0] || due[2].ID != ids[2] {
 		t.Fatalf("Due = %+v, %v; want 3 rows in id order", due, err)
 	}
-	if err := db.Done(ctx, ids[0], t0); err != nil {
+	if err := db.Done(ctx, ids[0], t0, time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Retry(ctx, ids[1], t0, t0.Add(time.Minute), "451 try later"); err != nil {
+	if err := db.Retry(ctx, ids[1], t0, t0.Add(time.Minute), time.Second, "451 try later"); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Dead(ctx, ids[2], t0, "550 no such user"); err != nil {
+	if err := db.Dead(ctx, ids[2], t0, time.Second, "550 no such user"); err != nil {
 		t.Fatal(err)
 	}
 	due, _ = db.Due(ctx, t0.Add(30*time.Second), 10)
@@ -214,7 +214,7 @@ func TestOutbox_DueKeepsTicketOrder(t *testing.T) {
 	}
 	// The first mail backs off: the second mail waits behind it, Slack
 	// goes on.
-	if err := db.Retry(ctx, ids["email1"], t0, t0.Add(time.Minute), "451"); err != nil {
+	if err := db.Retry(ctx, ids["email1"], t0, t0.Add(time.Minute), 0, "451"); err != nil {
 		t.Fatal(err)
 	}
 	due, err := db.Due(ctx, t0, 10)

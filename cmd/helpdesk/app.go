@@ -73,6 +73,7 @@ func NewApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.
 	a.Core, err = core.NewService(db, core.Options{
 		Domain: cfg.Domain, Secret: []byte(cfg.Secret), Departments: depts, Now: now,
 		Rules: &rules, Calendar: cal, Logger: log.With("component", "core"),
+		AutoMailLimit: cfg.Mail.AutoLimitPerHour,
 	})
 	if err != nil {
 		db.Close()
@@ -98,10 +99,27 @@ func NewApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.
 		PollInterval: cfg.Outbox.PollInterval.Duration, Hold: a.sup.holds, Report: a.sup.report,
 	})
 	recv := kicker{a.Core, a.Worker}
-	a.smtp = smtpin.New(countingReceiver{recv, "smtp", a.metrics}, smtpin.Options{
+	smtpOpts := smtpin.Options{
 		Hostname: cfg.SMTP.Hostname, MaxMessageBytes: cfg.SMTP.MaxMessageBytes,
 		Logger: log.With("component", "smtp"), Refuse: a.sup.smtpOff.Load,
-	})
+		ReadTimeout: cfg.SMTP.ReadTimeout.Duration, WriteTimeout: cfg.SMTP.WriteTimeout.Duration,
+		MaxConnsPerIP: cfg.SMTP.MaxConnsPerIP, MaxMessagesPerMinute: cfg.SMTP.MaxMessagesPerMinute,
+		// AUTH in the clear only from loopback peers (the package's rule).
+		AuthUsername: cfg.SMTP.AuthUsername, AllowInsecureAuth: true,
+	}
+	if cfg.SMTP.TLSCert != "" {
+		if smtpOpts.TLSConfig, err = smtpin.LoadTLSConfig(cfg.SMTP.TLSCert, cfg.SMTP.TLSKey); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	if cfg.SMTP.AuthPasswordFile != "" {
+		if smtpOpts.AuthPassword, err = smtpin.ReadPasswordFile(cfg.SMTP.AuthPasswordFile); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	a.smtp = smtpin.New(countingReceiver{recv, "smtp", a.metrics}, smtpOpts)
 	if err := seedChannels(ctx, db, cfg); err != nil {
 		db.Close()
 		return nil, err

@@ -30,11 +30,24 @@ type Config struct {
 		Listen          string `toml:"listen"`
 		MaxMessageBytes int64  `toml:"max_message_bytes"`
 		Hostname        string `toml:"hostname"`
+		// Hardening (inbound/smtp): 0 means the package default.
+		ReadTimeout          Duration `toml:"read_timeout"`
+		WriteTimeout         Duration `toml:"write_timeout"`
+		MaxConnsPerIP        int      `toml:"max_connections_per_ip"`
+		MaxMessagesPerMinute int      `toml:"max_messages_per_minute_per_ip"`
+		TLSCert              string   `toml:"tls_cert"`
+		TLSKey               string   `toml:"tls_key"`
+		AuthUsername         string   `toml:"auth_username"`
+		AuthPasswordFile     string   `toml:"auth_password_file"`
 	} `toml:"smtp"`
 	Mail struct {
 		Relay string `toml:"relay"`
 		Dir   string `toml:"dir"`
 		From  string `toml:"from"`
+		// AutoLimitPerHour is how many automatic notices one address gets
+		// an hour (the mail loop guard); 0 means core's default (10), -1
+		// no limit.
+		AutoLimitPerHour int `toml:"auto_limit_per_hour"`
 	} `toml:"mail"`
 	Slack struct {
 		Token         string `toml:"token"`
@@ -297,6 +310,15 @@ func (c *Config) Validate() error {
 	}
 	if c.SMTP.MaxMessageBytes <= 0 {
 		errs = append(errs, errors.New("smtp.max_message_bytes must be positive"))
+	}
+	if c.SMTP.ReadTimeout.Duration < 0 || c.SMTP.WriteTimeout.Duration < 0 {
+		errs = append(errs, errors.New("smtp.read_timeout and smtp.write_timeout must not be negative"))
+	}
+	if (c.SMTP.TLSCert == "") != (c.SMTP.TLSKey == "") {
+		errs = append(errs, errors.New("smtp.tls_cert and smtp.tls_key go together"))
+	}
+	if (c.SMTP.AuthUsername == "") != (c.SMTP.AuthPasswordFile == "") {
+		errs = append(errs, errors.New("smtp.auth_username and smtp.auth_password_file go together"))
 	}
 	names := map[string]bool{}
 	for i, m := range c.IMAP {

@@ -60,6 +60,9 @@ const usage = `usage: helpdesk COMMAND [flags]
   channel verify NAME       log in to a mailbox, EHLO the relay or listener, or auth.test Slack
   quarantine list [--json]  mail that could not be processed
   quarantine show ID [--raw|--json] | retry ID | drop ID
+  outbox list [--dead] [--json]  pending and dead notifications, with their attempts
+  outbox retry ID|--all-dead     put dead notifications back to pending, due now
+  backup FILE               copy the database while serve runs (never overwrites FILE)
 
 Every command takes --config FILE (default $HELPDESK_CONFIG, else
 helpdesk.toml when present, else built-in defaults) and --db PATH.
@@ -101,6 +104,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, env []str
 		return cmdAccount(ctx, args, stdout, stderr, env)
 	case "credits":
 		return cmdCredits(ctx, args, stdout, stderr, env)
+	case "outbox":
+		return cmdOutbox(ctx, args, stdout, stderr, env)
+	case "backup":
+		return cmdBackup(ctx, args, stdout, stderr, env)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -3,11 +3,20 @@
 // to core, and answers 250 only after core's transaction has committed.
 //
 // It is never an open relay: a recipient that core does not accept is
-// refused at RCPT with 550.
+// refused at RCPT with 550, whether or not the session authenticated.
+//
+// Hardening: read/write timeouts, limits on recipients, line length and
+// message size, per-IP limits on concurrent connections (421) and on
+// messages a minute (451), STARTTLS with a configured certificate, and
+// optional AUTH PLAIN for a relay in front (mail then only from an
+// authenticated session).
 package smtp
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +24,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	gosmtp "github.com/emersion/go-smtp"
 
 	"helpdesk/core"
@@ -35,9 +45,36 @@ type Options struct {
 	MaxMessageBytes int64
 	// MaxRecipients per message, refused with 452; 0 means 100.
 	MaxRecipients int
+	// MaxLineLength of a command or message line; longer lines fail the
+	// message with 554 and end the connection. 0 means 1 MiB (real mail
+	// has long lines, HTML without wrapping).
+	MaxLineLength int
 	// ReadTimeout and WriteTimeout per command; 0 means 5 minutes
 	// (RFC 5321 §4.5.3.2 asks for at least that much).
 	ReadTimeout, WriteTimeout time.Duration
+	// MaxConnsPerIP is how many connections one address may hold open at
+	// once; more are answered 421 and closed. 0 means 20, negative means
+	// no limit.
+	MaxConnsPerIP int
+	// MaxMessagesPerMinute from one address (counted at MAIL, over a
+	// sliding minute); more are answered 451. 0 means 120, negative
+	// means no limit. Authenticated sessions (the relay in front) are
+	// not counted.
+	MaxMessagesPerMinute int
+	// LimitLoopback applies the per-IP limits to loopback peers too. By
+	// default they are exempt: a relay on the same host carries every
+	// customer's mail and has limits of its own.
+	LimitLoopback bool
+	// Now is the clock of the rate window; nil means time.Now.
+	Now func() time.Time
+	// TLSConfig, when set, offers STARTTLS (see LoadTLSConfig).
+	TLSConfig *tls.Config
+	// AuthUsername and AuthPassword, when both set, turn on AUTH PLAIN
+	// and accept mail only from a session that authenticated with them
+	// (530 otherwise, 535 for wrong credentials). AUTH needs TLS, except
+	// from a loopback peer when AllowInsecureAuth is set.
+	AuthUsername, AuthPassword string
+	AllowInsecureAuth          bool
 	// ReceiveTimeout bounds core's transaction for one message; 0 means
 	// 30 s. Past it the client gets 451 and retries.
 	ReceiveTimeout time.Duration
@@ -55,6 +92,12 @@ type Server struct {
 	recv Receiver
 	opts Options
 	log  *slog.Logger
+	// conns and rate hold the per-IP limits' state.
+	conns connCounter
+	rate  rateWindow
+	// userSum and passSum are SHA-256 sums of the credentials, compared
+	// in constant time; nil when AUTH is off.
+	userSum, passSum []byte
 	// base is cancelled by Close, cutting short transactions in flight.
 	base   context.Context
 	cancel context.CancelFunc
@@ -80,10 +123,27 @@ func New(recv Receiver, opts Options) *Server {
 	if opts.ReceiveTimeout == 0 {
 		opts.ReceiveTimeout = 30 * time.Second
 	}
+	if opts.MaxLineLength <= 0 {
+		opts.MaxLineLength = 1 << 20
+	}
+	if opts.MaxConnsPerIP == 0 {
+		opts.MaxConnsPerIP = 20
+	}
+	if opts.MaxMessagesPerMinute == 0 {
+		opts.MaxMessagesPerMinute = 120
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	s := &Server{recv: recv, opts: opts, log: opts.Logger}
 	if s.log == nil {
 		s.log = slog.Default().With("component", "smtp")
 	}
+	if opts.AuthUsername != "" && opts.AuthPassword != "" {
+		u, p := sha256.Sum256([]byte(opts.AuthUsername)), sha256.Sum256([]byte(opts.AuthPassword))
+		s.userSum, s.passSum = u[:], p[:]
+	}
+	s.opts.AuthPassword = "" // only the sum is kept
 	s.base, s.cancel = context.WithCancel(context.Background())
 	srv := gosmtp.NewServer(s)
 	srv.Domain = opts.Hostname
@@ -91,17 +151,23 @@ func New(recv Receiver, opts Options) *Server {
 	srv.MaxRecipients = opts.MaxRecipients
 	srv.ReadTimeout = opts.ReadTimeout
 	srv.WriteTimeout = opts.WriteTimeout
-	// Real mail has long lines (HTML without wrapping); the default of
-	// 2000 would fail such a message and drop the connection.
-	srv.MaxLineLength = 1 << 20
+	// Real mail has long lines (HTML without wrapping); go-smtp's default
+	// of 2000 would fail such a message and drop the connection.
+	srv.MaxLineLength = opts.MaxLineLength
 	srv.EnableSMTPUTF8 = true
+	srv.TLSConfig = opts.TLSConfig
+	// go-smtp's switch is for every peer; session.authOK narrows it to
+	// loopback peers.
+	srv.AllowInsecureAuth = opts.AllowInsecureAuth
+	// Unexpected internal errors go to our log, not to stderr.
+	srv.ErrorLog = errorLog{s.log}
 	s.srv = srv
 	return s
 }
 
 // Serve accepts connections on ln until Shutdown or Close.
 func (s *Server) Serve(ln net.Listener) error {
-	err := s.srv.Serve(ln)
+	err := s.srv.Serve(&limitListener{Listener: ln, s: s})
 	if errors.Is(err, gosmtp.ErrServerClosed) {
 		return nil
 	}
@@ -127,18 +193,92 @@ func (s *Server) NewSession(c *gosmtp.Conn) (gosmtp.Session, error) {
 	if s.opts.Refuse != nil && s.opts.Refuse() {
 		return nil, errDisabled
 	}
-	return &session{srv: s, log: s.log.With("remote", c.Conn().RemoteAddr().String())}, nil
+	_, isTLS := c.TLSConnectionState()
+	return &session{srv: s, ip: peerIP(c.Conn().RemoteAddr()), tls: isTLS,
+		log: s.log.With("remote", c.Conn().RemoteAddr().String())}, nil
 }
 
+// limited says whether the per-IP limits apply to ip.
+func (s *Server) limited(ip string) bool {
+	return s.opts.LimitLoopback || !isLoopbackIP(ip)
+}
+
+// authRequired says whether mail needs an authenticated session.
+func (s *Server) authRequired() bool { return s.userSum != nil }
+
 type session struct {
-	srv *Server
-	log *slog.Logger
-	env core.Envelope
+	srv    *Server
+	ip     string
+	tls    bool // the session began after STARTTLS
+	log    *slog.Logger
+	env    core.Envelope
+	authed bool
+	// authFails counts failed AUTH attempts in this connection.
+	authFails int
 }
 
 func (ss *session) Mail(from string, _ *gosmtp.MailOptions) error {
+	if ss.srv.authRequired() && !ss.authed {
+		return errAuthRequired
+	}
+	if !ss.authed && ss.srv.limited(ss.ip) &&
+		!ss.srv.rate.allow(ss.ip, ss.srv.opts.Now(), ss.srv.opts.MaxMessagesPerMinute) {
+		ss.log.Warn("message refused: rate limit", "limit_per_minute", ss.srv.opts.MaxMessagesPerMinute)
+		return &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 7, 0},
+			Message: fmt.Sprintf("Too many messages from your address (at most %d a minute), try again later",
+				ss.srv.opts.MaxMessagesPerMinute)}
+	}
 	ss.env = core.Envelope{Sender: from, NullSender: from == ""}
 	return nil
+}
+
+// authOK says whether AUTH may happen on this session: over TLS, or in
+// the clear from a loopback peer when that is allowed.
+func (ss *session) authOK() bool {
+	return ss.srv.authRequired() &&
+		(ss.tls || ss.srv.opts.AllowInsecureAuth && isLoopbackIP(ss.ip))
+}
+
+// AuthMechanisms implements gosmtp.AuthSession.
+func (ss *session) AuthMechanisms() []string {
+	if !ss.authOK() {
+		return nil
+	}
+	return []string{sasl.Plain}
+}
+
+// maxAuthFails in one connection before it is closed.
+const maxAuthFails = 3
+
+// Auth implements gosmtp.AuthSession.
+func (ss *session) Auth(mech string) (sasl.Server, error) {
+	if !ss.srv.authRequired() {
+		return nil, gosmtp.ErrAuthUnsupported
+	}
+	if !ss.authOK() {
+		return nil, errEncryptionRequired
+	}
+	if ss.authFails >= maxAuthFails {
+		// Guessing costs a new connection, and those are limited.
+		return nil, errTooManyAuthFails
+	}
+	if mech != sasl.Plain {
+		return nil, gosmtp.ErrAuthUnknownMechanism
+	}
+	return sasl.NewPlainServer(func(identity, username, password string) error {
+		u, p := sha256.Sum256([]byte(username)), sha256.Sum256([]byte(password))
+		okUser := subtle.ConstantTimeCompare(u[:], ss.srv.userSum)
+		okPass := subtle.ConstantTimeCompare(p[:], ss.srv.passSum)
+		if okUser&okPass == 1 && (identity == "" || identity == username) {
+			ss.authed = true
+			ss.log.Info("authenticated", "username", username)
+			return nil
+		}
+		ss.authFails++
+		// The password is never logged, not even a wrong one.
+		ss.log.Warn("authentication failed", "username", username, "failures", ss.authFails)
+		return gosmtp.ErrAuthFailed
+	}), nil
 }
 
 func (ss *session) Rcpt(to string, _ *gosmtp.RcptOptions) error {
@@ -156,6 +296,12 @@ func (ss *session) Data(r io.Reader) (err error) {
 	if err != nil {
 		if errors.Is(err, gosmtp.ErrDataTooLarge) {
 			return gosmtp.ErrDataTooLarge
+		}
+		if errors.Is(err, gosmtp.ErrTooLongLine) {
+			// Permanent: the same message would fail the same way.
+			ss.log.Info("message refused: line too long", "limit", ss.srv.opts.MaxLineLength)
+			return &gosmtp.SMTPError{Code: 554, EnhancedCode: gosmtp.EnhancedCode{5, 6, 0},
+				Message: fmt.Sprintf("Message has a line longer than %d bytes; wrap or encode it", ss.srv.opts.MaxLineLength)}
 		}
 		return &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 4, 2}, Message: "error reading the message, try again"}
 	}
@@ -196,6 +342,15 @@ func (ss *session) Data(r io.Reader) (err error) {
 var errDisabled = &gosmtp.SMTPError{Code: 421, EnhancedCode: gosmtp.EnhancedCode{4, 3, 2},
 	Message: "not accepting mail at the moment, try again later"}
 
+var errAuthRequired = &gosmtp.SMTPError{Code: 530, EnhancedCode: gosmtp.EnhancedCode{5, 7, 0},
+	Message: "Authentication required"}
+
+var errEncryptionRequired = &gosmtp.SMTPError{Code: 538, EnhancedCode: gosmtp.EnhancedCode{5, 7, 11},
+	Message: "Encryption required for authentication, use STARTTLS"}
+
+var errTooManyAuthFails = &gosmtp.SMTPError{Code: 454, EnhancedCode: gosmtp.EnhancedCode{4, 7, 0},
+	Message: "Too many failed authentication attempts on this connection"}
+
 var errTemporary = &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 3, 0},
 	Message: "temporarily unable to store the message, try again later"}
 
@@ -204,3 +359,14 @@ func (ss *session) Reset() {
 }
 
 func (ss *session) Logout() error { return nil }
+
+// errorLog adapts slog to go-smtp's Logger.
+type errorLog struct{ log *slog.Logger }
+
+func (l errorLog) Printf(format string, v ...any) {
+	l.log.Warn("smtp server", "err", fmt.Sprintf(format, v...))
+}
+
+func (l errorLog) Println(v ...any) {
+	l.log.Warn("smtp server", "err", fmt.Sprint(v...))
+}

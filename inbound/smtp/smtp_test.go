@@ -17,6 +17,7 @@ import (
 )
 
 type fixture struct {
+	srv    *Server
 	addr   string
 	db     *store.DB
 	dbPath string
@@ -44,7 +45,7 @@ func mustServer(t *testing.T, opts Options) *fixture {
 	}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	return &fixture{addr: ln.Addr().String(), db: db, dbPath: path}
+	return &fixture{srv: srv, addr: ln.Addr().String(), db: db, dbPath: path}
 }
 
 // send delivers one message over a real SMTP conversation and returns the

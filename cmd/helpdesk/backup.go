@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+)
+
+// cmdBackup is `backup FILE`: a consistent copy of the database made with
+// SQLite's online backup, safe while serve runs. It never overwrites a
+// file. README.md says how to restore one.
+func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	var c common
+	c.register(fs, env)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"usage: backup FILE"}
+	}
+	cfg, err := c.load(env)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(cfg.Store.Path); err != nil {
+		// Opening would create an empty database to back up.
+		return fmt.Errorf("backup: no database at %s: %w", cfg.Store.Path, err)
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	start := time.Now()
+	if err := db.Backup(ctx, pos[0]); err != nil {
+		return err
+	}
+	st, err := os.Stat(pos[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "backed up %s to %s (%d bytes) in %s\n", cfg.Store.Path, pos[0], st.Size(),
+		time.Since(start).Round(time.Millisecond))
+	return nil
+}

@@ -1,0 +1,150 @@
+package smtp
+
+import (
+	"fmt"
+	"net"
+	"sync"
+	"time"
+)
+
+// peerIP is the address a connection comes from, without the port; it is
+// the key of the per-IP limits.
+func peerIP(a net.Addr) string {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		return ta.IP.String()
+	}
+	host, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return host
+}
+
+func isLoopbackIP(ip string) bool {
+	p := net.ParseIP(ip)
+	return p != nil && p.IsLoopback()
+}
+
+// connCounter counts open connections per IP.
+type connCounter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+// acquire takes a slot for ip unless max are taken already (max <= 0: no
+// limit).
+func (c *connCounter) acquire(ip string, max int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if max > 0 && c.n[ip] >= max {
+		return false
+	}
+	if c.n == nil {
+		c.n = map[string]int{}
+	}
+	c.n[ip]++
+	return true
+}
+
+func (c *connCounter) release(ip string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n[ip]--; c.n[ip] <= 0 {
+		delete(c.n, ip)
+	}
+}
+
+// rateWindow is a sliding one-minute window of message attempts per IP.
+type rateWindow struct {
+	mu        sync.Mutex
+	seen      map[string][]time.Time
+	lastSweep time.Time
+}
+
+const rateSpan = time.Minute
+
+// allow records an attempt from ip at now and says whether it is within
+// max a minute (max <= 0: no limit). A refused attempt is not recorded, so
+// a client that keeps trying too fast is let in again as soon as its
+// older messages leave the window.
+func (r *rateWindow) allow(ip string, now time.Time, max int) bool {
+	if max <= 0 {
+		return true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.seen == nil {
+		r.seen = map[string][]time.Time{}
+	}
+	cut := now.Add(-rateSpan)
+	if now.Sub(r.lastSweep) >= rateSpan {
+		// Forget idle peers so the map does not grow with every address
+		// that ever connected.
+		for k, ts := range r.seen {
+			if len(ts) == 0 || !ts[len(ts)-1].After(cut) {
+				delete(r.seen, k)
+			}
+		}
+		r.lastSweep = now
+	}
+	ts := r.seen[ip]
+	i := 0
+	for i < len(ts) && !ts[i].After(cut) {
+		i++
+	}
+	ts = ts[i:]
+	if len(ts) >= max {
+		r.seen[ip] = ts
+		return false
+	}
+	r.seen[ip] = append(ts, now)
+	return true
+}
+
+// limitListener enforces the per-IP connection limit before go-smtp sees
+// a connection: a peer over the limit gets a 421 greeting and is
+// disconnected.
+type limitListener struct {
+	net.Listener
+	s *Server
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		ip := peerIP(c.RemoteAddr())
+		if !l.s.limited(ip) {
+			return c, nil
+		}
+		max := l.s.opts.MaxConnsPerIP
+		if l.s.conns.acquire(ip, max) {
+			return &countedConn{Conn: c, release: func() { l.s.conns.release(ip) }}, nil
+		}
+		l.s.log.Warn("connection refused: too many connections from one address", "remote", ip, "limit", max)
+		go l.s.refuseConn(c, max)
+	}
+}
+
+// refuseConn answers 421 in place of the greeting (RFC 5321 §3.1) and
+// hangs up; a well-behaved client comes back later.
+func (s *Server) refuseConn(c net.Conn, max int) {
+	defer c.Close()
+	c.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(c, "421 4.7.0 %s Too many connections from your address (at most %d at a time), try again later\r\n",
+		s.opts.Hostname, max)
+}
+
+// countedConn gives its slot back when closed.
+type countedConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(c.release)
+	return c.Conn.Close()
+}

@@ -1,0 +1,208 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"helpdesk/core"
+)
+
+func mustEnqueue(t *testing.T, db *DB, ticket int64, n int) []int64 {
+	t.Helper()
+	ids, err := enqueueIDs(db, ticket, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+func enqueue(db *DB, ticket int64, n int) error {
+	_, err := enqueueIDs(db, ticket, n)
+	return err
+}
+
+func enqueueIDs(db *DB, ticket int64, n int) ([]int64, error) {
+	ctx := context.Background()
+	var ids []int64
+	err := db.Tx(ctx, func(tx core.Tx) error {
+		for range n {
+			it := &core.OutboxItem{Kind: core.OutboxEmail, Ticket: ticket, Payload: []byte("{}"), NextAttempt: t0, CreatedAt: t0}
+			if err := tx.Enqueue(ctx, it); err != nil {
+				return err
+			}
+			ids = append(ids, it.ID)
+		}
+		return nil
+	})
+	return ids, err
+}
+
+func TestOutbox_HistoryAndRetryDead(t *testing.T) {
+	db := MustOpen(t)
+	tk := mustTicket(t, db, "ann@shop.example")
+	ctx := context.Background()
+	ids := mustEnqueue(t, db, tk.Number, 3)
+
+	// Row 0: retried, then sent. Row 1: retried, then dead. Row 2: pending.
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(db.Retry(ctx, ids[0], t0.Add(2*time.Second), t0.Add(time.Minute), 2*time.Second, "451 later"))
+	must(db.Done(ctx, ids[0], t0.Add(time.Minute+time.Second), time.Second))
+	must(db.Retry(ctx, ids[1], t0.Add(time.Second), t0.Add(time.Minute), time.Second, "451 later"))
+	must(db.Dead(ctx, ids[1], t0.Add(time.Minute), 250*time.Millisecond, "550 no such user"))
+
+	h, err := db.OutboxHistory(ctx, ids[0])
+	must(err)
+	if len(h) != 2 || h[0].Result != "retry" || h[0].Error != "451 later" || !h[0].At.Equal(t0) ||
+		h[0].Duration != 2*time.Second || h[1].Result != "sent" || !h[1].At.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("history of the sent row: %+v", h)
+	}
+
+	rows, err := db.OutboxRows(ctx, false, 0)
+	must(err)
+	if len(rows) != 2 || rows[0].ID != ids[1] || rows[0].State != "dead" || rows[1].ID != ids[2] || rows[1].State != "pending" {
+		t.Fatalf("pending and dead rows: %+v", rows)
+	}
+	if len(rows[0].History) != 2 || rows[0].History[1].Result != "dead" || rows[0].LastError != "550 no such user" {
+		t.Fatalf("dead row: %+v", rows[0])
+	}
+	dead, err := db.OutboxRows(ctx, true, 0)
+	must(err)
+	if len(dead) != 1 || dead[0].ID != ids[1] {
+		t.Fatalf("dead rows: %+v", dead)
+	}
+
+	if err := db.RetryDead(ctx, ids[2], t0); core.ErrorCode(err) != core.ENOTFOUND {
+		t.Fatalf("retrying a pending row: %v, want ENOTFOUND", err)
+	}
+	now := t0.Add(time.Hour)
+	must(db.RetryDead(ctx, ids[1], now))
+	due, err := db.Due(ctx, now, 10)
+	must(err)
+	if len(due) != 2 || due[0].ID != ids[1] || due[0].Attempts != 0 || !due[0].NextAttempt.Equal(now) {
+		t.Fatalf("due after retry: %+v", due)
+	}
+	if h, _ := db.OutboxHistory(ctx, ids[1]); len(h) != 2 {
+		t.Fatalf("retrying by hand lost the history: %+v", h)
+	}
+
+	must(db.Dead(ctx, ids[1], now, 0, "550"))
+	must(db.Dead(ctx, ids[2], now, 0, "550"))
+	n, err := db.RetryAllDead(ctx, now)
+	if err != nil || n != 2 {
+		t.Fatalf("RetryAllDead = %d, %v; want 2", n, err)
+	}
+	if dead, _ := db.OutboxRows(ctx, true, 0); len(dead) != 0 {
+		t.Fatalf("dead rows left: %+v", dead)
+	}
+}
+
+func TestMailGuard_Counts(t *testing.T) {
+	db := MustOpen(t)
+	ctx := context.Background()
+	err := db.Tx(ctx, func(ctx0 core.Tx) error {
+		tx := ctx0.(*Tx)
+		for i := range 3 {
+			if err := tx.RecordAutoMail(ctx, "a@x.example", 0, core.TemplateAck, t0.Add(time.Duration(i)*time.Minute), i == 2); err != nil {
+				return err
+			}
+		}
+		if err := tx.RecordAutoMail(ctx, "b@x.example", 0, core.TemplateAck, t0, false); err != nil {
+			return err
+		}
+		sent, refused, err := tx.AutoMails(ctx, "a@x.example", t0.Add(-time.Hour))
+		if err != nil || sent != 2 || refused != 1 {
+			return fmt.Errorf("a: %d sent, %d refused, %v; want 2, 1", sent, refused, err)
+		}
+		if sent, _, _ := tx.AutoMails(ctx, "a@x.example", t0); sent != 1 {
+			return fmt.Errorf("a after t0: %d sent, want 1", sent)
+		}
+		// A day later, the old records are forgotten.
+		if err := tx.RecordAutoMail(ctx, "a@x.example", 0, core.TemplateAck, t0.Add(25*time.Hour), false); err != nil {
+			return err
+		}
+		if sent, refused, _ := tx.AutoMails(ctx, "a@x.example", time.Time{}); sent != 1 || refused != 0 {
+			return fmt.Errorf("a after pruning: %d sent, %d refused; want 1, 0", sent, refused)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A backup taken while another goroutine writes opens with Open and holds
+// every row committed before it began.
+func TestBackup_WhileWriting(t *testing.T) {
+	db := MustOpen(t)
+	tk := mustTicket(t, db, "ann@shop.example")
+	ctx := context.Background()
+	mustEnqueue(t, db, tk.Number, 200)
+
+	var written atomic.Int64
+	errs := make(chan error, 1)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := enqueue(db, tk.Number, 5); err != nil {
+				errs <- err
+				return
+			}
+			written.Add(5)
+		}
+	}()
+	for written.Load() < 50 {
+		time.Sleep(time.Millisecond)
+	}
+	before := 200 + written.Load()
+	path := filepath.Join(t.TempDir(), "copy.db")
+	err := db.Backup(ctx, path)
+	close(stop)
+	wg.Wait()
+	select {
+	case werr := <-errs:
+		t.Fatalf("writing during the backup: %v", werr)
+	default:
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Backup(ctx, path); core.ErrorCode(err) != core.ECONFLICT {
+		t.Fatalf("backup over an existing file: %v, want ECONFLICT", err)
+	}
+
+	cp, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cp.Close()
+	var n int64
+	if err := cp.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n < before || n%5 != 0 {
+		t.Fatalf("copy has %d outbox rows; want at least %d, whole transactions only", n, before)
+	}
+	var subject string
+	if err := cp.db.QueryRowContext(ctx, `SELECT subject FROM tickets WHERE id = ?`, tk.Number).Scan(&subject); err != nil {
+		t.Fatalf("ticket in the copy: %v", err)
+	}
+	t.Logf("copy holds %d of %d rows written", n, 200+written.Load())
+}
