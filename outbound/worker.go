@@ -57,6 +57,9 @@ type Options struct {
 	// MaxAttempts is how many times a row is tried before it is dead;
 	// zero means DefaultMaxAttempts.
 	MaxAttempts int
+	// RetryBase is the delay after a row's first failure, doubled after
+	// each further one up to an hour; zero means 30 s.
+	RetryBase time.Duration
 	// BatchSize is how many due rows are read at a time; zero means
 	// DefaultBatchSize.
 	BatchSize int
@@ -106,6 +109,9 @@ func NewWorker(q Queue, m Mailer, s Slack, opts Options) *Worker {
 	}
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = DefaultPollInterval
+	}
+	if opts.RetryBase <= 0 {
+		opts.RetryBase = firstRetry
 	}
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = DefaultMaxAttempts
@@ -284,7 +290,7 @@ func (w *Worker) process(ctx context.Context, it core.OutboxItem, now time.Time)
 		return outcomeDead, next, nil
 	}
 
-	next = now.Add(max(backoff(it.Attempts, w.opts.Rand()), retryAfter(sendErr)))
+	next = now.Add(max(backoffFrom(w.opts.RetryBase, it.Attempts, w.opts.Rand()), retryAfter(sendErr)))
 	if err := w.q.Retry(rctx, it.ID, end, next, dur, errText); err != nil {
 		return 0, next, fmt.Errorf("outbox %d: record retry: %w", it.ID, err)
 	}

@@ -96,7 +96,7 @@ func NewApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.
 	a.sup = newSupervisor(a)
 	a.Worker = outbound.NewWorker(db, mailer, slack, outbound.Options{
 		From: from, Channels: channels, Now: now, Logger: log.With("component", "outbound"),
-		PollInterval: cfg.Outbox.PollInterval.Duration, Hold: a.sup.holds, Report: a.sup.report,
+		PollInterval: cfg.Outbox.PollInterval.Duration, RetryBase: cfg.Outbox.RetryBase.Duration, Hold: a.sup.holds, Report: a.sup.report,
 	})
 	recv := kicker{a.Core, a.Worker}
 	smtpOpts := smtpin.Options{

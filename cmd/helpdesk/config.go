@@ -65,6 +65,7 @@ type Config struct {
 	} `toml:"http"`
 	Outbox struct {
 		PollInterval Duration `toml:"poll_interval"`
+		RetryBase    Duration `toml:"retry_base"` // first retry delay; 0 means 30s
 	} `toml:"outbox"`
 	IMAP        []IMAPConfig                `toml:"imap"`
 	Departments map[string]DepartmentConfig `toml:"departments"`
