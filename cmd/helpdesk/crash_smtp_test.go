@@ -26,8 +26,10 @@ type flakyRelay struct {
 	srv    *gosmtp.Server
 	addr   string
 	refuse float64
+	down   atomic.Bool // refuse everything: an outage
 	mu     sync.Mutex
 	got    map[string]int
+	order  []string // Message-IDs in the order taken
 	tries  atomic.Int64
 }
 
@@ -60,7 +62,7 @@ func (s *flakySession) Data(rd io.Reader) error {
 		return err
 	}
 	s.r.tries.Add(1)
-	if rand.Float64() < s.r.refuse {
+	if s.r.down.Load() || rand.Float64() < s.r.refuse {
 		return &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
 	}
 	m := msgIDHeader.FindSubmatch(b)
@@ -69,6 +71,7 @@ func (s *flakySession) Data(rd io.Reader) error {
 	}
 	s.r.mu.Lock()
 	s.r.got[string(m[1])]++
+	s.r.order = append(s.r.order, string(m[1]))
 	s.r.mu.Unlock()
 	return nil
 }

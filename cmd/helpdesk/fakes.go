@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	gosmtp "github.com/emersion/go-smtp"
@@ -94,6 +95,7 @@ type slackPost struct {
 // answers with a unique, realistic ts.
 type fakeSlack struct {
 	srv     *slacktest.Server
+	down    atomic.Bool // answer 503 to posts and updates: an outage
 	mu      sync.Mutex
 	posts   []slackPost
 	updates []slackPost
@@ -125,6 +127,10 @@ func (f *fakeSlack) Posts() []slackPost {
 }
 
 func (f *fakeSlack) postMessage(w http.ResponseWriter, r *http.Request) {
+	if f.down.Load() {
+		http.Error(w, "slack is down", http.StatusServiceUnavailable)
+		return
+	}
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
@@ -152,6 +158,10 @@ func (f *fakeSlack) Updates() []slackPost {
 }
 
 func (f *fakeSlack) update(w http.ResponseWriter, r *http.Request) {
+	if f.down.Load() {
+		http.Error(w, "slack is down", http.StatusServiceUnavailable)
+		return
+	}
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
