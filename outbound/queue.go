@@ -27,3 +27,13 @@ type Queue interface {
 	// SetSlackThread records the ticket's parent message.
 	SetSlackThread(ctx context.Context, ticket int64, channel, ts string) error
 }
+
+// Waker is a Queue that can make a lane's retried rows due at once
+// (package store implements it). The worker uses it when a row that had
+// failed goes through: the channel is back, and the rest of its backlog
+// should not sit out its back-off.
+type Waker interface {
+	// Wake makes every pending row of the lane (mail when email is
+	// true, else Slack) that failed before due now.
+	Wake(ctx context.Context, email bool) error
+}

@@ -215,6 +215,11 @@ func (w *Worker) Drain(ctx context.Context) (sent int, err error) {
 			switch {
 			case res == outcomeSent:
 				sent++
+				if it.Attempts > 0 {
+					if err := w.wake(ctx, laneOf(it.Kind)); err != nil {
+						return sent, err
+					}
+				}
 			case it.Ticket == 0: // no ticket, no order to keep
 			case res == outcomeDead:
 				addHold(pass, keyOf(it), hold{})
@@ -250,6 +255,25 @@ const (
 // process performs one row and records the result, with the time of the
 // next attempt for a retried row. err is set only when recording failed or
 // ctx is done.
+// wake is called when a row that had failed went through: its channel is
+// back, so the lane's other failed rows are made due at once instead of
+// waiting out their back-off.
+func (w *Worker) wake(ctx context.Context, l lane) error {
+	wk, ok := w.q.(Waker)
+	if !ok {
+		return nil
+	}
+	for k, h := range w.holds {
+		if k.lane == l && !h.threadOnly {
+			delete(w.holds, k)
+		}
+	}
+	if err := wk.Wake(ctx, bool(l)); err != nil {
+		return fmt.Errorf("outbox: wake the %s lane: %w", map[lane]string{laneMail: "mail", laneSlack: "Slack"}[l], err)
+	}
+	return nil
+}
+
 func (w *Worker) process(ctx context.Context, it core.OutboxItem, now time.Time) (res outcome, next time.Time, err error) {
 	log := w.log.With(keyOutboxID, it.ID, keyTicket, it.Ticket, keyKind, it.Kind)
 

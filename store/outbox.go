@@ -84,3 +84,16 @@ func (s *DB) SlackThread(ctx context.Context, ticket int64) (channel, ts string,
 func (s *DB) SetSlackThread(ctx context.Context, ticket int64, channel, ts string) error {
 	return s.update(ctx, `UPDATE tickets SET slack_channel = ?, slack_ts = ? WHERE id = ?`, channel, ts, ticket)
 }
+
+// Wake makes the pending rows of one lane (mail, or Slack) that failed
+// before due at once: their channel is back.
+func (s *DB) Wake(ctx context.Context, email bool) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt = '' WHERE state = 'pending'
+			AND attempts > 0 AND next_attempt != '' AND (kind = 'email') = ?`, email)
+		if err != nil {
+			return fmt.Errorf("wake outbox: %w", err)
+		}
+		return nil
+	})
+}

@@ -314,3 +314,35 @@ func TestOpen_PathWithURICharacters(t *testing.T) {
 		t.Fatalf("database not at %s: %v", path, err)
 	}
 }
+
+func TestOutbox_WakeLane(t *testing.T) {
+	db := MustOpen(t)
+	tk := mustTicket(t, db, "ann@shop.example")
+	ctx := context.Background()
+	ids := map[string]int64{}
+	err := db.Tx(ctx, func(tx core.Tx) error {
+		for _, kind := range []string{core.OutboxEmail, core.OutboxSlackReply} {
+			it := &core.OutboxItem{Kind: kind, Ticket: tk.Number, Payload: []byte("{}"), CreatedAt: t0}
+			if err := tx.Enqueue(ctx, it); err != nil {
+				return err
+			}
+			ids[kind] = it.ID
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if err := db.Retry(ctx, id, t0, t0.Add(time.Hour), time.Millisecond, "451"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Wake(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	due, err := db.Due(ctx, t0, 10)
+	if err != nil || len(due) != 1 || due[0].ID != ids[core.OutboxEmail] {
+		t.Fatalf("due after waking the mail lane: %+v, %v; want only the mail row", due, err)
+	}
+}

@@ -18,7 +18,8 @@ import (
 // simulated minutes while customers write and agents answer: nothing is
 // delivered meanwhile, and after they return everything queued is
 // delivered once, in each ticket's order. The worker runs on a fake
-// clock moved in 30-second steps.
+// clock moved in 30-second steps; the first retry that goes through wakes
+// the rest of its lane.
 func TestOutage_RelayAndSlackDown(t *testing.T) {
 	ctx := context.Background()
 	relay := startFlakyRelay(t, 0)
