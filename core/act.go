@@ -44,12 +44,15 @@ func (s *Service) act(ctx context.Context, tx Tx, t *Ticket, a Actor, action str
 		}
 		return nil
 	}
+	agentNeeds := func(n int, usage string) error {
+		if err := agentOnly(); err != nil {
+			return err
+		}
+		return need(n, usage)
+	}
 	switch action {
 	case "assign":
-		if err := agentOnly(); err != nil {
-			return "", err
-		}
-		if err := need(1, "assign AGENT"); err != nil {
+		if err := agentNeeds(1, "assign AGENT"); err != nil {
 			return "", err
 		}
 		t.Assignee, t.UpdatedAt = strings.TrimPrefix(args[0], "@"), now
@@ -63,10 +66,7 @@ func (s *Service) act(ctx context.Context, tx Tx, t *Ticket, a Actor, action str
 		return fmt.Sprintf("ticket #%d assigned to %s", t.Number, t.Assignee), nil
 
 	case "status":
-		if err := agentOnly(); err != nil {
-			return "", err
-		}
-		if err := need(1, "status STATUS"); err != nil {
+		if err := agentNeeds(1, "status STATUS"); err != nil {
 			return "", err
 		}
 		if err := s.setStatus(ctx, tx, t, args[0], a, "", now); err != nil {
@@ -146,28 +146,19 @@ func (s *Service) act(ctx context.Context, tx Tx, t *Ticket, a Actor, action str
 		return s.task(ctx, tx, t, a, args, now)
 
 	case "dispatch":
-		if err := agentOnly(); err != nil {
-			return "", err
-		}
-		if err := need(1, "dispatch DEPARTMENT"); err != nil {
+		if err := agentNeeds(1, "dispatch DEPARTMENT"); err != nil {
 			return "", err
 		}
 		return s.dispatch(ctx, tx, t, a, args[0], now)
 
 	case "category":
-		if err := agentOnly(); err != nil {
-			return "", err
-		}
-		if err := need(1, "category 1|2|3"); err != nil {
+		if err := agentNeeds(1, "category 1|2|3"); err != nil {
 			return "", err
 		}
 		return s.setCategory(ctx, tx, t, a, args[0], now)
 
 	case "split":
-		if err := agentOnly(); err != nil {
-			return "", err
-		}
-		if err := need(1, "split MESSAGE (its number, or its Message-ID)"); err != nil {
+		if err := agentNeeds(1, "split MESSAGE (its number, or its Message-ID)"); err != nil {
 			return "", err
 		}
 		return s.split(ctx, tx, t, a, args[0], now)

@@ -265,22 +265,6 @@ func (s *Service) open(ctx context.Context, tx Tx, e *Email, profile *Profile, m
 	if subject == "" {
 		subject = "(no subject)"
 	}
-	t := &Ticket{
-		AccountID:    acc.ID,
-		ProfileID:    profile.ID,
-		Department:   dept,
-		Type:         typeOf(dept),
-		Status:       StatusSubmitted,
-		Priority:     PriorityNormal,
-		Subject:      subject,
-		CreatedAt:    now,
-		UpdatedAt:    now,
-		LastPublicAt: now,
-		StatusAt:     now,
-		Predecessor:  predecessor,
-		Preagreed:    acc.Preagree, // RULES.md §5: the account-wide default
-	}
-	s.startClock(t, now)
 	if !newAccount {
 		// An existing account: this ticket moves its mean priority.
 		sum, n, err := tx.PriorityStats(ctx, acc.ID, now.Add(-s.rules.PriorityWindow))
@@ -297,7 +281,8 @@ func (s *Service) open(ctx context.Context, tx Tx, e *Email, profile *Profile, m
 			}
 		}
 	}
-	t.Rank = float64(level) * acc.PriorityFactor
+	t := s.newTicket(acc, profile.ID, dept, subject, now)
+	t.Predecessor = predecessor
 	if err := tx.CreateTicket(ctx, t); err != nil {
 		return nil, err
 	}
@@ -312,6 +297,29 @@ func (s *Service) open(ctx context.Context, tx Tx, e *Email, profile *Profile, m
 		return nil, err
 	}
 	return t, nil
+}
+
+// newTicket is a new submitted ticket of acc, with its first-response
+// clock started and its rank from the account's factor; the caller
+// creates it.
+func (s *Service) newTicket(acc *Account, profile int64, dept, subject string, now time.Time) *Ticket {
+	t := &Ticket{
+		AccountID:    acc.ID,
+		ProfileID:    profile,
+		Department:   dept,
+		Type:         typeOf(dept),
+		Status:       StatusSubmitted,
+		Priority:     PriorityNormal,
+		Subject:      subject,
+		CreatedAt:    now,
+		UpdatedAt:    now,
+		LastPublicAt: now,
+		StatusAt:     now,
+		Preagreed:    acc.Preagree, // RULES.md §5: the account-wide default
+	}
+	s.startClock(t, now)
+	t.Rank = float64(PriorityLevel(t.Priority)) * acc.PriorityFactor
+	return t
 }
 
 // enqueueAck writes the acknowledgment of a new ticket. Its Message-ID is

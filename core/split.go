@@ -55,22 +55,7 @@ func (s *Service) split(ctx context.Context, tx Tx, t *Ticket, a Actor, ref stri
 	if subject == "" || subject == t.Subject {
 		subject = fmt.Sprintf("%s (split from #%d)", t.Subject, t.Number)
 	}
-	nt := &Ticket{
-		AccountID:    t.AccountID,
-		ProfileID:    profile,
-		Department:   t.Department,
-		Type:         t.Type,
-		Status:       StatusSubmitted,
-		Priority:     PriorityNormal,
-		Subject:      subject,
-		CreatedAt:    now,
-		UpdatedAt:    now,
-		LastPublicAt: now,
-		StatusAt:     now,
-		Preagreed:    acc.Preagree,
-	}
-	s.startClock(nt, now)
-	nt.Rank = float64(PriorityLevel(nt.Priority)) * acc.PriorityFactor
+	nt := s.newTicket(acc, profile, t.Department, subject, now)
 	if err := tx.CreateTicket(ctx, nt); err != nil {
 		return "", err
 	}

@@ -96,17 +96,27 @@ func (w *Worker) postTicket(ctx context.Context, it core.OutboxItem, log *slog.L
 	return nil
 }
 
+// thread returns where the ticket's card was posted, or errWaitThread
+// when it is not posted yet.
+func (w *Worker) thread(ctx context.Context, ticket int64) (channel, ts string, err error) {
+	channel, ts, err = w.q.SlackThread(ctx, ticket)
+	if err != nil {
+		return "", "", threadError(err)
+	}
+	if ts == "" {
+		return "", "", errWaitThread
+	}
+	return channel, ts, nil
+}
+
 func (w *Worker) postReply(ctx context.Context, it core.OutboxItem) error {
 	p, err := decodeSlackPost(it.Payload)
 	if err != nil {
 		return err
 	}
-	channel, ts, err := w.q.SlackThread(ctx, it.Ticket)
+	channel, ts, err := w.thread(ctx, it.Ticket)
 	if err != nil {
-		return threadError(err)
-	}
-	if ts == "" {
-		return errWaitThread
+		return err
 	}
 	return w.sl.PostReply(ctx, channel, ts, p)
 }
@@ -118,12 +128,9 @@ func (w *Worker) updateTicket(ctx context.Context, it core.OutboxItem) error {
 	if err != nil {
 		return err
 	}
-	channel, ts, err := w.q.SlackThread(ctx, it.Ticket)
+	channel, ts, err := w.thread(ctx, it.Ticket)
 	if err != nil {
-		return threadError(err)
-	}
-	if ts == "" {
-		return errWaitThread
+		return err
 	}
 	return w.sl.UpdateTicket(ctx, channel, ts, p)
 }

@@ -37,11 +37,7 @@ func cmdChannel(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	if err != nil {
 		return err
 	}
-	cfg, err := c.load(env)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg)
+	cfg, db, err := c.open(ctx, env)
 	if err != nil {
 		return err
 	}

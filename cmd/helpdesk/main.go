@@ -13,6 +13,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"helpdesk/store"
 )
 
 func main() {
@@ -139,6 +141,20 @@ func (c *common) load(env []string) (*Config, error) {
 	return cfg, nil
 }
 
+// open loads the configuration and opens (migrating if needed) its
+// database: what most commands start with.
+func (c *common) open(ctx context.Context, env []string) (*Config, *store.DB, error) {
+	cfg, err := c.load(env)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, db, nil
+}
+
 func (c *common) logger(w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{ReplaceAttr: redact}
 	if c.logFormat == "json" {
@@ -225,11 +241,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := c.load(env)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg)
+	cfg, db, err := c.open(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -46,11 +46,7 @@ func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer, env
 	default:
 		return usageError{outboxUsage}
 	}
-	cfg, err := c.load(env)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg)
+	_, db, err := c.open(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -116,11 +116,7 @@ func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := c.load(env)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg)
+	_, db, err := c.open(ctx, env)
 	if err != nil {
 		return err
 	}

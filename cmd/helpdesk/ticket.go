@@ -35,11 +35,7 @@ func cmdTicket(ctx context.Context, args []string, stdout, stderr io.Writer, env
 	if err != nil {
 		return err
 	}
-	cfg, err := c.load(env)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg)
+	_, db, err := c.open(ctx, env)
 	if err != nil {
 		return err
 	}
