@@ -2,7 +2,9 @@ package mail
 
 import (
 	"regexp"
+	"slices"
 	"strings"
+	"unicode"
 )
 
 // The language tables of the reply trimmer: how mail clients introduce
@@ -43,7 +45,13 @@ var onDateWrote = compileAll(
 )
 
 // otherAttributions match the other forms of attribution lines.
-var otherAttributions = compileAll(
+var otherAttributions = compileAll(slices.Concat(wrappableOther, senderFirst, singleLineOther)...)
+
+// wrappableOther are the other attribution forms that clients wrap over
+// lines. Each begins with something of its own (a word, a year) rather
+// than with any text, so that the customer's last line of text joined to
+// the attribution below it cannot pass for a wrapped attribution.
+var wrappableOther = []string{
 	// Dutch, German, Norwegian, Danish, Swedish: "Am … schrieb X:",
 	// "Den 15. jun. 2016 kl. 20.42 skrev X:", "søn. 30. apr. 2017 … skrev X:".
 	`^[[:blank:]>]*(Op|Am|Den|søn\.)\s.+\s(schreef|schrieb|skrev)\s[^:]+:`,
@@ -53,22 +61,79 @@ var otherAttributions = compileAll(
 	// Gmail in many languages: "2015-10-18 0:17 GMT+03:00 X <x@y>:",
 	// "вт, 5 янв. 2016 г. в 23:39, X <x@y>:", "2016年1月1日(金) 10:00 X <x@y>:".
 	`\d{4}.{1,80}\s?<[^@<>]+@[^@<>.]+\.[^@<>]+>:?$`,
-	// English and German, sender first: "X <x@y> wrote on …:"
-	`^.+\bwrote\b[[:space:]]+\bon\b.+[^:]+:`,
-	`^.+\bschrieb\b[[:space:]]+\bam\b.+[^:]+:`,
 	// 2016-03-03 17:21 GMT+01:00 Some One
 	`^[[:blank:]>]*20\d\d-\d\d-\d\d \d\d:\d\d GMT\+\d\d:\d\d [\w[:blank:]]+$`,
+	// Other languages, when the line carries a date or an address: Finnish,
+	// Turkish, Czech, Slovak, Russian, Ukrainian, Swedish, Japanese, Korean,
+	// traditional Chinese.
+	`(?i)^[^>]*[\d@].*\s(kirjoitti|yazdı|napsal\(a\)|napísal\(a\)|написал\(а\)|написал|написав\(ла\)|написав|пише|skrev|寫道|写道|のメッセージ|님이 작성)[[:blank:]]*[:：][[:blank:]]*$`,
+}
+
+// senderFirst are the forms that begin with the sender and wrap after
+// the verb ("X <x@y> schrieb am Fr., 28.\nApr. 2017 um 11:53 Uhr:"): they
+// are joined only to a first line that holds the verb.
+var senderFirst = []string{
+	// English and German: "X <x@y> wrote on …:"
+	`^.+\bwrote\b[[:space:]]+\bon\b.+[^:]+:`,
+	`^.+\bschrieb\b[[:space:]]+\bam\b.+[^:]+:`,
+}
+
+// singleLineOther are the other attribution forms that begin with any text
+// ("Some One <x@y> wrote:"): they are matched on one line only.
+var singleLineOther = []string{
 	// X via Discourse Meta wrote:
 	`^.+ via .+ (wrote|schrieb):?[[:blank:]]*$`,
 	// Some One <info@example.org> wrote:
 	`^.+\b[\w.+-]+@[\w.-]+\.\w{2,}\b.+wrote:?$`,
 	// Posted by X on 01/21/2016
 	`(?i)^[[:blank:]>]*Posted by .+ on \d{2}/\d{2}/\d{4}$`,
-	// Other languages, when the line carries a date or an address: Finnish,
-	// Turkish, Czech, Slovak, Russian, Ukrainian, Swedish, Japanese, Korean,
-	// traditional Chinese.
-	`(?i)^[^>]*[\d@].*\s(kirjoitti|yazdı|napsal\(a\)|napísal\(a\)|написал\(а\)|написал|написав\(ла\)|написав|пише|skrev|寫道|写道|のメッセージ|님이 작성)[[:blank:]]*[:：][[:blank:]]*$`,
-)
+}
+
+// wrapGroup is a table of patterns tried on joined lines, with cheap
+// tests of whether the first line may begin, and the joined lines may
+// hold, a match at all (nil: any).
+type wrapGroup struct {
+	res    []*regexp.Regexp
+	first  func(string) bool
+	joined func(string) bool
+}
+
+func (g wrapGroup) may(first, joined string) bool {
+	return (g.first == nil || g.first(first)) && (g.joined == nil || g.joined(joined))
+}
+
+// wrappedAttributions are the groups tried on joined lines, in order: the
+// "On <date> … wrote:" forms first, as Discourse does.
+var wrappedAttributions = []wrapGroup{
+	{res: onDateWrote, first: onDateOpener.MatchString},
+	{res: compileAll(wrappableOther...), joined: mayWrapOther},
+	{res: compileAll(senderFirst...), first: attributionVerb.MatchString},
+}
+
+// onDateOpener is how every onDateWrote pattern begins.
+var onDateOpener = regexp.MustCompile(`(?i)^[\t\p{Zs}<>-]*(在|Op|In message|On|At|Le|Am|Il|Dnia|Dňa|Em|El)\s`)
+
+// wrapOtherWords are the words of wrappableOther; a string without any
+// of them can match only the Gmail form, which ends with an address.
+var wrapOtherWords = []string{
+	"schreef", "schrieb", "skrev", "написал", "napisał", "пише", "gmt+", "kirjoitti",
+	"yazdı", "napsal", "napísal", "написав", "寫道", "写道", "のメッセージ", "님이 작성",
+}
+
+func mayWrapOther(s string) bool {
+	if strings.Contains(s, "@") {
+		if t := strings.TrimRightFunc(s, unicode.IsSpace); strings.HasSuffix(t, ">") || strings.HasSuffix(t, ">:") {
+			return true
+		}
+	}
+	l := strings.ToLower(s)
+	for _, w := range wrapOtherWords {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	return false
+}
 
 // forwardMarkers start a forwarded or original message that follows.
 var forwardMarkers = compileAll(
@@ -155,9 +220,14 @@ func maySign(l string) bool {
 	return false
 }
 
-// attributionStarts are the words a wrapped attribution begins with; only
-// lines starting so are joined with the next ones.
-var attributionStart = regexp.MustCompile(`(?i)^[[:blank:]<>-]*(On|At|In message|Op|Le|Am|Il|Dnia|Dňa|Em|El|在|Den|søn\.)\s|\d{4}|\bwrote\b|\bschrieb\b`)
+// attributionOpener and attributionVerb are the words a wrapped
+// attribution begins with or holds in its first line; a four-digit year
+// is the other sign. Only lines with one of them are joined with the next
+// ones.
+var (
+	attributionOpener = regexp.MustCompile(`(?i)^[[:blank:]<>-]*(On|At|In message|Op|Le|Am|Il|Dnia|Dňa|Em|El|在|Den|søn\.)\s`)
+	attributionVerb   = regexp.MustCompile(`(?i)\b(wrote|schrieb)\b`)
+)
 
 // attributions are all attribution patterns, onDateWrote first.
 var attributions = append(append([]*regexp.Regexp{}, onDateWrote...), otherAttributions...)
@@ -171,9 +241,25 @@ var unicodeBlanks = strings.NewReplacer(`[:blank:]`, `\t\p{Zs}`, `[:space:]`, `\
 // per pattern.
 // mayStartAttribution reports whether l could be the first line of a
 // wrapped attribution. Wrapped attributions carry a date, so a line
-// without a digit is passed over before the pattern is tried.
+// without a digit is passed over before any pattern is tried.
 func mayStartAttribution(l string) bool {
-	return strings.ContainsAny(l, "0123456789") && attributionStart.MatchString(l)
+	return strings.ContainsAny(l, "0123456789") &&
+		(hasDigits(l, 4) || attributionOpener.MatchString(l) || attributionVerb.MatchString(l))
+}
+
+// hasDigits reports whether l holds a run of at least n ASCII digits.
+func hasDigits(l string, n int) bool {
+	run := 0
+	for i := 0; i < len(l); i++ {
+		if l[i] >= '0' && l[i] <= '9' {
+			if run++; run >= n {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
 }
 
 func compileAll(exprs ...string) []*regexp.Regexp {

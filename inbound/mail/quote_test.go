@@ -31,6 +31,15 @@ func TestSplitQuote(t *testing.T) {
 			quoted: "On Wed, Oct 8, 2014 at 11:12 AM, Support Team <\nsupport@example.com> wrote:\n\n> Does Tuesday work?",
 		},
 		{
+			// The customer's last lines carry a number and the attribution
+			// below them an address: joined, they look like "X <x@y>
+			// wrote:", which is an attribution on one line only.
+			name:   "text lines with numbers before an attribution stay",
+			text:   "Order 12345 is blank.\nOrder 12346 too.\n\nOn Mon, 23 Nov 2026 at 10:00, Support <support@example.com> wrote:\n> We received your request.",
+			want:   "Order 12345 is blank.\nOrder 12346 too.",
+			quoted: "On Mon, 23 Nov 2026 at 10:00, Support <support@example.com> wrote:\n> We received your request.",
+		},
+		{
 			name:   "attribution with unquoted history",
 			text:   "Thanks!\n\nOn 1 Dec 2014, at 20:48, Support <s@example.com> wrote:\n\nDoes Tuesday work?",
 			want:   "Thanks!",

@@ -269,12 +269,12 @@ func wrappedAttribution(lines []string) int {
 		}
 		joined = append(joined, j)
 	}
-	for _, group := range [][]*regexp.Regexp{onDateWrote, otherAttributions} {
-		if matchAny(group, lines[0]) && endsWithColon(lines[0]) {
+	for _, g := range wrappedAttributions {
+		if g.may(lines[0], lines[0]) && matchAny(g.res, lines[0]) && endsWithColon(lines[0]) {
 			return 0 // complete on its own line
 		}
 		for i, j := range joined {
-			if mayAttribute(j) && spansLines(group, j, len(lines[0])) {
+			if g.may(lines[0], j) && mayAttribute(j) && spansLines(g.res, j, len(lines[0])) {
 				return i + 2
 			}
 		}
