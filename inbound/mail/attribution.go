@@ -115,10 +115,10 @@ var onDateOpener = regexp.MustCompile(`(?i)^[\t\p{Zs}<>-]*(在|Op|In message|On|
 
 // wrapOtherWords are the words of wrappableOther; a string without any
 // of them can match only the Gmail form, which ends with an address.
-var wrapOtherWords = []string{
+var wrapOtherWords = newKeywords(
 	"schreef", "schrieb", "skrev", "написал", "napisał", "пише", "gmt+", "kirjoitti",
 	"yazdı", "napsal", "napísal", "написав", "寫道", "写道", "のメッセージ", "님이 작성",
-}
+)
 
 func mayWrapOther(s string) bool {
 	if strings.Contains(s, "@") {
@@ -126,13 +126,7 @@ func mayWrapOther(s string) bool {
 			return true
 		}
 	}
-	l := strings.ToLower(s)
-	for _, w := range wrapOtherWords {
-		if strings.Contains(l, w) {
-			return true
-		}
-	}
-	return false
+	return wrapOtherWords.in(s)
 }
 
 // forwardMarkers start a forwarded or original message that follows.
@@ -191,33 +185,27 @@ var mobileSignatures = compileAll(
 // attributionWords are what a joined candidate must contain before the
 // attribution patterns are tried: it keeps the trimmer linear on long
 // mails, where most lines could never be an attribution.
-var attributionWords = []string{
+var attributionWords = newKeywords(
 	"wrote", "writes", "says", "said", "schreef", "geschreven", "écrit", "a dit",
 	"schrieb", "scritto", "napisa", "escreveu", "escribió", "写道", "寫道", "skrev",
 	"написал", "пише", "написав", "kirjoitti", "yazdı", "napsal", "@", "posted by",
 	"gmt+", "のメッセージ", "님이 작성",
-}
+)
 
 // signatureWords are what a line must contain before the signature
 // patterns are tried (lower case, in the first 80 bytes).
-var signatureWords = []string{
+var signatureWords = newKeywords(
 	"sent ", "from my", "from mobile", "get outlook", "envoyé", "von meinem", "diese nachricht",
 	"inviato da", "sendt fra", "enviado", "verzonden", "verstuurd", "från min", "skickat",
 	"wysłane", "отправлено", "iphone", "傳送", "发送", "发自", "送信",
-}
+)
 
 // maySign reports whether l could be a mobile client's signature.
 func maySign(l string) bool {
 	if len(l) > 80 {
 		l = l[:80]
 	}
-	l = strings.ToLower(l)
-	for _, w := range signatureWords {
-		if strings.Contains(l, w) {
-			return true
-		}
-	}
-	return false
+	return signatureWords.in(l)
 }
 
 // attributionOpener and attributionVerb are the words a wrapped
@@ -281,12 +269,4 @@ func matchAny(res []*regexp.Regexp, s string) bool {
 
 // mayAttribute reports whether s contains a word without which no
 // attribution pattern can match.
-func mayAttribute(s string) bool {
-	l := strings.ToLower(s)
-	for _, w := range attributionWords {
-		if strings.Contains(l, w) {
-			return true
-		}
-	}
-	return false
-}
+func mayAttribute(s string) bool { return attributionWords.in(s) }

@@ -219,7 +219,9 @@ func isDelimiterLine(l string) bool {
 // the older "Name>" and "|" forms.
 func isQuoteLine(l string) bool {
 	l = strings.TrimLeft(l, " \t")
-	return strings.HasPrefix(l, ">") || namedQuote.MatchString(l)
+	// A named quote's ">" comes within 20 letters.
+	return strings.HasPrefix(l, ">") || strings.HasPrefix(l, "|") ||
+		strings.IndexByte(l[:min(len(l), 81)], '>') > 0 && namedQuote.MatchString(l)
 }
 
 var namedQuote = regexp.MustCompile(`^(\pL{1,20}>|\|)([ \t>|]|$)`)
@@ -238,7 +240,11 @@ func isEmbeddedMarker(l string) bool {
 // is short and its colon is followed by a blank, which rules out most
 // lines (URLs, times) before the patterns are tried.
 func isHeaderLine(l string) bool {
-	c := strings.IndexAny(l, ":：")
+	head := l[:min(len(l), 42)]
+	c := strings.IndexByte(head, ':')
+	if w := strings.Index(head, "："); w >= 0 && (c < 0 || w < c) {
+		c = w
+	}
 	if c <= 0 || c >= 40 {
 		return false
 	}

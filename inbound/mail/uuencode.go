@@ -31,6 +31,9 @@ func uuencodedFiles(root *enmime.Part) []core.Attachment {
 			continue // listed by attachmentList
 		}
 		text := string(p.Content)
+		if !strings.Contains(text, "begin ") {
+			continue // the pattern costs a scan of the whole text
+		}
 		for _, m := range uuBegin.FindAllStringSubmatchIndex(text, 20) {
 			data, name, ok := uudecode(text[m[0]:])
 			if !ok {
