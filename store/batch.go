@@ -16,6 +16,7 @@ import (
 func (s *DB) Batch(ctx context.Context, fns []func(core.Tx) error) (errs []error, err error) {
 	errs = make([]error, len(fns))
 	err = s.tx(ctx, func(tx *sql.Tx) error {
+		ctx := uninterrupted(ctx)
 		for i, fn := range fns {
 			if _, err := tx.ExecContext(ctx, "SAVEPOINT item"); err != nil {
 				return fmt.Errorf("savepoint: %w", err)

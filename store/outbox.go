@@ -17,7 +17,7 @@ import (
 // ticket's notifications arrive in order even across restarts; mail and
 // Slack do not hold each other up.
 func (s *DB) Due(ctx context.Context, now time.Time, limit int) ([]core.OutboxItem, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, COALESCE(ticket_id, 0), payload, attempts,
+	rows, err := s.db.QueryContext(uninterrupted(ctx), `SELECT id, kind, COALESCE(ticket_id, 0), payload, attempts,
 		next_attempt, created_at, last_error FROM outbox AS o INDEXED BY outbox_pending
 		WHERE state = 'pending' AND next_attempt <= ?1
 		AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.state = 'pending' AND e.ticket_id = o.ticket_id

@@ -27,6 +27,7 @@ type Tx struct {
 // cost as much as running it.
 
 func (t *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	ctx = uninterrupted(ctx)
 	st, err := t.db.prepared(ctx, query)
 	if err != nil {
 		return nil, err
@@ -39,7 +40,7 @@ func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, e
 	if err != nil {
 		return nil, err
 	}
-	return st.ExecContext(ctx, args...)
+	return st.ExecContext(uninterrupted(ctx), args...)
 }
 
 func (t *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
@@ -47,7 +48,7 @@ func (t *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 	if err != nil {
 		return nil, err
 	}
-	return st.QueryContext(ctx, args...)
+	return st.QueryContext(uninterrupted(ctx), args...)
 }
 
 // errRow is a *sql.Row stand-in when preparing failed.
@@ -60,7 +61,7 @@ func (t *Tx) queryRow(ctx context.Context, query string, args ...any) scanner {
 	if err != nil {
 		return errRow{err}
 	}
-	return st.QueryRowContext(ctx, args...)
+	return st.QueryRowContext(uninterrupted(ctx), args...)
 }
 
 var _ core.Tx = (*Tx)(nil)
