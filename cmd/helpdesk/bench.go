@@ -36,20 +36,37 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	keep := fs.Bool("keep", false, "keep the benchmark's database")
 	generate := fs.Int("generate", 0, "instead: write this many synthetic tickets into a new database at -db")
 	dbPath := fs.String("db", "", "the database -generate writes")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to `file`")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to `file`")
+	phase := fs.String("profile", "all", "what -cpuprofile covers: all, new (the gateway's new tickets) or reply")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
+	profile := func(string) func() { return func() {} }
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
+		start := func() func() {
+			if err := pprof.StartCPUProfile(f); err != nil {
+				fmt.Fprintf(stderr, "bench: cpu profile: %v\n", err)
+			}
+			return pprof.StopCPUProfile
 		}
-		defer pprof.StopCPUProfile()
+		switch *phase {
+		case "all":
+			defer start()()
+		case "new", "reply":
+			profile = func(p string) func() {
+				if p != *phase {
+					return func() {}
+				}
+				return start()
+			}
+		default:
+			return usageError{"bench: -profile must be all, new or reply"}
+		}
 	}
 	if *generate > 0 {
 		return benchGenerate(ctx, *dbPath, *generate, stdout)
@@ -57,7 +74,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *n < 1 || *conns < 1 {
 		return usageError{"bench: -n and -c must be positive"}
 	}
-	res, err := runBench(ctx, *n, *conns, *keep, stderr)
+	res, err := runBench(ctx, *n, *conns, *keep, stderr, profile)
 	if err != nil {
 		return err
 	}
@@ -128,7 +145,9 @@ func (b *benchResult) print(w io.Writer) {
 	}
 }
 
-func runBench(ctx context.Context, n, conns int, keep bool, stderr io.Writer) (*benchResult, error) {
+// profile(phase) is called as the gateway's "new" and "reply" loads
+// start; the function it returns, as they end.
+func runBench(ctx context.Context, n, conns int, keep bool, stderr io.Writer, profile func(phase string) func()) (*benchResult, error) {
 	res := &benchResult{N: n, Conns: conns}
 	null, err := startNullSMTP()
 	if err != nil {
@@ -174,11 +193,15 @@ func runBench(ctx context.Context, n, conns int, keep bool, stderr io.Writer) (*
 	}
 	defer app.Shutdown(ctx)
 
+	stop := profile("new")
 	res.New = loadSMTP("gateway: new tickets", app.SMTPAddr, n, conns, newMail)
+	stop()
+	stop = profile("reply")
 	res.Reply = loadSMTP("gateway: replies", app.SMTPAddr, n, conns, func(i int) (string, string) {
 		from := fmt.Sprintf("customer%d@shop%d.example", i, i%97)
 		return from, benchMail(from, fmt.Sprintf("<reply-%d@shop.example>", i), fmt.Sprintf("<load-%d@shop.example>", i), i)
 	})
+	stop()
 	last := time.Now()
 	for {
 		due, err := app.DB.Due(ctx, time.Now().Add(time.Hour), 1)

@@ -11,7 +11,7 @@ import (
 // TestBench_Smoke runs a short load as CI's smoke test: it fails if any
 // accepted mail is missing from the store, never on timing.
 func TestBench_Smoke(t *testing.T) {
-	res, err := runBench(context.Background(), 300, 10, false, io.Discard)
+	res, err := runBench(context.Background(), 300, 10, false, io.Discard, func(string) func() { return func() {} })
 	if err != nil {
 		t.Fatal(err)
 	}
