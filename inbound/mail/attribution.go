@@ -90,17 +90,15 @@ var singleLineOther = []string{
 }
 
 // wrapGroup is a table of patterns tried on joined lines, with cheap
-// tests of whether the first line may begin, and the joined lines may
-// hold, a match at all (nil: any).
+// tests of whether the first line may begin, and a string may hold, a
+// match at all (nil: any).
 type wrapGroup struct {
 	res    []*regexp.Regexp
 	first  func(string) bool
 	joined func(string) bool
 }
 
-func (g wrapGroup) may(first, joined string) bool {
-	return (g.first == nil || g.first(first)) && (g.joined == nil || g.joined(joined))
-}
+func (g wrapGroup) mayHold(s string) bool { return g.joined == nil || g.joined(s) }
 
 // wrappedAttributions are the groups tried on joined lines, in order: the
 // "On <date> … wrote:" forms first, as Discourse does.

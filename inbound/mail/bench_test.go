@@ -1,6 +1,8 @@
 package mail
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"helpdesk/core"
@@ -25,4 +27,24 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "mails/s")
+}
+
+// BenchmarkSplitQuote_Reply trims a plain reply of twenty lines above a
+// Gmail attribution and quote, the shape of most replies a helpdesk gets:
+// every line is classified, and the last ones are tried as the start of
+// a wrapped attribution.
+func BenchmarkSplitQuote_Reply(b *testing.B) {
+	var text strings.Builder
+	for l := 0; l < 20; l++ {
+		fmt.Fprintf(&text, "Line %d of what went wrong with order %d, since 10:00 this morning.\n", l, 12345+l)
+	}
+	text.WriteString("\nOn Mon, 23 Nov 2026 at 10:00, Support <support@example.com> wrote:\n> We received your request.\n")
+	s := text.String()
+	if n, _ := splitQuote(s); strings.Contains(n, "wrote") || !strings.Contains(n, "Line 19") {
+		b.Fatalf("trimmed to %q", n)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		splitQuote(s)
+	}
 }

@@ -264,7 +264,31 @@ func wrappedAttribution(lines []string) int {
 	if len(lines) < 2 || len(lines[0]) > maxClassifiedLine || !colonWithin(lines) || !mayStartAttribution(lines[0]) {
 		return 0
 	}
-	var joined []string // joined[n] is lines[0:n] as one line
+	var joined []string   // joined[n-2] is lines[0:n] as one line
+	var attributes []bool // whether joined[i] holds an attribution word
+	for _, g := range wrappedAttributions {
+		if g.first != nil && !g.first(lines[0]) {
+			continue
+		}
+		if g.mayHold(lines[0]) && matchAny(g.res, lines[0]) && endsWithColon(lines[0]) {
+			return 0 // complete on its own line
+		}
+		if joined == nil {
+			joined, attributes = joinLines(lines)
+		}
+		for i, j := range joined {
+			if attributes[i] && g.mayHold(j) && spansLines(g.res, j, len(lines[0])) {
+				return i + 2
+			}
+		}
+	}
+	return 0
+}
+
+// joinLines joins lines[0:n] into one line for each n from 2 to
+// maxAttributionLines, as a client's wrapping would be undone, and says
+// of each whether it holds an attribution word.
+func joinLines(lines []string) (joined []string, attributes []bool) {
 	j := strings.TrimRight(lines[0], " \t")
 	for n := 2; n <= maxAttributionLines && n <= len(lines); n++ {
 		if next := strings.TrimSpace(lines[n-1]); next != "" {
@@ -274,18 +298,9 @@ func wrappedAttribution(lines []string) int {
 			break
 		}
 		joined = append(joined, j)
+		attributes = append(attributes, mayAttribute(j))
 	}
-	for _, g := range wrappedAttributions {
-		if g.may(lines[0], lines[0]) && matchAny(g.res, lines[0]) && endsWithColon(lines[0]) {
-			return 0 // complete on its own line
-		}
-		for i, j := range joined {
-			if g.may(lines[0], j) && mayAttribute(j) && spansLines(g.res, j, len(lines[0])) {
-				return i + 2
-			}
-		}
-	}
-	return 0
+	return joined, attributes
 }
 
 // colonWithin reports whether one of the lines after the first, up to
