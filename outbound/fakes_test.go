@@ -232,7 +232,7 @@ type fakeQueue struct {
 	DueErr  error
 }
 
-var _ Queue = (*fakeQueue)(nil)
+var _ Waker = (*fakeQueue)(nil)
 
 func newFakeQueue() *fakeQueue {
 	return &fakeQueue{rows: map[int64]*fakeRow{}, threads: map[int64][2]string{}}
@@ -277,6 +277,18 @@ func (q *fakeQueue) Due(_ context.Context, now time.Time, limit int) ([]core.Out
 		items = items[:limit]
 	}
 	return items, nil
+}
+
+// Wake makes the lane's retried rows due at once, as the store does.
+func (q *fakeQueue) Wake(_ context.Context, email bool) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, r := range q.rows {
+		if r.State == "pending" && r.Attempts > 0 && (r.Kind == core.OutboxEmail) == email {
+			r.NextAttempt = time.Time{}
+		}
+	}
+	return nil
 }
 
 func (q *fakeQueue) get(id int64) (*fakeRow, error) {

@@ -24,6 +24,13 @@ func laneOf(kind string) lane {
 	return lane(kind == core.OutboxEmail)
 }
 
+func laneName(l lane) string {
+	if l == laneMail {
+		return "mail"
+	}
+	return "Slack"
+}
+
 // holdKey names one lane of one ticket.
 type holdKey struct {
 	ticket int64

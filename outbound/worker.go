@@ -22,6 +22,7 @@ const (
 	keyAttempt   = "attempt"
 	keyNext      = "next_attempt"
 	keyError     = "error"
+	keyLane      = "lane"
 )
 
 // Defaults for the zero values of Options.
@@ -96,6 +97,8 @@ type Worker struct {
 	// later pass. It lives in memory only; after a restart the store's Due
 	// keeps the same order.
 	holds map[holdKey]hold
+	// breakers pause a lane whose channel looks down (breaker.go).
+	breakers map[lane]*breaker
 }
 
 // NewWorker returns a worker that drains q, mailing with m and posting to
@@ -130,8 +133,9 @@ func NewWorker(q Queue, m Mailer, s Slack, opts Options) *Worker {
 	}
 	return &Worker{
 		q: q, mail: m, sl: s, opts: opts, log: opts.Logger,
-		kick:  make(chan struct{}, 1),
-		holds: map[holdKey]hold{},
+		kick:     make(chan struct{}, 1),
+		holds:    map[holdKey]hold{},
+		breakers: map[lane]*breaker{laneMail: {}, laneSlack: {}},
 	}
 }
 
@@ -192,7 +196,7 @@ func (w *Worker) Drain(ctx context.Context) (sent int, err error) {
 		if err != nil {
 			return sent, fmt.Errorf("outbox: read due rows: %w", err)
 		}
-		fresh := 0
+		fresh, woke := 0, false
 		for _, it := range items {
 			if seen[it.ID] {
 				continue // held back earlier in this pass, still pending
@@ -202,7 +206,8 @@ func (w *Worker) Drain(ctx context.Context) (sent int, err error) {
 			if held(it, pass, w.holds) {
 				continue
 			}
-			if w.opts.Hold != nil && w.opts.Hold(it.Kind) {
+			b := w.breakers[laneOf(it.Kind)]
+			if w.opts.Hold != nil && w.opts.Hold(it.Kind) || b.paused(now) {
 				if it.Ticket != 0 {
 					addHold(pass, keyOf(it), hold{})
 				}
@@ -212,13 +217,26 @@ func (w *Worker) Drain(ctx context.Context) (sent int, err error) {
 			if err != nil {
 				return sent, err
 			}
+			reopened := false
+			switch res {
+			case outcomeSent, outcomeDead:
+				if reopened = b.answered(); reopened {
+					w.log.InfoContext(ctx, "channel answers again", keyLane, laneName(laneOf(it.Kind)))
+				}
+			case outcomeRetry:
+				if b.failed(now) {
+					w.log.WarnContext(ctx, "channel looks down: its rows wait, one is tried when the pause ends",
+						keyLane, laneName(laneOf(it.Kind)), "failures_in_a_row", b.fails, "pause", b.until.Sub(now))
+				}
+			}
 			switch {
 			case res == outcomeSent:
 				sent++
-				if it.Attempts > 0 {
+				if it.Attempts > 0 || reopened {
 					if err := w.wake(ctx, laneOf(it.Kind)); err != nil {
 						return sent, err
 					}
+					woke = true
 				}
 			case it.Ticket == 0: // no ticket, no order to keep
 			case res == outcomeDead:
@@ -230,7 +248,8 @@ func (w *Worker) Drain(ctx context.Context) (sent int, err error) {
 				addHold(w.holds, keyOf(it), h)
 			}
 		}
-		if len(items) < limit {
+		// Rows woken above were not due when this batch was read.
+		if len(items) < limit && !woke {
 			return sent, nil
 		}
 		// Rows held back above stay due, so a full batch of nothing but
@@ -269,7 +288,7 @@ func (w *Worker) wake(ctx context.Context, l lane) error {
 		}
 	}
 	if err := wk.Wake(ctx, bool(l)); err != nil {
-		return fmt.Errorf("outbox: wake the %s lane: %w", map[lane]string{laneMail: "mail", laneSlack: "Slack"}[l], err)
+		return fmt.Errorf("outbox: wake the %s lane: %w", laneName(l), err)
 	}
 	return nil
 }

@@ -17,9 +17,10 @@ import (
 // TestOutage_RelayAndSlackDown takes the relay and Slack down for ten
 // simulated minutes while customers write and agents answer: nothing is
 // delivered meanwhile, and after they return everything queued is
-// delivered once, in each ticket's order. The worker runs on a fake
-// clock moved in 30-second steps; the first retry that goes through wakes
-// the rest of its lane.
+// delivered once, in each ticket's order, within two minutes. The worker
+// runs on a fake clock moved in 30-second steps; a lane that looks down
+// is probed at least once a minute, and the first row through wakes the
+// rest of its lane.
 func TestOutage_RelayAndSlackDown(t *testing.T) {
 	ctx := context.Background()
 	relay := startFlakyRelay(t, 0)
@@ -112,6 +113,12 @@ func TestOutage_RelayAndSlackDown(t *testing.T) {
 		}
 	}
 	drained := now().Sub(back)
+	// A lane that looks down is probed at least once a minute, and the
+	// first row through wakes the rest: the queue must not wait out the
+	// back-off its rows built up during the outage.
+	if drained > 2*time.Minute {
+		t.Errorf("drained %s after the relay and Slack came back, want within 2 minutes", drained)
+	}
 
 	// Mail: each notice once, and in each ticket's order (acknowledgment,
 	// then the two answers).
