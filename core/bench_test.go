@@ -72,3 +72,24 @@ func BenchmarkReceive_Reply(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "mails/s")
 }
+
+// BenchmarkReceiveAll_NewTickets: new customers' first mails received 32
+// to a transaction, each in its own savepoint, as a group commit does.
+// It measures the single writer's share of SMTP intake.
+func BenchmarkReceiveAll_NewTickets(b *testing.B) {
+	f := benchFixture(b)
+	ctx := context.Background()
+	const batch = 32
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		mails := make([]*core.Email, batch)
+		for j := range mails {
+			n := i*batch + j
+			mails[j] = benchMail(n, fmt.Sprintf("c%d@shop.example", n))
+		}
+		if _, errs := f.svc.ReceiveAll(ctx, mails); errs[0] != nil {
+			b.Fatal(errs[0])
+		}
+	}
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "mails/s")
+}
