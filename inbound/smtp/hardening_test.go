@@ -548,3 +548,53 @@ func TestReadPasswordFile(t *testing.T) {
 		t.Fatal("missing file accepted")
 	}
 }
+
+// TestServer_AuthFailuresPerIP: failed logins count per address across
+// connections; past the limit AUTH is refused (454) even with the right
+// password, until the oldest failure leaves the span.
+func TestServer_AuthFailuresPerIP(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	f, _, logs := authServer(t, Options{AllowInsecureAuth: true, LimitLoopback: true, Now: clock.Now})
+	auth := func(pass string) error {
+		c, err := gosmtp.Dial(f.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		return c.Auth(sasl.NewPlainClient("", relayUser, pass))
+	}
+	// One wrong password per connection, so the per-connection limit
+	// never applies.
+	for i := 0; i < maxAuthFailsPerIP; i++ {
+		if err := auth(wrongPass); smtpCode(err) != 535 {
+			t.Fatalf("failure %d: %v, want 535", i+1, err)
+		}
+		clock.Add(time.Minute)
+	}
+	err := auth(relayPass)
+	if smtpCode(err) != 454 || !strings.Contains(err.Error(), "from your address") {
+		t.Fatalf("after %d failures: %v, want 454 saying why", maxAuthFailsPerIP, err)
+	}
+	if !strings.Contains(logs.String(), "too many failures from this address") {
+		t.Fatalf("refusal not logged:\n%s", logs.String())
+	}
+	// The first failure leaves the span: one try is allowed again.
+	clock.Add(authFailSpan - time.Duration(maxAuthFailsPerIP-1)*time.Minute)
+	if err := auth(relayPass); err != nil {
+		t.Fatalf("after the span: %v", err)
+	}
+}
+
+func TestLimitKey(t *testing.T) {
+	for _, c := range []struct{ ip, want string }{
+		{"192.0.2.7", "192.0.2.7"},
+		{"2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"},
+		{"2001:db8:1:2:bbbb:cccc:dddd:eeee", "2001:db8:1:2::/64"},
+		{"2001:db8:1:3::1", "2001:db8:1:3::/64"},
+		{"not an address", "not an address"},
+	} {
+		if got := limitKey(c.ip); got != c.want {
+			t.Errorf("limitKey(%q) = %q, want %q", c.ip, got, c.want)
+		}
+	}
+}

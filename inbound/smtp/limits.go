@@ -20,6 +20,17 @@ func peerIP(a net.Addr) string {
 	return host
 }
 
+// limitKey is what the per-IP limits count by: the address, or for IPv6
+// its /64, which is what one host or customer line is usually given (so
+// hopping between its addresses gains nothing).
+func limitKey(ip string) string {
+	p := net.ParseIP(ip)
+	if p == nil || p.To4() != nil {
+		return ip
+	}
+	return p.Mask(net.CIDRMask(64, 128)).String() + "/64"
+}
+
 func isLoopbackIP(ip string) bool {
 	p := net.ParseIP(ip)
 	return p != nil && p.IsLoopback()
@@ -54,8 +65,10 @@ func (c *connCounter) release(ip string) {
 	}
 }
 
-// rateWindow is a sliding one-minute window of message attempts per IP.
+// rateWindow is a sliding window (a minute unless span says otherwise)
+// of events per key: message attempts, failed logins.
 type rateWindow struct {
+	span      time.Duration
 	mu        sync.Mutex
 	seen      map[string][]time.Time
 	lastSweep time.Time
@@ -63,21 +76,53 @@ type rateWindow struct {
 
 const rateSpan = time.Minute
 
-// allow records an attempt from ip at now and says whether it is within
-// max a minute (max <= 0: no limit). A refused attempt is not recorded, so
-// a client that keeps trying too fast is let in again as soon as its
+// allow records an attempt from key at now and says whether it is within
+// max a window (max <= 0: no limit). A refused attempt is not recorded,
+// so a client that keeps trying too fast is let in again as soon as its
 // older messages leave the window.
-func (r *rateWindow) allow(ip string, now time.Time, max int) bool {
+func (r *rateWindow) allow(key string, now time.Time, max int) bool {
 	if max <= 0 {
 		return true
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if len(r.recent(key, now)) >= max {
+		return false
+	}
+	r.seen[key] = append(r.seen[key], now)
+	return true
+}
+
+// full says whether key has max events in the window at now (max <= 0:
+// never).
+func (r *rateWindow) full(key string, now time.Time, max int) bool {
+	if max <= 0 {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.recent(key, now)) >= max
+}
+
+// add records an event of key at now.
+func (r *rateWindow) add(key string, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.seen[key] = append(r.recent(key, now), now)
+}
+
+// recent drops key's events older than the window and returns the rest;
+// r.mu is held.
+func (r *rateWindow) recent(key string, now time.Time) []time.Time {
+	span := r.span
+	if span == 0 {
+		span = rateSpan
+	}
 	if r.seen == nil {
 		r.seen = map[string][]time.Time{}
 	}
-	cut := now.Add(-rateSpan)
-	if now.Sub(r.lastSweep) >= rateSpan {
+	cut := now.Add(-span)
+	if now.Sub(r.lastSweep) >= span {
 		// Forget idle peers so the map does not grow with every address
 		// that ever connected.
 		for k, ts := range r.seen {
@@ -87,18 +132,14 @@ func (r *rateWindow) allow(ip string, now time.Time, max int) bool {
 		}
 		r.lastSweep = now
 	}
-	ts := r.seen[ip]
+	ts := r.seen[key]
 	i := 0
 	for i < len(ts) && !ts[i].After(cut) {
 		i++
 	}
 	ts = ts[i:]
-	if len(ts) >= max {
-		r.seen[ip] = ts
-		return false
-	}
-	r.seen[ip] = append(ts, now)
-	return true
+	r.seen[key] = ts
+	return ts
 }
 
 // limitListener enforces the per-IP connection limit before go-smtp sees
@@ -119,9 +160,9 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		if !l.s.limited(ip) {
 			return c, nil
 		}
-		max := l.s.opts.MaxConnsPerIP
-		if l.s.conns.acquire(ip, max) {
-			return &countedConn{Conn: c, release: func() { l.s.conns.release(ip) }}, nil
+		max, key := l.s.opts.MaxConnsPerIP, limitKey(ip)
+		if l.s.conns.acquire(key, max) {
+			return &countedConn{Conn: c, release: func() { l.s.conns.release(key) }}, nil
 		}
 		l.s.log.Warn("connection refused: too many connections from one address", "remote", ip, "limit", max)
 		go l.s.refuseConn(c, max)

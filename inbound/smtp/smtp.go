@@ -93,8 +93,9 @@ type Server struct {
 	opts Options
 	log  *slog.Logger
 	// conns and rate hold the per-IP limits' state.
-	conns connCounter
-	rate  rateWindow
+	conns     connCounter
+	rate      rateWindow
+	authFails rateWindow // failed logins per address, over authFailSpan
 	// userSum and passSum are SHA-256 sums of the credentials, compared
 	// in constant time; nil when AUTH is off.
 	userSum, passSum []byte
@@ -135,7 +136,7 @@ func New(recv Receiver, opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Server{recv: recv, opts: opts, log: opts.Logger}
+	s := &Server{recv: recv, opts: opts, log: opts.Logger, authFails: rateWindow{span: authFailSpan}}
 	if s.log == nil {
 		s.log = slog.Default().With("component", "smtp")
 	}
@@ -222,7 +223,7 @@ func (ss *session) Mail(from string, _ *gosmtp.MailOptions) error {
 		return errAuthRequired
 	}
 	if !ss.authed && ss.srv.limited(ss.ip) &&
-		!ss.srv.rate.allow(ss.ip, ss.srv.opts.Now(), ss.srv.opts.MaxMessagesPerMinute) {
+		!ss.srv.rate.allow(limitKey(ss.ip), ss.srv.opts.Now(), ss.srv.opts.MaxMessagesPerMinute) {
 		ss.log.Warn("message refused: rate limit", "limit_per_minute", ss.srv.opts.MaxMessagesPerMinute)
 		return &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 7, 0},
 			Message: fmt.Sprintf("Too many messages from your address (at most %d a minute), try again later",
@@ -247,8 +248,15 @@ func (ss *session) AuthMechanisms() []string {
 	return []string{sasl.Plain}
 }
 
-// maxAuthFails in one connection before it is closed.
-const maxAuthFails = 3
+// maxAuthFails in one connection before AUTH is refused on it, and
+// maxAuthFailsPerIP from one address (an IPv6 /64) in authFailSpan before
+// AUTH is refused to it until the oldest leaves the span: guessing a
+// password costs a new connection, and then time.
+const (
+	maxAuthFails      = 3
+	maxAuthFailsPerIP = 10
+	authFailSpan      = 15 * time.Minute
+)
 
 // Auth implements gosmtp.AuthSession.
 func (ss *session) Auth(mech string) (sasl.Server, error) {
@@ -259,8 +267,12 @@ func (ss *session) Auth(mech string) (sasl.Server, error) {
 		return nil, errEncryptionRequired
 	}
 	if ss.authFails >= maxAuthFails {
-		// Guessing costs a new connection, and those are limited.
 		return nil, errTooManyAuthFails
+	}
+	key := limitKey(ss.ip)
+	if ss.srv.limited(ss.ip) && ss.srv.authFails.full(key, ss.srv.opts.Now(), maxAuthFailsPerIP) {
+		ss.log.Warn("authentication refused: too many failures from this address", "limit", maxAuthFailsPerIP, "span", authFailSpan)
+		return nil, errTooManyAuthFailsFromIP
 	}
 	if mech != sasl.Plain {
 		return nil, gosmtp.ErrAuthUnknownMechanism
@@ -275,6 +287,7 @@ func (ss *session) Auth(mech string) (sasl.Server, error) {
 			return nil
 		}
 		ss.authFails++
+		ss.srv.authFails.add(key, ss.srv.opts.Now())
 		// The password is never logged, not even a wrong one.
 		ss.log.Warn("authentication failed", "username", username, "failures", ss.authFails)
 		return gosmtp.ErrAuthFailed
@@ -347,6 +360,9 @@ var errAuthRequired = &gosmtp.SMTPError{Code: 530, EnhancedCode: gosmtp.Enhanced
 
 var errEncryptionRequired = &gosmtp.SMTPError{Code: 538, EnhancedCode: gosmtp.EnhancedCode{5, 7, 11},
 	Message: "Encryption required for authentication, use STARTTLS"}
+
+var errTooManyAuthFailsFromIP = &gosmtp.SMTPError{Code: 454, EnhancedCode: gosmtp.EnhancedCode{4, 7, 0},
+	Message: "Too many failed authentication attempts from your address, try again later"}
 
 var errTooManyAuthFails = &gosmtp.SMTPError{Code: 454, EnhancedCode: gosmtp.EnhancedCode{4, 7, 0},
 	Message: "Too many failed authentication attempts on this connection"}
