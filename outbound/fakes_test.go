@@ -232,7 +232,10 @@ type fakeQueue struct {
 	DueErr  error
 }
 
-var _ Waker = (*fakeQueue)(nil)
+var (
+	_ Waker      = (*fakeQueue)(nil)
+	_ SentMarker = (*fakeQueue)(nil)
+)
 
 func newFakeQueue() *fakeQueue {
 	return &fakeQueue{rows: map[int64]*fakeRow{}, threads: map[int64][2]string{}}
@@ -289,6 +292,18 @@ func (q *fakeQueue) Wake(_ context.Context, email bool) error {
 		}
 	}
 	return nil
+}
+
+// MarkSent marks a pending row sent, as the store does.
+func (q *fakeQueue) MarkSent(_ context.Context, id, ticket int64, kind string, at time.Time) (bool, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	r, ok := q.rows[id]
+	if !ok || r.State != "pending" || r.Ticket != ticket || r.Kind != kind {
+		return false, nil
+	}
+	r.State, r.Attempts = "sent", r.Attempts+1
+	return true, nil
 }
 
 func (q *fakeQueue) get(id int64) (*fakeRow, error) {

@@ -37,3 +37,11 @@ type Waker interface {
 	// true, else Slack) that failed before due now.
 	Wake(ctx context.Context, email bool) error
 }
+
+// SentMarker is a Queue that can mark a row sent after a restart, from
+// the Journal (package store implements it).
+type SentMarker interface {
+	// MarkSent marks row id sent at at if it is still pending and of
+	// that ticket and kind, and says whether it was.
+	MarkSent(ctx context.Context, id, ticket int64, kind string, at time.Time) (bool, error)
+}

@@ -79,9 +79,10 @@ func (r *Relay) send(ctx context.Context, from string, to []string, msg []byte) 
 	if err := c.SendMail(from, to, bytes.NewReader(msg)); err != nil {
 		return ctxErr(ctx, err)
 	}
-	// The relay took responsibility for the message at the final dot; a
-	// failed QUIT changes nothing about that.
-	_ = c.Quit()
+	// The relay took responsibility for the message at the final dot.
+	// QUIT goes out without waiting for its answer: the worker should
+	// record the row at once, since a crash before that sends it again.
+	_, _ = conn.Write([]byte("QUIT\r\n"))
 	return nil
 }
 

@@ -75,6 +75,12 @@ type Options struct {
 	// disabled channel holds its rows this way; Kick the worker when it
 	// is enabled again. nil holds nothing.
 	Hold func(kind string) bool
+	// Journal, when set, records each row that went out until the
+	// database says so (journal.go); Unmarked are the rows it held when
+	// opened, which the first pass marks sent before it sends anything.
+	// The queue must be a SentMarker.
+	Journal  *Journal
+	Unmarked []JournalEntry
 	// Report, when set, is called after each attempt with the row's kind
 	// and the send error, nil when the row was sent: for metrics and the
 	// channels' last success and last error. It must not block.
@@ -99,6 +105,8 @@ type Worker struct {
 	holds map[holdKey]hold
 	// breakers pause a lane whose channel looks down (breaker.go).
 	breakers map[lane]*breaker
+	// unmarked are rows that went out but are not marked sent yet.
+	unmarked []JournalEntry
 }
 
 // NewWorker returns a worker that drains q, mailing with m and posting to
@@ -136,6 +144,7 @@ func NewWorker(q Queue, m Mailer, s Slack, opts Options) *Worker {
 		kick:     make(chan struct{}, 1),
 		holds:    map[holdKey]hold{},
 		breakers: map[lane]*breaker{laneMail: {}, laneSlack: {}},
+		unmarked: opts.Unmarked,
 	}
 }
 
@@ -183,6 +192,9 @@ func (w *Worker) Drain(ctx context.Context) (sent int, err error) {
 	defer w.mu.Unlock()
 
 	now := w.opts.Now()
+	if err := w.markUnmarked(ctx, now); err != nil {
+		return 0, err
+	}
 	for k, h := range w.holds {
 		if !now.Before(h.until) {
 			delete(w.holds, k)
@@ -298,6 +310,15 @@ func (w *Worker) process(ctx context.Context, it core.OutboxItem, now time.Time)
 
 	start := w.opts.Now()
 	sendErr := w.perform(ctx, it, now, log)
+	journaled := false
+	if j := w.opts.Journal; j != nil && sendErr == nil {
+		// First thing after the relay's 250 or Slack's answer.
+		if err := j.add(JournalEntry{ID: it.ID, Ticket: it.Ticket, Kind: it.Kind}); err != nil {
+			log.WarnContext(ctx, "outbox row sent but not journaled; a crash before it is marked sends it again", keyError, err)
+		} else {
+			journaled = true
+		}
+	}
 	end := w.opts.Now()
 	dur := end.Sub(start)
 	if sendErr != nil && ctx.Err() != nil {
@@ -313,8 +334,18 @@ func (w *Worker) process(ctx context.Context, it core.OutboxItem, now time.Time)
 
 	if sendErr == nil {
 		if err := w.q.Done(rctx, it.ID, end, dur); err != nil {
+			if journaled {
+				w.unmarked = append(w.unmarked, JournalEntry{ID: it.ID, Ticket: it.Ticket, Kind: it.Kind})
+				return 0, next, fmt.Errorf("outbox %d (ticket %d, %s) WAS SENT but marking it done failed; "+
+					"the next pass marks it from the journal: %w", it.ID, it.Ticket, it.Kind, err)
+			}
 			return 0, next, fmt.Errorf("outbox %d (ticket %d, %s) WAS SENT but marking it done failed; "+
 				"it will be sent again (an email keeps its Message-ID): %w", it.ID, it.Ticket, it.Kind, err)
+		}
+		if journaled {
+			if err := w.opts.Journal.clear(); err != nil {
+				log.WarnContext(ctx, "outbox journal not cleared", keyError, err)
+			}
 		}
 		log.InfoContext(ctx, "outbox row sent")
 		return outcomeSent, next, nil
@@ -343,6 +374,39 @@ func (w *Worker) process(ctx context.Context, it core.OutboxItem, now time.Time)
 	}
 	log.Log(ctx, level, "outbox row will be retried", keyAttempt, attempt, keyNext, next, keyError, sendErr)
 	return res, next, nil
+}
+
+// markUnmarked marks sent the rows that went out but were not marked:
+// those the journal held at start, or whose mark failed. Nothing is sent
+// before they are, or they would go out twice.
+func (w *Worker) markUnmarked(ctx context.Context, now time.Time) error {
+	if len(w.unmarked) == 0 {
+		return nil
+	}
+	m, ok := w.q.(SentMarker)
+	if !ok {
+		return fmt.Errorf("outbox: %d journaled rows to mark, but the queue cannot mark them", len(w.unmarked))
+	}
+	marked := 0
+	for _, e := range w.unmarked {
+		was, err := m.MarkSent(ctx, e.ID, e.Ticket, e.Kind, now)
+		if err != nil {
+			return fmt.Errorf("outbox: mark journaled row %d sent: %w", e.ID, err)
+		}
+		if was {
+			marked++
+		}
+	}
+	if marked > 0 {
+		w.log.InfoContext(ctx, "marked rows sent that went out before a restart", "rows", marked)
+	}
+	w.unmarked = nil
+	if j := w.opts.Journal; j != nil {
+		if err := j.clear(); err != nil {
+			w.log.WarnContext(ctx, "outbox journal not cleared", keyError, err)
+		}
+	}
+	return nil
 }
 
 // truncate cuts s to at most n bytes without splitting a character.

@@ -31,6 +31,20 @@ func (s *DB) attempt(ctx context.Context, id int64, at time.Time, dur time.Durat
 	})
 }
 
+// MarkSent marks row id sent at at if it is still pending and of that
+// ticket and kind, recording the attempt: the worker sent it just before
+// a crash and found it in its journal at the restart. It reports whether
+// the row was marked.
+func (s *DB) MarkSent(ctx context.Context, id, ticket int64, kind string, at time.Time) (bool, error) {
+	err := s.attempt(ctx, id, at, 0, "sent", "sent before a restart, marked from the outbox journal",
+		`UPDATE outbox SET state = 'sent', attempts = attempts + 1, done_at = ?, last_error = ''
+		WHERE id = ? AND state = 'pending' AND COALESCE(ticket_id, 0) = ? AND kind = ?`, fmtTime(at), id, ticket, kind)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // OutboxAttempt is one try at an outbox row.
 type OutboxAttempt struct {
 	At       time.Time     `json:"at"` // when it started

@@ -206,3 +206,42 @@ func TestBackup_WhileWriting(t *testing.T) {
 	}
 	t.Logf("copy holds %d of %d rows written", n, 200+written.Load())
 }
+
+// TestOutbox_MarkSent: a row found in the worker's journal after a
+// restart is marked sent only while pending, and only if it is the row
+// the journal names (same ticket and kind).
+func TestOutbox_MarkSent(t *testing.T) {
+	db := MustOpen(t)
+	tk := mustTicket(t, db, "ann@shop.example")
+	ctx := context.Background()
+	ids := mustEnqueue(t, db, tk.Number, 3)
+	if err := db.Done(ctx, ids[2], t0, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name   string
+		id     int64
+		ticket int64
+		kind   string
+		want   bool
+	}{
+		{"pending, same row", ids[0], tk.Number, core.OutboxEmail, true},
+		{"marked already", ids[0], tk.Number, core.OutboxEmail, false},
+		{"another ticket's row", ids[1], tk.Number + 1, core.OutboxEmail, false},
+		{"another kind", ids[1], tk.Number, core.OutboxSlackTicket, false},
+		{"sent before", ids[2], tk.Number, core.OutboxEmail, false},
+		{"no such row", ids[2] + 100, tk.Number, core.OutboxEmail, false},
+	} {
+		got, err := db.MarkSent(ctx, c.id, c.ticket, c.kind, t0.Add(time.Minute))
+		if err != nil || got != c.want {
+			t.Errorf("%s: MarkSent = %v, %v; want %v", c.name, got, err, c.want)
+		}
+	}
+	due, err := db.Due(ctx, t0.Add(time.Hour), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(due) != 1 || due[0].ID != ids[1] {
+		t.Fatalf("due after marking: %+v, want only row %d", due, ids[1])
+	}
+}

@@ -43,6 +43,7 @@ type App struct {
 
 	// Intake (SMTP sessions, IMAP pollers) stops before the outbox worker,
 	// so nothing new is committed while the outbox drains.
+	journal              *outbound.Journal
 	stopIntake, stopWork context.CancelFunc
 	intake, work         sync.WaitGroup
 }
@@ -94,9 +95,18 @@ func NewApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.
 	}
 	a.metrics = admin.NewMetrics()
 	a.sup = newSupervisor(a)
+	// The journal of rows sent but not yet marked lives next to the
+	// database, like its -wal file.
+	journal, unmarked, err := outbound.OpenJournal(cfg.Store.Path + "-sent")
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.journal = journal
 	a.Worker = outbound.NewWorker(db, mailer, slack, outbound.Options{
 		From: from, Channels: channels, Now: now, Logger: log.With("component", "outbound"),
 		PollInterval: cfg.Outbox.PollInterval.Duration, RetryBase: cfg.Outbox.RetryBase.Duration, Hold: a.sup.holds, Report: a.sup.report,
+		Journal: journal, Unmarked: unmarked,
 	})
 	recv := kicker{a.Core, a.Worker}
 	smtpOpts := smtpin.Options{
@@ -289,6 +299,9 @@ func (a *App) Shutdown(ctx context.Context) error {
 		if _, err := a.Worker.Drain(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("drain outbox: %w", err))
 		}
+	}
+	if err := a.journal.Close(); err != nil {
+		errs = append(errs, err)
 	}
 	if err := a.DB.Close(); err != nil {
 		errs = append(errs, err)
