@@ -13,8 +13,7 @@ import (
 // attempt in the row's history, in one transaction. The attempt ended at
 // at and took dur; the history keeps its start.
 func (s *DB) attempt(ctx context.Context, id int64, at time.Time, dur time.Duration, result, errText, query string, args ...any) error {
-	// Urgent: until this commits, a crash sends the row again.
-	return s.writeTx(ctx, true, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
 		ctx := uninterrupted(ctx)
 		res, err := tx.ExecContext(ctx, query, args...)
 		if err != nil {

@@ -47,13 +47,13 @@ type DB struct {
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt
 
-	// write queues this process's transactions (each takes SQLite's
+	// writeMu queues this process's transactions (each takes SQLite's
 	// write lock at BEGIN). Without it, a transaction that finds the lock
 	// taken sleeps in SQLite's busy handler for 1, 2, 5, 10… ms however
 	// soon the lock is free, and under load the gateway's writers spend
 	// more time asleep than writing. Other processes (the CLI) still wait
 	// through the busy timeout.
-	write writeLock
+	writeMu sync.Mutex
 
 	// Now is the clock for bookkeeping timestamps; core passes its own
 	// clock into the rows it writes.
@@ -228,13 +228,8 @@ func highest(applied map[int]bool) int {
 // tx runs fn in a write transaction and commits it unless fn fails or
 // ctx is done by then.
 func (s *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	return s.writeTx(ctx, false, fn)
-}
-
-// writeTx is tx, ahead of the queue of ordinary transactions if urgent.
-func (s *DB) writeTx(ctx context.Context, urgent bool, fn func(*sql.Tx) error) error {
-	s.write.lock(urgent)
-	defer s.write.unlock()
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	tx, err := s.db.BeginTx(uninterrupted(ctx), nil)
 	if err != nil {
 		return classify(fmt.Errorf("begin: %w", err))
