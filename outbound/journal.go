@@ -14,15 +14,15 @@ import (
 // marked sent in the database yet. Marking a row sent is a transaction,
 // which may have to wait for the one writer; a crash between the relay's
 // 250 and that commit sent the row again after the restart (once or twice
-// per thousand notifications in the crash test). Appending the row's ID
-// here takes a system call, right after the 250; at the next start the
-// worker marks the rows it finds before it sends anything.
+// per thousand notifications in the crash test). Appending the row here
+// takes a system call, right after the 250; at the next start the worker
+// marks the rows it finds before it sends anything.
 //
 // The file is not synced: it survives the process being killed, which is
 // the case it is for, not the machine losing power (the row is then sent
 // again, as without it). It holds at most the one row in flight. Each
 // line names the row's ticket and kind too, so that a journal left next
-// to a database restored from a backup cannot mark another row.
+// to a database restored from a backup does not mark some other row.
 type Journal struct {
 	mu   sync.Mutex
 	f    *os.File
