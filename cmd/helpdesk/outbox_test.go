@@ -135,7 +135,8 @@ func TestOutboxCommand_ListAndRetry(t *testing.T) {
 }
 
 // backup copies the database; restoring is the README's steps: with serve
-// stopped, copy the file over the database and remove its -wal and -shm.
+// stopped, copy the file over the database and remove its -wal, -shm and
+// -sent.
 func TestBackupCommand_Restore(t *testing.T) {
 	path, ids := mustOutboxDB(t)
 	copyPath := filepath.Join(t.TempDir(), "backup.db")
@@ -171,6 +172,7 @@ func TestBackupCommand_Restore(t *testing.T) {
 	}
 	os.Remove(path + "-wal")
 	os.Remove(path + "-shm")
+	os.Remove(path + "-sent")
 
 	out, err = runCLI(t, "outbox", "list", "--json", "--db", path)
 	if err != nil {
