@@ -310,10 +310,10 @@ func (w *Worker) process(ctx context.Context, it core.OutboxItem, now time.Time)
 
 	start := w.opts.Now()
 	sendErr := w.perform(ctx, it, now, log)
-	journaled := false
+	entry, journaled := JournalEntry{ID: it.ID, Ticket: it.Ticket, Kind: it.Kind}, false
 	if j := w.opts.Journal; j != nil && sendErr == nil {
 		// First thing after the relay's 250 or Slack's answer.
-		if err := j.add(JournalEntry{ID: it.ID, Ticket: it.Ticket, Kind: it.Kind}); err != nil {
+		if err := j.add(entry); err != nil {
 			log.WarnContext(ctx, "outbox row sent but not journaled; a crash before it is marked sends it again", keyError, err)
 		} else {
 			journaled = true
@@ -335,7 +335,7 @@ func (w *Worker) process(ctx context.Context, it core.OutboxItem, now time.Time)
 	if sendErr == nil {
 		if err := w.q.Done(rctx, it.ID, end, dur); err != nil {
 			if journaled {
-				w.unmarked = append(w.unmarked, JournalEntry{ID: it.ID, Ticket: it.Ticket, Kind: it.Kind})
+				w.unmarked = append(w.unmarked, entry)
 				return 0, next, fmt.Errorf("outbox %d (ticket %d, %s) WAS SENT but marking it done failed; "+
 					"the next pass marks it from the journal: %w", it.ID, it.Ticket, it.Kind, err)
 			}

@@ -41,6 +41,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
+	if *phase != "all" && *phase != "new" && *phase != "reply" {
+		return usageError{"bench: -profile must be all, new or reply"}
+	}
 	profile := func(string) func() { return func() {} }
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -64,8 +67,6 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				}
 				return start()
 			}
-		default:
-			return usageError{"bench: -profile must be all, new or reply"}
 		}
 	}
 	if *generate > 0 {
