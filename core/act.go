@@ -134,7 +134,7 @@ func (s *Service) act(ctx context.Context, tx Tx, t *Ticket, a Actor, action str
 			return "", Errorf(EINVALID, "usage: %s TEXT", action)
 		}
 		if action == "reply" {
-			// RULES.md §5: an answer may wait for the charge.
+			// docs/rules.md §5: an answer may wait for the charge.
 			return s.answer(ctx, tx, t, a, text, now)
 		}
 		return s.staffMessage(ctx, tx, t, a, true, text, now)
@@ -179,7 +179,7 @@ func (s *Service) act(ctx context.Context, tx Tx, t *Ticket, a Actor, action str
 }
 
 // setPriority changes the priority while the ticket is open, and the
-// account's fairness factor with it (RULES.md §3).
+// account's fairness factor with it (docs/rules.md §3).
 func (s *Service) setPriority(ctx context.Context, tx Tx, t *Ticket, a Actor, p string, now time.Time) (string, error) {
 	if PriorityLevel(p) == 0 {
 		return "", Errorf(EINVALID, "%q is not a priority (major, normal, minor)", p)
@@ -222,7 +222,7 @@ func (s *Service) refreshFactor(ctx context.Context, tx Tx, t *Ticket, now time.
 	return tx.SetAccountRank(ctx, t.AccountID, acc.PriorityFactor)
 }
 
-// setHotRush switches the urgent lane (RULES.md §3).
+// setHotRush switches the urgent lane (docs/rules.md §3).
 func (s *Service) setHotRush(ctx context.Context, tx Tx, t *Ticket, a Actor, v string, now time.Time) (string, error) {
 	if v != "on" && v != "off" {
 		return "", Errorf(EINVALID, "usage: hotrush on|off")
@@ -299,7 +299,7 @@ func (s *Service) staffMessage(ctx context.Context, tx Tx, t *Ticket, a Actor, n
 	if t.Assignee == "" {
 		t.Assignee = a.ID
 	}
-	// RULES.md §2: an agent's first public reply starts the work.
+	// docs/rules.md §2: an agent's first public reply starts the work.
 	if t.Status == StatusSubmitted {
 		t.Status, t.StatusAt = StatusAssigned, now
 	}
@@ -330,7 +330,7 @@ func (s *Service) staffMessage(ctx context.Context, tx Tx, t *Ticket, a Actor, n
 }
 
 // rate records the customer's rating of a closed ticket, once; a low
-// score or any comment goes to the department's heads (RULES.md §2).
+// score or any comment goes to the department's heads (docs/rules.md §2).
 func (s *Service) rate(ctx context.Context, tx Tx, t *Ticket, a Actor, args []string, now time.Time) (string, error) {
 	if a.Kind != ActorCustomer {
 		return "", Errorf(EFORBIDDEN, "only the customer rates a ticket")
@@ -365,7 +365,7 @@ func (s *Service) rate(ctx context.Context, tx Tx, t *Ticket, a Actor, args []st
 	return fmt.Sprintf("thank you: ticket #%d is rated %d/5", t.Number, score), nil
 }
 
-// task adds a task or sets a task's status (RULES.md §2).
+// task adds a task or sets a task's status (docs/rules.md §2).
 func (s *Service) task(ctx context.Context, tx Tx, t *Ticket, a Actor, args []string, now time.Time) (string, error) {
 	if len(args) < 2 {
 		return "", Errorf(EINVALID, "usage: task add TITLE, or task N STATUS")

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// bounce handles a delivery failure report (RULES.md §6): the failed
+// bounce handles a delivery failure report (docs/rules.md §6): the failed
 // addresses are marked bouncing and not mailed until they write again,
 // the department is told in Slack, and the report is stored on the
 // ticket it is about (or on none). It opens nothing and answers nothing.

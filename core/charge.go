@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// RULES.md §5, the flow: an agent assesses a ticket in a category; a
+// docs/rules.md §5, the flow: an agent assesses a ticket in a category; a
 // pre-agreed ticket is charged with the answer; otherwise category 1 is
 // charged at once, and category 2 or 3 first asks the customer, holding
 // the staff answer until #confirm (or #decline, which closes the ticket).
@@ -184,7 +184,7 @@ func (s *Service) unhold(ctx context.Context, tx Tx, t *Ticket, now time.Time) e
 }
 
 // answer is the agent's `reply`: mailed at once, or held while the
-// ticket's charge waits (RULES.md §5).
+// ticket's charge waits (docs/rules.md §5).
 func (s *Service) answer(ctx context.Context, tx Tx, t *Ticket, a Actor, text string, now time.Time) (string, error) {
 	if t.Status == StatusClosed {
 		return "", Errorf(ECONFLICT, "ticket #%d is closed; reopen it first", t.Number)

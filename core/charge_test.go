@@ -79,7 +79,7 @@ func (f *fixture) creditNotices(t *testing.T, n int64) []core.CreditsNotice {
 	return out
 }
 
-// TestCharge_Flow walks each branch of RULES.md §5's flow: what is
+// TestCharge_Flow walks each branch of docs/rules.md §5's flow: what is
 // charged when, which answers are mailed and which wait, which notices
 // the customer gets.
 func TestCharge_Flow(t *testing.T) {

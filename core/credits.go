@@ -9,13 +9,13 @@ import (
 	"time"
 )
 
-// CreditPackage is a package of credits customers buy (RULES.md §5).
+// CreditPackage is a package of credits customers buy (docs/rules.md §5).
 type CreditPackage struct {
 	Credits int    `json:"credits"`
 	Price   string `json:"price"` // as shown to customers, e.g. "$45"
 }
 
-// CreditRules are the numbers of RULES.md §5.
+// CreditRules are the numbers of docs/rules.md §5.
 type CreditRules struct {
 	Costs     [4]int         // credits per category 1–3 (index 0 unused)
 	Licenses  map[string]int // credits a license grants, by license name
@@ -23,7 +23,7 @@ type CreditRules struct {
 	LotMonths int // a lot expires this many months after it was added
 }
 
-// DefaultCreditRules returns the numbers RULES.md §5 gives.
+// DefaultCreditRules returns the numbers docs/rules.md §5 gives.
 func DefaultCreditRules() CreditRules {
 	return CreditRules{
 		Costs: [4]int{0, 5, 10, 20},
@@ -82,7 +82,7 @@ func accountOf(ctx context.Context, tx Tx, email string) (*Profile, *Account, er
 }
 
 // Grant adds a license's free credits to the account of email as a lot
-// (RULES.md §5). A presales account with a license is a customer.
+// (docs/rules.md §5). A presales account with a license is a customer.
 func (s *Service) Grant(ctx context.Context, email, license, by string) (*LedgerEntry, error) {
 	n, ok := s.rules.Credits.Licenses[license]
 	if !ok || n <= 0 {
@@ -137,7 +137,7 @@ func (s *Service) addLot(ctx context.Context, email, kind string, n int, reason,
 }
 
 // Transfer moves n credits from the account of from, which must be a
-// primary profile's address, to the account of to (RULES.md §5: with a
+// primary profile's address, to the account of to (docs/rules.md §5: with a
 // license, by an admin). The credits keep their expiry dates: they move
 // as lots, the earliest-expiring first.
 func (s *Service) Transfer(ctx context.Context, from, to string, n int, by string) (out, in *LedgerEntry, err error) {
@@ -195,7 +195,7 @@ func (s *Service) Transfer(ctx context.Context, from, to string, n int, by strin
 }
 
 // SetPreagree sets the account-wide default: every new ticket of the
-// account of email is pre-agreed (RULES.md §5).
+// account of email is pre-agreed (docs/rules.md §5).
 func (s *Service) SetPreagree(ctx context.Context, email string, on bool) (*Account, error) {
 	var acc *Account
 	err := s.store.Tx(ctx, func(tx Tx) (err error) {
@@ -208,7 +208,7 @@ func (s *Service) SetPreagree(ctx context.Context, email string, on bool) (*Acco
 	return acc, err
 }
 
-// expireCredits writes off every lot that expired by now (RULES.md §5),
+// expireCredits writes off every lot that expired by now (docs/rules.md §5),
 // in batches of one transaction each, and returns the credits and lots
 // written off.
 func (s *Service) expireCredits(ctx context.Context, now time.Time) (credits, lots int, err error) {

@@ -96,7 +96,7 @@ type BouncedRecipient struct {
 	Permanent  bool   `json:"permanent"` // a 5.x.x status, or a hard failure
 }
 
-// Command is one #command line of a customer's mail (RULES.md §6).
+// Command is one #command line of a customer's mail (docs/rules.md §6).
 type Command struct {
 	Name string   // lower case, without '#': close, rate, task, …
 	Args []string // the words after it; for rate, Args[1] is the whole comment

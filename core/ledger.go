@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// RULES.md §5: credits live on the account; every change is an entry in
+// docs/rules.md §5: credits live on the account; every change is an entry in
 // an append-only ledger; grants and purchases are lots that expire, and
 // charges spend the lot that expires first. The balance is the ledger's
 // sum and never goes below zero.
@@ -75,7 +75,7 @@ type Posting struct {
 }
 
 // HeldAnswer is a staff answer that waits for the customer's decision
-// or for credits (RULES.md §5).
+// or for credits (docs/rules.md §5).
 type HeldAnswer struct {
 	ID        int64
 	Ticket    int64

@@ -38,7 +38,7 @@ func (a Actor) String() string {
 }
 
 // allowed reports whether actor may move a ticket from one status to
-// another: exactly the transitions of RULES.md §2.
+// another: exactly the transitions of docs/rules.md §2.
 func allowed(from, to, actor string) bool {
 	switch to {
 	case StatusAssigned:
@@ -95,7 +95,7 @@ func (s *Service) setStatus(ctx context.Context, tx Tx, t *Ticket, to string, a 
 }
 
 // reopenable says why a closed ticket cannot be reopened by its
-// customer, or "" when it can (RULES.md §2).
+// customer, or "" when it can (docs/rules.md §2).
 func (s *Service) reopenRefusal(t *Ticket, now time.Time) string {
 	switch {
 	case t.RatingScore > 0:

@@ -30,7 +30,7 @@ type MailGuardTx interface {
 // one and dropping it would lose an answer.
 func isAutomatic(template string) bool { return template != TemplateReply }
 
-// mayMail is the mail loop guard (RULES.md §6 keeps auto-replies from
+// mayMail is the mail loop guard (docs/rules.md §6 keeps auto-replies from
 // being answered; this also stops an auto-responder that does not say it
 // is one, RFC 3834). It reports whether an automatic notice to addr may
 // be queued now, and records it either way. Over the limit, the notice is

@@ -20,7 +20,7 @@ func (s *Service) emailCustomer(ctx context.Context, tx Tx, t *Ticket, template 
 		return "", err
 	}
 	if !p.BouncingSince.IsZero() {
-		// RULES.md §1: a bouncing address is not mailed until cleared.
+		// docs/rules.md §1: a bouncing address is not mailed until cleared.
 		s.log.Info("not mailed: address is bouncing", "ticket", t.Number, "template", template, "since", p.BouncingSince)
 		return "", nil
 	}

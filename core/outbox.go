@@ -67,7 +67,7 @@ type Notice struct {
 	SplitFrom int64          `json:"split_from,omitempty"` // TemplateSplit: the ticket the message was in
 }
 
-// CreditsNotice is what TemplateCredits shows (RULES.md §5).
+// CreditsNotice is what TemplateCredits shows (docs/rules.md §5).
 type CreditsNotice struct {
 	// Wait is what the staff answer waits for: HoldConfirmation (the
 	// customer's #confirm) or HoldCredits (too few credits).
@@ -109,7 +109,7 @@ type SlackPost struct {
 	// outbound (staff answer sent by email) or note (internal).
 	Direction string `json:"direction,omitempty"`
 
-	// Support credits (RULES.md §5): the category (0 until assessed),
+	// Support credits (docs/rules.md §5): the category (0 until assessed),
 	// its cost, what is charged, the account's balance, and what held
 	// answers wait for ("", HoldConfirmation, HoldCredits).
 	Category   int    `json:"category,omitempty"`

@@ -34,7 +34,7 @@ type Receipt struct {
 }
 
 // Receive stores one inbound mail and applies the rules to it, in one
-// transaction: match a ticket (RULES.md §6), or open a new one; append the
+// transaction: match a ticket (docs/rules.md §6), or open a new one; append the
 // message; write the outbox rows. When Receive returns nil the mail is
 // committed and the source may acknowledge it. An error has code
 // ETEMPORARY when trying again later may succeed.
@@ -117,7 +117,7 @@ func (s *Service) receive(ctx context.Context, tx Tx, e *Email, now time.Time) (
 		}
 	}
 
-	// RULES.md §6: automatic mail is stored on the ticket it threads to,
+	// docs/rules.md §6: automatic mail is stored on the ticket it threads to,
 	// but opens nothing, reopens nothing and is never answered.
 	if msg.Auto {
 		rc.Outcome = OutcomeAuto
@@ -133,7 +133,7 @@ func (s *Service) receive(ctx context.Context, tx Tx, e *Email, now time.Time) (
 
 	var predecessor int64
 	if ticket != nil && ticket.Status == StatusClosed && !onlyCommands(e) {
-		// RULES.md §2: a reply reopens a closed ticket within the window
+		// docs/rules.md §2: a reply reopens a closed ticket within the window
 		// unless it was rated; otherwise it opens a new ticket that
 		// records the old one. Nothing is dropped either way.
 		if why := s.reopenRefusal(ticket, now); why != "" {
@@ -201,7 +201,7 @@ func (s *Service) customerWrote(ctx context.Context, tx Tx, t *Ticket, p *Profil
 }
 
 // commands applies the #commands of a customer's mail to its ticket and
-// tells the customer what each did (RULES.md §6).
+// tells the customer what each did (docs/rules.md §6).
 func (s *Service) commands(ctx context.Context, tx Tx, t *Ticket, e *Email, now time.Time) error {
 	if len(e.Commands) == 0 {
 		return nil
@@ -232,7 +232,7 @@ func (s *Service) commands(ctx context.Context, tx Tx, t *Ticket, e *Email, now 
 }
 
 // open creates the ticket for a new mail, and the customer's account and
-// profile when the sender is unknown (RULES.md §1, policy "open").
+// profile when the sender is unknown (docs/rules.md §1, policy "open").
 func (s *Service) open(ctx context.Context, tx Tx, e *Email, profile *Profile, msg *Message, predecessor int64, now time.Time) (*Ticket, error) {
 	var acc *Account
 	var err error
@@ -315,7 +315,7 @@ func (s *Service) newTicket(acc *Account, profile int64, dept, subject string, n
 		UpdatedAt:    now,
 		LastPublicAt: now,
 		StatusAt:     now,
-		Preagreed:    acc.Preagree, // RULES.md §5: the account-wide default
+		Preagreed:    acc.Preagree, // docs/rules.md §5: the account-wide default
 	}
 	s.startClock(t, now)
 	t.Rank = float64(PriorityLevel(t.Priority)) * acc.PriorityFactor
@@ -413,7 +413,7 @@ func (s *Service) isOwnAddress(addr string) bool {
 
 var subjectTag = regexp.MustCompile(`\[#(\d{1,18})\]`)
 
-// match finds the ticket a mail from profile belongs to (RULES.md §6):
+// match finds the ticket a mail from profile belongs to (docs/rules.md §6):
 // a signed reply token, then In-Reply-To and References, then a [#N]
 // subject tag. A candidate is accepted only when the sender is a profile
 // of the ticket's account; a refused candidate never receives the mail.
@@ -464,7 +464,7 @@ func (s *Service) match(ctx context.Context, tx Tx, e *Email, p *Profile) (*Tick
 		}
 	}
 
-	// RULES.md §6: the signed reference in a notification's footer,
+	// docs/rules.md §6: the signed reference in a notification's footer,
 	// found in the quoted text, for clients that drop References.
 	for _, ref := range e.Refs {
 		number, ok := s.verifyRef(ref)

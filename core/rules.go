@@ -2,7 +2,7 @@ package core
 
 import "time"
 
-// Rules are the numbers of RULES.md §2–§5. Every one is a default an
+// Rules are the numbers of docs/rules.md §2–§5. Every one is a default an
 // operator may change; the rule itself is not optional.
 type Rules struct {
 	SolvedIdle        time.Duration // support, generic: pre-closed when solved and idle this long
@@ -17,10 +17,10 @@ type Rules struct {
 	FirstResponse     time.Duration // business time to the first staff reply
 	HotRushResponse   time.Duration // … for HotRush tickets
 	AtRisk            float64       // fraction of the target that makes a ticket at risk
-	Credits           CreditRules   // support credits (RULES.md §5)
+	Credits           CreditRules   // support credits (docs/rules.md §5)
 }
 
-// DefaultRules returns the numbers RULES.md gives.
+// DefaultRules returns the numbers docs/rules.md gives.
 func DefaultRules() Rules {
 	const day = 24 * time.Hour
 	return Rules{
@@ -56,7 +56,7 @@ type SweepQuery struct {
 	PreClosedBefore   time.Time // in pre_closed since before this
 }
 
-// Priority levels (RULES.md §3).
+// Priority levels (docs/rules.md §3).
 const (
 	PriorityMajor  = "major"
 	PriorityNormal = "normal"
@@ -77,7 +77,7 @@ func PriorityLevel(p string) int {
 	return 0
 }
 
-// PriorityFactor is the account factor of RULES.md §3 from the sum and
+// PriorityFactor is the account factor of docs/rules.md §3 from the sum and
 // count of the levels of its recent tickets: the mean is pulled toward
 // Normal by k phantom Normal tickets, and the factor 2/mean is clamped to
 // [0.5, 2].
@@ -87,7 +87,7 @@ func PriorityFactor(sum, n, k int) float64 {
 	return min(max(f, 0.5), 2.0)
 }
 
-// Task statuses, in order (RULES.md §2).
+// Task statuses, in order (docs/rules.md §2).
 var TaskStatuses = []string{"scheduled", "working", "quality_assurance", "reviewing", "completed",
 	"ready_to_upload", "uploaded", "approved", "closed"}
 

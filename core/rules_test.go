@@ -26,7 +26,7 @@ var (
 )
 
 // mustRulesFixture is a service on a real database with the business
-// calendar of RULES.md §4 and heads for the support department.
+// calendar of docs/rules.md §4 and heads for the support department.
 func mustRulesFixture(t *testing.T) *fixture {
 	t.Helper()
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
@@ -102,7 +102,7 @@ func (f *fixture) sweep(t *testing.T, at time.Time) *core.SweepResult {
 }
 
 // TestTransitions checks every (from, to, actor) against the table of
-// RULES.md §2, written out here a second time as the specification.
+// docs/rules.md §2, written out here a second time as the specification.
 func TestTransitions(t *testing.T) {
 	statuses := []string{core.StatusSubmitted, core.StatusAssigned, core.StatusInProgress,
 		core.StatusPreClosed, core.StatusClosed, core.StatusReopened}
@@ -231,7 +231,7 @@ func TestSweep_PreCloseAndClose(t *testing.T) {
 			if tk.Status != core.StatusPreClosed {
 				t.Fatalf("status %s a minute after %s idle", tk.Status, c.idle)
 			}
-			// RULES.md §2: closed after 3 days in pre_closed.
+			// docs/rules.md §2: closed after 3 days in pre_closed.
 			f.sweep(t, tk.StatusAt.Add(3*day-minute))
 			if st := f.ticket(t, n).Status; st != core.StatusPreClosed {
 				t.Fatalf("status %s a minute before 3 days in pre-close", st)
@@ -470,7 +470,7 @@ func repeat(v, n int) []int {
 	return out
 }
 
-// TestQueueOrder checks the examples of RULES.md §3 on a real queue: an
+// TestQueueOrder checks the examples of docs/rules.md §3 on a real queue: an
 // account that marks everything Major ranks like Normal; a mostly-Minor
 // account's rare Major ranks first; HotRush goes before everything.
 func TestQueueOrder(t *testing.T) {

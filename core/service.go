@@ -25,7 +25,7 @@ type Options struct {
 	// "support" (or else the first one) also takes mail whose
 	// department cannot be told. At least one is required.
 	Departments []Department
-	// Rules are the numbers of RULES.md §2–§4; nil means DefaultRules().
+	// Rules are the numbers of docs/rules.md §2–§4; nil means DefaultRules().
 	Rules *Rules
 	// Calendar counts business time for service levels; nil means
 	// every hour counts.
@@ -139,7 +139,7 @@ func NewService(st Store, opts Options) (*Service, error) {
 }
 
 // NormalizeAddress lower-cases and trims an address; profiles are keyed
-// by it (RULES.md §1).
+// by it (docs/rules.md §1).
 func NormalizeAddress(a string) string { return strings.ToLower(strings.TrimSpace(a)) }
 
 // AcceptsRecipient reports whether mail to addr is ours to take: a
@@ -170,7 +170,7 @@ func (s *Service) departmentOf(addr string) (string, bool) {
 	return d, ok
 }
 
-// typeOf dispatches a department's mail to a ticket type (RULES.md §2).
+// typeOf dispatches a department's mail to a ticket type (docs/rules.md §2).
 func typeOf(department string) string {
 	switch department {
 	case "support":

@@ -2,7 +2,7 @@ package core
 
 import "time"
 
-// SLA states (RULES.md §4).
+// SLA states (docs/rules.md §4).
 const (
 	SLANone     = "none"     // no customer is waiting
 	SLAOK       = "ok"       // the clock runs, under 80% of the target
@@ -38,7 +38,7 @@ func (s *Service) setDue(t *Ticket) {
 	t.SLARiskAt = s.cal.Add(t.SLAStart, time.Duration(float64(d)*s.rules.AtRisk)).UTC()
 }
 
-// stopClock ends the wait: a staff reply (RULES.md §4).
+// stopClock ends the wait: a staff reply (docs/rules.md §4).
 func (s *Service) stopClock(t *Ticket, now time.Time) {
 	t.AwaitingReply = false
 	switch t.SLAState {

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// RULES.md §7: Slack is the support team's desk. An agent's message in a
+// docs/rules.md §7: Slack is the support team's desk. An agent's message in a
 // ticket's thread is answered to the customer by email, or kept as an
 // internal note when it starts with "note:". This file takes those
 // messages, and their later edits and deletions, from package
@@ -78,7 +78,7 @@ type SlackOutcome struct {
 const notePrefix = "note:"
 
 // NoteText reports whether a thread message is an internal note and
-// returns its text without the prefix (RULES.md §7).
+// returns its text without the prefix (docs/rules.md §7).
 func NoteText(text string) (string, bool) {
 	t := strings.TrimSpace(text)
 	if len(t) >= len(notePrefix) && strings.EqualFold(t[:len(notePrefix)], notePrefix) {
@@ -291,7 +291,7 @@ func sizeText(n int) string {
 	return fmt.Sprintf("%.1f MB", float64(n)/(1024*1024))
 }
 
-// The action ids of the ticket card's buttons (RULES.md §7); each
+// The action ids of the ticket card's buttons (docs/rules.md §7); each
 // button's value is the ticket number. Package outbound draws them and
 // package inbound/slack performs them.
 const (

@@ -18,7 +18,7 @@ type SplitTx interface {
 	MoveMessage(ctx context.Context, message, ticket int64) error
 }
 
-// split is the agent's `split MESSAGE` (RULES.md §5: a ticket is charged
+// split is the agent's `split MESSAGE` (docs/rules.md §5: a ticket is charged
 // once, so an unrelated question belongs in a ticket of its own). The
 // customer's message moves into a new ticket of the same account, and
 // the customer is told its number.

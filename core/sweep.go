@@ -13,7 +13,7 @@ type SweepResult struct {
 	Closed    int
 	AtRisk    int
 	Breached  int
-	// Credits written off from ExpiredLots lots (RULES.md §5).
+	// Credits written off from ExpiredLots lots (docs/rules.md §5).
 	ExpiredCredits int
 	ExpiredLots    int
 }
@@ -23,8 +23,8 @@ type SweepResult struct {
 const sweepBatch = 200
 
 // Sweep runs the timer rules once at the service's clock: automatic
-// pre-close and close (RULES.md §2) and the service-level transitions
-// (RULES.md §4), and the expiry of credit lots (RULES.md §5). `serve` calls it every minute; `helpdesk sweep --at`
+// pre-close and close (docs/rules.md §2) and the service-level transitions
+// (docs/rules.md §4), and the expiry of credit lots (docs/rules.md §5). `serve` calls it every minute; `helpdesk sweep --at`
 // calls it with a fixed clock.
 func (s *Service) Sweep(ctx context.Context) (*SweepResult, error) {
 	now := s.now().UTC()
@@ -95,7 +95,7 @@ func (s *Service) sweepTicket(ctx context.Context, tx Tx, id int64, now time.Tim
 			changed = true
 		}
 	} else if t.Status == StatusPreClosed {
-		// RULES.md §2: closed after 3 days in pre_closed with no new
+		// docs/rules.md §2: closed after 3 days in pre_closed with no new
 		// message; a project ticket only if its tasks are still finished.
 		quiet := t.StatusAt
 		if t.LastPublicAt.After(quiet) {
@@ -140,7 +140,7 @@ func (s *Service) sweepTicket(ctx context.Context, tx Tx, id int64, now time.Tim
 }
 
 // preCloseReason says why an active ticket is pre-closed now, or ""
-// (RULES.md §2, automatic pre-close; "idle" is no public message from
+// (docs/rules.md §2, automatic pre-close; "idle" is no public message from
 // either side).
 func (s *Service) preCloseReason(ctx context.Context, tx Tx, t *Ticket, now time.Time) (string, error) {
 	idle := now.Sub(t.LastPublicAt)
@@ -201,7 +201,7 @@ func days(d time.Duration) string {
 }
 
 // Entitle gives the account of email a HotRush entitlement: a support
-// subscription until a date, or n one-incident packages (RULES.md §3).
+// subscription until a date, or n one-incident packages (docs/rules.md §3).
 func (s *Service) Entitle(ctx context.Context, email string, until time.Time, incidents int) (*Account, error) {
 	var acc *Account
 	err := s.store.Tx(ctx, func(tx Tx) error {

@@ -2,20 +2,20 @@ package core
 
 import "time"
 
-// Account kinds (RULES.md §1).
+// Account kinds (docs/rules.md §1).
 const (
 	AccountCustomer = "customer"
 	AccountPresales = "presales" // no license yet; unknown senders start here
 )
 
-// Profile roles (RULES.md §1).
+// Profile roles (docs/rules.md §1).
 const (
 	RolePrimary           = "primary"
 	RoleAdvancedSecondary = "advanced_secondary"
 	RoleSecondary         = "secondary"
 )
 
-// Ticket statuses (RULES.md §2).
+// Ticket statuses (docs/rules.md §2).
 const (
 	StatusSubmitted  = "submitted"
 	StatusAssigned   = "assigned"
@@ -25,7 +25,7 @@ const (
 	StatusReopened   = "reopened"
 )
 
-// Ticket types (RULES.md §2).
+// Ticket types (docs/rules.md §2).
 const (
 	TypeSupport = "support"
 	TypeSales   = "sales"
@@ -47,16 +47,16 @@ type Account struct {
 	Name      string
 	CreatedAt time.Time
 
-	// HotRush (RULES.md §3): how often the account switched HotRush off
+	// HotRush (docs/rules.md §3): how often the account switched HotRush off
 	// outside submitted, its support subscription, unused incident
 	// packages.
 	HotRushDisables   int
 	SubscriptionUntil time.Time
 	Incidents         int
-	// PriorityFactor is the fairness factor of RULES.md §3, kept current
+	// PriorityFactor is the fairness factor of docs/rules.md §3, kept current
 	// as the account's tickets are opened and re-prioritised.
 	PriorityFactor float64
-	// Credits is the balance of support credits (RULES.md §5) as read;
+	// Credits is the balance of support credits (docs/rules.md §5) as read;
 	// only ledger postings change it, never UpdateAccount.
 	Credits int
 	// Preagree makes every new ticket of the account pre-agreed.
@@ -106,12 +106,12 @@ type Ticket struct {
 	AwaitingReply bool
 	// Rank is the effective priority, level × the account's factor.
 	Rank float64
-	// Service level (RULES.md §4): the clock of the current wait.
+	// Service level (docs/rules.md §4): the clock of the current wait.
 	SLAState  string // none, ok, at_risk, breached, met
 	SLAStart  time.Time
 	SLARiskAt time.Time
 	SLADue    time.Time
-	// Support credits (RULES.md §5).
+	// Support credits (docs/rules.md §5).
 	Category  int    // 1–3 as assessed by an agent; 0 until then
 	Charged   int    // credits charged for the ticket, net of refunds
 	Preagreed bool   // the customer agreed to the charge when opening it
@@ -119,7 +119,7 @@ type Ticket struct {
 	Answered  bool   // a staff answer was mailed
 }
 
-// Task is one task of a project ticket (RULES.md §2).
+// Task is one task of a project ticket (docs/rules.md §2).
 type Task struct {
 	ID        int64
 	Ticket    int64

@@ -104,7 +104,7 @@ func buildEmail(n core.EmailNotice, from core.Address, date time.Time) ([]byte, 
 }
 
 // automatic reports whether mail from template is an automatic notice
-// (RULES.md §6 puts Auto-Submitted on those): every template is but the
+// (docs/rules.md §6 puts Auto-Submitted on those): every template is but the
 // staff answer.
 func automatic(template string) bool {
 	return template != core.TemplateReply

@@ -108,7 +108,7 @@ func ticketBlocks(p core.SlackPost) []slack.Block {
 	return append(blocks, messageBlocks(p)...)
 }
 
-// cardButtons are the card's buttons (RULES.md §7), each carrying the
+// cardButtons are the card's buttons (docs/rules.md §7), each carrying the
 // ticket number; a closed ticket has none, a solved one no "Mark solved".
 func cardButtons(p core.SlackPost) slack.Block {
 	if p.Status == core.StatusClosed {
@@ -161,7 +161,7 @@ func slaDue(t *time.Time) string {
 }
 
 // credits shows the ticket's category, its cost, what is charged and
-// the account's balance (RULES.md §5), and what held answers wait for.
+// the account's balance (docs/rules.md §5), and what held answers wait for.
 // Slack allows ten fields in a section; this is the tenth.
 func credits(p core.SlackPost) string {
 	s := "not assessed"

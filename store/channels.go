@@ -13,7 +13,7 @@ import (
 	"helpdesk/core"
 )
 
-// Channel kinds (RULES.md §8).
+// Channel kinds (docs/rules.md §8).
 const (
 	ChannelIMAP  = "imap"
 	ChannelSMTP  = "smtp"

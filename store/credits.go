@@ -15,7 +15,7 @@ import (
 )
 
 // The methods in this file implement core.CreditsTx: the ledger, its
-// lots and the answers held for a charge (RULES.md §5).
+// lots and the answers held for a charge (docs/rules.md §5).
 
 var _ core.CreditsTx = (*Tx)(nil)
 

@@ -9,7 +9,7 @@ import (
 )
 
 // CreditStatement is an account's credits: its balance, every lot and
-// every ledger entry (RULES.md §5).
+// every ledger entry (docs/rules.md §5).
 type CreditStatement struct {
 	Account core.Account
 	Email   string // the address it was looked up by

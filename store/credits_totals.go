@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// CreditTotals are the credits figures of /status (RULES.md §5), over
+// CreditTotals are the credits figures of /status (docs/rules.md §5), over
 // every account.
 type CreditTotals struct {
 	Balance   int64 // the sum of the accounts' balances

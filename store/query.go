@@ -166,7 +166,7 @@ type Counts struct {
 	// TicketsByDepartment counts each department's tickets by status.
 	TicketsByDepartment map[string]map[string]int `json:"tickets_by_department"`
 	// SLAAtRisk and SLABreached count the tickets awaiting a staff reply
-	// whose first-response clock is at risk or past due (RULES.md §4).
+	// whose first-response clock is at risk or past due (docs/rules.md §4).
 	SLAAtRisk     int       `json:"sla_at_risk"`
 	SLABreached   int       `json:"sla_breached"`
 	OutboxPending int       `json:"outbox_pending"`

@@ -95,7 +95,7 @@ func (t *Tx) SweepDue(ctx context.Context, q core.SweepQuery) ([]int64, error) {
 }
 
 // Queue returns up to limit active tickets awaiting a staff reply in
-// queue order (RULES.md §3): HotRush first, then effective priority, then
+// queue order (docs/rules.md §3): HotRush first, then effective priority, then
 // first-response due time, then number.
 func (s *DB) Queue(ctx context.Context, limit int) ([]TicketRow, error) {
 	return s.ticketRows(ctx, `SELECT `+ticketRowColumns+` FROM tickets INDEXED BY tickets_queue

@@ -135,7 +135,7 @@ func (t *Tx) UpdateAccount(ctx context.Context, a *core.Account) error {
 }
 
 // PriorityStats returns the sum of priority levels and the number of the
-// account's tickets opened since the given time (RULES.md §3).
+// account's tickets opened since the given time (docs/rules.md §3).
 func (t *Tx) PriorityStats(ctx context.Context, account int64, since time.Time) (sum, n int, err error) {
 	err = t.queryRow(ctx, `SELECT COALESCE(SUM(CASE priority WHEN 'major' THEN 3 WHEN 'minor' THEN 1 ELSE 2 END), 0),
 		COUNT(*) FROM tickets WHERE account_id = ? AND created_at >= ?`, account, fmtTime(since)).Scan(&sum, &n)

@@ -84,7 +84,7 @@ type Config struct {
 	} `toml:"sweep"`
 }
 
-// RulesConfig overrides the numbers of RULES.md §2–§4; zero keeps the
+// RulesConfig overrides the numbers of docs/rules.md §2–§4; zero keeps the
 // default.
 type RulesConfig struct {
 	SolvedIdle        Duration `toml:"solved_idle"`

@@ -18,7 +18,7 @@ const creditsUsage = `usage: credits show EMAIL [--json] | grant EMAIL --license
        transfer FROM-EMAIL TO-EMAIL N | verify | preagree EMAIL on|off`
 
 // cmdCredits is `credits show|grant|purchase|transfer|verify|preagree`
-// (RULES.md §5).
+// (docs/rules.md §5).
 func cmdCredits(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
 	if len(args) == 0 {
 		return usageError{creditsUsage}

@@ -17,7 +17,7 @@ import (
 // opens a ticket by email; the agent assesses it as category 2 and
 // answers; the customer gets the cost notice and confirms by replying
 // #confirm; the held answer is released by email, and the balance and
-// ledger are right (RULES.md §5).
+// ledger are right (docs/rules.md §5).
 func TestCredits_EndToEnd(t *testing.T) {
 	ctx := context.Background()
 	env, err := startDemoEnv(ctx, t.TempDir(), slog.New(slog.NewTextHandler(testWriter{t}, nil)))

@@ -7,7 +7,7 @@ import (
 	"helpdesk/core"
 )
 
-// CreditsConfig is the [credits] table: the numbers of RULES.md §5. Zero
+// CreditsConfig is the [credits] table: the numbers of docs/rules.md §5. Zero
 // keeps the default; packages, when given, replace the default ones.
 type CreditsConfig struct {
 	Category1        int             `toml:"category_1"` // credits a category 1 ticket costs (5)

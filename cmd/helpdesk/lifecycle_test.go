@@ -12,7 +12,7 @@ import (
 
 // TestLifecycle drives a ticket through its life by email commands and
 // agent actions, over the real protocols, and checks the mails and Slack
-// posts each step produces (RULES.md §2–§4, §6).
+// posts each step produces (docs/rules.md §2–§4, §6).
 func TestLifecycle(t *testing.T) {
 	ctx := context.Background()
 	env, err := startDemoEnv(ctx, t.TempDir(), slog.New(slog.NewTextHandler(testWriter{t}, nil)))

@@ -106,7 +106,7 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	return nil
 }
 
-// cmdQueue prints the queue (RULES.md §3).
+// cmdQueue prints the queue (docs/rules.md §3).
 func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
 	fs := flag.NewFlagSet("queue", flag.ContinueOnError)
 	var c common

@@ -14,7 +14,7 @@ import (
 	"helpdesk/store"
 )
 
-// slackDesk is the Slack desk wired into the gateway (RULES.md §7): the
+// slackDesk is the Slack desk wired into the gateway (docs/rules.md §7): the
 // HTTP endpoints when [slack] signing_secret is set, Socket Mode when
 // socket_mode is on. A nil *slackDesk is Slack switched off, and its
 // methods do nothing.

@@ -22,7 +22,7 @@ import (
 var channelPollInterval = 2 * time.Second
 
 // supervisor keeps the running channels in step with the channels table
-// (RULES.md §8): it starts and stops IMAP pollers, makes the SMTP listener
+// (docs/rules.md §8): it starts and stops IMAP pollers, makes the SMTP listener
 // refuse, and holds the outbox rows of a disabled relay or Slack.
 type supervisor struct {
 	a   *App

@@ -46,7 +46,7 @@ type accountJSON struct {
 	PrimaryEmail string `json:"primary_email"`
 }
 
-// creditsJSON is the ticket's support credits (RULES.md §5): category
+// creditsJSON is the ticket's support credits (docs/rules.md §5): category
 // is null until an agent assesses it; awaiting_confirmation and
 // awaiting_credits say what held staff answers wait for.
 type creditsJSON struct {

@@ -1,5 +1,5 @@
 // Package calendar measures business time: the hours during which service
-// level targets run (RULES.md §4).
+// level targets run (docs/rules.md §4).
 //
 // A Calendar has a time zone, opening hours for each weekday and a list of
 // holidays. Opening hours are wall-clock times in the calendar's zone, so a
@@ -53,10 +53,10 @@ type Config struct {
 	Holidays []string
 }
 
-// DefaultTimeZone is the service-level zone of RULES.md §4: UTC+4.
+// DefaultTimeZone is the service-level zone of docs/rules.md §4: UTC+4.
 const DefaultTimeZone = "Etc/GMT-4"
 
-// Default returns the calendar of RULES.md §4: UTC+4, open 08:00–24:00
+// Default returns the calendar of docs/rules.md §4: UTC+4, open 08:00–24:00
 // Monday to Friday and 10:00–18:00 Saturday and Sunday, no holidays.
 func Default() Config {
 	week := []Span{{8 * time.Hour, 24 * time.Hour}}

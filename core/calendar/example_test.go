@@ -7,7 +7,7 @@ import (
 	"helpdesk/core/calendar"
 )
 
-// The service levels of RULES.md §4 on the default calendar: UTC+4, open
+// The service levels of docs/rules.md §4 on the default calendar: UTC+4, open
 // 08:00-24:00 on weekdays and 10:00-18:00 at weekends.
 func Example() {
 	cfg := calendar.Default()

@@ -1,4 +1,4 @@
-// Package admin serves the gateway's HTTP admin surface (RULES.md §9):
+// Package admin serves the gateway's HTTP admin surface (docs/rules.md §9):
 //
 //   - /healthz: the process is alive; never asks for a token.
 //   - /readyz: the database takes writes and every enabled channel's last
@@ -26,7 +26,7 @@ import (
 // (package store implements it).
 type Source interface {
 	Counts(ctx context.Context) (*store.Counts, error)
-	// Queue returns up to limit tickets in queue order (RULES.md §3).
+	// Queue returns up to limit tickets in queue order (docs/rules.md §3).
 	Queue(ctx context.Context, limit int) ([]store.TicketRow, error)
 	// Writable returns an error when the database refuses writes.
 	Writable(ctx context.Context) error

@@ -18,7 +18,7 @@ type Status struct {
 	TicketsByStatus map[string]int `json:"tickets_by_status"`
 	// TicketsByDepartment counts each department's tickets by status.
 	TicketsByDepartment map[string]map[string]int `json:"tickets_by_department"`
-	// QueueHead is the first tickets of the queue (RULES.md §3).
+	// QueueHead is the first tickets of the queue (docs/rules.md §3).
 	QueueHead   []QueueEntry `json:"queue_head"`
 	SLA         SLAStatus    `json:"sla"`
 	Messages    int          `json:"messages"`
@@ -42,7 +42,7 @@ type QueueEntry struct {
 }
 
 // SLAStatus counts the tickets awaiting a staff reply whose first
-// response is at risk or past due (RULES.md §4).
+// response is at risk or past due (docs/rules.md §4).
 type SLAStatus struct {
 	AtRisk   int `json:"at_risk"`
 	Breached int `json:"breached"`
@@ -55,7 +55,7 @@ type OutboxStatus struct {
 	OldestAgeSeconds int64 `json:"oldest_age_seconds"`
 }
 
-// Credits are the credits totals of /status (RULES.md §5).
+// Credits are the credits totals of /status (docs/rules.md §5).
 type Credits struct {
 	// Balance is the sum of every account's balance.
 	Balance int64 `json:"balance"`

@@ -8,7 +8,7 @@ import (
 	"helpdesk/core"
 )
 
-// autoReason says why a mail must never be answered (RULES.md §6:
+// autoReason says why a mail must never be answered (docs/rules.md §6:
 // auto-replies, bulk mail, bounces), or returns "" for mail from a
 // person. h holds the raw header fields, ctype the top-level media type.
 func autoReason(h textproto.MIMEHeader, ctype string, env core.Envelope, subject string) string {
@@ -40,7 +40,7 @@ func autoReason(h textproto.MIMEHeader, ctype string, env core.Envelope, subject
 	if ctype == "multipart/report" {
 		return "delivery report (multipart/report)"
 	}
-	// RULES.md §6 names mailer-daemon among the bounce signs; bounces
+	// docs/rules.md §6 names mailer-daemon among the bounce signs; bounces
 	// often write it without a domain, so the raw field is searched.
 	from, _ := headerValue(h, "From")
 	if mailerDaemon.MatchString(from) {

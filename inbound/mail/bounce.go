@@ -9,7 +9,7 @@ import (
 	"helpdesk/core"
 )
 
-// bounceOf decides whether a mail is a delivery failure report (RULES.md
+// bounceOf decides whether a mail is a delivery failure report (docs/rules.md
 // §6: a bounce marks the address as bouncing) and says why. Header clues
 // alone are not enough, and one in thirty real bounces has none, so it
 // looks at, in order:

@@ -10,7 +10,7 @@ import (
 )
 
 // readCommands takes the #command lines out of the customer's new text
-// (RULES.md §6): one command per line, a '#' directly followed by a
+// (docs/rules.md §6): one command per line, a '#' directly followed by a
 // letter. Lines such as "#1042" or "# heading" are text, and so is
 // everything inside a ``` code block. Every command line is removed from
 // the text, valid or not; an invalid one is returned with Err set, so the

@@ -7,5 +7,5 @@
 // warnings where go-message fails hard, and nothing a customer sends may be
 // lost. On top of it this package adds what enmime leaves raw: msg-id
 // parsing, repair of raw 8-bit headers, quote and signature stripping, and
-// the auto-reply classification of RULES.md §6.
+// the auto-reply classification of docs/rules.md §6.
 package mail

@@ -159,7 +159,7 @@ func (p *parsed) subjectAndDate(c content) {
 
 // unknownSender gives automatic mail whose From has no usable address
 // (bounces from "MAILER-DAEMON" or "<>") a placeholder sender in the
-// reserved .invalid domain. RULES.md §6 wants bounces and auto-replies
+// reserved .invalid domain. docs/rules.md §6 wants bounces and auto-replies
 // stored and classified, and refusing them would lose that; nothing is
 // ever sent to such mail, so the placeholder is never used as a target.
 func (p *parsed) unknownSender(c content) {

@@ -8,7 +8,7 @@ import (
 )
 
 // splitQuote separates the customer's new text from the history and
-// signature their client appended (RULES.md §6). It follows the method of
+// signature their client appended (docs/rules.md §6). It follows the method of
 // Discourse's email_reply_trimmer, whose fixtures are our oracle: every
 // line gets a class (text, quote, attribution, header, delimiter,
 // signature, empty), and a few rules over the string of classes decide

@@ -6,7 +6,7 @@ import (
 )
 
 // refLine matches the signed reference every notification carries in its
-// footer (RULES.md §6, "Ref: T1042-AEAQDX65TIY65WRRNMD3C"). The token is
+// footer (docs/rules.md §6, "Ref: T1042-AEAQDX65TIY65WRRNMD3C"). The token is
 // upper-case base32 as written; letters and digits are accepted, and
 // lower case is folded, because core verifies the signature and a
 // client that re-cased the footer should not cost the match.

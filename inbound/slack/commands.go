@@ -13,7 +13,7 @@ import (
 	"helpdesk/core"
 )
 
-// usage is the answer to /helpdesk help (RULES.md §7).
+// usage is the answer to /helpdesk help (docs/rules.md §7).
 const usage = "Usage:\n" +
 	"• `/helpdesk #N assign @user|me` · `status S` · `priority major|normal|minor` · `hotrush on|off` · " +
 	"`category 1|2|3` · `solved` · `close` · `split MESSAGE-ID` (also `reopen`, `reply TEXT`, `note TEXT`, `dispatch DEPT`)\n" +
@@ -226,7 +226,7 @@ func (h *Handler) permalink(ctx context.Context, channel, ts string) string {
 }
 
 // queue answers /helpdesk queue: the first tickets awaiting a staff reply
-// in queue order (RULES.md §3).
+// in queue order (docs/rules.md §3).
 func (h *Handler) queue(ctx context.Context) string {
 	rows, err := h.db.Queue(ctx, queueShown)
 	if err != nil {

@@ -1,4 +1,4 @@
-// Package slack is the support team's desk in Slack (RULES.md §7): the
+// Package slack is the support team's desk in Slack (docs/rules.md §7): the
 // Events API, the /helpdesk slash command and the ticket card's buttons,
 // over HTTP (/slack/events, /slack/commands, /slack/interactions) or
 // Socket Mode.

@@ -79,7 +79,7 @@ type Options struct {
 	// 30 s. Past it the client gets 451 and retries.
 	ReceiveTimeout time.Duration
 	// Refuse, when set and true, makes new sessions get 421 at EHLO: the
-	// channel is disabled (RULES.md §8) and clients keep their mail and
+	// channel is disabled (docs/rules.md §8) and clients keep their mail and
 	// try again later. nil never refuses.
 	Refuse func() bool
 	// Logger; nil means slog.Default().

@@ -1,5 +1,5 @@
 -- Ticket life cycle, priority, HotRush, service levels and rating
--- (RULES.md §2–§4).
+-- (docs/rules.md §2–§4).
 ALTER TABLE tickets ADD COLUMN assignee TEXT NOT NULL DEFAULT '';
 ALTER TABLE tickets ADD COLUMN solved INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE tickets ADD COLUMN hotrush_paid INTEGER NOT NULL DEFAULT 0; -- consumed an incident package

@@ -1,4 +1,4 @@
--- Support credits (RULES.md §5): an append-only ledger, lots that expire,
+-- Support credits (docs/rules.md §5): an append-only ledger, lots that expire,
 -- and each ticket's category and charge.
 
 -- The account's balance, kept equal to the sum of its ledger and of its
@@ -60,7 +60,7 @@ CREATE TABLE credit_spends (
 CREATE INDEX credit_spends_ticket ON credit_spends (ticket_id, lot_id) WHERE ticket_id IS NOT NULL;
 
 -- Staff answers held until the customer confirms the charge or credits
--- are added (RULES.md §5). Released or dropped answers stay.
+-- are added (docs/rules.md §5). Released or dropped answers stay.
 CREATE TABLE held_answers (
 	id         INTEGER PRIMARY KEY,
 	ticket_id  INTEGER NOT NULL REFERENCES tickets (id),

@@ -1,4 +1,4 @@
--- Channels (RULES.md §8): every IMAP mailbox, the SMTP listener, the
+-- Channels (docs/rules.md §8): every IMAP mailbox, the SMTP listener, the
 -- outbound relay and Slack, with whether it is enabled. Entries of the
 -- configuration file are seeded here (source 'config', settings stay in
 -- the file); `channel add` creates IMAP mailboxes at run time (source

@@ -1,4 +1,4 @@
--- Slack as the support team's desk (RULES.md §7).
+-- Slack as the support team's desk (docs/rules.md §7).
 
 -- Events API deliveries already handled, by Slack's event_id: Slack
 -- retries a delivery it thinks failed, and a retry must change nothing.
