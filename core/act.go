@@ -47,7 +47,7 @@ func (s *Service) act(ctx context.Context, tx Tx, t *Ticket, a Actor, action str
 // assign gives the ticket to an agent; "me" is the agent who asks.
 func (s *Service) assign(ctx context.Context, tx Tx, t *Ticket, a Actor, args []string, now time.Time) (string, error) {
 	who := strings.TrimPrefix(args[0], "@")
-	if who == "me" {
+	if strings.EqualFold(who, "me") {
 		if a.Kind != ActorAgent {
 			return "", Errorf(EINVALID, "%s is no agent; name the agent to assign", a)
 		}
