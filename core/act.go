@@ -30,152 +30,123 @@ func (s *Service) Act(ctx context.Context, number int64, a Actor, action string,
 	return result, err
 }
 
-// act performs one action on t, which the caller then writes.
+// act performs one action on t, which the caller then writes. Who may
+// run it and with how many arguments is its row's to say (actions.go).
 func (s *Service) act(ctx context.Context, tx Tx, t *Ticket, a Actor, action string, args []string, now time.Time) (string, error) {
-	agentOnly := func() error {
+	ac, ok := LookupAction(action)
+	if !ok {
+		return "", unknownAction(a, action)
+	}
+	args, err := ac.check(a, args)
+	if err != nil {
+		return "", err
+	}
+	return ac.run(s, ctx, tx, t, a, args, now)
+}
+
+// assign gives the ticket to an agent; "me" is the agent who asks.
+func (s *Service) assign(ctx context.Context, tx Tx, t *Ticket, a Actor, args []string, now time.Time) (string, error) {
+	who := strings.TrimPrefix(args[0], "@")
+	if strings.EqualFold(who, "me") {
 		if a.Kind != ActorAgent {
-			return Errorf(EFORBIDDEN, "only support staff can %s a ticket", action)
+			return "", Errorf(EINVALID, "%s is no agent; name the agent to assign", a)
 		}
-		return nil
+		who = a.ID
 	}
-	need := func(n int, usage string) error {
-		if len(args) != n {
-			return Errorf(EINVALID, "usage: %s", usage)
+	t.Assignee, t.UpdatedAt = who, now
+	if t.Status == StatusSubmitted {
+		if err := s.setStatus(ctx, tx, t, StatusAssigned, a, "", now); err != nil {
+			return "", err
 		}
-		return nil
+	} else if err := s.notifyChange(ctx, tx, t, "assigned to "+t.Assignee+" by "+a.String(), now); err != nil {
+		return "", err
 	}
-	agentNeeds := func(n int, usage string) error {
-		if err := agentOnly(); err != nil {
-			return err
-		}
-		return need(n, usage)
+	return fmt.Sprintf("ticket #%d assigned to %s", t.Number, t.Assignee), nil
+}
+
+func (s *Service) status(ctx context.Context, tx Tx, t *Ticket, a Actor, args []string, now time.Time) (string, error) {
+	if err := s.setStatus(ctx, tx, t, args[0], a, "", now); err != nil {
+		return "", err
 	}
-	switch action {
-	case "assign":
-		if err := agentNeeds(1, "assign AGENT"); err != nil {
-			return "", err
-		}
-		t.Assignee, t.UpdatedAt = strings.TrimPrefix(args[0], "@"), now
-		if t.Status == StatusSubmitted {
-			if err := s.setStatus(ctx, tx, t, StatusAssigned, a, "", now); err != nil {
-				return "", err
-			}
-		} else if err := s.notifyChange(ctx, tx, t, "assigned to "+t.Assignee+" by "+a.String(), now); err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("ticket #%d assigned to %s", t.Number, t.Assignee), nil
+	return fmt.Sprintf("ticket #%d is now %s", t.Number, t.Status), nil
+}
 
-	case "status":
-		if err := agentNeeds(1, "status STATUS"); err != nil {
-			return "", err
-		}
-		if err := s.setStatus(ctx, tx, t, args[0], a, "", now); err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("ticket #%d is now %s", t.Number, t.Status), nil
-
-	case "close":
-		if err := need(0, "close"); err != nil {
-			return "", err
-		}
-		if err := s.setStatus(ctx, tx, t, StatusClosed, a, "", now); err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("ticket #%d is closed", t.Number), nil
-
-	case "reopen":
-		if err := need(0, "reopen"); err != nil {
-			return "", err
-		}
-		if t.Status == StatusClosed && a.Kind == ActorCustomer {
-			if why := s.reopenRefusal(t, now); why != "" {
-				return "", Errorf(EFORBIDDEN, "%s", why)
-			}
-		}
-		if t.Status != StatusClosed {
-			return "", Errorf(ECONFLICT, "ticket #%d is %s, not closed", t.Number, t.Status)
-		}
-		if err := s.setStatus(ctx, tx, t, StatusReopened, a, "", now); err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("ticket #%d is reopened", t.Number), nil
-
-	case "solved":
-		if err := agentOnly(); err != nil {
-			return "", err
-		}
-		if !Active(t.Status) {
-			return "", Errorf(ECONFLICT, "ticket #%d is %s; only an active ticket can be marked solved", t.Number, t.Status)
-		}
-		t.Solved, t.UpdatedAt = true, now
-		if err := s.notifyChange(ctx, tx, t, "marked solved by "+a.String(), now); err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("ticket #%d is marked solved", t.Number), nil
-
-	case "priority":
-		if err := need(1, "priority major|normal|minor"); err != nil {
-			return "", err
-		}
-		return s.setPriority(ctx, tx, t, a, strings.ToLower(args[0]), now)
-
-	case "hotrush":
-		if err := need(1, "hotrush on|off"); err != nil {
-			return "", err
-		}
-		return s.setHotRush(ctx, tx, t, a, strings.ToLower(args[0]), now)
-
-	case "reply", "note":
-		if err := agentOnly(); err != nil {
-			return "", err
-		}
-		text := strings.TrimSpace(strings.Join(args, " "))
-		if text == "" {
-			return "", Errorf(EINVALID, "usage: %s TEXT", action)
-		}
-		if action == "reply" {
-			// docs/rules.md §5: an answer may wait for the charge.
-			return s.answer(ctx, tx, t, a, text, now)
-		}
-		return s.staffMessage(ctx, tx, t, a, true, text, now)
-
-	case "rate":
-		return s.rate(ctx, tx, t, a, args, now)
-
-	case "task":
-		return s.task(ctx, tx, t, a, args, now)
-
-	case "dispatch":
-		if err := agentNeeds(1, "dispatch DEPARTMENT"); err != nil {
-			return "", err
-		}
-		return s.dispatch(ctx, tx, t, a, args[0], now)
-
-	case "category":
-		if err := agentNeeds(1, "category 1|2|3"); err != nil {
-			return "", err
-		}
-		return s.setCategory(ctx, tx, t, a, args[0], now)
-
-	case "split":
-		if err := agentNeeds(1, "split MESSAGE (its number, or its Message-ID)"); err != nil {
-			return "", err
-		}
-		return s.split(ctx, tx, t, a, args[0], now)
-
-	case "confirm", "decline", "preagree":
-		if err := need(0, action); err != nil {
-			return "", err
-		}
-		switch action {
-		case "confirm":
-			return s.confirm(ctx, tx, t, a, now)
-		case "decline":
-			return s.decline(ctx, tx, t, a, now)
-		}
-		return s.preagree(ctx, tx, t, a, now)
+func (s *Service) close(ctx context.Context, tx Tx, t *Ticket, a Actor, _ []string, now time.Time) (string, error) {
+	if err := s.setStatus(ctx, tx, t, StatusClosed, a, "", now); err != nil {
+		return "", err
 	}
-	return "", Errorf(EINVALID, "unknown action %q (assign, status, priority, hotrush, category, solved, close, reopen, reply, note, split, task, dispatch)", action)
+	return fmt.Sprintf("ticket #%d is closed", t.Number), nil
+}
+
+// reopen opens a closed ticket again; a customer only within the
+// window and before rating it (docs/rules.md §2).
+func (s *Service) reopen(ctx context.Context, tx Tx, t *Ticket, a Actor, _ []string, now time.Time) (string, error) {
+	if t.Status == StatusClosed && a.Kind == ActorCustomer {
+		if why := s.reopenRefusal(t, now); why != "" {
+			return "", Errorf(EFORBIDDEN, "%s", why)
+		}
+	}
+	if t.Status != StatusClosed {
+		return "", Errorf(ECONFLICT, "ticket #%d is %s, not closed", t.Number, t.Status)
+	}
+	if err := s.setStatus(ctx, tx, t, StatusReopened, a, "", now); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("ticket #%d is reopened", t.Number), nil
+}
+
+// solved marks the ticket for the sweep's pre-close (docs/rules.md §2).
+func (s *Service) solved(ctx context.Context, tx Tx, t *Ticket, a Actor, _ []string, now time.Time) (string, error) {
+	if !Active(t.Status) {
+		return "", Errorf(ECONFLICT, "ticket #%d is %s; only an active ticket can be marked solved", t.Number, t.Status)
+	}
+	t.Solved, t.UpdatedAt = true, now
+	if err := s.notifyChange(ctx, tx, t, "marked solved by "+a.String(), now); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("ticket #%d is marked solved", t.Number), nil
+}
+
+func (s *Service) priority(ctx context.Context, tx Tx, t *Ticket, a Actor, args []string, now time.Time) (string, error) {
+	return s.setPriority(ctx, tx, t, a, strings.ToLower(args[0]), now)
+}
+
+func (s *Service) hotrush(ctx context.Context, tx Tx, t *Ticket, a Actor, args []string, now time.Time) (string, error) {
+	return s.setHotRush(ctx, tx, t, a, strings.ToLower(args[0]), now)
+}
+
+func (s *Service) category(ctx context.Context, tx Tx, t *Ticket, a Actor, args []string, now time.Time) (string, error) {
+	return s.setCategory(ctx, tx, t, a, args[0], now)
+}
+
+func (s *Service) confirmAction(ctx context.Context, tx Tx, t *Ticket, a Actor, _ []string, now time.Time) (string, error) {
+	return s.confirm(ctx, tx, t, a, now)
+}
+
+func (s *Service) declineAction(ctx context.Context, tx Tx, t *Ticket, a Actor, _ []string, now time.Time) (string, error) {
+	return s.decline(ctx, tx, t, a, now)
+}
+
+func (s *Service) preagreeAction(ctx context.Context, tx Tx, t *Ticket, a Actor, _ []string, now time.Time) (string, error) {
+	return s.preagree(ctx, tx, t, a, now)
+}
+
+// reply is an agent's answer; docs/rules.md §5: it may wait for the
+// charge.
+func (s *Service) reply(ctx context.Context, tx Tx, t *Ticket, a Actor, args []string, now time.Time) (string, error) {
+	return s.answer(ctx, tx, t, a, args[0], now)
+}
+
+func (s *Service) note(ctx context.Context, tx Tx, t *Ticket, a Actor, args []string, now time.Time) (string, error) {
+	return s.staffMessage(ctx, tx, t, a, true, args[0], now)
+}
+
+func (s *Service) splitAction(ctx context.Context, tx Tx, t *Ticket, a Actor, args []string, now time.Time) (string, error) {
+	return s.split(ctx, tx, t, a, args[0], now)
+}
+
+func (s *Service) dispatchAction(ctx context.Context, tx Tx, t *Ticket, a Actor, args []string, now time.Time) (string, error) {
+	return s.dispatch(ctx, tx, t, a, args[0], now)
 }
 
 // setPriority changes the priority while the ticket is open, and the
@@ -300,11 +271,13 @@ func (s *Service) staffMessage(ctx context.Context, tx Tx, t *Ticket, a Actor, n
 		t.Assignee = a.ID
 	}
 	// docs/rules.md §2: an agent's first public reply starts the work.
-	if t.Status == StatusSubmitted {
-		t.Status, t.StatusAt = StatusAssigned, now
-	}
-	if t.Status == StatusAssigned || t.Status == StatusReopened {
-		t.Status, t.StatusAt = StatusInProgress, now
+	// The answer itself tells the customer, so no status notice goes.
+	for _, step := range [][2]string{{StatusSubmitted, StatusAssigned}, {StatusAssigned, StatusInProgress}, {StatusReopened, StatusInProgress}} {
+		if t.Status == step[0] {
+			if err := s.moveStatus(t, step[1], a, now); err != nil {
+				return "", err
+			}
+		}
 	}
 	// The stored answer carries the Message-ID of the mail that sends it.
 	id, err := s.emailCustomer(ctx, tx, t, TemplateReply, Notice{Text: text, Agent: a.Name}, now)
@@ -332,12 +305,6 @@ func (s *Service) staffMessage(ctx context.Context, tx Tx, t *Ticket, a Actor, n
 // rate records the customer's rating of a closed ticket, once; a low
 // score or any comment goes to the department's heads (docs/rules.md §2).
 func (s *Service) rate(ctx context.Context, tx Tx, t *Ticket, a Actor, args []string, now time.Time) (string, error) {
-	if a.Kind != ActorCustomer {
-		return "", Errorf(EFORBIDDEN, "only the customer rates a ticket")
-	}
-	if len(args) == 0 {
-		return "", Errorf(EINVALID, "usage: rate 1-5 [comment]")
-	}
 	score, err := strconv.Atoi(args[0])
 	if err != nil || score < 1 || score > 5 {
 		return "", Errorf(EINVALID, "a rating is a number from 1 to 5, not %q", args[0])
@@ -367,9 +334,6 @@ func (s *Service) rate(ctx context.Context, tx Tx, t *Ticket, a Actor, args []st
 
 // task adds a task or sets a task's status (docs/rules.md §2).
 func (s *Service) task(ctx context.Context, tx Tx, t *Ticket, a Actor, args []string, now time.Time) (string, error) {
-	if len(args) < 2 {
-		return "", Errorf(EINVALID, "usage: task add TITLE, or task N STATUS")
-	}
 	if t.Type != TypeProject {
 		return "", Errorf(ECONFLICT, "ticket #%d is a %s ticket; only project tickets have tasks", t.Number, t.Type)
 	}
@@ -377,7 +341,7 @@ func (s *Service) task(ctx context.Context, tx Tx, t *Ticket, a Actor, args []st
 		return "", Errorf(ECONFLICT, "ticket #%d is closed", t.Number)
 	}
 	if args[0] == "add" {
-		if a.Kind != ActorAgent {
+		if a.Kind == ActorCustomer {
 			return "", Errorf(EFORBIDDEN, "only support staff add tasks")
 		}
 		tk := &Task{Ticket: t.Number, Title: strings.Join(args[1:], " "), Status: TaskStatuses[0], UpdatedAt: now}

@@ -57,10 +57,9 @@ const usage = `usage: helpdesk COMMAND [flags]
   ticket list [--active] [--json]
   ticket show N [--json]
   ticket find MESSAGE-ID [--json]
-  ticket act N ACTION [ARGS] --agent ID
-                            assign AGENT, status S, priority P, hotrush on|off, solved,
-                            close, reopen, reply TEXT, note TEXT, task add TITLE,
-                            task N STATUS, dispatch DEPARTMENT, category 1|2|3, split MESSAGE
+  ticket act N ACTION [ARGS] [--agent ID]
+                            an action as that agent, or without --agent as the admin;
+                            ticket act N help [--agent ID] lists the actions
   queue [--json] [--limit N] active tickets awaiting a staff reply, in queue order
   sweep [--at RFC3339]      run the timer rules once, as if the clock read --at
   account entitle EMAIL subscription --until DATE | incident N

@@ -23,19 +23,28 @@ func openCore(ctx context.Context, c *common, env []string, stderr io.Writer, no
 	return NewApp(ctx, cfg, c.logger(stderr), now)
 }
 
-// cmdAct is `ticket act N ACTION [ARGS] --agent ID`: an agent's action,
-// the same vocabulary as Slack's /helpdesk.
+// cmdAct is `ticket act N ACTION [ARGS] [--agent ID]`: an agent's
+// action, the same vocabulary as Slack's /helpdesk. Without --agent the
+// admin acts, who may do what staff do but speak for an agent.
+// `ticket act N help` lists the actions from core's table.
 func cmdAct(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
 	fs := flag.NewFlagSet("ticket act", flag.ContinueOnError)
 	var c common
 	c.register(fs, env)
-	agentID := fs.String("agent", "", "the acting agent's id (Slack user id)")
+	agentID := fs.String("agent", "", "the acting agent's id (Slack user id); without it, the admin acts")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) < 2 || *agentID == "" {
-		return usageError{"usage: ticket act N ACTION [ARGS] --agent ID"}
+	kind := core.ActorAdmin
+	if *agentID != "" {
+		kind = core.ActorAgent
+	}
+	if len(pos) > 0 && len(pos) <= 2 && pos[len(pos)-1] == "help" {
+		return actHelp(stdout, kind)
+	}
+	if len(pos) < 2 {
+		return usageError{"usage: ticket act N ACTION [ARGS] [--agent ID]; ticket act N help lists the actions"}
 	}
 	n, err := strconv.ParseInt(strings.TrimPrefix(pos[0], "#"), 10, 64)
 	if err != nil {
@@ -46,9 +55,11 @@ func cmdAct(ctx context.Context, args []string, stdout, stderr io.Writer, env []
 		return err
 	}
 	defer app.DB.Close()
-	actor, err := app.agent(*agentID)
-	if err != nil {
-		return err
+	actor := core.Actor{Kind: core.ActorAdmin, ID: "admin"}
+	if kind == core.ActorAgent {
+		if actor, err = app.agent(*agentID); err != nil {
+			return err
+		}
 	}
 	res, err := app.Core.Act(ctx, n, actor, pos[1], pos[2:]...)
 	if err != nil {

@@ -198,6 +198,21 @@ func ticketFind(ctx context.Context, db *store.DB, id string, asJSON bool, w io.
 	return nil
 }
 
+// actHelp answers `ticket act N help`: the actions an actor of kind may
+// run, from core's table.
+func actHelp(w io.Writer, kind string) error {
+	as := "--agent ID"
+	if kind == core.ActorAdmin {
+		as = "without --agent, as the admin"
+	}
+	fmt.Fprintf(w, "ticket act N ACTION [ARGS] (%s), where ACTION is one of:\n", as)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, ac := range core.ActionsFor(kind) {
+		fmt.Fprintf(tw, "  %s\t%s\n", ac.Usage(kind), ac.Help)
+	}
+	return tw.Flush()
+}
+
 // cliError turns "not found" into a sentence for the terminal.
 func cliError(err error, what string) error {
 	if core.ErrorCode(err) == core.ENOTFOUND {

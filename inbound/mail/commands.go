@@ -39,12 +39,16 @@ func readCommands(text string) (cmds []core.Command, rest string) {
 	return cmds, trimLines(strings.Join(kept, "\n"))
 }
 
-// validCommands is the vocabulary, as the customer is told it.
-const validCommands = "#close, #reopen, #priority major|normal|minor, #hotrush on|off, " +
-	"#confirm, #decline, #preagree, #rate 1-5 [comment], #task N ready_to_upload|approved"
+// argReaders read the arguments of the customer's actions whose row
+// cannot say how (core.Actions): the others take none or one of their
+// Choices.
+var argReaders = map[string]func(args string, fields []string) ([]string, string){
+	"rate": func(args string, _ []string) ([]string, string) { return rateArgs(args) },
+	"task": func(_ string, fields []string) ([]string, string) { return taskArgs(fields) },
+}
 
 // parseCommand reads one line; ok is false when the line is not a
-// command at all.
+// command at all. The commands are the actions a customer may run.
 func parseCommand(line string) (c core.Command, ok bool) {
 	l := strings.TrimSpace(line)
 	if len(l) < 2 || l[0] != '#' {
@@ -59,22 +63,17 @@ func parseCommand(line string) (c core.Command, ok bool) {
 	}
 	c = core.Command{Name: strings.ToLower(word), Line: truncate(l, 500)}
 	fields := strings.Fields(args)
-	switch c.Name {
-	case "close", "reopen", "confirm", "decline", "preagree":
-		if len(fields) > 0 {
-			c.Err = fmt.Sprintf("#%s takes no arguments; write it alone on its line.", c.Name)
-		}
-	case "priority":
-		c.Args, c.Err = oneOf(c.Name, fields, "major", "normal", "minor")
-	case "hotrush":
-		c.Args, c.Err = oneOf(c.Name, fields, "on", "off")
-	case "rate":
-		c.Args, c.Err = rateArgs(args)
-	case "task":
-		c.Args, c.Err = taskArgs(fields)
-	default:
+	ac, known := core.LookupAction(c.Name)
+	switch {
+	case !known || !ac.May(core.ActorCustomer):
 		c.Name = strings.ToLower(truncate(word, 40))
-		c.Err = fmt.Sprintf("Unknown command #%s. Valid commands are: %s.", c.Name, validCommands)
+		c.Err = core.UnknownCommand(c.Name)
+	case argReaders[c.Name] != nil:
+		c.Args, c.Err = argReaders[c.Name](args, fields)
+	case ac.Choices != nil:
+		c.Args, c.Err = oneOf(c.Name, fields, ac.Choices...)
+	case len(fields) > 0:
+		c.Err = fmt.Sprintf("#%s takes no arguments; write it alone on its line.", c.Name)
 	}
 	return c, true
 }

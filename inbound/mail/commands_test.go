@@ -110,3 +110,42 @@ func FuzzCommands(f *testing.F) {
 		}
 	})
 }
+
+// The #commands are the customer's rows of core's action table: every
+// one is recognised and its arguments read, no other name is, and the
+// refusal of an unknown one lists exactly them.
+func TestCommands_Table(t *testing.T) {
+	customer := core.ActionsFor(core.ActorCustomer)
+	if len(customer) == 0 {
+		t.Fatal("the table has no customer actions")
+	}
+	for _, ac := range customer {
+		if argReaders[ac.Name] == nil && ac.Choices == nil && ac.Max != 0 {
+			t.Errorf("#%s takes arguments, but nothing reads them", ac.Name)
+		}
+		if c, ok := parseCommand("#" + ac.Name); !ok || strings.HasPrefix(c.Err, "Unknown command") {
+			t.Errorf("#%s is not recognised: %+v", ac.Name, c)
+		}
+	}
+	for name := range argReaders {
+		if ac, ok := core.LookupAction(name); !ok || !ac.May(core.ActorCustomer) {
+			t.Errorf("argReaders reads #%s, which is no customer action", name)
+		}
+	}
+	for _, ac := range core.Actions() {
+		if ac.May(core.ActorCustomer) {
+			continue
+		}
+		if c, _ := parseCommand("#" + ac.Name + " x"); !strings.HasPrefix(c.Err, "Unknown command") {
+			t.Errorf("#%s is staff-only but recognised: %+v", ac.Name, c)
+		}
+	}
+	c, _ := parseCommand("#frobnicate")
+	var want []string
+	for _, ac := range customer {
+		want = append(want, "#"+ac.Usage(core.ActorCustomer))
+	}
+	if list := "Valid commands are: " + strings.Join(want, ", ") + "."; !strings.HasSuffix(c.Err, list) {
+		t.Fatalf("refusal %q, want it to end %q", c.Err, list)
+	}
+}

@@ -13,13 +13,22 @@ import (
 	"helpdesk/core"
 )
 
-// usage is the answer to /helpdesk help (docs/rules.md §7).
-const usage = "Usage:\n" +
-	"• `/helpdesk #N assign @user|me` · `status S` · `priority major|normal|minor` · `hotrush on|off` · " +
-	"`category 1|2|3` · `solved` · `close` · `split MESSAGE-ID` (also `reopen`, `reply TEXT`, `note TEXT`, `dispatch DEPT`)\n" +
-	"• `/helpdesk find MESSAGE-ID` or `/helpdesk find #N`\n" +
-	"• `/helpdesk queue`\n" +
-	"• `/helpdesk credits EMAIL`"
+// usage is the answer to /helpdesk help (docs/rules.md §7): the ticket
+// actions an agent may run, from core's table, then the commands that
+// name no ticket.
+var usage = usageText()
+
+func usageText() string {
+	var b strings.Builder
+	b.WriteString("Usage:\n")
+	for _, ac := range core.ActionsFor(core.ActorAgent) {
+		fmt.Fprintf(&b, "• `/helpdesk #N %s`: %s\n", ac.Usage(core.ActorAgent), ac.Help)
+	}
+	b.WriteString("• `/helpdesk find MESSAGE-ID` or `/helpdesk find #N`\n" +
+		"• `/helpdesk queue`\n" +
+		"• `/helpdesk credits EMAIL`")
+	return b.String()
+}
 
 // notAgent is the polite refusal for anyone who is not an agent.
 const notAgent = "Sorry, only the support team's agents can use the helpdesk from Slack, so nothing was changed. " +
@@ -113,21 +122,20 @@ func rest(text string, n int) string {
 
 // act runs one ticket action for the agent, the same vocabulary as
 // `helpdesk ticket act`. raw is the text after the action, as typed, for
-// reply and note.
+// the actions that take a free text.
 func (h *Handler) act(ctx context.Context, actor core.Actor, n int64, action string, args []string, raw string) string {
 	for i := range args {
 		args[i] = unescape(args[i])
 	}
-	switch action {
-	case "assign":
-		if len(args) == 1 {
-			ag, err := h.agentByRef(ctx, actor, args[0])
-			if err != nil {
-				return h.safeMessage(ctx, err, "assign")
-			}
-			args = []string{ag.ID}
+	ac, _ := core.LookupAction(action)
+	switch {
+	case ac.Agent && len(args) == 1:
+		ag, err := h.agentByRef(ctx, actor, args[0])
+		if err != nil {
+			return h.safeMessage(ctx, err, action)
 		}
-	case "reply", "note":
+		args = []string{ag.ID}
+	case ac.Text:
 		args = []string{plainText(raw)}
 	}
 	res, err := h.core.Act(ctx, n, actor, action, args...)

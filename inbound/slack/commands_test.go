@@ -154,3 +154,22 @@ func TestRest(t *testing.T) {
 		}
 	}
 }
+
+// /helpdesk offers the agent's rows of core's action table, and the
+// card's buttons run actions an agent may run.
+func TestCommands_Table(t *testing.T) {
+	agentActions := core.ActionsFor(core.ActorAgent)
+	for _, ac := range agentActions {
+		if line := "• `/helpdesk #N " + ac.Usage(core.ActorAgent) + "`: " + ac.Help + "\n"; !strings.Contains(usage, line) {
+			t.Errorf("help lacks %q", line)
+		}
+	}
+	if got := strings.Count(usage, "/helpdesk #N "); got != len(agentActions) {
+		t.Errorf("help offers %d ticket actions, the table gives agents %d", got, len(agentActions))
+	}
+	for button, name := range buttonActions {
+		if ac, ok := core.LookupAction(name); !ok || !ac.May(core.ActorAgent) {
+			t.Errorf("button %s runs %q, no action of an agent's", button, name)
+		}
+	}
+}
