@@ -19,6 +19,7 @@ import (
 
 	gosmtp "github.com/emersion/go-smtp"
 
+	"helpdesk/gateway"
 	"helpdesk/store"
 )
 
@@ -170,7 +171,7 @@ func runBench(ctx context.Context, n, conns int, keep bool, stderr io.Writer, pr
 	} else {
 		res.DB = filepath.Join(dir, "helpdesk.db")
 	}
-	cfg := DefaultConfig()
+	cfg := gateway.DefaultConfig()
 	cfg.Store.Path = filepath.Join(dir, "helpdesk.db")
 	// Notifications go to a relay, as in production: a second null
 	// server, so the figure is the gateway's and not the relay's.
@@ -181,10 +182,10 @@ func runBench(ctx context.Context, n, conns int, keep bool, stderr io.Writer, pr
 	defer relay.Close()
 	cfg.Mail.Relay = relay.Addr
 	cfg.SMTP.Listen, cfg.HTTP.Listen = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Outbox.PollInterval = Duration{100 * time.Millisecond}
-	cfg.fillDepartmentAddresses()
+	cfg.Outbox.PollInterval = gateway.Duration{Duration: 100 * time.Millisecond}
+	cfg.FillDefaults()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	app, err := NewApp(ctx, cfg, log, nil)
+	app, err := gateway.NewApp(ctx, cfg, log, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"helpdesk/core"
+	"helpdesk/gateway"
 	"helpdesk/inbound/mail"
+	"helpdesk/internal/demo"
 	"helpdesk/store"
 )
 
@@ -24,19 +26,19 @@ import (
 func TestOutage_RelayAndSlackDown(t *testing.T) {
 	ctx := context.Background()
 	relay := startFlakyRelay(t, 0)
-	slack := startFakeSlack()
+	slack := demo.StartFakeSlack()
 	defer slack.Close()
 	var mu sync.Mutex
 	clock := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
 	advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
 
-	cfg := DefaultConfig()
+	cfg := gateway.DefaultConfig()
 	cfg.Store.Path = filepath.Join(t.TempDir(), "helpdesk.db")
 	cfg.Mail.Relay = relay.addr
 	cfg.Slack.Token, cfg.Slack.APIURL = "xoxb-test", slack.URL()
-	cfg.fillDepartmentAddresses()
-	app, err := NewApp(ctx, cfg, discardLogger(), now)
+	cfg.FillDefaults()
+	app, err := gateway.NewApp(ctx, cfg, discardLogger(), now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +46,7 @@ func TestOutage_RelayAndSlackDown(t *testing.T) {
 	agent := core.Actor{Kind: core.ActorAgent, ID: "U0AGENT", Name: "Dana"}
 
 	relay.down.Store(true)
-	slack.down.Store(true)
+	slack.Down.Store(true)
 	const customers = 10
 	var tickets []int64
 	for i := 0; i < customers; i++ {
@@ -91,7 +93,7 @@ func TestOutage_RelayAndSlackDown(t *testing.T) {
 
 	// Back up: drain until nothing is pending.
 	relay.down.Store(false)
-	slack.down.Store(false)
+	slack.Down.Store(false)
 	back := now()
 	for {
 		advance(30 * time.Second)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"helpdesk/core"
+	"helpdesk/gateway"
 	"helpdesk/inbound/mail"
 )
 
@@ -144,8 +145,8 @@ func quarantineList(ctx context.Context, db interface {
 // committed it. Dropping is a second transaction: should it fail, a later
 // retry finds the mail stored already (a duplicate), which is harmless.
 // A running serve sends the notifications at its next outbox poll.
-func quarantineRetry(ctx context.Context, cfg *Config, id int64, log *slog.Logger, w io.Writer) error {
-	a, err := NewApp(ctx, cfg, log, nil)
+func quarantineRetry(ctx context.Context, cfg *gateway.Config, id int64, log *slog.Logger, w io.Writer) error {
+	a, err := gateway.NewApp(ctx, cfg, log, nil)
 	if err != nil {
 		return err
 	}

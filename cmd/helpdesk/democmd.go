@@ -7,108 +7,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
-	gomail "github.com/emersion/go-message/mail"
-	gosmtp "github.com/emersion/go-smtp"
-
+	"helpdesk/internal/demo"
 	"helpdesk/store"
 )
-
-// demoEnv is the gateway running on loopback with its stand-ins: the
-// capture relay and the fake Slack. The end-to-end tests use it too.
-type demoEnv struct {
-	App   *App
-	Relay *captureRelay
-	Slack *fakeSlack
-	IMAP  *memIMAP
-	dir   string
-}
-
-func startDemoEnv(ctx context.Context, dir string, log *slog.Logger) (*demoEnv, error) {
-	relay, err := startCaptureRelay()
-	if err != nil {
-		return nil, err
-	}
-	slack := startFakeSlack()
-	mbox, err := startMemIMAP("support", "secret")
-	if err != nil {
-		relay.Close()
-		slack.Close()
-		return nil, err
-	}
-	cfg := DefaultConfig()
-	cfg.IMAP = []IMAPConfig{{Name: "mailbox", Address: mbox.Addr, Username: "support", Password: "secret"}}
-	cfg.Store.Path = filepath.Join(dir, "helpdesk.db")
-	cfg.SMTP.Listen = "127.0.0.1:0"
-	cfg.HTTP.Listen = "127.0.0.1:0"
-	cfg.Mail.Relay = relay.Addr
-	cfg.Mail.From = "Example Support <support@support.example.com>"
-	cfg.Slack.Token = "xoxb-demo"
-	// Commands such as `sweep` write outbox rows from another process;
-	// the worker picks them up at its next poll.
-	cfg.Outbox.PollInterval = Duration{100 * time.Millisecond}
-	cfg.Departments["support"] = DepartmentConfig{SlackChannel: "C0SUPPORT", Heads: []string{"U0HEAD"}}
-	cfg.Slack.APIURL = slack.URL()
-	cfg.Slack.SigningSecret = demoSigningSecret
-	cfg.Agents = []AgentConfig{{ID: "U0AGENT", Name: "Dana", Email: "dana@support.example.com", Departments: []string{"support"}}}
-	cfg.fillDepartmentAddresses()
-	cfg.fillIMAPDefaults()
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	app, err := NewApp(ctx, cfg, log, nil)
-	if err == nil {
-		err = app.Start(ctx)
-	}
-	if err != nil {
-		relay.Close()
-		slack.Close()
-		mbox.Close()
-		return nil, err
-	}
-	return &demoEnv{App: app, Relay: relay, Slack: slack, IMAP: mbox, dir: dir}, nil
-}
-
-func (d *demoEnv) Close(ctx context.Context) error {
-	err := d.App.Shutdown(ctx)
-	d.Relay.Close()
-	d.Slack.Close()
-	d.IMAP.Close()
-	return err
-}
-
-// Send delivers one mail to the gateway's SMTP listener, like a relay
-// would, and returns its answer (nil for 250).
-func (d *demoEnv) Send(from string, to []string, msg string) error {
-	c, err := gosmtp.Dial(d.App.SMTPAddr)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if err := c.Hello("mx.customer.example"); err != nil {
-		return err
-	}
-	if err := c.SendMail(from, to, strings.NewReader(msg)); err != nil {
-		return err
-	}
-	return c.Quit()
-}
-
-// waitFor polls cond until it holds or five seconds pass. The outbox
-// worker runs on its own goroutine, woken when a mail commits.
-func waitFor(cond func() bool) bool {
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return true
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return cond()
-}
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
@@ -129,7 +33,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	env, err := startDemoEnv(ctx, dir, log)
+	env, err := demo.Start(ctx, dir, log)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
@@ -137,7 +41,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	p := func(format string, a ...any) { fmt.Fprintf(stdout, format+"\n", a...) }
 
 	p("helpdesk demo: the real pipeline on loopback")
-	p("  SMTP in %s · relay (capture) %s · fake Slack %s · database %s\n", env.App.SMTPAddr, env.Relay.Addr, env.Slack.URL(), env.App.cfg.Store.Path)
+	p("  SMTP in %s · relay (capture) %s · fake Slack %s · database %s\n", env.App.SMTPAddr, env.Relay.Addr, env.Slack.URL(), env.App.Config().Store.Path)
 
 	// 1. A new request.
 	first := "From: Ann Example <ann@shop.example>\r\nTo: support@support.example.com\r\n" +
@@ -149,11 +53,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("send first mail: %w", err)
 	}
 	p("   SMTP: 250 accepted (after the ticket was committed)")
-	if !waitFor(func() bool { return len(env.Relay.Mail()) >= 1 && len(env.Slack.Posts()) >= 1 }) {
+	if !demo.WaitFor(func() bool { return len(env.Relay.Mail()) >= 1 && len(env.Slack.Posts()) >= 1 }) {
 		return fmt.Errorf("demo: the acknowledgment or the Slack card did not go out")
 	}
 	ack := env.Relay.Mail()[0]
-	h, err := readHeader(ack.Data)
+	h, err := demo.ReadHeader(ack.Data)
 	if err != nil {
 		return err
 	}
@@ -183,7 +87,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := env.Send("ann@shop.example", []string{replyTo}, reply); err != nil {
 		return fmt.Errorf("send reply: %w", err)
 	}
-	if !waitFor(func() bool { return len(env.Slack.Posts()) >= 2 }) {
+	if !demo.WaitFor(func() bool { return len(env.Slack.Posts()) >= 2 }) {
 		return fmt.Errorf("demo: the reply was not posted to Slack")
 	}
 	msgs, err := env.App.DB.Messages(ctx, 1)
@@ -230,7 +134,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	poller := env.App.Pollers[0]
-	if !waitFor(func() bool { return poller.State().Processed >= 1 }) {
+	if !demo.WaitFor(func() bool { return poller.State().Processed >= 1 }) {
 		return fmt.Errorf("demo: the IMAP poller did not take the mail (state %+v)", poller.State())
 	}
 	rows, err = env.App.DB.ListTickets(ctx, store.TicketFilter{})
@@ -242,7 +146,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		st.State, rows[0].Number, rows[0].Subject, st.UIDValidity, st.LastUID)
 
 	// 6. An agent answers in the ticket's Slack thread.
-	if err := demoSlackAnswer(ctx, env, post.Channel, post.TS, p); err != nil {
+	if err := demo.SlackAnswer(ctx, env, post.Channel, post.TS, p); err != nil {
 		return err
 	}
 
@@ -251,15 +155,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	if *keep {
-		p("\ndatabase kept at %s", env.App.cfg.Store.Path)
+		p("\ndatabase kept at %s", env.App.Config().Store.Path)
 	}
 	return nil
-}
-
-func readHeader(raw []byte) (*gomail.Header, error) {
-	r, err := gomail.CreateReader(strings.NewReader(string(raw)))
-	if err != nil {
-		return nil, fmt.Errorf("read captured mail: %w", err)
-	}
-	return &r.Header, nil
 }

@@ -1,4 +1,4 @@
-package main
+package gateway
 
 import (
 	"context"
@@ -61,6 +61,13 @@ func (c countingStore) Quarantine(ctx context.Context, q *core.Quarantined) erro
 // mailboxes.
 var reservedChannels = map[string]string{"smtp": store.ChannelSMTP, "relay": store.ChannelRelay, "slack": store.ChannelSlack}
 
+// ReservedChannel reports whether name is a built-in channel's, which no
+// mailbox may take.
+func ReservedChannel(name string) bool {
+	_, ok := reservedChannels[name]
+	return ok
+}
+
 // configChannels are the channels of the configuration file, to seed the
 // channels table: the SMTP listener, the relay (or the .eml directory
 // standing in for it), Slack (or its log), and every [[imap]] mailbox.
@@ -79,8 +86,8 @@ func configChannels(cfg *Config) ([]store.Channel, error) {
 	return out, nil
 }
 
-// seedChannels puts the configuration file's channels into the table.
-func seedChannels(ctx context.Context, db *store.DB, cfg *Config) error {
+// SeedChannels puts the configuration file's channels into the table.
+func SeedChannels(ctx context.Context, db *store.DB, cfg *Config) error {
 	chs, err := configChannels(cfg)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package main
+package gateway
 
 import (
 	"context"
@@ -19,8 +19,8 @@ import (
 	"helpdesk/store"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+// Version is set at build time with -ldflags "-X helpdesk/gateway.Version=…".
+var Version = "dev"
 
 // App is the gateway wired together: the same value runs `serve`, the
 // demo and the end-to-end tests.
@@ -130,7 +130,7 @@ func NewApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.
 		}
 	}
 	a.smtp = smtpin.New(countingReceiver{recv, "smtp", a.metrics}, smtpOpts)
-	if err := seedChannels(ctx, db, cfg); err != nil {
+	if err := SeedChannels(ctx, db, cfg); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -153,7 +153,9 @@ func NewApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.
 	return a, nil
 }
 
-func imapOptions(m IMAPConfig, cfg *Config, log *slog.Logger) imapin.Options {
+// IMAPOptions are the poller options of mailbox m; `channel verify` dials
+// with the same ones serve polls with.
+func IMAPOptions(m IMAPConfig, cfg *Config, log *slog.Logger) imapin.Options {
 	return imapin.Options{
 		Name: m.Name, Address: m.Address, TLS: m.TLS, CAFile: m.CAFile,
 		Username: m.Username, Password: m.Password, Auth: m.Auth, Mailbox: m.Mailbox,
@@ -163,6 +165,9 @@ func imapOptions(m IMAPConfig, cfg *Config, log *slog.Logger) imapin.Options {
 		Logger:          log.With("component", "imap", "mailbox", m.Name),
 	}
 }
+
+// Config is the configuration the gateway was built from.
+func (a *App) Config() *Config { return a.cfg }
 
 // channels reports every channel's state for /status.
 func (a *App) channels() []admin.Channel { return a.sup.channels() }
@@ -220,7 +225,7 @@ func (a *App) Start(ctx context.Context) error {
 	}
 	a.SMTPAddr, a.HTTPAddr = smtpLn.Addr().String(), httpLn.Addr().String()
 	a.http = &http.Server{
-		Handler: admin.New(a.DB, admin.Options{Token: a.cfg.HTTP.Token, Version: version, Started: a.now(),
+		Handler: admin.New(a.DB, admin.Options{Token: a.cfg.HTTP.Token, Version: Version, Started: a.now(),
 			Now: a.now, Channels: a.channels, Metrics: a.metrics, Credits: creditsSource(a.DB),
 			Logger: a.log.With("component", "admin")}),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -240,7 +245,7 @@ func (a *App) Start(ctx context.Context) error {
 	})
 	a.run(&a.work, "outbound", func() error { return a.Worker.Run(workCtx) })
 	a.run(&a.work, "sweep", func() error { return a.sweepLoop(workCtx) })
-	a.log.Info("helpdesk started", "smtp", a.SMTPAddr, "http", a.HTTPAddr, "db", a.cfg.Store.Path, "version", version)
+	a.log.Info("helpdesk started", "smtp", a.SMTPAddr, "http", a.HTTPAddr, "db", a.cfg.Store.Path, "version", Version)
 	return nil
 }
 
