@@ -1,4 +1,4 @@
-package main
+package gateway_test
 
 import (
 	"context"
@@ -99,7 +99,10 @@ func TestSlackDesk(t *testing.T) {
 	if got := len(env.Relay.Mail()); got != 2 {
 		t.Fatalf("relay has %d mails, want 2", got)
 	}
-	msgs := mustMessages(t, env, 1)
+	msgs, err := env.App.DB.Messages(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(msgs) != 3 || msgs[2].Text != "she is on the old plan" {
 		t.Fatalf("messages %+v, want the mail, the answer and the note", msgs)
 	}
@@ -162,4 +165,12 @@ func TestSlackDesk(t *testing.T) {
 	if res, err := http.Get("http://" + env.App.HTTPAddr + "/healthz"); err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("/healthz: %v %v", res, err)
 	}
+}
+
+// testWriter sends the gateway's log to the test's output.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }
