@@ -106,7 +106,7 @@ func WaitFor(cond func() bool) bool {
 	return cond()
 }
 
-func ReadHeader(raw []byte) (*gomail.Header, error) {
+func readHeader(raw []byte) (*gomail.Header, error) {
 	r, err := gomail.CreateReader(strings.NewReader(string(raw)))
 	if err != nil {
 		return nil, fmt.Errorf("read captured mail: %w", err)

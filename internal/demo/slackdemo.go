@@ -64,9 +64,9 @@ func PostSlackAt(ctx context.Context, addr, path, contentType, body, secret stri
 	return res.StatusCode, string(b), err
 }
 
-// SlackAnswer is the demo's step 6: Dana answers in the ticket's
+// slackAnswer is the demo's step 6: Dana answers in the ticket's
 // Slack thread, and Ann receives the answer by email.
-func SlackAnswer(ctx context.Context, env *Env, channel, threadTS string, p func(string, ...any)) error {
+func slackAnswer(ctx context.Context, env *Env, channel, threadTS string, p func(string, ...any)) error {
 	p("\n6. Dana answers in the ticket's Slack thread (Slack sends the gateway a signed Events API request)")
 	before := len(env.Relay.Mail())
 	body := SlackThreadReply("Ev0DEMO1", "U0AGENT", channel, threadTS, "1800000000.000100",
@@ -90,7 +90,7 @@ func SlackAnswer(ctx context.Context, env *Env, channel, threadTS string, p func
 	}
 	mails := env.Relay.Mail()
 	m := mails[len(mails)-1]
-	h, err := ReadHeader(m.Data)
+	h, err := readHeader(m.Data)
 	if err != nil {
 		return err
 	}
