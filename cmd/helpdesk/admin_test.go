@@ -23,7 +23,9 @@ import (
 	gosmtp "github.com/emersion/go-smtp"
 
 	"helpdesk/core"
+	"helpdesk/gateway"
 	"helpdesk/inbound/admin"
+	"helpdesk/internal/demo"
 	"helpdesk/store"
 )
 
@@ -31,7 +33,7 @@ func init() {
 	// The serve that TestServe_Admin runs reads the channels table often,
 	// so toggles show within the test's patience.
 	if os.Getenv("TEST_HELPDESK_RUN_MAIN") == "1" {
-		channelPollInterval = 100 * time.Millisecond
+		gateway.ChannelPollInterval = 100 * time.Millisecond
 	}
 }
 
@@ -117,17 +119,17 @@ func TestServe_Admin(t *testing.T) {
 		t.Skip("runs serve as a process")
 	}
 	ctx := context.Background()
-	mbox, err := startMemIMAP("support", secretIMAP)
+	mbox, err := demo.StartMemIMAP("support", secretIMAP)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer mbox.Close()
-	relay, err := startCaptureRelay()
+	relay, err := demo.StartCaptureRelay()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer relay.Close()
-	slack := startFakeSlack()
+	slack := demo.StartFakeSlack()
 	defer slack.Close()
 
 	dir := t.TempDir()
@@ -451,7 +453,7 @@ func TestChannel_VerifyFailures(t *testing.T) {
 		io.WriteString(w, `{"ok":false,"error":"invalid_auth"}`)
 	}))
 	defer bad.Close()
-	cfg := DefaultConfig()
+	cfg := gateway.DefaultConfig()
 	cfg.Store.Path = filepath.Join(t.TempDir(), "h.db")
 	cfg.Mail.Relay = freeAddr(t) // nothing listens
 	cfg.Slack.Token, cfg.Slack.APIURL = "xoxb-bad", bad.URL+"/"
@@ -460,7 +462,7 @@ func TestChannel_VerifyFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := seedChannels(ctx, db, cfg); err != nil {
+	if err := gateway.SeedChannels(ctx, db, cfg); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ name, want string }{

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -19,6 +18,8 @@ import (
 
 	gosmtp "github.com/emersion/go-smtp"
 
+	"helpdesk/gateway"
+	"helpdesk/internal/demo"
 	"helpdesk/store"
 )
 
@@ -150,7 +151,7 @@ func (b *benchResult) print(w io.Writer) {
 // start; the function it returns, as they end.
 func runBench(ctx context.Context, n, conns int, keep bool, stderr io.Writer, profile func(phase string) func()) (*benchResult, error) {
 	res := &benchResult{N: n, Conns: conns}
-	null, err := startNullSMTP()
+	null, err := demo.StartNullSMTP()
 	if err != nil {
 		return nil, err
 	}
@@ -170,21 +171,21 @@ func runBench(ctx context.Context, n, conns int, keep bool, stderr io.Writer, pr
 	} else {
 		res.DB = filepath.Join(dir, "helpdesk.db")
 	}
-	cfg := DefaultConfig()
+	cfg := gateway.DefaultConfig()
 	cfg.Store.Path = filepath.Join(dir, "helpdesk.db")
 	// Notifications go to a relay, as in production: a second null
 	// server, so the figure is the gateway's and not the relay's.
-	relay, err := startNullSMTP()
+	relay, err := demo.StartNullSMTP()
 	if err != nil {
 		return nil, err
 	}
 	defer relay.Close()
 	cfg.Mail.Relay = relay.Addr
 	cfg.SMTP.Listen, cfg.HTTP.Listen = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Outbox.PollInterval = Duration{100 * time.Millisecond}
-	cfg.fillDepartmentAddresses()
+	cfg.Outbox.PollInterval = gateway.Duration{Duration: 100 * time.Millisecond}
+	cfg.FillDefaults()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	app, err := NewApp(ctx, cfg, log, nil)
+	app, err := gateway.NewApp(ctx, cfg, log, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -301,34 +302,3 @@ func loadSMTP(name, addr string, n, conns int, mail func(i int) (from, msg strin
 	r.P50, r.P99 = lat[n/2], lat[min(n-1, n*99/100)]
 	return r
 }
-
-// nullSMTP reads and discards every message.
-type nullSMTP struct {
-	srv  *gosmtp.Server
-	Addr string
-}
-
-type nullSession struct{}
-
-func (nullSession) Mail(string, *gosmtp.MailOptions) error { return nil }
-func (nullSession) Rcpt(string, *gosmtp.RcptOptions) error { return nil }
-func (nullSession) Data(r io.Reader) error {
-	_, err := io.Copy(io.Discard, r)
-	return err
-}
-func (nullSession) Reset()        {}
-func (nullSession) Logout() error { return nil }
-
-func startNullSMTP() (*nullSMTP, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	srv := gosmtp.NewServer(gosmtp.BackendFunc(func(*gosmtp.Conn) (gosmtp.Session, error) { return nullSession{}, nil }))
-	srv.Domain = "null.load.example"
-	srv.MaxLineLength = 1 << 20
-	go srv.Serve(ln)
-	return &nullSMTP{srv: srv, Addr: ln.Addr().String()}, nil
-}
-
-func (s *nullSMTP) Close() error { return s.srv.Close() }

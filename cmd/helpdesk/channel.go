@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"helpdesk/gateway"
 	"helpdesk/store"
 )
 
@@ -42,7 +43,7 @@ func cmdChannel(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		return err
 	}
 	defer db.Close()
-	if err := seedChannels(ctx, db, cfg); err != nil {
+	if err := gateway.SeedChannels(ctx, db, cfg); err != nil {
 		return err
 	}
 	one := func() (string, error) {
@@ -68,7 +69,7 @@ func cmdChannel(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		if err := db.SetChannelEnabled(ctx, name, sub == "enable"); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "channel %s %sd; a running serve picks it up within %s\n", name, sub, channelPollInterval)
+		fmt.Fprintf(stdout, "channel %s %sd; a running serve picks it up within %s\n", name, sub, gateway.ChannelPollInterval)
 		return nil
 	case "remove":
 		name, err := one()
@@ -99,6 +100,13 @@ func yesNo(b bool) string {
 	return "no"
 }
 
+func enabledWord(on bool) string {
+	if on {
+		return "enabled"
+	}
+	return "disabled"
+}
+
 // channelJSON is one channel of `channel list --json`. It holds no
 // credentials.
 type channelJSON struct {
@@ -109,7 +117,7 @@ type channelJSON struct {
 	Where   string `json:"where"`
 }
 
-func channelList(ctx context.Context, db *store.DB, cfg *Config, asJSON bool, w io.Writer) error {
+func channelList(ctx context.Context, db *store.DB, cfg *gateway.Config, asJSON bool, w io.Writer) error {
 	rows, err := db.Channels(ctx)
 	if err != nil {
 		return err
@@ -130,7 +138,7 @@ func channelList(ctx context.Context, db *store.DB, cfg *Config, asJSON bool, w 
 }
 
 // channelWhere describes where a channel connects, without credentials.
-func channelWhere(cfg *Config, c store.Channel) string {
+func channelWhere(cfg *gateway.Config, c store.Channel) string {
 	switch c.Kind {
 	case store.ChannelSMTP:
 		return "listens on " + cfg.SMTP.Listen
@@ -148,7 +156,7 @@ func channelWhere(cfg *Config, c store.Channel) string {
 		}
 		return "slack.com"
 	}
-	m, err := channelIMAP(cfg, c)
+	m, err := gateway.ChannelIMAP(cfg, c)
 	if err != nil {
 		return "(not in the configuration file any more)"
 	}
@@ -181,8 +189,8 @@ func (f *addFlags) register(fs *flag.FlagSet) {
 // channelAdd adds an IMAP mailbox at run time. Its settings, password
 // included, are kept in the database (which holds the mail itself, and
 // is protected like it); no output ever shows the password.
-func channelAdd(ctx context.Context, db *store.DB, cfg *Config, name string, f *addFlags, stdout io.Writer, stdin io.Reader) error {
-	if _, ok := reservedChannels[name]; ok {
+func channelAdd(ctx context.Context, db *store.DB, cfg *gateway.Config, name string, f *addFlags, stdout io.Writer, stdin io.Reader) error {
+	if gateway.ReservedChannel(name) {
 		return fmt.Errorf("channel %s exists already: only IMAP mailboxes can be added", name)
 	}
 	if f.passwordFile == "" {
@@ -199,12 +207,12 @@ func channelAdd(ctx context.Context, db *store.DB, cfg *Config, name string, f *
 		return fmt.Errorf("read password: %w", err)
 	}
 	idle := f.idle
-	m := IMAPConfig{Name: name, Address: f.address, TLS: f.tls, CAFile: f.caFile, Username: f.username,
+	m := gateway.IMAPConfig{Name: name, Address: f.address, TLS: f.tls, CAFile: f.caFile, Username: f.username,
 		Password: strings.TrimRight(string(pw), "\r\n"), Auth: f.auth, Mailbox: f.mailbox,
-		PollInterval: Duration{f.poll}, IDLE: &idle, ProcessedMailbox: f.processed, FailedMailbox: f.failed}
+		PollInterval: gateway.Duration{Duration: f.poll}, IDLE: &idle, ProcessedMailbox: f.processed, FailedMailbox: f.failed}
 	// The same checks as an [[imap]] entry of the file, names included.
 	check := *cfg
-	check.IMAP = append(append([]IMAPConfig(nil), cfg.IMAP...), m)
+	check.IMAP = append(append([]gateway.IMAPConfig(nil), cfg.IMAP...), m)
 	if err := check.Validate(); err != nil {
 		return err
 	}
@@ -220,7 +228,3 @@ func channelAdd(ctx context.Context, db *store.DB, cfg *Config, name string, f *
 			Source: store.SourceCLI, Settings: settings}), name)
 	return nil
 }
-
-// MarshalText writes a Duration as "30s", so that the settings of an
-// added channel read back with UnmarshalText.
-func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.String()), nil }

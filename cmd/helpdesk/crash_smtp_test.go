@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,63 +15,20 @@ import (
 
 	gosmtp "github.com/emersion/go-smtp"
 
+	"helpdesk/internal/demo"
 	"helpdesk/store"
 )
 
-// flakyRelay is a relay that refuses a share of attempts with 451 and
-// records the Message-ID of every mail it takes.
-type flakyRelay struct {
-	srv    *gosmtp.Server
-	addr   string
-	refuse float64
-	down   atomic.Bool // refuse everything: an outage
-	mu     sync.Mutex
-	got    map[string]int
-	order  []string // Message-IDs in the order taken
-	tries  atomic.Int64
-}
-
-var msgIDHeader = regexp.MustCompile(`(?im)^Message-Id:\s*<([^>]+)>`)
-
-func startFlakyRelay(t *testing.T, refuse float64) *flakyRelay {
+// startFlakyRelay starts a relay refusing the share refuse of attempts,
+// closed when the test ends.
+func startFlakyRelay(t *testing.T, refuse float64) *demo.FlakyRelay {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	r, err := demo.StartFlakyRelay(refuse)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &flakyRelay{addr: ln.Addr().String(), refuse: refuse, got: map[string]int{}}
-	r.srv = gosmtp.NewServer(gosmtp.BackendFunc(func(*gosmtp.Conn) (gosmtp.Session, error) { return &flakySession{r}, nil }))
-	r.srv.Domain = "relay.test"
-	r.srv.MaxLineLength = 1 << 20
-	go r.srv.Serve(ln)
-	t.Cleanup(func() { r.srv.Close() })
+	t.Cleanup(func() { r.Close() })
 	return r
-}
-
-type flakySession struct{ r *flakyRelay }
-
-func (s *flakySession) Mail(string, *gosmtp.MailOptions) error { return nil }
-func (s *flakySession) Rcpt(string, *gosmtp.RcptOptions) error { return nil }
-func (s *flakySession) Reset()                                 {}
-func (s *flakySession) Logout() error                          { return nil }
-func (s *flakySession) Data(rd io.Reader) error {
-	b, err := io.ReadAll(rd)
-	if err != nil {
-		return err
-	}
-	s.r.tries.Add(1)
-	if s.r.down.Load() || rand.Float64() < s.r.refuse {
-		return &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
-	}
-	m := msgIDHeader.FindSubmatch(b)
-	if m == nil {
-		return &gosmtp.SMTPError{Code: 554, Message: "no Message-ID"}
-	}
-	s.r.mu.Lock()
-	s.r.got[string(m[1])]++
-	s.r.order = append(s.r.order, string(m[1]))
-	s.r.mu.Unlock()
-	return nil
 }
 
 // TestCrash_SMTPKillAndRestart: mail arrives over SMTP from a sender that
@@ -107,7 +62,7 @@ relay = %q
 [outbox]
 poll_interval = "100ms"
 retry_base = "50ms"
-`, dbPath, smtpPort, relay.addr)
+`, dbPath, smtpPort, relay.Addr)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -205,10 +160,9 @@ retry_base = "50ms"
 		}
 	}
 	// Every acknowledgment reached the relay; count any that arrived twice.
-	relay.mu.Lock()
-	defer relay.mu.Unlock()
+	_, got := relay.Taken()
 	delivered, twice := 0, 0
-	for id, n := range relay.got {
+	for id, n := range got {
 		if strings.HasPrefix(id, "helpdesk.t") {
 			delivered++
 			if n > 1 {
@@ -228,7 +182,7 @@ retry_base = "50ms"
 	recovered += strings.Count(g.log(), journalRecovered)
 	t.Logf("mails sent %d (SMTP attempts %d), accepted %d, stored %d tickets; notifications delivered %d, twice %d; "+
 		"restarts that marked rows from the journal %d; relay attempts %d (30%% refused)",
-		total, attempts.Load(), accepted.Load(), len(tickets), delivered, twice, recovered, relay.tries.Load())
+		total, attempts.Load(), accepted.Load(), len(tickets), delivered, twice, recovered, relay.Tries.Load())
 }
 
 // sendOnce delivers one mail on a fresh connection; any error means the

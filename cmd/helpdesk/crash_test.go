@@ -175,9 +175,9 @@ func countTickets(t *testing.T, dbPath string) int {
 	return n
 }
 
-// gateway is `helpdesk serve` running as a child process (the test binary
+// serveProc is `helpdesk serve` running as a child process (the test binary
 // acting as the command, see TestMain).
-type gateway struct {
+type serveProc struct {
 	cmd     *exec.Cmd
 	started time.Time
 	mu      sync.Mutex
@@ -185,7 +185,7 @@ type gateway struct {
 	done    chan error
 }
 
-func startGateway(t *testing.T, dir, cfgPath string) *gateway {
+func startGateway(t *testing.T, dir, cfgPath string) *serveProc {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Dir = dir
@@ -197,7 +197,7 @@ func startGateway(t *testing.T, dir, cfgPath string) *gateway {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	g := &gateway{cmd: cmd, started: time.Now(), done: make(chan error, 1)}
+	g := &serveProc{cmd: cmd, started: time.Now(), done: make(chan error, 1)}
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
@@ -211,21 +211,21 @@ func startGateway(t *testing.T, dir, cfgPath string) *gateway {
 	return g
 }
 
-func (g *gateway) ran() time.Duration { return time.Since(g.started).Round(time.Millisecond) }
+func (g *serveProc) ran() time.Duration { return time.Since(g.started).Round(time.Millisecond) }
 
-func (g *gateway) log() string {
+func (g *serveProc) log() string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return strings.Join(g.lines, "\n")
 }
 
-func (g *gateway) kill(t *testing.T) {
+func (g *serveProc) kill(t *testing.T) {
 	t.Helper()
 	g.cmd.Process.Signal(syscall.SIGKILL)
 	<-g.done
 }
 
-func (g *gateway) stop(t *testing.T) {
+func (g *serveProc) stop(t *testing.T) {
 	t.Helper()
 	// The signal handler is installed before the "started" line.
 	for !strings.Contains(g.log(), "helpdesk started") {

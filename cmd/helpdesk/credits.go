@@ -57,13 +57,13 @@ func cmdCredits(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		if err != nil {
 			return creditsError(err)
 		}
-		return printEntry(stdout, e, app.cfg.CoreRules().Credits)
+		return printEntry(stdout, e, app.Config().CoreRules().Credits)
 	case "purchase":
 		e, err := app.Core.Purchase(ctx, pos[0], *pkg, *by)
 		if err != nil {
 			return creditsError(err)
 		}
-		return printEntry(stdout, e, app.cfg.CoreRules().Credits)
+		return printEntry(stdout, e, app.Config().CoreRules().Credits)
 	case "transfer":
 		n, err := strconv.Atoi(pos[2])
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"helpdesk/core"
+	"helpdesk/internal/demo"
 )
 
 // TestCredits_EndToEnd: a customer whose account has a license grant
@@ -20,13 +21,13 @@ import (
 // ledger are right (docs/rules.md §5).
 func TestCredits_EndToEnd(t *testing.T) {
 	ctx := context.Background()
-	env, err := startDemoEnv(ctx, t.TempDir(), slog.New(slog.NewTextHandler(testWriter{t}, nil)))
+	env, err := demo.Start(ctx, t.TempDir(), slog.New(slog.NewTextHandler(testWriter{t}, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer env.Close(ctx)
 	const support, ann = "support@support.example.com", "ann@shop.example"
-	dbEnv := []string{"HELPDESK_STORE_PATH=" + env.App.cfg.Store.Path}
+	dbEnv := []string{"HELPDESK_STORE_PATH=" + env.App.Config().Store.Path}
 	cli := func(args ...string) string {
 		t.Helper()
 		var out bytes.Buffer
@@ -35,14 +36,14 @@ func TestCredits_EndToEnd(t *testing.T) {
 		}
 		return out.String()
 	}
-	mails := func(n int) []capturedMail {
+	mails := func(n int) []demo.CapturedMail {
 		t.Helper()
-		if !waitFor(func() bool { return len(env.Relay.Mail()) >= n }) {
+		if !demo.WaitFor(func() bool { return len(env.Relay.Mail()) >= n }) {
 			t.Fatalf("relay has %d mails, want %d", len(env.Relay.Mail()), n)
 		}
 		return env.Relay.Mail()
 	}
-	text := func(m capturedMail) string {
+	text := func(m demo.CapturedMail) string {
 		t.Helper()
 		_, parts := mustReadMail(t, m.Data)
 		return parts["text/plain"]
@@ -167,7 +168,7 @@ func TestCredits_EndToEnd(t *testing.T) {
 		t.Fatalf("credits show:\n%s", out)
 	}
 	// The Slack card shows the category, the charge and the balance.
-	if !waitFor(func() bool {
+	if !demo.WaitFor(func() bool {
 		u := env.Slack.Updates()
 		return len(u) > 0 && strings.Contains(u[len(u)-1].Blocks, "category 2") && strings.Contains(u[len(u)-1].Blocks, "balance 40")
 	}) {

@@ -12,6 +12,7 @@ import (
 
 	gomail "github.com/emersion/go-message/mail"
 
+	"helpdesk/internal/demo"
 	"helpdesk/store"
 )
 
@@ -20,7 +21,7 @@ import (
 func TestEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
-	env, err := startDemoEnv(ctx, t.TempDir(), log)
+	env, err := demo.Start(ctx, t.TempDir(), log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +40,7 @@ func TestEndToEnd(t *testing.T) {
 	n := tickets[0].Number
 
 	// The acknowledgment.
-	if !waitFor(func() bool { return len(env.Relay.Mail()) == 1 && len(env.Slack.Posts()) == 1 }) {
+	if !demo.WaitFor(func() bool { return len(env.Relay.Mail()) == 1 && len(env.Slack.Posts()) == 1 }) {
 		t.Fatalf("relay got %d mails, Slack %d posts; want 1 and 1", len(env.Relay.Mail()), len(env.Slack.Posts()))
 	}
 	ack := env.Relay.Mail()[0]
@@ -86,7 +87,7 @@ func TestEndToEnd(t *testing.T) {
 	if len(msgs) != 2 || msgs[1].Text != "Only with PayPal." || !strings.Contains(msgs[1].Quoted, "We received") {
 		t.Fatalf("ticket messages after the reply: %+v", msgs)
 	}
-	if !waitFor(func() bool { return len(env.Slack.Posts()) == 2 }) {
+	if !demo.WaitFor(func() bool { return len(env.Slack.Posts()) == 2 }) {
 		t.Fatalf("Slack has %d posts, want the parent and a thread reply", len(env.Slack.Posts()))
 	}
 	if th := env.Slack.Posts()[1]; th.ThreadTS != parent.TS || th.Channel != parent.Channel {
@@ -109,7 +110,7 @@ func TestEndToEnd(t *testing.T) {
 
 	// An auto-reply opens nothing and is never answered.
 	const mailsBefore = 2 // Ann's and Eve's acknowledgments
-	if !waitFor(func() bool { return len(env.Relay.Mail()) == mailsBefore }) {
+	if !demo.WaitFor(func() bool { return len(env.Relay.Mail()) == mailsBefore }) {
 		t.Fatalf("relay got %d mails, want %d acknowledgments", len(env.Relay.Mail()), mailsBefore)
 	}
 	auto := "From: Ann <ann@shop.example>\r\nTo: " + replyTo + "\r\nSubject: Out of office\r\n" +
@@ -141,7 +142,7 @@ func TestEndToEnd(t *testing.T) {
 
 	// The CLI reads the same database with the contract's JSON.
 	var out bytes.Buffer
-	cfgEnv := []string{"HELPDESK_STORE_PATH=" + env.App.cfg.Store.Path}
+	cfgEnv := []string{"HELPDESK_STORE_PATH=" + env.App.Config().Store.Path}
 	if err := Run(ctx, []string{"ticket", "show", "1", "--json"}, &out, io.Discard, cfgEnv); err != nil {
 		t.Fatalf("ticket show: %v", err)
 	}
@@ -160,7 +161,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
-func mustTickets(t *testing.T, env *demoEnv) []store.TicketRow {
+func mustTickets(t *testing.T, env *demo.Env) []store.TicketRow {
 	t.Helper()
 	rows, err := env.App.DB.ListTickets(context.Background(), store.TicketFilter{})
 	if err != nil {
@@ -169,7 +170,7 @@ func mustTickets(t *testing.T, env *demoEnv) []store.TicketRow {
 	return rows
 }
 
-func mustMessages(t *testing.T, env *demoEnv, n int64) []messageView {
+func mustMessages(t *testing.T, env *demo.Env, n int64) []messageView {
 	t.Helper()
 	msgs, err := env.App.DB.Messages(context.Background(), n)
 	if err != nil {

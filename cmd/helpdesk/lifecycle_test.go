@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"helpdesk/internal/demo"
 )
 
 // TestLifecycle drives a ticket through its life by email commands and
@@ -15,13 +17,13 @@ import (
 // posts each step produces (docs/rules.md §2–§4, §6).
 func TestLifecycle(t *testing.T) {
 	ctx := context.Background()
-	env, err := startDemoEnv(ctx, t.TempDir(), slog.New(slog.NewTextHandler(testWriter{t}, nil)))
+	env, err := demo.Start(ctx, t.TempDir(), slog.New(slog.NewTextHandler(testWriter{t}, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer env.Close(ctx)
 	const support = "support@support.example.com"
-	dbEnv := []string{"HELPDESK_STORE_PATH=" + env.App.cfg.Store.Path}
+	dbEnv := []string{"HELPDESK_STORE_PATH=" + env.App.Config().Store.Path}
 	cli := func(args ...string) string {
 		t.Helper()
 		var out bytes.Buffer
@@ -30,9 +32,9 @@ func TestLifecycle(t *testing.T) {
 		}
 		return out.String()
 	}
-	mails := func(n int) []capturedMail {
+	mails := func(n int) []demo.CapturedMail {
 		t.Helper()
-		if !waitFor(func() bool { return len(env.Relay.Mail()) >= n }) {
+		if !demo.WaitFor(func() bool { return len(env.Relay.Mail()) >= n }) {
 			t.Fatalf("relay has %d mails, want %d", len(env.Relay.Mail()), n)
 		}
 		return env.Relay.Mail()
@@ -71,7 +73,7 @@ func TestLifecycle(t *testing.T) {
 	if got := lastText(4); !strings.Contains(got, "Please clear the cache") {
 		t.Fatalf("staff answer mail:\n%s", got)
 	}
-	if !waitFor(func() bool {
+	if !demo.WaitFor(func() bool {
 		for _, p := range env.Slack.Posts() {
 			if strings.Contains(p.Text+p.Blocks, "Please clear the cache") {
 				return true
@@ -110,7 +112,7 @@ func TestLifecycle(t *testing.T) {
 	}
 	// The low rating reached the department's heads, and the card shows
 	// the closed status.
-	if !waitFor(func() bool {
+	if !demo.WaitFor(func() bool {
 		for _, p := range env.Slack.Posts() {
 			if strings.Contains(p.Text, "<@U0HEAD>") && strings.Contains(p.Text, "took too long") {
 				return true
@@ -120,7 +122,7 @@ func TestLifecycle(t *testing.T) {
 	}) {
 		t.Fatalf("no notice to the heads among %d posts", len(env.Slack.Posts()))
 	}
-	if !waitFor(func() bool {
+	if !demo.WaitFor(func() bool {
 		u := env.Slack.Updates()
 		return len(u) > 0 && strings.Contains(u[len(u)-1].Blocks, "closed")
 	}) {

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"helpdesk/gateway"
 	"helpdesk/store"
 )
 
@@ -146,7 +147,7 @@ func (c *common) register(fs *flag.FlagSet, env []string) {
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 }
 
-func (c *common) load(env []string) (*Config, error) {
+func (c *common) load(env []string) (*gateway.Config, error) {
 	cfg, err := LoadConfig(c.config, env)
 	if err != nil {
 		return nil, err
@@ -159,7 +160,7 @@ func (c *common) load(env []string) (*Config, error) {
 
 // open loads the configuration and opens (migrating if needed) its
 // database: what most commands start with.
-func (c *common) open(ctx context.Context, env []string) (*Config, *store.DB, error) {
+func (c *common) open(ctx context.Context, env []string) (*gateway.Config, *store.DB, error) {
 	cfg, err := c.load(env)
 	if err != nil {
 		return nil, nil, err
@@ -222,7 +223,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, env []string
 		return err
 	}
 	log := c.logger(stderr)
-	app, err := NewApp(ctx, cfg, log, nil)
+	app, err := gateway.NewApp(ctx, cfg, log, nil)
 	if err != nil {
 		return err
 	}

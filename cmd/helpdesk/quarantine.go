@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"helpdesk/core"
-	"helpdesk/inbound/mail"
+	"helpdesk/gateway"
 )
 
 const quarantineUsage = "quarantine needs a subcommand: list, show ID, retry ID or drop ID"
@@ -139,35 +139,17 @@ func quarantineList(ctx context.Context, db interface {
 	return tw.Flush()
 }
 
-// quarantineRetry feeds the raw bytes through the parser and core again,
-// as if the mail had just arrived, and drops the row once core has
-// committed it. Dropping is a second transaction: should it fail, a later
-// retry finds the mail stored already (a duplicate), which is harmless.
-// A running serve sends the notifications at its next outbox poll.
-func quarantineRetry(ctx context.Context, cfg *Config, id int64, log *slog.Logger, w io.Writer) error {
-	a, err := NewApp(ctx, cfg, log, nil)
+// quarantineRetry is `quarantine retry ID`. A running serve sends the
+// notifications at its next outbox poll.
+func quarantineRetry(ctx context.Context, cfg *gateway.Config, id int64, log *slog.Logger, w io.Writer) error {
+	a, err := gateway.NewApp(ctx, cfg, log, nil)
 	if err != nil {
 		return err
 	}
 	defer a.Shutdown(ctx)
-	q, err := a.DB.QuarantineGet(ctx, id)
+	rc, err := a.RetryQuarantined(ctx, id)
 	if err != nil {
 		return err
-	}
-	if q.Raw == nil {
-		return fmt.Errorf("quarantined mail %d: the raw message was too large to keep; nothing to retry", id)
-	}
-	e, err := mail.Parse(q.Raw, core.Envelope{})
-	if err != nil {
-		return fmt.Errorf("quarantined mail %d still cannot be parsed: %w", id, err)
-	}
-	rc, err := a.Core.Receive(ctx, e)
-	if err != nil {
-		return fmt.Errorf("quarantined mail %d still cannot be received: %w", id, err)
-	}
-	if err := a.DB.QuarantineDrop(ctx, id); err != nil {
-		return fmt.Errorf("quarantined mail %d was received (%s, ticket %d) but removing it from quarantine failed: %w",
-			id, rc.Outcome, rc.Ticket, err)
 	}
 	fmt.Fprintf(w, "quarantined mail %d received: %s, ticket #%d; removed from quarantine\n", id, rc.Outcome, rc.Ticket)
 	return nil

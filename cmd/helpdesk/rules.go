@@ -11,16 +11,17 @@ import (
 	"time"
 
 	"helpdesk/core"
+	"helpdesk/gateway"
 )
 
 // openCore builds the gateway without starting anything, for commands
 // that act once. now may be nil.
-func openCore(ctx context.Context, c *common, env []string, stderr io.Writer, now func() time.Time) (*App, error) {
+func openCore(ctx context.Context, c *common, env []string, stderr io.Writer, now func() time.Time) (*gateway.App, error) {
 	cfg, err := c.load(env)
 	if err != nil {
 		return nil, err
 	}
-	return NewApp(ctx, cfg, c.logger(stderr), now)
+	return gateway.NewApp(ctx, cfg, c.logger(stderr), now)
 }
 
 // cmdAct is `ticket act N ACTION [ARGS] [--agent ID]`: an agent's
@@ -57,7 +58,7 @@ func cmdAct(ctx context.Context, args []string, stdout, stderr io.Writer, env []
 	defer app.DB.Close()
 	actor := core.Actor{Kind: core.ActorAdmin, ID: "admin"}
 	if kind == core.ActorAgent {
-		if actor, err = app.agent(*agentID); err != nil {
+		if actor, err = app.Config().Agent(*agentID); err != nil {
 			return err
 		}
 	}
@@ -67,20 +68,6 @@ func cmdAct(ctx context.Context, args []string, stdout, stderr io.Writer, env []
 	}
 	fmt.Fprintln(stdout, res)
 	return nil
-}
-
-// agent finds an agent in [[agents]]; with none configured, any id is
-// taken as given.
-func (a *App) agent(id string) (core.Actor, error) {
-	if len(a.cfg.Agents) == 0 {
-		return core.Actor{Kind: core.ActorAgent, ID: id}, nil
-	}
-	for _, ag := range a.cfg.Agents {
-		if ag.ID == id {
-			return core.Actor{Kind: core.ActorAgent, ID: ag.ID, Name: ag.Name}, nil
-		}
-	}
-	return core.Actor{}, fmt.Errorf("no agent %q in [[agents]]", id)
 }
 
 // cmdSweep runs the timer rules once, as if the clock read --at.

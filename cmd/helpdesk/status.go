@@ -14,8 +14,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"helpdesk/gateway"
 	"helpdesk/inbound/admin"
-	"helpdesk/store"
 )
 
 // statusHTTPTimeout bounds asking a running serve for its /status.
@@ -51,7 +51,7 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer, env
 		}
 	}
 	if st == nil {
-		if st, err = statusFromDB(ctx, cfg); err != nil {
+		if st, err = gateway.StatusFromDB(ctx, cfg); err != nil {
 			return err
 		}
 		from = "database " + cfg.Store.Path + " (serve not reached)"
@@ -71,7 +71,7 @@ var errNoServe = errors.New("serve not reachable")
 // fetchStatus asks the serve listening on http.listen for /status. An
 // address nothing listens on is errNoServe; a refused token is an error
 // of its own, since the database would show a different picture.
-func fetchStatus(ctx context.Context, cfg *Config) (*admin.Status, error) {
+func fetchStatus(ctx context.Context, cfg *gateway.Config) (*admin.Status, error) {
 	host, port, err := net.SplitHostPort(cfg.HTTP.Listen)
 	if err != nil || port == "0" {
 		return nil, errNoServe
@@ -101,29 +101,6 @@ func fetchStatus(ctx context.Context, cfg *Config) (*admin.Status, error) {
 		return nil, fmt.Errorf("status from %s: %w", cfg.HTTP.Listen, err)
 	}
 	return &st, nil
-}
-
-// statusFromDB builds the status from the database alone.
-func statusFromDB(ctx context.Context, cfg *Config) (*admin.Status, error) {
-	db, err := openDB(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	if err := seedChannels(ctx, db, cfg); err != nil {
-		return nil, err
-	}
-	rows, err := db.Channels(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return admin.BuildStatus(ctx, db, admin.Options{Version: version, Credits: creditsSource(db), Channels: func() []admin.Channel {
-		out := make([]admin.Channel, 0, len(rows))
-		for _, r := range rows {
-			out = append(out, admin.Channel{Name: r.Name, Kind: r.Kind, Enabled: r.Enabled, State: "not_running"})
-		}
-		return out
-	}})
 }
 
 func printStatus(w io.Writer, st *admin.Status, from string) error {
@@ -217,16 +194,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// creditsSource gives /status the credits totals of db.
-func creditsSource(db *store.DB) func(context.Context) (*admin.Credits, error) {
-	return func(ctx context.Context) (*admin.Credits, error) {
-		t, err := db.CreditTotals(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return &admin.Credits{Balance: t.Balance, Granted: t.Granted, Purchased: t.Purchased,
-			Charged: t.Charged, Expired: t.Expired}, nil
-	}
 }

@@ -11,10 +11,11 @@ import (
 	"text/tabwriter"
 
 	"helpdesk/core"
+	"helpdesk/gateway"
 	"helpdesk/store"
 )
 
-func openDB(ctx context.Context, cfg *Config) (*store.DB, error) {
+func openDB(ctx context.Context, cfg *gateway.Config) (*store.DB, error) {
 	return store.Open(ctx, cfg.Store.Path)
 }
 

@@ -9,6 +9,7 @@ import (
 	gosmtp "github.com/emersion/go-smtp"
 	"github.com/slack-go/slack"
 
+	"helpdesk/gateway"
 	imapin "helpdesk/inbound/imap"
 	"helpdesk/store"
 )
@@ -16,7 +17,7 @@ import (
 // verifyChannel re-tests a channel's credentials: IMAP login and select,
 // EHLO to the relay or to our own SMTP listener, Slack auth.test. The
 // error says exactly which step failed.
-func verifyChannel(ctx context.Context, db *store.DB, cfg *Config, name string, w io.Writer) error {
+func verifyChannel(ctx context.Context, db *store.DB, cfg *gateway.Config, name string, w io.Writer) error {
 	rows, err := db.Channels(ctx)
 	if err != nil {
 		return err
@@ -64,11 +65,11 @@ func verifyChannel(ctx context.Context, db *store.DB, cfg *Config, name string, 
 		fmt.Fprintf(w, "slack: ok: team %s, bot user %s\n", r.Team, r.User)
 		return nil
 	}
-	m, err := channelIMAP(cfg, *ch)
+	m, err := gateway.ChannelIMAP(cfg, *ch)
 	if err != nil {
 		return err
 	}
-	r, err := imapin.Verify(ctx, imapOptions(*m, cfg, discardLogger()))
+	r, err := imapin.Verify(ctx, gateway.IMAPOptions(*m, cfg, discardLogger()))
 	if err != nil {
 		return fmt.Errorf("imap %s: %w", name, err)
 	}

@@ -1,4 +1,4 @@
-package main
+package gateway
 
 import (
 	"context"
@@ -19,8 +19,8 @@ import (
 	"helpdesk/store"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+// Version is set at build time with -ldflags "-X helpdesk/gateway.Version=…".
+var Version = "dev"
 
 // App is the gateway wired together: the same value runs `serve`, the
 // demo and the end-to-end tests.
@@ -58,8 +58,45 @@ func NewApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.
 		return nil, err
 	}
 	a := &App{cfg: cfg, log: log, now: now, DB: db}
+	if err := a.build(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// build wires the components in the order they depend on each other:
+// core; the outbox worker, which asks the supervisor what to hold; then
+// the intake (SMTP, IMAP pollers, the Slack desk), which kicks the worker.
+func (a *App) build(ctx context.Context) error {
+	channels, err := a.newCore()
+	if err != nil {
+		return err
+	}
+	a.metrics = admin.NewMetrics()
+	a.sup = newSupervisor(a)
+	if err := a.newWorker(channels); err != nil {
+		return err
+	}
+	if a.smtp, err = a.newSMTP(); err != nil {
+		return err
+	}
+	if err := SeedChannels(ctx, a.DB, a.cfg); err != nil {
+		return err
+	}
+	if err := a.configPollers(); err != nil {
+		return err
+	}
+	a.Slack, err = newSlackDesk(a)
+	return err
+}
+
+// newCore builds the core service from the departments, the calendar and
+// the rules, and returns each department's Slack channel for the worker.
+func (a *App) newCore() (channels map[string]string, err error) {
+	cfg := a.cfg
 	var depts []core.Department
-	channels := map[string]string{}
+	channels = map[string]string{}
 	for _, name := range cfg.DepartmentNames() {
 		d := cfg.Departments[name]
 		depts = append(depts, core.Department{Name: name, Addresses: d.Addresses, Heads: d.Heads})
@@ -67,93 +104,96 @@ func NewApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.
 	}
 	cal, err := cfg.BusinessCalendar()
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
 	rules := cfg.CoreRules()
-	a.Core, err = core.NewService(db, core.Options{
-		Domain: cfg.Domain, Secret: []byte(cfg.Secret), Departments: depts, Now: now,
-		Rules: &rules, Calendar: cal, Logger: log.With("component", "core"),
+	a.Core, err = core.NewService(a.DB, core.Options{
+		Domain: cfg.Domain, Secret: []byte(cfg.Secret), Departments: depts, Now: a.now,
+		Rules: &rules, Calendar: cal, Logger: a.log.With("component", "core"),
 		AutoMailLimit: cfg.Mail.AutoLimitPerHour,
 	})
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
+	return channels, err
+}
+
+// newWorker builds the outbox worker with its mailer (the relay, or .eml
+// files without one), its Slack (the API, or the log without a token)
+// and its journal.
+func (a *App) newWorker(channels map[string]string) error {
+	cfg := a.cfg
 	from, err := cfg.fromAddress()
 	if err != nil {
-		db.Close()
-		return nil, err
+		return err
 	}
 	var mailer outbound.Mailer = outbound.Dir(cfg.Mail.Dir)
 	if cfg.Mail.Relay != "" {
 		mailer = &outbound.Relay{Addr: cfg.Mail.Relay, LocalName: cfg.Domain}
 	}
-	var slack outbound.Slack = outbound.NewSlackLog(log)
+	var slack outbound.Slack = outbound.NewSlackLog(a.log)
 	if cfg.Slack.Token != "" {
 		slack = outbound.NewSlackAPI(cfg.Slack.Token, cfg.Slack.APIURL)
 	}
-	a.metrics = admin.NewMetrics()
-	a.sup = newSupervisor(a)
 	// The journal of rows sent but not yet marked lives next to the
 	// database, like its -wal file.
 	journal, unmarked, err := outbound.OpenJournal(cfg.Store.Path + "-sent")
 	if err != nil {
-		db.Close()
-		return nil, err
+		return err
 	}
 	a.journal = journal
-	a.Worker = outbound.NewWorker(db, mailer, slack, outbound.Options{
-		From: from, Channels: channels, Now: now, Logger: log.With("component", "outbound"),
+	a.Worker = outbound.NewWorker(a.DB, mailer, slack, outbound.Options{
+		From: from, Channels: channels, Now: a.now, Logger: a.log.With("component", "outbound"),
 		PollInterval: cfg.Outbox.PollInterval.Duration, RetryBase: cfg.Outbox.RetryBase.Duration, Hold: a.sup.holds, Report: a.sup.report,
 		Journal: journal, Unmarked: unmarked,
 	})
+	return nil
+}
+
+// newSMTP builds the SMTP listener, which refuses mail while the smtp
+// channel is disabled.
+func (a *App) newSMTP() (*smtpin.Server, error) {
+	cfg := a.cfg
 	recv := kicker{a.Core, a.Worker}
 	smtpOpts := smtpin.Options{
 		Hostname: cfg.SMTP.Hostname, MaxMessageBytes: cfg.SMTP.MaxMessageBytes,
-		Logger: log.With("component", "smtp"), Refuse: a.sup.smtpOff.Load,
+		Logger: a.log.With("component", "smtp"), Refuse: a.sup.smtpOff.Load,
 		ReadTimeout: cfg.SMTP.ReadTimeout.Duration, WriteTimeout: cfg.SMTP.WriteTimeout.Duration,
 		MaxConnsPerIP: cfg.SMTP.MaxConnsPerIP, MaxMessagesPerMinute: cfg.SMTP.MaxMessagesPerMinute,
 		// AUTH in the clear only from loopback peers (the package's rule).
 		AuthUsername: cfg.SMTP.AuthUsername, AllowInsecureAuth: true,
 	}
+	var err error
 	if cfg.SMTP.TLSCert != "" {
 		if smtpOpts.TLSConfig, err = smtpin.LoadTLSConfig(cfg.SMTP.TLSCert, cfg.SMTP.TLSKey); err != nil {
-			db.Close()
 			return nil, err
 		}
 	}
 	if cfg.SMTP.AuthPasswordFile != "" {
 		if smtpOpts.AuthPassword, err = smtpin.ReadPasswordFile(cfg.SMTP.AuthPasswordFile); err != nil {
-			db.Close()
 			return nil, err
 		}
 	}
-	a.smtp = smtpin.New(countingReceiver{recv, "smtp", a.metrics}, smtpOpts)
-	if err := seedChannels(ctx, db, cfg); err != nil {
-		db.Close()
-		return nil, err
-	}
-	for _, m := range cfg.IMAP {
+	return smtpin.New(countingReceiver{recv, "smtp", a.metrics}, smtpOpts), nil
+}
+
+// configPollers builds the pollers of the file's enabled mailboxes; the
+// supervisor starts them.
+func (a *App) configPollers() error {
+	for _, m := range a.cfg.IMAP {
 		if m.Disabled {
 			continue
 		}
 		p, err := a.newPoller(store.Channel{Name: m.Name, Kind: store.ChannelIMAP, Source: store.SourceConfig})
 		if err != nil {
-			db.Close()
-			return nil, err
+			return err
 		}
 		a.Pollers = append(a.Pollers, p)
 		a.sup.pollers[m.Name] = &pollerRun{p: p}
 	}
-	if a.Slack, err = newSlackDesk(a); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return a, nil
+	return nil
 }
 
-func imapOptions(m IMAPConfig, cfg *Config, log *slog.Logger) imapin.Options {
+// IMAPOptions are the poller options of mailbox m; `channel verify` dials
+// with the same ones serve polls with.
+func IMAPOptions(m IMAPConfig, cfg *Config, log *slog.Logger) imapin.Options {
 	return imapin.Options{
 		Name: m.Name, Address: m.Address, TLS: m.TLS, CAFile: m.CAFile,
 		Username: m.Username, Password: m.Password, Auth: m.Auth, Mailbox: m.Mailbox,
@@ -163,6 +203,9 @@ func imapOptions(m IMAPConfig, cfg *Config, log *slog.Logger) imapin.Options {
 		Logger:          log.With("component", "imap", "mailbox", m.Name),
 	}
 }
+
+// Config is the configuration the gateway was built from.
+func (a *App) Config() *Config { return a.cfg }
 
 // channels reports every channel's state for /status.
 func (a *App) channels() []admin.Channel { return a.sup.channels() }
@@ -220,7 +263,7 @@ func (a *App) Start(ctx context.Context) error {
 	}
 	a.SMTPAddr, a.HTTPAddr = smtpLn.Addr().String(), httpLn.Addr().String()
 	a.http = &http.Server{
-		Handler: admin.New(a.DB, admin.Options{Token: a.cfg.HTTP.Token, Version: version, Started: a.now(),
+		Handler: admin.New(a.DB, admin.Options{Token: a.cfg.HTTP.Token, Version: Version, Started: a.now(),
 			Now: a.now, Channels: a.channels, Metrics: a.metrics, Credits: creditsSource(a.DB),
 			Logger: a.log.With("component", "admin")}),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -240,7 +283,7 @@ func (a *App) Start(ctx context.Context) error {
 	})
 	a.run(&a.work, "outbound", func() error { return a.Worker.Run(workCtx) })
 	a.run(&a.work, "sweep", func() error { return a.sweepLoop(workCtx) })
-	a.log.Info("helpdesk started", "smtp", a.SMTPAddr, "http", a.HTTPAddr, "db", a.cfg.Store.Path, "version", version)
+	a.log.Info("helpdesk started", "smtp", a.SMTPAddr, "http", a.HTTPAddr, "db", a.cfg.Store.Path, "version", Version)
 	return nil
 }
 

@@ -1,4 +1,4 @@
-package main
+package gateway_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"helpdesk/core"
+	"helpdesk/internal/demo"
 )
 
 // TestSlackDesk drives the Slack desk through the running gateway: an
@@ -19,7 +20,7 @@ import (
 // are refused with 401, and /helpdesk and the card's buttons act.
 func TestSlackDesk(t *testing.T) {
 	ctx := context.Background()
-	env, err := startDemoEnv(ctx, t.TempDir(), slog.New(slog.NewTextHandler(testWriter{t}, nil)))
+	env, err := demo.Start(ctx, t.TempDir(), slog.New(slog.NewTextHandler(testWriter{t}, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +31,7 @@ func TestSlackDesk(t *testing.T) {
 	if err := env.Send("ann@shop.example", []string{support}, first); err != nil {
 		t.Fatal(err)
 	}
-	if !waitFor(func() bool { return len(env.Relay.Mail()) == 1 && len(env.Slack.Posts()) == 1 }) {
+	if !demo.WaitFor(func() bool { return len(env.Relay.Mail()) == 1 && len(env.Slack.Posts()) == 1 }) {
 		t.Fatalf("ack and card: %d mails, %d posts", len(env.Relay.Mail()), len(env.Slack.Posts()))
 	}
 	card := env.Slack.Posts()[0]
@@ -41,14 +42,14 @@ func TestSlackDesk(t *testing.T) {
 	}
 	post := func(path, ct, body string, at time.Time) (int, string) {
 		t.Helper()
-		code, res, err := postSlackAt(ctx, env.App.HTTPAddr, path, ct, body, demoSigningSecret, at)
+		code, res, err := demo.PostSlackAt(ctx, env.App.HTTPAddr, path, ct, body, demo.SigningSecret, at)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return code, res
 	}
 	event := func(id, user, ts, text string) string {
-		return slackThreadReply(id, user, card.Channel, card.TS, ts, text)
+		return demo.SlackThreadReply(id, user, card.Channel, card.TS, ts, text)
 	}
 	const jsonCT, formCT = "application/json", "application/x-www-form-urlencoded"
 
@@ -59,11 +60,11 @@ func TestSlackDesk(t *testing.T) {
 			t.Fatalf("event answered %d", code)
 		}
 	}
-	if !waitFor(func() bool { return len(env.Relay.Mail()) == 2 }) {
+	if !demo.WaitFor(func() bool { return len(env.Relay.Mail()) == 2 }) {
 		t.Fatalf("relay has %d mails, want the ack and the answer", len(env.Relay.Mail()))
 	}
 	m := env.Relay.Mail()[1]
-	if text, _ := plainPart(m.Data); len(m.To) != 1 || m.To[0] != "ann@shop.example" || !strings.Contains(text, "Please clear your cache.") {
+	if text, _ := demo.PlainPart(m.Data); len(m.To) != 1 || m.To[0] != "ann@shop.example" || !strings.Contains(text, "Please clear your cache.") {
 		t.Fatalf("answer mail to %v:\n%s", m.To, text)
 	}
 
@@ -78,7 +79,7 @@ func TestSlackDesk(t *testing.T) {
 	}
 	// Forged and stale requests are refused.
 	forged := event("EvE2E5", "U0AGENT", "1800000000.000005", "Send us your password")
-	if code, _, _ := postSlack(ctx, env.App.HTTPAddr, "/slack/events", jsonCT, forged, "wrong-secret"); code != http.StatusUnauthorized {
+	if code, _, _ := demo.PostSlack(ctx, env.App.HTTPAddr, "/slack/events", jsonCT, forged, "wrong-secret"); code != http.StatusUnauthorized {
 		t.Fatalf("wrongly signed event answered %d", code)
 	}
 	if code, _ := post("/slack/events", jsonCT, forged, time.Now().Add(-6*time.Minute)); code != http.StatusUnauthorized {
@@ -98,12 +99,15 @@ func TestSlackDesk(t *testing.T) {
 	if got := len(env.Relay.Mail()); got != 2 {
 		t.Fatalf("relay has %d mails, want 2", got)
 	}
-	msgs := mustMessages(t, env, 1)
+	msgs, err := env.App.DB.Messages(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(msgs) != 3 || msgs[2].Text != "she is on the old plan" {
 		t.Fatalf("messages %+v, want the mail, the answer and the note", msgs)
 	}
 	// The stranger was told in the thread.
-	if !waitFor(func() bool {
+	if !demo.WaitFor(func() bool {
 		for _, p := range env.Slack.Posts() {
 			if p.ThreadTS == card.TS && strings.Contains(p.Text, "<@U0STRANGER>") && strings.Contains(p.Text, "agents") {
 				return true
@@ -151,7 +155,7 @@ func TestSlackDesk(t *testing.T) {
 	if a := env.Slack.Answers(); len(a) != 1 || a[0] != "ephemeral: Ticket #1 is closed." {
 		t.Fatalf("button answers %q", a)
 	}
-	if !waitFor(func() bool {
+	if !demo.WaitFor(func() bool {
 		u := env.Slack.Updates()
 		return len(u) > 0 && strings.Contains(u[len(u)-1].Blocks, "closed") && !strings.Contains(u[len(u)-1].Blocks, core.SlackActionClose)
 	}) {
@@ -161,4 +165,12 @@ func TestSlackDesk(t *testing.T) {
 	if res, err := http.Get("http://" + env.App.HTTPAddr + "/healthz"); err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("/healthz: %v %v", res, err)
 	}
+}
+
+// testWriter sends the gateway's log to the test's output.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }

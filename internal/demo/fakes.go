@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"encoding/json"
@@ -19,27 +19,27 @@ import (
 // gateway sends (its relay), and slack-go's fake Slack with a handler that
 // records every post.
 
-// capturedMail is one message the relay received.
-type capturedMail struct {
+// CapturedMail is one message the relay received.
+type CapturedMail struct {
 	From string
 	To   []string
 	Data []byte
 }
 
-// captureRelay is a go-smtp server that keeps every message.
-type captureRelay struct {
+// CaptureRelay is a go-smtp server that keeps every message.
+type CaptureRelay struct {
 	srv  *gosmtp.Server
 	Addr string
 	mu   sync.Mutex
-	mail []capturedMail
+	mail []CapturedMail
 }
 
-func startCaptureRelay() (*captureRelay, error) {
+func StartCaptureRelay() (*CaptureRelay, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	r := &captureRelay{Addr: ln.Addr().String()}
+	r := &CaptureRelay{Addr: ln.Addr().String()}
 	r.srv = gosmtp.NewServer(gosmtp.BackendFunc(func(*gosmtp.Conn) (gosmtp.Session, error) {
 		return &captureSession{r: r}, nil
 	}))
@@ -48,17 +48,17 @@ func startCaptureRelay() (*captureRelay, error) {
 	return r, nil
 }
 
-func (r *captureRelay) Close() error { return r.srv.Close() }
+func (r *CaptureRelay) Close() error { return r.srv.Close() }
 
 // Mail returns a copy of everything received so far.
-func (r *captureRelay) Mail() []capturedMail {
+func (r *CaptureRelay) Mail() []CapturedMail {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]capturedMail(nil), r.mail...)
+	return append([]CapturedMail(nil), r.mail...)
 }
 
 type captureSession struct {
-	r    *captureRelay
+	r    *CaptureRelay
 	from string
 	to   []string
 }
@@ -76,13 +76,13 @@ func (s *captureSession) Data(r io.Reader) error {
 		return err
 	}
 	s.r.mu.Lock()
-	s.r.mail = append(s.r.mail, capturedMail{From: s.from, To: s.to, Data: b})
+	s.r.mail = append(s.r.mail, CapturedMail{From: s.from, To: s.to, Data: b})
 	s.r.mu.Unlock()
 	return nil
 }
 
-// slackPost is one chat.postMessage the fake Slack received.
-type slackPost struct {
+// SlackPost is one chat.postMessage the fake Slack received.
+type SlackPost struct {
 	Channel  string
 	Text     string
 	ThreadTS string
@@ -90,21 +90,21 @@ type slackPost struct {
 	TS       string
 }
 
-// fakeSlack wraps slacktest's server: its default chat.postMessage keeps
+// FakeSlack wraps slacktest's server: its default chat.postMessage keeps
 // nothing that can be inspected, so this one records each post and
 // answers with a unique, realistic ts.
-type fakeSlack struct {
+type FakeSlack struct {
 	srv     *slacktest.Server
-	down    atomic.Bool // answer 503 to posts and updates: an outage
+	Down    atomic.Bool // answer 503 to posts and updates: an outage
 	mu      sync.Mutex
-	posts   []slackPost
-	updates []slackPost
+	posts   []SlackPost
+	updates []SlackPost
 	answers []string // ephemeral answers posted to the response_url
 	seq     int
 }
 
-func startFakeSlack() *fakeSlack {
-	f := &fakeSlack{}
+func StartFakeSlack() *FakeSlack {
+	f := &FakeSlack{}
 	f.srv = slacktest.NewTestServer(func(c slacktest.Customize) {
 		c.Handle("/chat.postMessage", f.postMessage)
 		c.Handle("/chat.update", f.update)
@@ -116,18 +116,18 @@ func startFakeSlack() *fakeSlack {
 	return f
 }
 
-func (f *fakeSlack) URL() string { return f.srv.GetAPIURL() }
-func (f *fakeSlack) Close()      { f.srv.Stop() }
+func (f *FakeSlack) URL() string { return f.srv.GetAPIURL() }
+func (f *FakeSlack) Close()      { f.srv.Stop() }
 
 // Posts returns a copy of the posts so far.
-func (f *fakeSlack) Posts() []slackPost {
+func (f *FakeSlack) Posts() []SlackPost {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]slackPost(nil), f.posts...)
+	return append([]SlackPost(nil), f.posts...)
 }
 
-func (f *fakeSlack) postMessage(w http.ResponseWriter, r *http.Request) {
-	if f.down.Load() {
+func (f *FakeSlack) postMessage(w http.ResponseWriter, r *http.Request) {
+	if f.Down.Load() {
 		http.Error(w, "slack is down", http.StatusServiceUnavailable)
 		return
 	}
@@ -137,7 +137,7 @@ func (f *fakeSlack) postMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	f.seq++
-	p := slackPost{
+	p := SlackPost{
 		Channel:  r.FormValue("channel"),
 		Text:     r.FormValue("text"),
 		ThreadTS: r.FormValue("thread_ts"),
@@ -151,14 +151,14 @@ func (f *fakeSlack) postMessage(w http.ResponseWriter, r *http.Request) {
 }
 
 // Updates returns a copy of the chat.update calls so far.
-func (f *fakeSlack) Updates() []slackPost {
+func (f *FakeSlack) Updates() []SlackPost {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]slackPost(nil), f.updates...)
+	return append([]SlackPost(nil), f.updates...)
 }
 
-func (f *fakeSlack) update(w http.ResponseWriter, r *http.Request) {
-	if f.down.Load() {
+func (f *FakeSlack) update(w http.ResponseWriter, r *http.Request) {
+	if f.Down.Load() {
 		http.Error(w, "slack is down", http.StatusServiceUnavailable)
 		return
 	}
@@ -166,7 +166,7 @@ func (f *fakeSlack) update(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	p := slackPost{Channel: r.FormValue("channel"), Text: r.FormValue("text"), Blocks: r.FormValue("blocks"), TS: r.FormValue("ts")}
+	p := SlackPost{Channel: r.FormValue("channel"), Text: r.FormValue("text"), Blocks: r.FormValue("blocks"), TS: r.FormValue("ts")}
 	w.Header().Set("Content-Type", "application/json")
 	f.mu.Lock()
 	known := false
@@ -188,7 +188,7 @@ func (f *fakeSlack) update(w http.ResponseWriter, r *http.Request) {
 // user_not_found.
 var slackProfiles = map[string]string{"U0AGENT": "dana@support.example.com"}
 
-func (f *fakeSlack) usersInfo(w http.ResponseWriter, r *http.Request) {
+func (f *FakeSlack) usersInfo(w http.ResponseWriter, r *http.Request) {
 	r.ParseForm()
 	id := r.FormValue("user")
 	w.Header().Set("Content-Type", "application/json")
@@ -201,7 +201,7 @@ func (f *fakeSlack) usersInfo(w http.ResponseWriter, r *http.Request) {
 		"profile": map[string]any{"email": email}}})
 }
 
-func (f *fakeSlack) permalink(w http.ResponseWriter, r *http.Request) {
+func (f *FakeSlack) permalink(w http.ResponseWriter, r *http.Request) {
 	r.ParseForm()
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": r.FormValue("channel"),
@@ -209,16 +209,16 @@ func (f *fakeSlack) permalink(w http.ResponseWriter, r *http.Request) {
 }
 
 // ResponseURL is where the gateway answers a button press.
-func (f *fakeSlack) ResponseURL() string { return f.URL() + "response" }
+func (f *FakeSlack) ResponseURL() string { return f.URL() + "response" }
 
 // Answers returns the ephemeral answers posted to the response_url.
-func (f *fakeSlack) Answers() []string {
+func (f *FakeSlack) Answers() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]string(nil), f.answers...)
 }
 
-func (f *fakeSlack) response(w http.ResponseWriter, r *http.Request) {
+func (f *FakeSlack) response(w http.ResponseWriter, r *http.Request) {
 	var m struct {
 		Text         string `json:"text"`
 		ResponseType string `json:"response_type"`

@@ -1,17 +1,12 @@
-package main
+package gateway
 
 import (
 	"errors"
 	"fmt"
 	"net/mail"
-	"os"
-	"reflect"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/BurntSushi/toml"
 
 	"helpdesk/core"
 	"helpdesk/core/calendar"
@@ -190,6 +185,10 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	return err
 }
 
+// MarshalText writes a Duration as "30s", so that the settings of an
+// added channel read back with UnmarshalText.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.String()), nil }
+
 // insecureSecret is the built-in signing secret. It is fine on loopback
 // and for the demo; Validate refuses it when the gateway faces a network.
 const insecureSecret = "insecure-default-secret"
@@ -212,36 +211,12 @@ func DefaultConfig() *Config {
 	return c
 }
 
-// LoadConfig builds the configuration from the defaults, the file at path
-// (skipped when path is "" and no helpdesk.toml exists) and the
-// environment.
-func LoadConfig(path string, env []string) (*Config, error) {
-	c := DefaultConfig()
-	if path == "" {
-		if _, err := os.Stat("helpdesk.toml"); err == nil {
-			path = "helpdesk.toml"
-		}
-	}
-	if path != "" {
-		// A file that names departments replaces the default ones.
-		c.Departments = nil
-		md, err := toml.DecodeFile(path, c)
-		if err != nil {
-			return nil, fmt.Errorf("config %s: %w", path, err)
-		}
-		if undec := md.Undecoded(); len(undec) > 0 {
-			return nil, fmt.Errorf("config %s: unknown key %s", path, undec[0])
-		}
-		if c.Departments == nil {
-			c.Departments = DefaultConfig().Departments
-		}
-	}
-	if err := applyEnv(c, env); err != nil {
-		return nil, err
-	}
+// FillDefaults completes a loaded configuration: department addresses
+// and the [[imap]] mailboxes' defaults depend on what the file set, so
+// they cannot be in DefaultConfig.
+func (c *Config) FillDefaults() {
 	c.fillDepartmentAddresses()
 	c.fillIMAPDefaults()
-	return c, c.Validate()
 }
 
 // fillIMAPDefaults gives every [[imap]] mailbox the documented defaults.
@@ -356,91 +331,16 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// applyEnv sets scalar fields from HELPDESK_<SECTION>_<KEY> (or
-// HELPDESK_<KEY> for top-level keys), named after their TOML keys.
-// Tables and lists (departments, agents) come from the file only.
-func applyEnv(c *Config, env []string) error {
-	vars := map[string]string{}
-	for _, kv := range env {
-		k, v, ok := strings.Cut(kv, "=")
-		if ok && strings.HasPrefix(k, "HELPDESK_") {
-			vars[k] = v
+// Agent finds an agent in [[agents]]; with none configured, any id is
+// taken as given.
+func (c *Config) Agent(id string) (core.Actor, error) {
+	if len(c.Agents) == 0 {
+		return core.Actor{Kind: core.ActorAgent, ID: id}, nil
+	}
+	for _, ag := range c.Agents {
+		if ag.ID == id {
+			return core.Actor{Kind: core.ActorAgent, ID: ag.ID, Name: ag.Name}, nil
 		}
 	}
-	if len(vars) == 0 {
-		return nil
-	}
-	used := map[string]bool{}
-	var walk func(v reflect.Value, prefix string) error
-	walk = func(v reflect.Value, prefix string) error {
-		t := v.Type()
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			tag := strings.Split(f.Tag.Get("toml"), ",")[0]
-			if tag == "" {
-				continue
-			}
-			name := prefix + "_" + strings.ToUpper(tag)
-			fv := v.Field(i)
-			if fv.Kind() == reflect.Struct && fv.Type() != reflect.TypeOf(Duration{}) {
-				if err := walk(fv, name); err != nil {
-					return err
-				}
-				continue
-			}
-			s, ok := vars[name]
-			if !ok {
-				continue
-			}
-			used[name] = true
-			if err := setField(fv, s); err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-		}
-		return nil
-	}
-	if err := walk(reflect.ValueOf(c).Elem(), "HELPDESK"); err != nil {
-		return err
-	}
-	// A variable in a known section that names no key is a typo; other
-	// HELPDESK_ variables (HELPDESK_CONFIG, HELPDESK_CORPUS) are not ours.
-	sections := map[string]bool{}
-	t := reflect.TypeOf(*c)
-	for i := 0; i < t.NumField(); i++ {
-		if f := t.Field(i); f.Type.Kind() == reflect.Struct {
-			sections["HELPDESK_"+strings.ToUpper(strings.Split(f.Tag.Get("toml"), ",")[0])+"_"] = true
-		}
-	}
-	for k := range vars {
-		for prefix := range sections {
-			if strings.HasPrefix(k, prefix) && !used[k] {
-				return fmt.Errorf("environment variable %s names no configuration key", k)
-			}
-		}
-	}
-	return nil
-}
-
-func setField(v reflect.Value, s string) error {
-	switch {
-	case v.Type() == reflect.TypeOf(Duration{}):
-		return v.Addr().Interface().(*Duration).UnmarshalText([]byte(s))
-	case v.Kind() == reflect.String:
-		v.SetString(s)
-	case v.Kind() == reflect.Int64 || v.Kind() == reflect.Int:
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return err
-		}
-		v.SetInt(n)
-	case v.Kind() == reflect.Bool:
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			return err
-		}
-		v.SetBool(b)
-	default:
-		return fmt.Errorf("cannot be set from the environment")
-	}
-	return nil
+	return core.Actor{}, fmt.Errorf("no agent %q in [[agents]]", id)
 }

@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"bytes"
@@ -10,15 +10,15 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 )
 
-// memIMAP is go-imap's in-memory IMAP server, standing in for a
+// MemIMAP is go-imap's in-memory IMAP server, standing in for a
 // customer-facing mailbox in the demo.
-type memIMAP struct {
+type MemIMAP struct {
 	srv  *imapserver.Server
 	user *imapmemserver.User
 	Addr string
 }
 
-func startMemIMAP(username, password string) (*memIMAP, error) {
+func StartMemIMAP(username, password string) (*MemIMAP, error) {
 	mem := imapmemserver.New()
 	user := imapmemserver.NewUser(username, password)
 	if err := user.Create("INBOX", nil); err != nil {
@@ -38,11 +38,11 @@ func startMemIMAP(username, password string) (*memIMAP, error) {
 		return nil, err
 	}
 	go srv.Serve(ln)
-	return &memIMAP{srv: srv, user: user, Addr: ln.Addr().String()}, nil
+	return &MemIMAP{srv: srv, user: user, Addr: ln.Addr().String()}, nil
 }
 
 // Deliver appends a mail to INBOX, as the customer's mail provider would.
-func (m *memIMAP) Deliver(raw string) error {
+func (m *MemIMAP) Deliver(raw string) error {
 	// AppendOptions must not be nil: imapmemserver dereferences it.
 	_, err := m.user.Append("INBOX", bytes.NewReader([]byte(raw)), &imap.AppendOptions{})
 	if err != nil {
@@ -51,4 +51,4 @@ func (m *memIMAP) Deliver(raw string) error {
 	return nil
 }
 
-func (m *memIMAP) Close() error { return m.srv.Close() }
+func (m *MemIMAP) Close() error { return m.srv.Close() }

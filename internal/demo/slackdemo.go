@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"bytes"
@@ -22,12 +22,12 @@ import (
 // Events API request signed with the app's signing secret, as Slack
 // signs it (v0, HMAC-SHA256 over "v0:timestamp:body").
 
-// demoSigningSecret is the demo's [slack] signing_secret.
-const demoSigningSecret = "demo-signing-secret"
+// SigningSecret is the demo's [slack] signing_secret.
+const SigningSecret = "demo-signing-secret"
 
-// slackThreadReply is the Events API callback Slack sends when user
+// SlackThreadReply is the Events API callback Slack sends when user
 // writes text in the thread threadTS of channel.
-func slackThreadReply(eventID, user, channel, threadTS, ts, text string) string {
+func SlackThreadReply(eventID, user, channel, threadTS, ts, text string) string {
 	b, _ := json.Marshal(map[string]any{
 		"token": "legacy", "team_id": "T0DEMO", "api_app_id": "A0DEMO", "type": "event_callback",
 		"event_id": eventID, "event_time": time.Now().Unix(),
@@ -37,14 +37,14 @@ func slackThreadReply(eventID, user, channel, threadTS, ts, text string) string 
 	return string(b)
 }
 
-// postSlack sends body to the gateway's path, signed with secret at the
+// PostSlack sends body to the gateway's path, signed with secret at the
 // real clock's time, and returns the answer's status and body.
-func postSlack(ctx context.Context, addr, path, contentType, body, secret string) (int, string, error) {
-	return postSlackAt(ctx, addr, path, contentType, body, secret, time.Now())
+func PostSlack(ctx context.Context, addr, path, contentType, body, secret string) (int, string, error) {
+	return PostSlackAt(ctx, addr, path, contentType, body, secret, time.Now())
 }
 
-// postSlackAt is postSlack signed as if sent at the given time.
-func postSlackAt(ctx context.Context, addr, path, contentType, body, secret string, at time.Time) (int, string, error) {
+// PostSlackAt is PostSlack signed as if sent at the given time.
+func PostSlackAt(ctx context.Context, addr, path, contentType, body, secret string, at time.Time) (int, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+path, strings.NewReader(body))
 	if err != nil {
 		return 0, "", err
@@ -64,25 +64,25 @@ func postSlackAt(ctx context.Context, addr, path, contentType, body, secret stri
 	return res.StatusCode, string(b), err
 }
 
-// demoSlackAnswer is the demo's step 6: Dana answers in the ticket's
+// slackAnswer is the demo's step 6: Dana answers in the ticket's
 // Slack thread, and Ann receives the answer by email.
-func demoSlackAnswer(ctx context.Context, env *demoEnv, channel, threadTS string, p func(string, ...any)) error {
+func slackAnswer(ctx context.Context, env *Env, channel, threadTS string, p func(string, ...any)) error {
 	p("\n6. Dana answers in the ticket's Slack thread (Slack sends the gateway a signed Events API request)")
 	before := len(env.Relay.Mail())
-	body := slackThreadReply("Ev0DEMO1", "U0AGENT", channel, threadTS, "1800000000.000100",
+	body := SlackThreadReply("Ev0DEMO1", "U0AGENT", channel, threadTS, "1800000000.000100",
 		"Thanks Ann! Please switch PayPal to the new checkout in *Settings &gt; Payments* and try again.")
-	code, _, err := postSlack(ctx, env.App.HTTPAddr, "/slack/events", "application/json", body, demoSigningSecret)
+	code, _, err := PostSlack(ctx, env.App.HTTPAddr, "/slack/events", "application/json", body, SigningSecret)
 	if err != nil {
 		return fmt.Errorf("demo: post the Slack event: %w", err)
 	}
 	p("   POST /slack/events (signature verified): %d", code)
 	// Slack delivers again when it missed the answer; the retry changes nothing.
-	code, _, err = postSlack(ctx, env.App.HTTPAddr, "/slack/events", "application/json", body, demoSigningSecret)
+	code, _, err = PostSlack(ctx, env.App.HTTPAddr, "/slack/events", "application/json", body, SigningSecret)
 	if err != nil {
 		return fmt.Errorf("demo: post the Slack event again: %w", err)
 	}
 	p("   the same event delivered again (a Slack retry): %d, recognised by its event_id", code)
-	if !waitFor(func() bool { return len(env.Relay.Mail()) > before }) {
+	if !WaitFor(func() bool { return len(env.Relay.Mail()) > before }) {
 		return fmt.Errorf("demo: the answer written in Slack was not mailed")
 	}
 	if _, err := env.App.Worker.Drain(ctx); err != nil {
@@ -98,7 +98,7 @@ func demoSlackAnswer(ctx context.Context, env *demoEnv, channel, threadTS string
 	p("   mailed to %s (%d mail for this answer)", strings.Join(m.To, ", "), len(mails)-before)
 	p("     Subject:     %s", subject)
 	p("     In-Reply-To: %s", h.Get("In-Reply-To"))
-	text, err := plainPart(m.Data)
+	text, err := PlainPart(m.Data)
 	if err != nil {
 		return err
 	}
@@ -109,8 +109,8 @@ func demoSlackAnswer(ctx context.Context, env *demoEnv, channel, threadTS string
 	return nil
 }
 
-// plainPart returns the text/plain part of a mail the relay captured.
-func plainPart(raw []byte) (string, error) {
+// PlainPart returns the text/plain part of a mail the relay captured.
+func PlainPart(raw []byte) (string, error) {
 	r, err := gomail.CreateReader(bytes.NewReader(raw))
 	if err != nil {
 		return "", fmt.Errorf("read captured mail: %w", err)

@@ -1,8 +1,7 @@
-package main
+package gateway
 
 import (
 	"context"
-	"fmt"
 
 	"helpdesk/core"
 	"helpdesk/inbound/admin"
@@ -55,35 +54,4 @@ func (c countingStore) Quarantine(ctx context.Context, q *core.Quarantined) erro
 	}
 	c.m.Received(c.channel, "quarantined")
 	return nil
-}
-
-// reservedChannels are the names of the channels that are not IMAP
-// mailboxes.
-var reservedChannels = map[string]string{"smtp": store.ChannelSMTP, "relay": store.ChannelRelay, "slack": store.ChannelSlack}
-
-// configChannels are the channels of the configuration file, to seed the
-// channels table: the SMTP listener, the relay (or the .eml directory
-// standing in for it), Slack (or its log), and every [[imap]] mailbox.
-func configChannels(cfg *Config) ([]store.Channel, error) {
-	out := []store.Channel{
-		{Name: "smtp", Kind: store.ChannelSMTP, Enabled: true},
-		{Name: "relay", Kind: store.ChannelRelay, Enabled: true},
-		{Name: "slack", Kind: store.ChannelSlack, Enabled: true},
-	}
-	for _, m := range cfg.IMAP {
-		if _, ok := reservedChannels[m.Name]; ok {
-			return nil, fmt.Errorf("imap %q: the name is taken by a built-in channel", m.Name)
-		}
-		out = append(out, store.Channel{Name: m.Name, Kind: store.ChannelIMAP, Enabled: !m.Disabled})
-	}
-	return out, nil
-}
-
-// seedChannels puts the configuration file's channels into the table.
-func seedChannels(ctx context.Context, db *store.DB, cfg *Config) error {
-	chs, err := configChannels(cfg)
-	if err != nil {
-		return err
-	}
-	return db.SeedChannels(ctx, chs)
 }

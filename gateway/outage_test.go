@@ -1,8 +1,9 @@
-package main
+package gateway_test
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -10,7 +11,9 @@ import (
 	"time"
 
 	"helpdesk/core"
+	"helpdesk/gateway"
 	"helpdesk/inbound/mail"
+	"helpdesk/internal/demo"
 	"helpdesk/store"
 )
 
@@ -23,28 +26,32 @@ import (
 // rest of its lane.
 func TestOutage_RelayAndSlackDown(t *testing.T) {
 	ctx := context.Background()
-	relay := startFlakyRelay(t, 0)
-	slack := startFakeSlack()
+	relay, err := demo.StartFlakyRelay(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer relay.Close()
+	slack := demo.StartFakeSlack()
 	defer slack.Close()
 	var mu sync.Mutex
 	clock := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
 	advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
 
-	cfg := DefaultConfig()
+	cfg := gateway.DefaultConfig()
 	cfg.Store.Path = filepath.Join(t.TempDir(), "helpdesk.db")
-	cfg.Mail.Relay = relay.addr
+	cfg.Mail.Relay = relay.Addr
 	cfg.Slack.Token, cfg.Slack.APIURL = "xoxb-test", slack.URL()
-	cfg.fillDepartmentAddresses()
-	app, err := NewApp(ctx, cfg, discardLogger(), now)
+	cfg.FillDefaults()
+	app, err := gateway.NewApp(ctx, cfg, slog.New(slog.DiscardHandler), now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer app.DB.Close()
 	agent := core.Actor{Kind: core.ActorAgent, ID: "U0AGENT", Name: "Dana"}
 
-	relay.down.Store(true)
-	slack.down.Store(true)
+	relay.Down.Store(true)
+	slack.Down.Store(true)
 	const customers = 10
 	var tickets []int64
 	for i := 0; i < customers; i++ {
@@ -82,16 +89,16 @@ func TestOutage_RelayAndSlackDown(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := len(relay.order); n != 0 {
-		t.Fatalf("the relay took %d mails while down", n)
+	if order, _ := relay.Taken(); len(order) != 0 {
+		t.Fatalf("the relay took %d mails while down", len(order))
 	}
 	if n := len(slack.Posts()); n != 0 {
 		t.Fatalf("Slack took %d posts while down", n)
 	}
 
 	// Back up: drain until nothing is pending.
-	relay.down.Store(false)
-	slack.down.Store(false)
+	relay.Down.Store(false)
+	slack.Down.Store(false)
 	back := now()
 	for {
 		advance(30 * time.Second)
@@ -122,14 +129,12 @@ func TestOutage_RelayAndSlackDown(t *testing.T) {
 
 	// Mail: each notice once, and in each ticket's order (acknowledgment,
 	// then the two answers).
-	relay.mu.Lock()
-	order := append([]string(nil), relay.order...)
-	for id, n := range relay.got {
+	order, got := relay.Taken()
+	for id, n := range got {
 		if n != 1 {
 			t.Errorf("mail <%s> delivered %d times", id, n)
 		}
 	}
-	relay.mu.Unlock()
 	if want := customers * 3; len(order) != want {
 		t.Fatalf("relay took %d mails, want %d", len(order), want)
 	}

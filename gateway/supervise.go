@@ -1,4 +1,4 @@
-package main
+package gateway
 
 import (
 	"context"
@@ -16,10 +16,10 @@ import (
 	"helpdesk/store"
 )
 
-// channelPollInterval is how often serve reads the channels table, so
+// ChannelPollInterval is how often serve reads the channels table, so
 // that `channel enable|disable|add|remove` takes effect without a restart.
 // Replaced during tests.
-var channelPollInterval = 2 * time.Second
+var ChannelPollInterval = 2 * time.Second
 
 // supervisor keeps the running channels in step with the channels table
 // (docs/rules.md §8): it starts and stops IMAP pollers, makes the SMTP listener
@@ -78,7 +78,7 @@ func (s *supervisor) start(ctx context.Context, wg *sync.WaitGroup) {
 		s.log.Error("read channels", "err", err)
 	}
 	s.a.run(wg, "channels", func() error {
-		t := time.NewTicker(channelPollInterval)
+		t := time.NewTicker(ChannelPollInterval)
 		defer t.Stop()
 		for {
 			select {
@@ -221,15 +221,18 @@ func (a *App) newPoller(c store.Channel) (*imapin.Poller, error) {
 	}
 	name := "imap:" + m.Name
 	return imapin.New(countingReceiver{kicker{a.Core, a.Worker}, name, a.metrics},
-		countingStore{a.DB, name, a.metrics}, imapOptions(*m, a.cfg, a.log)), nil
+		countingStore{a.DB, name, a.metrics}, IMAPOptions(*m, a.cfg, a.log)), nil
 }
 
 // imapConfig returns the settings of an IMAP channel.
 func (a *App) imapConfig(c store.Channel) (*IMAPConfig, error) {
-	return channelIMAP(a.cfg, c)
+	return ChannelIMAP(a.cfg, c)
 }
 
-func channelIMAP(cfg *Config, c store.Channel) (*IMAPConfig, error) {
+// ChannelIMAP returns the settings of IMAP channel c: from cfg for a
+// channel of the configuration file, from the row for one added with
+// `channel add`.
+func ChannelIMAP(cfg *Config, c store.Channel) (*IMAPConfig, error) {
 	if c.Source == store.SourceCLI {
 		var m IMAPConfig
 		if err := json.Unmarshal(c.Settings, &m); err != nil {

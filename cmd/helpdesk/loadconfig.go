@@ -1,0 +1,133 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"helpdesk/gateway"
+)
+
+// LoadConfig builds the configuration from the defaults, the file at path
+// (skipped when path is "" and no helpdesk.toml exists) and the
+// environment.
+func LoadConfig(path string, env []string) (*gateway.Config, error) {
+	c := gateway.DefaultConfig()
+	if path == "" {
+		if _, err := os.Stat("helpdesk.toml"); err == nil {
+			path = "helpdesk.toml"
+		}
+	}
+	if path != "" {
+		// A file that names departments replaces the default ones.
+		c.Departments = nil
+		md, err := toml.DecodeFile(path, c)
+		if err != nil {
+			return nil, fmt.Errorf("config %s: %w", path, err)
+		}
+		if undec := md.Undecoded(); len(undec) > 0 {
+			return nil, fmt.Errorf("config %s: unknown key %s", path, undec[0])
+		}
+		if c.Departments == nil {
+			c.Departments = gateway.DefaultConfig().Departments
+		}
+	}
+	if err := applyEnv(c, env); err != nil {
+		return nil, err
+	}
+	c.FillDefaults()
+	return c, c.Validate()
+}
+
+// applyEnv sets scalar fields from HELPDESK_<SECTION>_<KEY> (or
+// HELPDESK_<KEY> for top-level keys), named after their TOML keys.
+// Tables and lists (departments, agents) come from the file only.
+func applyEnv(c *gateway.Config, env []string) error {
+	vars := map[string]string{}
+	for _, kv := range env {
+		k, v, ok := strings.Cut(kv, "=")
+		if ok && strings.HasPrefix(k, "HELPDESK_") {
+			vars[k] = v
+		}
+	}
+	if len(vars) == 0 {
+		return nil
+	}
+	used := map[string]bool{}
+	var walk func(v reflect.Value, prefix string) error
+	walk = func(v reflect.Value, prefix string) error {
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			tag := strings.Split(f.Tag.Get("toml"), ",")[0]
+			if tag == "" {
+				continue
+			}
+			name := prefix + "_" + strings.ToUpper(tag)
+			fv := v.Field(i)
+			if fv.Kind() == reflect.Struct && fv.Type() != reflect.TypeOf(gateway.Duration{}) {
+				if err := walk(fv, name); err != nil {
+					return err
+				}
+				continue
+			}
+			s, ok := vars[name]
+			if !ok {
+				continue
+			}
+			used[name] = true
+			if err := setField(fv, s); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+		}
+		return nil
+	}
+	if err := walk(reflect.ValueOf(c).Elem(), "HELPDESK"); err != nil {
+		return err
+	}
+	// A variable in a known section that names no key is a typo; other
+	// HELPDESK_ variables (HELPDESK_CONFIG, HELPDESK_CORPUS) are not ours.
+	sections := map[string]bool{}
+	t := reflect.TypeOf(*c)
+	for i := 0; i < t.NumField(); i++ {
+		if f := t.Field(i); f.Type.Kind() == reflect.Struct {
+			sections["HELPDESK_"+strings.ToUpper(strings.Split(f.Tag.Get("toml"), ",")[0])+"_"] = true
+		}
+	}
+	for k := range vars {
+		for prefix := range sections {
+			if strings.HasPrefix(k, prefix) && !used[k] {
+				return fmt.Errorf("environment variable %s names no configuration key", k)
+			}
+		}
+	}
+	return nil
+}
+
+func setField(v reflect.Value, s string) error {
+	switch {
+	case v.Type() == reflect.TypeOf(gateway.Duration{}):
+		return v.Addr().Interface().(*gateway.Duration).UnmarshalText([]byte(s))
+	case v.Kind() == reflect.String:
+		v.SetString(s)
+	case v.Kind() == reflect.Int64 || v.Kind() == reflect.Int:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return err
+		}
+		v.SetInt(n)
+	case v.Kind() == reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return err
+		}
+		v.SetBool(b)
+	default:
+		return fmt.Errorf("cannot be set from the environment")
+	}
+	return nil
+}
