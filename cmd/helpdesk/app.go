@@ -87,7 +87,10 @@ func NewApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.
 	}
 	var mailer outbound.Mailer = outbound.Dir(cfg.Mail.Dir)
 	if cfg.Mail.Relay != "" {
-		mailer = &outbound.Relay{Addr: cfg.Mail.Relay, LocalName: cfg.Domain}
+		if mailer, err = cfg.relay(); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	var slack outbound.Slack = outbound.NewSlackLog(log)
 	if cfg.Slack.Token != "" {
