@@ -466,7 +466,7 @@ func TestChannel_VerifyFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ name, want string }{
-		{"relay", "relay: " + cfg.Mail.Relay + ": dial"},
+		{"relay", "relay: " + cfg.Mail.Relay + ": connect"},
 		{"slack", "slack: auth.test refused: invalid_auth"},
 		{"nope", `no channel named "nope"`},
 	} {
