@@ -7,12 +7,6 @@ import (
 	"time"
 )
 
-// Batcher is a Store that can run several changes in one transaction,
-// each in its own savepoint (package store implements it).
-type Batcher interface {
-	Batch(ctx context.Context, fns []func(Tx) error) (errs []error, err error)
-}
-
 // maxBatch bounds a group commit; larger batches add latency for the
 // first caller without saving much more.
 const maxBatch = 128
@@ -27,7 +21,7 @@ const batchTimeout = 30 * time.Second
 // Each call still sees its own transaction's semantics (a savepoint), and
 // returns only after the commit that holds its change.
 type groupCommit struct {
-	store Batcher
+	store Store
 	mu    sync.Mutex
 	queue []*request
 	busy  bool
@@ -106,8 +100,7 @@ func (g *groupCommit) run() {
 func (s *Service) ReceiveAll(ctx context.Context, mails []*Email) ([]*Receipt, []error) {
 	rcs := make([]*Receipt, len(mails))
 	errs := make([]error, len(mails))
-	b, ok := s.store.(Batcher)
-	if !ok || s.group == nil {
+	if s.group == nil {
 		for i, e := range mails {
 			rcs[i], errs[i] = s.Receive(ctx, e)
 		}
@@ -121,7 +114,7 @@ func (s *Service) ReceiveAll(ctx context.Context, mails []*Email) ([]*Receipt, [
 			return err
 		}
 	}
-	berrs, err := b.Batch(ctx, fns)
+	berrs, err := s.store.Batch(ctx, fns)
 	for i, e := range mails {
 		switch {
 		case err != nil:

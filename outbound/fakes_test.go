@@ -232,10 +232,7 @@ type fakeQueue struct {
 	DueErr  error
 }
 
-var (
-	_ Waker      = (*fakeQueue)(nil)
-	_ SentMarker = (*fakeQueue)(nil)
-)
+var _ Queue = (*fakeQueue)(nil)
 
 func newFakeQueue() *fakeQueue {
 	return &fakeQueue{rows: map[int64]*fakeRow{}, threads: map[int64][2]string{}}

@@ -78,7 +78,6 @@ type Options struct {
 	// Journal, when set, records each row that went out until the
 	// database says so (journal.go); Unmarked are the rows it held when
 	// opened, which the first pass marks sent before it sends anything.
-	// The queue must be a SentMarker.
 	Journal  *Journal
 	Unmarked []JournalEntry
 	// Report, when set, is called after each attempt with the row's kind
@@ -283,28 +282,24 @@ const (
 	outcomeDead            // failed for good
 )
 
-// process performs one row and records the result, with the time of the
-// next attempt for a retried row. err is set only when recording failed or
-// ctx is done.
 // wake is called when a row that had failed went through: its channel is
 // back, so the lane's other failed rows are made due at once instead of
 // waiting out their back-off.
 func (w *Worker) wake(ctx context.Context, l lane) error {
-	wk, ok := w.q.(Waker)
-	if !ok {
-		return nil
-	}
 	for k, h := range w.holds {
 		if k.lane == l && !h.threadOnly {
 			delete(w.holds, k)
 		}
 	}
-	if err := wk.Wake(ctx, bool(l)); err != nil {
+	if err := w.q.Wake(ctx, bool(l)); err != nil {
 		return fmt.Errorf("outbox: wake the %s lane: %w", laneName(l), err)
 	}
 	return nil
 }
 
+// process performs one row and records the result, with the time of the
+// next attempt for a retried row. err is set only when recording failed or
+// ctx is done.
 func (w *Worker) process(ctx context.Context, it core.OutboxItem, now time.Time) (res outcome, next time.Time, err error) {
 	log := w.log.With(keyOutboxID, it.ID, keyTicket, it.Ticket, keyKind, it.Kind)
 
@@ -383,13 +378,9 @@ func (w *Worker) markUnmarked(ctx context.Context, now time.Time) error {
 	if len(w.unmarked) == 0 {
 		return nil
 	}
-	m, ok := w.q.(SentMarker)
-	if !ok {
-		return fmt.Errorf("outbox: %d journaled rows to mark, but the queue cannot mark them", len(w.unmarked))
-	}
 	marked := 0
 	for _, e := range w.unmarked {
-		was, err := m.MarkSent(ctx, e.ID, e.Ticket, e.Kind, now)
+		was, err := w.q.MarkSent(ctx, e.ID, e.Ticket, e.Kind, now)
 		if err != nil {
 			return fmt.Errorf("outbox: mark journaled row %d sent: %w", e.ID, err)
 		}

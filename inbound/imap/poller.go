@@ -21,6 +21,11 @@ type Receiver interface {
 	// committed; an error with code EINVALID or EFORBIDDEN means it can
 	// never be accepted; any other error is temporary.
 	Receive(ctx context.Context, e *core.Email) (*core.Receipt, error)
+	// ReceiveAll receives mails in order, each as Receive would, and
+	// returns each one's receipt and error: a batch in hand costs one
+	// commit (core.Service.ReceiveAll). It may stop after a mail that
+	// failed for a reason that may pass; the slices then end with it.
+	ReceiveAll(ctx context.Context, mails []*core.Email) ([]*core.Receipt, []error)
 }
 
 // Store keeps the cursor and the quarantine (package store implements it).
