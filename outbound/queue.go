@@ -26,11 +26,11 @@ type Queue interface {
 	SlackThread(ctx context.Context, ticket int64) (channel, ts string, err error)
 	// SetSlackThread records the ticket's parent message.
 	SetSlackThread(ctx context.Context, ticket int64, channel, ts string) error
-	// Wake makes every pending row of the lane (mail when email is
-	// true, else Slack) that failed before due now. The worker calls it
+	// Wake makes every pending row of the lane that failed before due
+	// now. The worker calls it
 	// when a row that had failed goes through: the channel is back, and
 	// the rest of its backlog should not sit out its back-off.
-	Wake(ctx context.Context, email bool) error
+	Wake(ctx context.Context, lane core.Lane) error
 	// MarkSent marks row id sent at at if it is still pending and of
 	// that ticket and kind, and says whether it was: the rows the
 	// Journal holds after a restart.

@@ -102,8 +102,9 @@ type Worker struct {
 	// later pass. It lives in memory only; after a restart the store's Due
 	// keeps the same order.
 	holds map[holdKey]hold
-	// breakers pause a lane whose channel looks down (breaker.go).
-	breakers map[lane]*breaker
+	// breakers pause a lane whose channel looks down (breaker.go); a
+	// lane's is made when its first row comes.
+	breakers map[core.Lane]*breaker
 	// unmarked are rows that went out but are not marked sent yet.
 	unmarked []JournalEntry
 }
@@ -142,7 +143,7 @@ func NewWorker(q Queue, m Mailer, s Slack, opts Options) *Worker {
 		q: q, mail: m, sl: s, opts: opts, log: opts.Logger,
 		kick:     make(chan struct{}, 1),
 		holds:    map[holdKey]hold{},
-		breakers: map[lane]*breaker{laneMail: {}, laneSlack: {}},
+		breakers: map[core.Lane]*breaker{},
 		unmarked: opts.Unmarked,
 	}
 }
@@ -217,7 +218,12 @@ func (w *Worker) Drain(ctx context.Context) (sent int, err error) {
 			if held(it, pass, w.holds) {
 				continue
 			}
-			b := w.breakers[laneOf(it.Kind)]
+			l := laneOf(it)
+			b := w.breakers[l]
+			if b == nil {
+				b = &breaker{}
+				w.breakers[l] = b
+			}
 			if w.opts.Hold != nil && w.opts.Hold(it.Kind) || b.paused(now) {
 				if it.Ticket != 0 {
 					addHold(pass, keyOf(it), hold{})
@@ -232,19 +238,19 @@ func (w *Worker) Drain(ctx context.Context) (sent int, err error) {
 			switch res {
 			case outcomeSent, outcomeDead:
 				if reopened = b.answered(); reopened {
-					w.log.InfoContext(ctx, "channel answers again", keyLane, laneName(laneOf(it.Kind)))
+					w.log.InfoContext(ctx, "channel answers again", keyLane, l)
 				}
 			case outcomeRetry:
 				if b.failed(now) {
 					w.log.WarnContext(ctx, "channel looks down: its rows wait, one is tried when the pause ends",
-						keyLane, laneName(laneOf(it.Kind)), "failures_in_a_row", b.fails, "pause", b.until.Sub(now))
+						keyLane, l, "failures_in_a_row", b.fails, "pause", b.until.Sub(now))
 				}
 			}
 			switch {
 			case res == outcomeSent:
 				sent++
 				if it.Attempts > 0 || reopened {
-					if err := w.wake(ctx, laneOf(it.Kind)); err != nil {
+					if err := w.wake(ctx, l); err != nil {
 						return sent, err
 					}
 					woke = true
@@ -285,14 +291,14 @@ const (
 // wake is called when a row that had failed went through: its channel is
 // back, so the lane's other failed rows are made due at once instead of
 // waiting out their back-off.
-func (w *Worker) wake(ctx context.Context, l lane) error {
+func (w *Worker) wake(ctx context.Context, l core.Lane) error {
 	for k, h := range w.holds {
 		if k.lane == l && !h.threadOnly {
 			delete(w.holds, k)
 		}
 	}
-	if err := w.q.Wake(ctx, bool(l)); err != nil {
-		return fmt.Errorf("outbox: wake the %s lane: %w", laneName(l), err)
+	if err := w.q.Wake(ctx, l); err != nil {
+		return fmt.Errorf("outbox: wake the %s lane: %w", l, err)
 	}
 	return nil
 }

@@ -338,11 +338,47 @@ func TestOutbox_WakeLane(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := db.Wake(ctx, true); err != nil {
+	if err := db.Wake(ctx, core.LaneMail); err != nil {
 		t.Fatal(err)
 	}
 	due, err := db.Due(ctx, t0, 10)
 	if err != nil || len(due) != 1 || due[0].ID != ids[core.OutboxEmail] {
 		t.Fatalf("due after waking the mail lane: %+v, %v; want only the mail row", due, err)
+	}
+}
+
+// Rows written before the outbox had a lane column are given their
+// kind's lane, so the worker keeps them in order after the upgrade.
+func TestMigrate_OutboxRowsGetTheirLane(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	old, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, _ := fs.Glob(migrations, "migrations/*.sql")
+	for _, name := range names[:10] { // up to 0010, before lanes
+		body, _ := migrations.ReadFile(name)
+		if _, err := old.Exec(string(body)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	for _, stmt := range []string{"PRAGMA user_version = 10",
+		`INSERT INTO outbox (kind, payload, next_attempt, created_at) VALUES ('email', '{}', '', '2026-01-01T00:00:00.000000Z')`,
+		`INSERT INTO outbox (kind, payload, next_attempt, created_at) VALUES ('slack_reply', '{}', '', '2026-01-01T00:00:00.000000Z')`,
+	} {
+		if _, err := old.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old.Close()
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	defer db.Close()
+	due, err := db.Due(ctx, t0, 10)
+	if err != nil || len(due) != 2 || due[0].Lane != core.LaneMail || due[1].Lane != core.LaneSlack {
+		t.Fatalf("due after upgrade: %+v, %v; want a mail row, then a Slack row", due, err)
 	}
 }
