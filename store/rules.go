@@ -97,7 +97,7 @@ func (t *Tx) SweepDue(ctx context.Context, q core.SweepQuery) ([]int64, error) {
 // Queue returns up to limit active tickets awaiting a staff reply in
 // queue order (docs/rules.md §3): HotRush first, then effective priority, then
 // first-response due time, then number.
-func (s *DB) Queue(ctx context.Context, limit int) ([]TicketRow, error) {
+func (s *DB) Queue(ctx context.Context, limit int) ([]core.TicketSummary, error) {
 	return s.ticketRows(ctx, `SELECT `+ticketRowColumns+` FROM tickets INDEXED BY tickets_queue
 		WHERE awaiting_reply = 1 AND status IN ('submitted', 'assigned', 'in_progress', 'reopened')
 		ORDER BY hotrush DESC, rank DESC, sla_due, id LIMIT ?`, limit)

@@ -12,6 +12,7 @@ import (
 
 	gomail "github.com/emersion/go-message/mail"
 
+	"helpdesk/core"
 	"helpdesk/store"
 )
 
@@ -160,7 +161,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
-func mustTickets(t *testing.T, env *demoEnv) []store.TicketRow {
+func mustTickets(t *testing.T, env *demoEnv) []core.TicketSummary {
 	t.Helper()
 	rows, err := env.App.DB.ListTickets(context.Background(), store.TicketFilter{})
 	if err != nil {
