@@ -208,7 +208,7 @@ func channelAdd(ctx context.Context, db *store.DB, cfg *Config, name string, f *
 	if err := check.Validate(); err != nil {
 		return err
 	}
-	settings, err := json.Marshal(m)
+	settings, err := json.Marshal(imapSettings(m))
 	if err != nil {
 		return err
 	}
@@ -221,6 +221,18 @@ func channelAdd(ctx context.Context, db *store.DB, cfg *Config, name string, f *
 	return nil
 }
 
-// MarshalText writes a Duration as "30s", so that the settings of an
-// added channel read back with UnmarshalText.
-func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.String()), nil }
+// imapSettings are the stored settings of an added mailbox; the row
+// keeps its name and whether it is enabled.
+func imapSettings(m IMAPConfig) store.IMAPSettings {
+	return store.IMAPSettings{Address: m.Address, TLS: m.TLS, CAFile: m.CAFile, Username: m.Username,
+		Password: m.Password, Auth: m.Auth, Mailbox: m.Mailbox, PollInterval: m.PollInterval.Duration,
+		IDLE: m.IDLE == nil || *m.IDLE, ProcessedMailbox: m.ProcessedMailbox, FailedMailbox: m.FailedMailbox}
+}
+
+// imapConfig is the [[imap]] entry an added mailbox stands for.
+func imapConfig(name string, s *store.IMAPSettings) IMAPConfig {
+	idle := s.IDLE
+	return IMAPConfig{Name: name, Address: s.Address, TLS: s.TLS, CAFile: s.CAFile, Username: s.Username,
+		Password: s.Password, Auth: s.Auth, Mailbox: s.Mailbox, PollInterval: Duration{s.PollInterval},
+		IDLE: &idle, ProcessedMailbox: s.ProcessedMailbox, FailedMailbox: s.FailedMailbox}
+}
