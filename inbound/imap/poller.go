@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"helpdesk/core"
+	"helpdesk/internal/retry"
 )
 
 // Receiver is what the poller needs from core.
@@ -210,7 +211,7 @@ func (p *Poller) Run(ctx context.Context) error {
 			// A session only ends without error when ctx is done.
 			err = errors.New("session ended")
 		}
-		delay := backoff(p.opts.BackoffBase, p.opts.BackoffMax, failures, p.opts.Rand())
+		delay := retry.Backoff(p.opts.BackoffBase, p.opts.BackoffMax, failures, p.opts.Rand())
 		failures++
 		now := p.opts.Now()
 		p.update(func(s *State) {
