@@ -5,20 +5,33 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"helpdesk/core"
 )
 
+// activeStatus is the SQL of core.Active. The partial indexes of
+// migration 0003 spell it the same way, as SQLite uses a partial index
+// only for a query that repeats its condition; TestActiveStatus checks
+// both.
+var activeStatus = func() string {
+	q := make([]string, len(core.ActiveStatuses))
+	for i, st := range core.ActiveStatuses {
+		q[i] = "'" + st + "'"
+	}
+	return "status IN (" + strings.Join(q, ", ") + ")"
+}()
+
 // TicketFilter selects tickets for ListTickets.
 type TicketFilter struct {
-	Active bool // only submitted, assigned, in_progress, reopened
+	Active bool // only tickets whose status is core.Active
 }
 
 // ListTickets returns tickets, newest first.
 func (s *DB) ListTickets(ctx context.Context, f TicketFilter) ([]core.TicketSummary, error) {
 	q := `SELECT ` + ticketRowColumns + ` FROM tickets`
 	if f.Active {
-		q += ` WHERE status IN ('submitted', 'assigned', 'in_progress', 'reopened')`
+		q += ` WHERE ` + activeStatus
 	}
 	return s.ticketRows(ctx, q+` ORDER BY id DESC`)
 }
@@ -175,9 +188,9 @@ func (s *DB) Counts(ctx context.Context) (*core.Counts, error) {
 		(SELECT COUNT(*) FROM messages),
 		(SELECT COUNT(*) FROM quarantine),
 		(SELECT COUNT(*) FROM tickets WHERE awaiting_reply = 1 AND sla_state = 'at_risk'
-			AND status IN ('submitted', 'assigned', 'in_progress', 'reopened')),
+			AND `+activeStatus+`),
 		(SELECT COUNT(*) FROM tickets WHERE awaiting_reply = 1 AND sla_state = 'breached'
-			AND status IN ('submitted', 'assigned', 'in_progress', 'reopened'))`).
+			AND `+activeStatus+`)`).
 		Scan(&c.OutboxPending, &c.OutboxDead, &oldest, &c.Messages, &c.Quarantined, &c.SLAAtRisk, &c.SLABreached)
 	if err != nil {
 		return nil, fmt.Errorf("count outbox: %w", err)
