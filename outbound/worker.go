@@ -21,7 +21,7 @@ const (
 	keyChannel   = "channel"
 	keyAttempt   = "attempt"
 	keyNext      = "next_attempt"
-	keyError     = "error"
+	keyError     = "err"
 	keyLane      = "lane"
 )
 

@@ -116,7 +116,7 @@ const (
 	keyEvent   = "event_id"
 	keyUser    = "user"
 	keyChannel = "channel"
-	keyError   = "error"
+	keyError   = "err"
 )
 
 // New returns a Handler over the rules and the read queries.
