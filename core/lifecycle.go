@@ -94,7 +94,7 @@ func (s *Service) setStatus(ctx context.Context, tx Tx, t *Ticket, to string, a 
 	return s.notifyStatus(ctx, tx, t, a, reason, now)
 }
 
-// reopenable says why a closed ticket cannot be reopened by its
+// reopenRefusal says why a closed ticket cannot be reopened by its
 // customer, or "" when it can (docs/rules.md §2).
 func (s *Service) reopenRefusal(t *Ticket, now time.Time) string {
 	switch {
