@@ -11,8 +11,10 @@ import (
 // first caller without saving much more.
 const maxBatch = 128
 
-// batchTimeout bounds one group commit; it does not depend on any one
-// caller's context, since it serves them all.
+// batchTimeout bounds one group commit. A batch is not cancelled with
+// any one caller's context, since it serves them all, but it ends by the
+// earliest of their deadlines: a locked database must not keep a caller
+// waiting past its own.
 const batchTimeout = 30 * time.Second
 
 // groupCommit turns concurrent calls into shared transactions: the first
@@ -71,7 +73,13 @@ func (g *groupCommit) run() {
 		fns, live = append(fns, r.fn), append(live, r)
 	}
 	if len(fns) > 0 {
-		ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+		deadline := time.Now().Add(batchTimeout)
+		for _, r := range live {
+			if d, ok := r.ctx.Deadline(); ok && d.Before(deadline) {
+				deadline = d
+			}
+		}
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
 		errs, err := g.store.Batch(ctx, fns)
 		cancel()
 		for i, r := range live {
