@@ -322,7 +322,7 @@ func (s *Service) rate(ctx context.Context, tx Tx, t *Ticket, a Actor, args []st
 		if comment != "" {
 			text += " Comment: " + comment
 		}
-		if err := notifyDepartment(ctx, tx, t, text, s.heads[t.Department], now); err != nil {
+		if err := notifyDepartment(ctx, tx, t, text, s.table().heads[t.Department], now); err != nil {
 			return "", err
 		}
 	}
@@ -389,7 +389,7 @@ func (s *Service) task(ctx context.Context, tx Tx, t *Ticket, a Actor, args []st
 // dispatch moves a ticket to another department; its Slack card is
 // posted anew in that department's channel.
 func (s *Service) dispatch(ctx context.Context, tx Tx, t *Ticket, a Actor, dept string, now time.Time) (string, error) {
-	if _, ok := s.depts[dept]; !ok {
+	if _, ok := s.table().depts[dept]; !ok {
 		return "", Errorf(EINVALID, "no department %q", dept)
 	}
 	if t.Department == dept {

@@ -73,7 +73,7 @@ func (s *Service) bounce(ctx context.Context, tx Tx, e *Email, now time.Time) (*
 	if len(marked) == 0 {
 		return rc, nil
 	}
-	target := &Ticket{Department: s.fallback.Name}
+	target := &Ticket{Department: s.table().fallback.Name}
 	text := fmt.Sprintf("Mail to %s bounced; the address is not mailed until it writes again.", strings.Join(marked, ", "))
 	if ticket != nil {
 		target = ticket

@@ -254,7 +254,7 @@ func (s *Service) open(ctx context.Context, tx Tx, e *Email, profile *Profile, m
 		return nil, err
 	}
 
-	dept := s.fallback.Name
+	dept := s.table().fallback.Name
 	for _, r := range e.Recipients() {
 		if d, ok := s.departmentOf(r); ok {
 			dept = d
@@ -372,9 +372,10 @@ func enqueue(ctx context.Context, tx Tx, kind string, ticket int64, payload any,
 // replyAddress is the department's first address with the token as its
 // +detail: support+TOKEN@example.com.
 func (s *Service) replyAddress(department, tok string) string {
-	d, ok := s.depts[department]
+	t := s.table()
+	d, ok := t.depts[department]
 	if !ok {
-		d = s.fallback
+		d = t.fallback
 	}
 	local, domain, _ := strings.Cut(NormalizeAddress(d.Addresses[0]), "@")
 	return local + "+" + tok + "@" + domain

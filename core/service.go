@@ -45,18 +45,15 @@ type Options struct {
 
 // Service applies the rules. It is safe for concurrent use.
 type Service struct {
-	store    Store
-	secret   []byte
-	domain   string
-	now      func() time.Time
-	log      *slog.Logger
-	deptOf   map[string]string // lower-case address → department
-	fallback Department
-	depts    map[string]Department
-	heads    map[string][]string
-	rules    Rules
-	cal      Calendar
-	group    *groupCommit // nil with Options.NoGroupCommit
+	store  Store
+	secret []byte
+	domain string
+	now    func() time.Time
+	log    *slog.Logger
+	dept   deptHolder // the departments, swapped whole by SetDepartments
+	rules  Rules
+	cal    Calendar
+	group  *groupCommit // nil with Options.NoGroupCommit
 	// autoLimit is Options.AutoMailLimit with its default applied.
 	autoLimit int
 }
@@ -83,22 +80,20 @@ func NewService(st Store, opts Options) (*Service, error) {
 	if len(opts.Secret) == 0 {
 		return nil, fmt.Errorf("core: secret is required")
 	}
-	if len(opts.Departments) == 0 {
-		return nil, fmt.Errorf("core: at least one department is required")
+	table, err := newDeptTable(opts.Departments)
+	if err != nil {
+		return nil, err
 	}
 	s := &Service{
-		store:    st,
-		secret:   opts.Secret,
-		domain:   opts.Domain,
-		now:      opts.Now,
-		log:      opts.Logger,
-		deptOf:   map[string]string{},
-		depts:    map[string]Department{},
-		heads:    map[string][]string{},
-		fallback: opts.Departments[0],
-		rules:    DefaultRules(),
-		cal:      opts.Calendar,
+		store:  st,
+		secret: opts.Secret,
+		domain: opts.Domain,
+		now:    opts.Now,
+		log:    opts.Logger,
+		rules:  DefaultRules(),
+		cal:    opts.Calendar,
 	}
+	s.dept.p.Store(table)
 	if opts.Rules != nil {
 		s.rules = *opts.Rules
 	}
@@ -117,23 +112,6 @@ func NewService(st Store, opts Options) (*Service, error) {
 	}
 	if s.log == nil {
 		s.log = slog.Default().With("component", "core")
-	}
-	for _, d := range opts.Departments {
-		if len(d.Addresses) == 0 {
-			return nil, fmt.Errorf("core: department %s has no address", d.Name)
-		}
-		s.depts[d.Name] = d
-		s.heads[d.Name] = d.Heads
-		if d.Name == TypeSupport && s.fallback.Name != TypeSupport {
-			s.fallback = d
-		}
-		for _, a := range d.Addresses {
-			a = NormalizeAddress(a)
-			if other, dup := s.deptOf[a]; dup {
-				return nil, fmt.Errorf("core: address %s is in departments %s and %s", a, other, d.Name)
-			}
-			s.deptOf[a] = d.Name
-		}
 	}
 	return s, nil
 }
@@ -155,7 +133,8 @@ func (s *Service) AcceptsRecipient(addr string) bool {
 // through a +detail.
 func (s *Service) departmentOf(addr string) (string, bool) {
 	addr = NormalizeAddress(addr)
-	if d, ok := s.deptOf[addr]; ok {
+	deptOf := s.table().deptOf
+	if d, ok := deptOf[addr]; ok {
 		return d, true
 	}
 	local, domain, ok := strings.Cut(addr, "@")
@@ -166,7 +145,7 @@ func (s *Service) departmentOf(addr string) (string, bool) {
 	if !plus {
 		return "", false
 	}
-	d, ok := s.deptOf[base+"@"+domain]
+	d, ok := deptOf[base+"@"+domain]
 	return d, ok
 }
 

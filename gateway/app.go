@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/mail"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"helpdesk/core"
@@ -46,6 +47,10 @@ type App struct {
 	journal              *outbound.Journal
 	stopIntake, stopWork context.CancelFunc
 	intake, work         sync.WaitGroup
+
+	// live is cfg with the reloadable parts of the last Reload.
+	live     atomic.Pointer[Config]
+	reloadMu sync.Mutex // one Reload at a time
 }
 
 // NewApp opens the database and builds every component. now may be nil.
@@ -58,6 +63,7 @@ func NewApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.
 		return nil, err
 	}
 	a := &App{cfg: cfg, log: log, now: now, DB: db}
+	a.live.Store(cfg)
 	if err := a.build(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -95,13 +101,7 @@ func (a *App) build(ctx context.Context) error {
 // the rules, and returns each department's Slack channel for the worker.
 func (a *App) newCore() (channels map[string]string, err error) {
 	cfg := a.cfg
-	var depts []core.Department
-	channels = map[string]string{}
-	for _, name := range cfg.DepartmentNames() {
-		d := cfg.Departments[name]
-		depts = append(depts, core.Department{Name: name, Addresses: d.Addresses, Heads: d.Heads})
-		channels[name] = d.SlackChannel
-	}
+	depts, channels := departments(cfg)
 	cal, err := cfg.BusinessCalendar()
 	if err != nil {
 		return nil, err
@@ -183,12 +183,13 @@ func (a *App) configPollers() error {
 		if m.Disabled {
 			continue
 		}
-		p, err := a.newPoller(store.Channel{Name: m.Name, Kind: store.ChannelIMAP, Source: store.SourceConfig})
+		c := store.Channel{Name: m.Name, Kind: store.ChannelIMAP, Source: store.SourceConfig}
+		p, err := a.newPoller(c)
 		if err != nil {
 			return err
 		}
 		a.Pollers = append(a.Pollers, p)
-		a.sup.pollers[m.Name] = &pollerRun{p: p}
+		a.sup.pollers[m.Name] = &pollerRun{p: p, settings: a.settingsKey(c)}
 	}
 	return nil
 }
@@ -206,8 +207,9 @@ func IMAPOptions(m IMAPConfig, cfg *Config, log *slog.Logger) imapin.Options {
 	}
 }
 
-// Config is the configuration the gateway was built from.
-func (a *App) Config() *Config { return a.cfg }
+// Config is the configuration in effect: the one the gateway was built
+// from, with the reloadable parts of the last Reload.
+func (a *App) Config() *Config { return a.live.Load() }
 
 // channels reports every channel's state for /status.
 func (a *App) channels() []admin.Channel { return a.sup.channels() }

@@ -93,6 +93,11 @@ type Config struct {
 	Sweep   struct {
 		Interval Duration `toml:"interval"`
 	} `toml:"sweep"`
+	Log struct {
+		// Level is debug, info (the default), warn or error; serve takes
+		// a new one on SIGHUP.
+		Level string `toml:"level"`
+	} `toml:"log"`
 }
 
 // RulesConfig overrides the numbers of docs/rules.md §2–§4; zero keeps the
@@ -219,6 +224,7 @@ func DefaultConfig() *Config {
 	c.HTTP.Listen = "127.0.0.1:8025"
 	c.Outbox.PollInterval = Duration{5 * time.Second}
 	c.Sweep.Interval = Duration{time.Minute}
+	c.Log.Level = "info"
 	c.Calendar.Timezone = "Etc/GMT-4"
 	c.Departments = map[string]DepartmentConfig{
 		"support": {SlackChannel: "C0SUPPORT"},
@@ -345,6 +351,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	errs = append(errs, c.Credits.validate()...)
+	if _, err := ParseLogLevel(c.Log.Level); err != nil {
+		errs = append(errs, fmt.Errorf("log.level: %w", err))
+	}
 	return errors.Join(errs...)
 }
 

@@ -45,10 +45,7 @@ func newSlackDesk(a *App) (*slackDesk, error) {
 		opts = append(opts, slack.OptionAppLevelToken(sc.AppToken))
 	}
 	api := slack.New(sc.Token, opts...)
-	var agents []slackin.Agent
-	for _, ag := range a.cfg.Agents {
-		agents = append(agents, slackin.Agent{ID: ag.ID, Name: ag.Name, Email: ag.Email})
-	}
+	agents := slackAgents(a.cfg.Agents)
 	if len(agents) == 0 {
 		a.log.Warn("slack: no [[agents]] are configured, so nobody may act from Slack")
 	}

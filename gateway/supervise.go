@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -34,6 +35,10 @@ type supervisor struct {
 	rows    []store.Channel       // as last read
 	pollers map[string]*pollerRun // by channel name; stopped ones stay for their counters
 	runCtx  context.Context       // set by start; pollers run under it
+	// failed is the settings key of each channel whose poller could not
+	// be built, so that it is logged once, not at every read.
+	failed map[string]string
+	wake   chan struct{} // wakeUp: read the table now
 }
 
 // pollerRun is one IMAP channel's poller and, while it runs, how to stop it.
@@ -45,7 +50,8 @@ type pollerRun struct {
 }
 
 func newSupervisor(a *App) *supervisor {
-	return &supervisor{a: a, log: a.log.With("component", "channels"), pollers: map[string]*pollerRun{}}
+	return &supervisor{a: a, log: a.log.With("component", "channels"), pollers: map[string]*pollerRun{},
+		failed: map[string]string{}, wake: make(chan struct{}, 1)}
 }
 
 // holds tells the outbox worker whether rows of kind wait: email rows for
@@ -84,12 +90,21 @@ func (s *supervisor) start(ctx context.Context, wg *sync.WaitGroup) {
 			case <-ctx.Done():
 				return nil
 			case <-t.C:
+			case <-s.wake:
 			}
 			if err := s.sync(ctx, wg); err != nil && ctx.Err() == nil {
 				s.log.Error("read channels", "err", err)
 			}
 		}
 	})
+}
+
+// wakeUp makes the supervisor read the table now (after a reload).
+func (s *supervisor) wakeUp() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
 }
 
 // sync applies the table: it is called from start's goroutine only.
@@ -153,13 +168,33 @@ func enabledWord(on bool) string {
 	return "disabled"
 }
 
-// changed reports whether an added channel's settings differ from its
-// running poller's (it was removed and added again).
+// changed reports whether a channel's settings differ from its running
+// poller's: it was updated, removed and added again, or its [[imap]]
+// entry changed in a reloaded configuration file.
 func (s *supervisor) changed(c store.Channel) bool {
+	key := s.a.settingsKey(c)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.pollers[c.Name]
-	return ok && r.settings != string(c.Settings)
+	return ok && r.settings != key
+}
+
+// settingsKey is what a poller of c is built from: the row's settings
+// for an added channel, the [[imap]] entry in effect for one of the
+// file; "" when there is none.
+func (a *App) settingsKey(c store.Channel) string {
+	if c.Source == store.SourceCLI {
+		return string(c.Settings)
+	}
+	m, err := ChannelIMAP(a.live.Load(), c)
+	if err != nil {
+		return ""
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
 
 // startPoller starts the poller of c unless it runs.
@@ -171,12 +206,17 @@ func (s *supervisor) startPoller(c store.Channel, wg *sync.WaitGroup) {
 		return
 	}
 	if r == nil {
+		key := s.a.settingsKey(c)
 		p, err := s.a.newPoller(c)
 		if err != nil {
-			s.log.Warn("imap channel cannot start", "channel", c.Name, "err", err)
+			if prev, ok := s.failed[c.Name]; !ok || prev != key {
+				s.log.Warn("imap channel cannot start", "channel", c.Name, "err", err)
+			}
+			s.failed[c.Name] = key
 			return
 		}
-		r = &pollerRun{p: p, settings: string(c.Settings)}
+		delete(s.failed, c.Name)
+		r = &pollerRun{p: p, settings: key}
 		s.pollers[c.Name] = r
 	}
 	ctx, cancel := context.WithCancel(s.runCtx)
@@ -220,12 +260,12 @@ func (a *App) newPoller(c store.Channel) (*imapin.Poller, error) {
 	}
 	name := "imap:" + m.Name
 	return imapin.New(countingReceiver{kicker{a.Core, a.Worker}, name, a.metrics},
-		countingStore{a.DB, name, a.metrics}, IMAPOptions(*m, a.cfg, a.log)), nil
+		countingStore{a.DB, name, a.metrics}, IMAPOptions(*m, a.live.Load(), a.log)), nil
 }
 
 // imapConfig returns the settings of an IMAP channel.
 func (a *App) imapConfig(c store.Channel) (*IMAPConfig, error) {
-	return ChannelIMAP(a.cfg, c)
+	return ChannelIMAP(a.live.Load(), c)
 }
 
 // ChannelIMAP returns the settings of IMAP channel c: from cfg for a

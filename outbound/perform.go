@@ -77,7 +77,7 @@ func (w *Worker) postTicket(ctx context.Context, it core.OutboxItem, log *slog.L
 	} else if ts != "" {
 		return nil
 	}
-	channel, ok := w.opts.Channels[p.Department]
+	channel, ok := w.channel(p.Department)
 	if !ok || channel == "" {
 		return permanent(fmt.Errorf("no Slack channel for department %q", p.Department))
 	}
@@ -143,7 +143,7 @@ func (w *Worker) postNotice(ctx context.Context, it core.OutboxItem, log *slog.L
 	if err := json.Unmarshal(it.Payload, &n); err != nil {
 		return permanent(fmt.Errorf("decode slack notice: %w", err))
 	}
-	channel, ok := w.opts.Channels[n.Department]
+	channel, ok := w.channel(n.Department)
 	if !ok || channel == "" {
 		return permanent(fmt.Errorf("no Slack channel for department %q", n.Department))
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"helpdesk/core"
@@ -107,6 +108,8 @@ type Worker struct {
 	breakers map[core.Lane]*breaker
 	// unmarked are rows that went out but are not marked sent yet.
 	unmarked []JournalEntry
+	// channels, once SetChannels is called, replace opts.Channels.
+	channels atomic.Pointer[map[string]string]
 }
 
 // NewWorker returns a worker that drains q, mailing with m and posting to

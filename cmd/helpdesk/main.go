@@ -223,25 +223,32 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, env []string
 	if err != nil {
 		return err
 	}
-	log := c.logger(stderr)
+	level := new(slog.LevelVar)
+	lv, _ := gateway.ParseLogLevel(cfg.Log.Level) // Validate checked it
+	level.Set(lv)
+	log := serveLogger(&c, stderr, level)
 	app, err := gateway.NewApp(ctx, cfg, log, nil)
 	if err != nil {
 		return err
 	}
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
 	if err := app.Start(ctx); err != nil {
 		app.DB.Close()
 		return err
 	}
-	sig := <-sigs
+	sig := (&reloader{c: &c, env: env, app: app, level: level, log: log}).waitStop(ctx, sigs)
 	log.Info("stopping: intake closed, draining", "signal", sig.String(), "grace", grace.String())
 	sctx, cancel := context.WithTimeout(ctx, *grace)
 	defer cancel()
 	go func() {
 		// A second signal does not wait for the grace period.
-		<-sigs
+		for s := range sigs {
+			if s != syscall.SIGHUP {
+				break
+			}
+		}
 		log.Warn("second signal: exiting now")
 		cancel()
 	}()

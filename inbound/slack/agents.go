@@ -28,7 +28,7 @@ func (h *Handler) actor(ctx context.Context, user string) (core.Actor, error) {
 	if user == "" {
 		return other, nil
 	}
-	for _, ag := range h.opts.Agents {
+	for _, ag := range h.agents() {
 		if ag.ID == user {
 			return agentActor(ag), nil
 		}
@@ -43,7 +43,7 @@ func (h *Handler) actor(ctx context.Context, user string) (core.Actor, error) {
 	if email == "" {
 		return other, nil
 	}
-	for _, ag := range h.opts.Agents {
+	for _, ag := range h.agents() {
 		if ag.Email != "" && strings.EqualFold(strings.TrimSpace(ag.Email), email) {
 			return agentActor(ag), nil
 		}
@@ -122,10 +122,25 @@ func (h *Handler) agentByRef(ctx context.Context, me core.Actor, ref string) (co
 		return a, nil
 	}
 	name := strings.TrimPrefix(ref, "@")
-	for _, ag := range h.opts.Agents {
+	for _, ag := range h.agents() {
 		if strings.EqualFold(ag.ID, name) || strings.EqualFold(ag.Name, name) {
 			return agentActor(ag), nil
 		}
 	}
 	return core.Actor{}, core.Errorf(core.EINVALID, "%q is not one of the support team's agents", name)
+}
+
+// SetAgents replaces Options.Agents while the handler serves (a
+// configuration reload). It is safe to call from any goroutine.
+func (h *Handler) SetAgents(agents []Agent) {
+	a := append([]Agent(nil), agents...)
+	h.agentList.Store(&a)
+}
+
+// agents returns who may act: the last SetAgents, else Options.Agents.
+func (h *Handler) agents() []Agent {
+	if a := h.agentList.Load(); a != nil {
+		return *a
+	}
+	return h.opts.Agents
 }

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -108,6 +109,8 @@ type Handler struct {
 	mu    sync.Mutex
 	users map[string]cachedUser // Slack user id → users.info answer
 	self  string                // the bot's user id, once known
+
+	agentList atomic.Pointer[[]Agent] // set by SetAgents
 }
 
 // Log attribute keys.

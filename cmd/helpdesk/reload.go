@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"syscall"
+
+	"helpdesk/gateway"
+)
+
+// serveLogger is common.logger with a level that SIGHUP can change.
+func serveLogger(c *common, w io.Writer, level *slog.LevelVar) *slog.Logger {
+	opts := &slog.HandlerOptions{ReplaceAttr: redact, Level: level}
+	if c.logFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// reloader re-reads serve's configuration on SIGHUP.
+type reloader struct {
+	c     *common
+	env   []string
+	app   *gateway.App
+	level *slog.LevelVar
+	log   *slog.Logger
+}
+
+// waitStop waits for a signal that stops serve (SIGINT, SIGTERM) and
+// returns it; each SIGHUP on the way reloads the configuration.
+func (r *reloader) waitStop(ctx context.Context, sigs <-chan os.Signal) os.Signal {
+	for {
+		sig := <-sigs
+		if sig != syscall.SIGHUP {
+			return sig
+		}
+		r.reload(ctx)
+	}
+}
+
+// reload loads the configuration file and the environment again and
+// applies what a running gateway can take (gateway.App.Reload). A
+// configuration with errors is refused as a whole: the running one stays.
+func (r *reloader) reload(ctx context.Context) {
+	r.log.Info("SIGHUP: reloading the configuration", "config", r.c.config)
+	cfg, err := r.c.load(r.env)
+	if err != nil {
+		r.log.Error("reload refused: the configuration has errors; the running one stays", "err", err)
+		return
+	}
+	level, _ := gateway.ParseLogLevel(cfg.Log.Level) // Validate checked it
+	rep, err := r.app.Reload(ctx, cfg)
+	if err != nil && rep == nil {
+		r.log.Error("reload refused; the running configuration stays", "err", err)
+		return
+	}
+	r.level.Set(level)
+	rep.Log(r.log)
+	if err != nil {
+		r.log.Error("reload incomplete", "err", err)
+	}
+	r.log.Info("templates are built into the binary: a new binary, and a restart, changes them")
+}
