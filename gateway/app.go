@@ -169,8 +169,8 @@ func (a *App) newSMTP() (*smtpin.Server, error) {
 		}
 	}
 	if cfg.SMTP.AuthPasswordFile != "" {
-		if smtpOpts.AuthPassword, err = smtpin.ReadPasswordFile(cfg.SMTP.AuthPasswordFile); err != nil {
-			return nil, err
+		if smtpOpts.AuthPassword, err = readSecretFile(cfg.SMTP.AuthPasswordFile); err != nil {
+			return nil, fmt.Errorf("smtp.auth_password_file: %w", err)
 		}
 	}
 	return smtpin.New(countingReceiver{recv, "smtp", a.metrics}, smtpOpts), nil

@@ -3,10 +3,8 @@ package gateway
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/mail"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -21,6 +19,9 @@ import (
 type Config struct {
 	Domain string `toml:"domain"`
 	Secret string `toml:"secret"`
+	// Every secret may come from a file instead: KEY_file holds the path,
+	// and ReadSecretFiles reads it into KEY (secrets.go).
+	SecretFile string `toml:"secret_file"`
 
 	Store struct {
 		Path string `toml:"path"`
@@ -69,10 +70,15 @@ type Config struct {
 		// endpoints, for deployments without a public URL.
 		SocketMode bool   `toml:"socket_mode"`
 		AppToken   string `toml:"app_token"`
+
+		TokenFile         string `toml:"token_file"`
+		SigningSecretFile string `toml:"signing_secret_file"`
+		AppTokenFile      string `toml:"app_token_file"`
 	} `toml:"slack"`
 	HTTP struct {
-		Listen string `toml:"listen"`
-		Token  string `toml:"token"`
+		Listen    string `toml:"listen"`
+		Token     string `toml:"token"`
+		TokenFile string `toml:"token_file"`
 	} `toml:"http"`
 	Outbox struct {
 		PollInterval Duration `toml:"poll_interval"`
@@ -180,6 +186,7 @@ type IMAPConfig struct {
 	CAFile           string   `toml:"ca_file"`
 	Username         string   `toml:"username"`
 	Password         string   `toml:"password"`
+	PasswordFile     string   `toml:"password_file"`
 	Auth             string   `toml:"auth"` // login | plain
 	Mailbox          string   `toml:"mailbox"`
 	PollInterval     Duration `toml:"poll_interval"`
@@ -369,48 +376,6 @@ func (c *Config) Agent(id string) (core.Actor, error) {
 		}
 	}
 	return core.Actor{}, fmt.Errorf("no agent %q in [[agents]]", id)
-}
-
-// ReadSecretFiles reads every KEY_file secret into KEY, once, at start.
-func (c *Config) ReadSecretFiles() error {
-	if c.Mail.RelayPasswordFile != "" {
-		if c.Mail.RelayPassword != "" {
-			return errors.New("mail.relay_password and mail.relay_password_file: set one, not both")
-		}
-		pw, err := readSecretFile(c.Mail.RelayPasswordFile)
-		if err != nil {
-			return fmt.Errorf("mail.relay_password_file: %w", err)
-		}
-		c.Mail.RelayPassword = pw
-	}
-	return nil
-}
-
-// readSecretFile returns the first line of the file at path. A file that
-// anyone on the machine may read is refused: the secret is already out.
-func readSecretFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return "", err
-	}
-	if fi.Mode().Perm()&0o004 != 0 {
-		return "", fmt.Errorf("%s is readable by everyone (mode %04o); chmod o-r it", path, fi.Mode().Perm())
-	}
-	b, err := io.ReadAll(io.LimitReader(f, 64<<10))
-	if err != nil {
-		return "", err
-	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	line = strings.TrimSuffix(line, "\r")
-	if line == "" {
-		return "", fmt.Errorf("%s is empty", path)
-	}
-	return line, nil
 }
 
 // validateRelay checks the [mail] relay_* keys.

@@ -278,6 +278,9 @@ func ChannelIMAP(cfg *Config, c store.Channel) (*IMAPConfig, error) {
 			return nil, fmt.Errorf("channel %s: settings: %w", c.Name, err)
 		}
 		m := imapConfig(c.Name, st)
+		if m.Password, err = openPassword(cfg, c.Name, st.Password); err != nil {
+			return nil, err
+		}
 		return &m, nil
 	}
 	for i := range cfg.IMAP {

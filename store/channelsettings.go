@@ -8,8 +8,11 @@ import (
 
 // IMAPSettingsVersion is the version of IMAPSettings that AddChannel's
 // callers write. Version 0 is the first format, kept readable: the
-// configuration file's struct serialised with Go's field names.
-const IMAPSettingsVersion = 1
+// configuration file's struct serialised with Go's field names. Version 2
+// has the same fields as 1, with the password sealed (Sealer); it is a
+// new version so that an older binary refuses the row instead of logging
+// in with the sealed text.
+const IMAPSettingsVersion = 2
 
 // IMAPSettings are the settings of an IMAP mailbox added with `channel
 // add`, kept as JSON in the channels table (Channel.Settings). The JSON
@@ -22,8 +25,9 @@ type IMAPSettings struct {
 	TLS      string `json:"tls"`               // none, starttls or implicit
 	CAFile   string `json:"ca_file,omitempty"` // PEM file of extra trusted certificates
 	Username string `json:"username"`
-	// Password is the login password, in clear text for now, like the
-	// mail the same database holds.
+	// Password is the login password as stored: sealed (SealPrefix…)
+	// when written by this version, clear text in rows of versions 0
+	// and 1 until they are updated. Open it with Sealer.Open.
 	Password         string        `json:"password"`
 	Auth             string        `json:"auth"` // login or plain
 	Mailbox          string        `json:"mailbox"`
@@ -81,7 +85,7 @@ func ParseIMAPSettings(raw []byte) (*IMAPSettings, error) {
 			Password: v0.Password, Auth: v0.Auth, Mailbox: v0.Mailbox, IDLE: v0.IDLE == nil || *v0.IDLE,
 			ProcessedMailbox: v0.ProcessedMailbox, FailedMailbox: v0.FailedMailbox}
 		interval = v0.PollInterval
-	case *probe.Version == IMAPSettingsVersion:
+	case *probe.Version == 1 || *probe.Version == IMAPSettingsVersion:
 		var v imapSettingsJSON
 		if err := json.Unmarshal(raw, &v); err != nil {
 			return nil, fmt.Errorf("imap settings: %w", err)

@@ -47,7 +47,7 @@ func TestIMAPSettings_RoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{`"version":1`, `"poll_interval":"30s"`, `"address":"imap.example.com:143"`, `"idle":true`} {
+	for _, key := range []string{`"version":2`, `"poll_interval":"30s"`, `"address":"imap.example.com:143"`, `"idle":true`} {
 		if !strings.Contains(string(raw), key) {
 			t.Errorf("stored settings %s lack %s", raw, key)
 		}

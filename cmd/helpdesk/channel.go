@@ -156,6 +156,14 @@ func channelWhere(cfg *gateway.Config, c store.Channel) string {
 		}
 		return "slack.com"
 	}
+	if c.Source == store.SourceCLI {
+		// Without opening the password, which may be sealed with another secret.
+		st, err := store.ParseIMAPSettings(c.Settings)
+		if err != nil {
+			return "(unreadable settings)"
+		}
+		return fmt.Sprintf("%s@%s/%s (tls %s)", st.Username, st.Address, st.Mailbox, st.TLS)
+	}
 	m, err := gateway.ChannelIMAP(cfg, c)
 	if err != nil {
 		return "(not in the configuration file any more)"
@@ -186,9 +194,9 @@ func (f *addFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.disabled, "disabled", false, "add it disabled")
 }
 
-// channelAdd adds an IMAP mailbox at run time. Its settings, password
-// included, are kept in the database (which holds the mail itself, and
-// is protected like it); no output ever shows the password.
+// channelAdd adds an IMAP mailbox at run time. Its settings are kept in
+// the database, the password sealed with a key derived from the
+// gateway's secret; no output ever shows the password.
 func channelAdd(ctx context.Context, db *store.DB, cfg *gateway.Config, name string, f *addFlags, stdout io.Writer, stdin io.Reader) error {
 	if gateway.ReservedChannel(name) {
 		return fmt.Errorf("channel %s exists already: only IMAP mailboxes can be added", name)
@@ -216,7 +224,11 @@ func channelAdd(ctx context.Context, db *store.DB, cfg *gateway.Config, name str
 	if err := check.Validate(); err != nil {
 		return err
 	}
-	settings, err := json.Marshal(gateway.IMAPSettings(m))
+	st, err := gateway.SealedIMAPSettings(cfg, m)
+	if err != nil {
+		return err
+	}
+	settings, err := json.Marshal(st)
 	if err != nil {
 		return err
 	}
