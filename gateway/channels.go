@@ -60,3 +60,8 @@ func imapConfig(name string, s *store.IMAPSettings) IMAPConfig {
 		Password: s.Password, Auth: s.Auth, Mailbox: s.Mailbox, PollInterval: Duration{s.PollInterval},
 		IDLE: &idle, ProcessedMailbox: s.ProcessedMailbox, FailedMailbox: s.FailedMailbox}
 }
+
+// IMAPConfigOf is the [[imap]] entry an added mailbox's stored settings
+// stand for, with the password as stored (sealed or not): ChannelIMAP
+// opens it.
+func IMAPConfigOf(name string, s *store.IMAPSettings) IMAPConfig { return imapConfig(name, s) }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"helpdesk/store"
 )
 
 func TestDiffConfig(t *testing.T) {
@@ -80,4 +82,47 @@ func TestApp_Reload(t *testing.T) {
 			t.Fatal("a refused reload changed the departments")
 		}
 	})
+}
+
+// A reloaded [[imap]] entry restarts its poller: the supervisor sees its
+// settings changed; a new entry gets its row.
+func TestApp_ReloadIMAP(t *testing.T) {
+	ctx := context.Background()
+	cfg := DefaultConfig()
+	cfg.Store.Path = filepath.Join(t.TempDir(), "h.db")
+	cfg.IMAP = []IMAPConfig{{Name: "box", Address: "127.0.0.1:1"}}
+	cfg.FillDefaults()
+	a, err := NewApp(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Shutdown(ctx)
+	row := store.Channel{Name: "box", Kind: store.ChannelIMAP, Source: store.SourceConfig}
+	if a.sup.changed(row) {
+		t.Fatal("changed before any reload")
+	}
+	next := *cfg
+	next.IMAP = []IMAPConfig{{Name: "box", Address: "127.0.0.1:2"}, {Name: "new", Address: "127.0.0.1:3"}}
+	next.FillDefaults()
+	rep, err := a.Reload(ctx, &next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Applied) != 2 || rep.Applied[0].Key != "imap.box.address" || rep.Applied[1].Key != "imap.new" {
+		t.Fatalf("applied %+v", rep.Applied)
+	}
+	if !a.sup.changed(row) {
+		t.Fatal("the changed mailbox is not seen as changed")
+	}
+	chs, err := a.DB.Channels(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range chs {
+		names = append(names, c.Name)
+	}
+	if !strings.Contains(strings.Join(names, " "), "new") {
+		t.Fatalf("channels %v lack the new mailbox", names)
+	}
 }

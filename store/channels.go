@@ -141,3 +141,29 @@ func isPrimaryKey(err error) bool {
 	var se sqlite3.Error // by value, see isUnique
 	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey
 }
+
+// UpdateChannelSettings replaces the settings of a channel added at run
+// time; a running serve restarts the channel with them, as it notices the
+// row changed. A channel of the configuration file is EINVALID (edit the
+// file and reload), a missing one ENOTFOUND.
+func (s *DB) UpdateChannelSettings(ctx context.Context, name string, settings json.RawMessage) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var source string
+		err := tx.QueryRowContext(ctx, `SELECT source FROM channels WHERE name = ?`, name).Scan(&source)
+		if err == sql.ErrNoRows {
+			return core.Errorf(core.ENOTFOUND, "no channel named %q", name)
+		}
+		if err != nil {
+			return fmt.Errorf("update channel %s: %w", name, err)
+		}
+		if source != SourceCLI {
+			return core.Errorf(core.EINVALID, "channel %q comes from the configuration file: change it there and reload serve (SIGHUP)", name)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE channels SET settings = ?, updated_at = ? WHERE name = ?`,
+			string(settings), fmtTime(s.Now()), name)
+		if err != nil {
+			return fmt.Errorf("update channel %s: %w", name, err)
+		}
+		return nil
+	})
+}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -15,9 +14,9 @@ import (
 	"helpdesk/store"
 )
 
-const channelUsage = "channel needs a subcommand: list, add, enable, disable, remove or verify"
+const channelUsage = "channel needs a subcommand: list, add, update, enable, disable, remove or verify"
 
-// cmdChannel is `channel list|add|enable|disable|remove|verify`. The
+// cmdChannel is `channel list|add|update|enable|disable|remove|verify`. The
 // channels live in the database (the configuration file's entries are
 // seeded into it), so a running serve picks changes up within seconds.
 func cmdChannel(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
@@ -31,7 +30,7 @@ func cmdChannel(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	timeout := fs.Duration("timeout", 30*time.Second, "how long verify waits for each channel")
 	asJSON := fs.Bool("json", false, "print JSON (list)")
 	var add addFlags
-	if sub == "add" {
+	if sub == "add" || sub == "update" {
 		add.register(fs)
 	}
 	pos, err := parse(fs, args)
@@ -61,6 +60,12 @@ func cmdChannel(ctx context.Context, args []string, stdout, stderr io.Writer, en
 			return err
 		}
 		return channelAdd(ctx, db, cfg, name, &add, stdout, os.Stdin)
+	case "update":
+		name, err := one()
+		if err != nil {
+			return err
+		}
+		return channelUpdate(ctx, db, cfg, name, &add, setFlags(fs), stdout, os.Stdin)
 	case "enable", "disable":
 		name, err := one()
 		if err != nil {
@@ -190,6 +195,7 @@ func (f *addFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.processed, "processed-mailbox", "", "move processed mail here")
 	fs.StringVar(&f.failed, "failed-mailbox", "", "move quarantined mail here")
 	fs.DurationVar(&f.poll, "poll-interval", 30*time.Second, "poll interval without IDLE")
+	fs.DurationVar(&f.poll, "poll", 30*time.Second, "the same as --poll-interval")
 	fs.BoolVar(&f.idle, "idle", true, "use IDLE when the server offers it")
 	fs.BoolVar(&f.disabled, "disabled", false, "add it disabled")
 }
@@ -204,19 +210,13 @@ func channelAdd(ctx context.Context, db *store.DB, cfg *gateway.Config, name str
 	if f.passwordFile == "" {
 		return usageError{"channel add needs --password-file FILE (or - for stdin); a password on the command line would show in ps"}
 	}
-	var pw []byte
-	var err error
-	if f.passwordFile == "-" {
-		pw, err = io.ReadAll(io.LimitReader(stdin, 4096))
-	} else {
-		pw, err = os.ReadFile(f.passwordFile)
-	}
+	pw, err := readPassword(f.passwordFile, stdin)
 	if err != nil {
-		return fmt.Errorf("read password: %w", err)
+		return err
 	}
 	idle := f.idle
 	m := gateway.IMAPConfig{Name: name, Address: f.address, TLS: f.tls, CAFile: f.caFile, Username: f.username,
-		Password: strings.TrimRight(string(pw), "\r\n"), Auth: f.auth, Mailbox: f.mailbox,
+		Password: pw, Auth: f.auth, Mailbox: f.mailbox,
 		PollInterval: gateway.Duration{Duration: f.poll}, IDLE: &idle, ProcessedMailbox: f.processed, FailedMailbox: f.failed}
 	// The same checks as an [[imap]] entry of the file, names included.
 	check := *cfg

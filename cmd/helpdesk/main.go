@@ -72,6 +72,8 @@ const usage = `usage: helpdesk COMMAND [flags]
   channel list [--json]     the channels (IMAP mailboxes, smtp, relay, slack) and whether enabled
   channel add NAME --address HOST:PORT --username U --password-file F [--tls none|starttls|implicit]
                             add an IMAP mailbox at run time
+  channel update NAME [--address A] [--username U] [--password-file F|-] [--tls T] [--mailbox M] ...
+                            change an added mailbox; a running serve reconnects it within seconds
   channel enable|disable NAME
                             a running serve starts or stops it within seconds; a disabled
                             relay or slack holds its outbox rows until enabled

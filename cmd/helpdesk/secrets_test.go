@@ -150,6 +150,16 @@ path = "`+filepath.Join(dir, "h.db")+`"
 	}
 
 	t.Run("ErrAnotherSecret", func(t *testing.T) {
+		writeCfg("second-secret")
+		defer writeCfg("first-secret")
+		if out, err := cli("", "channel", "update", "box", "--mailbox", "X"); err == nil ||
+			!strings.Contains(err.Error(), "sealed with another secret; run helpdesk channel update box --password-file F") {
+			t.Fatalf("update without a password under another secret: %v: %s", err, out)
+		}
+		if out, err := cli("", "channel", "update", "box", "--password-file", pw); err != nil {
+			t.Fatalf("update with a new password under another secret: %v: %s", err, out)
+		}
+
 		other := *cfg
 		other.Secret = "second-secret"
 		_, err := gateway.ChannelIMAP(&other, chs[0])
@@ -167,6 +177,17 @@ path = "`+filepath.Join(dir, "h.db")+`"
 		m, err := gateway.ChannelIMAP(cfg, store.Channel{Name: "old", Kind: store.ChannelIMAP, Source: store.SourceCLI, Settings: old})
 		if err != nil || m.Password != "old-plain" {
 			t.Fatalf("plain row: %q, %v", m.Password, err)
+		}
+		// The next update seals it.
+		if out, err := cli("", "channel", "update", "old", "--mailbox", "Support"); err != nil {
+			t.Fatalf("update: %v: %s", err, out)
+		}
+		c, err := findChannel(ctx, db, "old")
+		if err != nil || !strings.Contains(string(c.Settings), store.SealPrefix) || strings.Contains(string(c.Settings), "old-plain") {
+			t.Fatalf("after update %s, %v: not sealed", c.Settings, err)
+		}
+		if m, err := gateway.ChannelIMAP(cfg, c); err != nil || m.Password != "old-plain" || m.Mailbox != "Support" {
+			t.Fatalf("after update: %+v, %v", m, err)
 		}
 	})
 }
