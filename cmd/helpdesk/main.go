@@ -222,6 +222,12 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, env []string
 	if err != nil {
 		return err
 	}
+	// One serve per database, held until the process ends.
+	lock, err := store.AcquireLock(cfg.Store.Path)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 	log := c.logger(stderr)
 	app, err := NewApp(ctx, cfg, log, nil)
 	if err != nil {
