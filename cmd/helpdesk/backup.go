@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"helpdesk/store"
 )
 
 // cmdBackup is `backup FILE`: a consistent copy of the database made with
@@ -27,11 +29,9 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer, env
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(cfg.Store.Path); err != nil {
-		// Opening would create an empty database to back up.
-		return fmt.Errorf("backup: no database at %s: %w", cfg.Store.Path, err)
-	}
-	db, err := openDB(ctx, cfg)
+	// Any schema: a copy changes nothing, and one is worth having before
+	// an upgrade.
+	db, _, err := store.Inspect(ctx, cfg.Store.Path)
 	if err != nil {
 		return err
 	}

@@ -229,6 +229,14 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, env []string
 	}
 	defer lock.Release()
 	log := c.logger(stderr)
+	db, up, err := upgradeDB(ctx, cfg.Store.Path)
+	if err != nil {
+		return err
+	}
+	db.Close()
+	if up.Created || up.From != up.To {
+		log.Info("database schema upgraded", "db", up.Path, "from", up.From, "to", up.To, "backup", up.Backup)
+	}
 	app, err := NewApp(ctx, cfg, log, nil)
 	if err != nil {
 		return err
@@ -261,18 +269,58 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	var c common
 	c.register(fs, env)
-	if _, err := parse(fs, args); err != nil {
+	asJSON := fs.Bool("json", false, "print JSON")
+	if pos, err := parse(fs, args); err != nil {
 		return err
+	} else if len(pos) > 0 {
+		return usageError{"migrate takes no arguments"}
 	}
-	cfg, db, err := c.open(ctx, env)
+	cfg, err := c.load(env)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	v, err := db.Version(ctx)
+	up, err := migrateDB(ctx, cfg.Store.Path)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: schema version %d\n", cfg.Store.Path, v)
+	if *asJSON {
+		return writeJSON(stdout, up)
+	}
+	switch {
+	case up.Created:
+		fmt.Fprintf(stdout, "%s: created, schema version %d\n", up.Path, up.To)
+	case up.From != up.To:
+		fmt.Fprintf(stdout, "%s: schema version %d, upgraded from %d (backup %s)\n", up.Path, up.To, up.From, up.Backup)
+	default:
+		fmt.Fprintf(stdout, "%s: schema version %d, up to date\n", up.Path, up.To)
+	}
 	return nil
+}
+
+// migrateDB creates or upgrades the database under the serve lock, so no
+// serve runs on a schema changing under it. Beside a running serve it
+// only reports a schema that is current already.
+func migrateDB(ctx context.Context, path string) (*upgrade, error) {
+	lock, err := store.AcquireLock(path)
+	var le *store.LockedError
+	if errors.As(err, &le) {
+		db, sch, ierr := store.Inspect(ctx, path)
+		if ierr != nil {
+			return nil, ierr
+		}
+		db.Close()
+		if !sch.Current() {
+			return nil, fmt.Errorf("%w; stop it and migrate, or start this binary's serve, which migrates", le)
+		}
+		return &upgrade{Path: path, From: sch.Version, To: sch.Version}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
+	db, up, err := upgradeDB(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return up, db.Close()
 }

@@ -89,6 +89,9 @@ func cmdQuarantine(ctx context.Context, args []string, stdout, stderr io.Writer,
 		fmt.Fprintf(stdout, "quarantined mail %d dropped\n", id)
 		return nil
 	case "retry":
+		if err := checkDB(ctx, cfg); err != nil {
+			return err
+		}
 		return quarantineRetry(ctx, cfg, id, c.logger(stderr), stdout)
 	}
 	return usageError{fmt.Sprintf("unknown quarantine subcommand %q", sub)}

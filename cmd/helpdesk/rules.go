@@ -20,6 +20,9 @@ func openCore(ctx context.Context, c *common, env []string, stderr io.Writer, no
 	if err != nil {
 		return nil, err
 	}
+	if err := checkDB(ctx, cfg); err != nil {
+		return nil, err
+	}
 	return NewApp(ctx, cfg, c.logger(stderr), now)
 }
 

@@ -14,10 +14,6 @@ import (
 	"helpdesk/store"
 )
 
-func openDB(ctx context.Context, cfg *Config) (*store.DB, error) {
-	return store.Open(ctx, cfg.Store.Path)
-}
-
 func cmdTicket(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
 	if len(args) == 0 {
 		return usageError{"ticket needs a subcommand: list, show or find"}
