@@ -15,12 +15,13 @@ import (
 	"helpdesk/inbound/admin"
 	imapin "helpdesk/inbound/imap"
 	smtpin "helpdesk/inbound/smtp"
+	"helpdesk/internal/buildinfo"
 	"helpdesk/outbound"
 	"helpdesk/store"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+// version is the build's (package buildinfo says how it is chosen).
+var version = buildinfo.Version()
 
 // App is the gateway wired together: the same value runs `serve`, the
 // demo and the end-to-end tests.

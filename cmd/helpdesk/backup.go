@@ -18,6 +18,7 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer, env
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	var c common
 	c.register(fs, env)
+	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -43,6 +44,14 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer, env
 	st, err := os.Stat(pos[0])
 	if err != nil {
 		return err
+	}
+	if *asJSON {
+		return writeJSON(stdout, struct {
+			From    string  `json:"from"`
+			To      string  `json:"to"`
+			Bytes   int64   `json:"bytes"`
+			Seconds float64 `json:"seconds"`
+		}{cfg.Store.Path, pos[0], st.Size(), time.Since(start).Seconds()})
 	}
 	fmt.Fprintf(stdout, "backed up %s to %s (%d bytes) in %s\n", cfg.Store.Path, pos[0], st.Size(),
 		time.Since(start).Round(time.Millisecond))

@@ -22,14 +22,12 @@ func main() {
 	tuneGC()
 	ctx := context.Background()
 	if err := Run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Environ()); err != nil {
+		fmt.Fprintln(os.Stderr, "helpdesk:", err)
 		var u usageError
 		if errors.As(err, &u) {
-			fmt.Fprintln(os.Stderr, "helpdesk:", err)
-			fmt.Fprint(os.Stderr, usage)
-			os.Exit(2)
+			fmt.Fprintln(os.Stderr, "run helpdesk help for the commands, helpdesk help COMMAND for one's flags")
 		}
-		fmt.Fprintln(os.Stderr, "helpdesk:", err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
 }
 
@@ -82,14 +80,37 @@ const usage = `usage: helpdesk COMMAND [flags]
   outbox list [--dead] [--json]  pending and dead notifications, with their attempts
   outbox retry ID|--all-dead     put dead notifications back to pending, due now
   backup FILE               copy the database while serve runs (never overwrites FILE)
+  version [--json]          the version, VCS revision and time, Go and module versions
+  help [COMMAND [SUBCOMMAND]]
+                            this text, or a command's usage and flags (also COMMAND --help)
 
 Every command takes --config FILE (default $HELPDESK_CONFIG, else
-helpdesk.toml when present, else built-in defaults) and --db PATH.
+helpdesk.toml when present, else built-in defaults) and --db PATH; the
+commands that print a result take --json. Exit codes: 0 done, 1 failure
+at run time, 2 usage or configuration error.
 `
 
 type usageError struct{ msg string }
 
 func (u usageError) Error() string { return u.msg }
+
+// configError is a configuration that cannot be used: a bad file, an
+// unknown key or variable, a value that does not validate.
+type configError struct{ err error }
+
+func (c configError) Error() string { return c.err.Error() }
+func (c configError) Unwrap() error { return c.err }
+
+// exitCode is the process's exit code for a command's error: 2 for a
+// usage or configuration error, 1 for a failure at run time.
+func exitCode(err error) int {
+	var u usageError
+	var c configError
+	if errors.As(err, &u) || errors.As(err, &c) {
+		return 2
+	}
+	return 1
+}
 
 // Run runs one command; it is main without the process around it, so
 // tests can call it.
@@ -97,7 +118,20 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, env []str
 	if len(args) == 0 {
 		return usageError{"no command given"}
 	}
+	err := run(ctx, args, stdout, stderr, env)
+	var h helpRequested
+	if errors.As(err, &h) {
+		fmt.Fprint(stdout, h.text)
+		return nil
+	}
+	return err
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
 	cmd, args := args[0], args[1:]
+	if groups[cmd] && len(args) > 0 && isHelpFlag(args[0]) {
+		return groupHelp(cmd, stdout)
+	}
 	switch cmd {
 	case "serve":
 		return cmdServe(ctx, args, stderr, env)
@@ -127,9 +161,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, env []str
 		return cmdOutbox(ctx, args, stdout, stderr, env)
 	case "backup":
 		return cmdBackup(ctx, args, stdout, stderr, env)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
+	case "version":
+		return cmdVersion(ctx, args, stdout, stderr, env)
+	case "help", "-h", "--help", "-help":
+		return helpCommand(ctx, args, stdout, stderr, env)
 	}
 	return usageError{fmt.Sprintf("unknown command %q", cmd)}
 }
@@ -150,7 +185,7 @@ func (c *common) register(fs *flag.FlagSet, env []string) {
 func (c *common) load(env []string) (*Config, error) {
 	cfg, err := LoadConfig(c.config, env)
 	if err != nil {
-		return nil, err
+		return nil, configError{err}
 	}
 	if c.db != "" {
 		cfg.Store.Path = c.db
@@ -197,7 +232,9 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+			return nil, commandHelp(fs)
+		} else if err != nil {
 			return nil, usageError{err.Error()}
 		}
 		if fs.NArg() == 0 {

@@ -26,7 +26,7 @@ func cmdQuarantine(ctx context.Context, args []string, stdout, stderr io.Writer,
 	fs := flag.NewFlagSet("quarantine "+sub, flag.ContinueOnError)
 	var c common
 	c.register(fs, env)
-	asJSON := fs.Bool("json", false, "print JSON (list, show)")
+	asJSON := fs.Bool("json", false, "print JSON")
 	rawOnly := fs.Bool("raw", false, "show: print only the raw message")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -86,13 +86,19 @@ func cmdQuarantine(ctx context.Context, args []string, stdout, stderr io.Writer,
 		if err := db.QuarantineDrop(ctx, id); err != nil {
 			return err
 		}
+		if *asJSON {
+			return writeJSON(stdout, struct {
+				ID      int64 `json:"id"`
+				Dropped bool  `json:"dropped"`
+			}{id, true})
+		}
 		fmt.Fprintf(stdout, "quarantined mail %d dropped\n", id)
 		return nil
 	case "retry":
 		if err := checkDB(ctx, cfg); err != nil {
 			return err
 		}
-		return quarantineRetry(ctx, cfg, id, c.logger(stderr), stdout)
+		return quarantineRetry(ctx, cfg, id, c.logger(stderr), *asJSON, stdout)
 	}
 	return usageError{fmt.Sprintf("unknown quarantine subcommand %q", sub)}
 }
@@ -147,7 +153,7 @@ func quarantineList(ctx context.Context, db interface {
 // committed it. Dropping is a second transaction: should it fail, a later
 // retry finds the mail stored already (a duplicate), which is harmless.
 // A running serve sends the notifications at its next outbox poll.
-func quarantineRetry(ctx context.Context, cfg *Config, id int64, log *slog.Logger, w io.Writer) error {
+func quarantineRetry(ctx context.Context, cfg *Config, id int64, log *slog.Logger, asJSON bool, w io.Writer) error {
 	a, err := NewApp(ctx, cfg, log, nil)
 	if err != nil {
 		return err
@@ -171,6 +177,13 @@ func quarantineRetry(ctx context.Context, cfg *Config, id int64, log *slog.Logge
 	if err := a.DB.QuarantineDrop(ctx, id); err != nil {
 		return fmt.Errorf("quarantined mail %d was received (%s, ticket %d) but removing it from quarantine failed: %w",
 			id, rc.Outcome, rc.Ticket, err)
+	}
+	if asJSON {
+		return writeJSON(w, struct {
+			ID      int64  `json:"id"`
+			Outcome string `json:"outcome"`
+			Ticket  int64  `json:"ticket"`
+		}{id, string(rc.Outcome), rc.Ticket})
 	}
 	fmt.Fprintf(w, "quarantined mail %d received: %s, ticket #%d; removed from quarantine\n", id, rc.Outcome, rc.Ticket)
 	return nil

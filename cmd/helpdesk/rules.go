@@ -81,6 +81,7 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	var c common
 	c.register(fs, env)
 	at := fs.String("at", "", "the clock, RFC 3339 (e.g. 2026-11-30T09:00:00Z); default now")
+	asJSON := fs.Bool("json", false, "print JSON")
 	if pos, err := parse(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -102,6 +103,18 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	res, err := app.Core.Sweep(ctx)
 	if err != nil {
 		return err
+	}
+	if *asJSON {
+		return writeJSON(stdout, struct {
+			At             time.Time `json:"at"`
+			Checked        int       `json:"checked"`
+			PreClosed      int       `json:"pre_closed"`
+			Closed         int       `json:"closed"`
+			AtRisk         int       `json:"at_risk"`
+			Breached       int       `json:"breached"`
+			ExpiredCredits int       `json:"expired_credits"`
+			ExpiredLots    int       `json:"expired_lots"`
+		}{now().UTC(), res.Checked, res.PreClosed, res.Closed, res.AtRisk, res.Breached, res.ExpiredCredits, res.ExpiredLots})
 	}
 	fmt.Fprintf(stdout, "sweep at %s: %d tickets checked, %d pre-closed, %d closed, %d at risk, %d breached, %d credits expired in %d lots\n",
 		now().UTC().Format(time.RFC3339), res.Checked, res.PreClosed, res.Closed, res.AtRisk, res.Breached,
@@ -158,6 +171,7 @@ func cmdAccount(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	var c common
 	c.register(fs, env)
 	until := fs.String("until", "", "subscription end date, 2026-12-31")
+	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -187,6 +201,18 @@ func cmdAccount(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		acc, err := app.Core.Entitle(ctx, pos[0], end, incidents)
 		if err != nil {
 			return cliError(err, "account of "+pos[0])
+		}
+		if *asJSON {
+			var until *string
+			if !acc.SubscriptionUntil.IsZero() {
+				d := dateOrNone(acc.SubscriptionUntil)
+				until = &d
+			}
+			return writeJSON(stdout, struct {
+				Account           int64   `json:"account"`
+				SubscriptionUntil *string `json:"subscription_until"` // the last day, or null
+				Incidents         int     `json:"incidents"`
+			}{acc.ID, until, acc.Incidents})
 		}
 		fmt.Fprintf(stdout, "account #%d: subscription until %s, %d unused incident packages\n",
 			acc.ID, dateOrNone(acc.SubscriptionUntil), acc.Incidents)
