@@ -161,7 +161,7 @@ func imapOptions(m IMAPConfig, cfg *Config, log *slog.Logger) imapin.Options {
 		PollInterval: m.PollInterval.Duration, IDLE: *m.IDLE,
 		ProcessedMailbox: m.ProcessedMailbox, FailedMailbox: m.FailedMailbox,
 		MaxMessageBytes: cfg.SMTP.MaxMessageBytes,
-		Logger:          log.With("component", "imap", "mailbox", m.Name),
+		Logger:          log.With("component", "imap"), // the poller adds imap=NAME and mailbox=FOLDER
 	}
 }
 

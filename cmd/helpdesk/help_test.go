@@ -15,7 +15,7 @@ var everyCommand = []struct {
 	args  []string
 	flags []string
 }{
-	{[]string{"serve"}, []string{"-grace"}},
+	{[]string{"serve"}, []string{"-grace", "-log-level"}},
 	{[]string{"demo"}, []string{"-v", "-keep"}},
 	{[]string{"bench"}, []string{"-n", "-c", "-generate", "-db"}},
 	{[]string{"migrate"}, []string{"-json"}},
@@ -59,7 +59,7 @@ func TestHelp_EveryCommand(t *testing.T) {
 		name := strings.Join(c.args, " ")
 		want := c.flags
 		if c.args[0] != "demo" && c.args[0] != "bench" && c.args[0] != "version" {
-			want = append(want, "-config", "-db", "-log-format")
+			want = append(want, "-config", "-db", "-log-format", "-log-level")
 		}
 		for _, form := range [][]string{
 			append(c.args[:len(c.args):len(c.args)], "--help"),
@@ -114,6 +114,7 @@ func TestHelp_ExitCodes(t *testing.T) {
 		{[]string{"ticket", "list", "--bogus"}, 2, "flag provided but not defined"},
 		{[]string{"frobnicate"}, 2, "unknown command"},
 		{[]string{"ticket", "list", "--config", bad}, 2, "unknown key bogus"},
+		{[]string{"ticket", "list", "--log-level", "loud"}, 2, "log level"},
 		{[]string{"ticket", "list"}, 1, "no database at helpdesk.db"},
 	} {
 		stdout, stderr, code := runMain(t, dir, c.args...)

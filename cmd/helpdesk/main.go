@@ -174,19 +174,35 @@ type common struct {
 	config    string
 	db        string
 	logFormat string
+	logLevel  string     // the flag; "" means log.level of the configuration
+	level     slog.Level // the level in effect, set by load
 }
 
 func (c *common) register(fs *flag.FlagSet, env []string) {
 	fs.StringVar(&c.config, "config", lookupEnv(env, "HELPDESK_CONFIG"), "configuration `file`")
 	fs.StringVar(&c.db, "db", "", "database `path` (overrides store.path)")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&c.logLevel, "log-level", "", "log level: debug, info, warn or error (default log.level, else info)")
 }
 
 func (c *common) load(env []string) (*Config, error) {
+	if c.logFormat != "" && c.logFormat != "text" && c.logFormat != "json" {
+		return nil, usageError{fmt.Sprintf("--log-format %q is not text or json", c.logFormat)}
+	}
+	if c.logLevel != "" {
+		if _, err := parseLevel(c.logLevel); err != nil {
+			return nil, usageError{"--log-level: " + err.Error()}
+		}
+	}
 	cfg, err := LoadConfig(c.config, env)
 	if err != nil {
 		return nil, configError{err}
 	}
+	level := cfg.Log.Level
+	if c.logLevel != "" {
+		level = c.logLevel
+	}
+	c.level, _ = parseLevel(level)
 	if c.db != "" {
 		cfg.Store.Path = c.db
 	}
@@ -208,7 +224,7 @@ func (c *common) open(ctx context.Context, env []string) (*Config, *store.DB, er
 }
 
 func (c *common) logger(w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{ReplaceAttr: redact}
+	opts := &slog.HandlerOptions{ReplaceAttr: redact, Level: c.level}
 	if c.logFormat == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
