@@ -19,11 +19,11 @@ var everyCommand = []struct {
 	{[]string{"demo"}, []string{"-v", "-keep"}},
 	{[]string{"bench"}, []string{"-n", "-c", "-generate", "-db"}},
 	{[]string{"migrate"}, []string{"-json"}},
-	{[]string{"ticket", "list"}, []string{"-json", "-active"}},
+	{[]string{"ticket", "list"}, []string{"-json", "-active", "-limit", "-after", "-status", "-department", "-account", "-since"}},
 	{[]string{"ticket", "show"}, []string{"-json"}},
 	{[]string{"ticket", "find"}, []string{"-json"}},
 	{[]string{"ticket", "act"}, []string{"-agent"}},
-	{[]string{"queue"}, []string{"-json", "-limit"}},
+	{[]string{"queue"}, []string{"-json", "-limit", "-after", "-status", "-department", "-account", "-since"}},
 	{[]string{"sweep"}, []string{"-at", "-json"}},
 	{[]string{"account", "entitle"}, []string{"-until", "-json"}},
 	{[]string{"credits", "show"}, []string{"-json"}},
@@ -108,7 +108,7 @@ func TestHelp_ExitCodes(t *testing.T) {
 		out  string // in stdout (code 0) or stderr
 	}{
 		{[]string{"ticket", "list", "--help"}, 0, "usage: helpdesk ticket list"},
-		{[]string{"help", "ticket", "list"}, 0, "-active"},
+		{[]string{"help", "ticket", "list"}, 0, "-limit"},
 		{[]string{"ticket", "--help"}, 0, "ticket show"},
 		{[]string{"version"}, 0, "helpdesk "},
 		{[]string{"ticket", "list", "--bogus"}, 2, "flag provided but not defined"},

@@ -50,17 +50,23 @@ const usage = `usage: helpdesk COMMAND [flags]
 
   serve                     run the gateway until SIGINT/SIGTERM
   demo                      run a self-contained demonstration and exit
-  migrate                   create or upgrade the database
+  migrate [--json]          create or upgrade the database (after a backup, PATH.pre-N)
   bench [-n N] [-c C]       measure SMTP intake against a null server, in one run
-  ticket list [--active] [--json]
+  ticket list [--limit N] [--after NUMBER] [--status S] [--json]
+                            tickets in order of number, 50 a page (--limit 0: all); a full
+                            page ends with "next: --after N"; filters also --department D,
+                            --account EMAIL|ID, --since DATE, --active
   ticket show N [--json]
   ticket find MESSAGE-ID [--json]
   ticket act N ACTION [ARGS] --agent ID
                             assign AGENT, status S, priority P, hotrush on|off, solved,
                             close, reopen, reply TEXT, note TEXT, task add TITLE,
                             task N STATUS, dispatch DEPARTMENT, category 1|2|3, split MESSAGE
-  queue [--json] [--limit N] active tickets awaiting a staff reply, in queue order
-  sweep [--at RFC3339]      run the timer rules once, as if the clock read --at
+  queue [--limit N] [--after NUMBER] [--json]
+                            active tickets awaiting a staff reply, in queue order; the
+                            filters of ticket list
+  sweep [--at RFC3339] [--json]
+                            run the timer rules once, as if the clock read --at
   account entitle EMAIL subscription --until DATE | incident N
   credits show EMAIL [--json]   balance, lots and ledger of the account of EMAIL
   credits grant EMAIL --license cs-cart-first|cs-cart-additional|cs-cart-storefront|multivendor

@@ -128,8 +128,15 @@ func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	var c common
 	c.register(fs, env)
 	asJSON := fs.Bool("json", false, "print JSON")
-	limit := fs.Int("limit", 50, "how many tickets")
-	if _, err := parse(fs, args); err != nil {
+	var pf pageFlags
+	pf.register(fs)
+	if pos, err := parse(fs, args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usageError{"queue takes no arguments"}
+	}
+	p, err := pf.page()
+	if err != nil {
 		return err
 	}
 	_, db, err := c.open(ctx, env)
@@ -137,7 +144,7 @@ func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return err
 	}
 	defer db.Close()
-	rows, err := db.Queue(ctx, *limit)
+	rows, err := db.QueuePage(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -158,7 +165,11 @@ func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		fmt.Fprintf(tw, "%d\t#%d\t%s\t%s\t%.2f\t%s\t%s\t%s\t%s\n", i+1, r.Number, hr, r.Priority, r.Rank,
 			r.SLADue.UTC().Format("2006-01-02 15:04Z"), r.SLAState, r.Status, clip(r.Subject, 50))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	printNext(stdout, rows, p.Limit)
+	return nil
 }
 
 // cmdAccount is `account entitle|show`.
