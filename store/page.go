@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 )
@@ -77,20 +78,52 @@ func (s *DB) ListTicketPage(ctx context.Context, p TicketPage) ([]TicketRow, err
 // QueuePage returns the queue (see Queue) filtered by p, from the ticket
 // after p.After in queue order, at most p.Limit. The cursor is a ticket
 // number: the page goes on after that ticket's place in the queue (its
-// HotRush, rank, due time and number as they are now).
+// HotRush, rank, due time and number as they are now); a ticket that does
+// not exist is a core.ENOTFOUND error.
+//
+// The queue's order mixes descending and ascending columns, so "after the
+// cursor" is no single range of the index: it is four, one after the
+// other in queue order (the cursor's HotRush, rank and due time with a
+// higher number; then a later due time; then a lower rank; then no
+// HotRush), each read as a range of tickets_queue until the page is full.
 func (s *DB) QueuePage(ctx context.Context, p TicketPage) ([]TicketRow, error) {
 	where, args := p.where()
-	after := ""
-	var cargs []any
-	if p.After > 0 {
-		after = ` AND (hotrush < c.h OR hotrush = c.h AND (rank < c.r OR rank = c.r AND (sla_due > c.d OR sla_due = c.d AND id > c.n)))`
-		cargs = []any{p.After}
+	q := `SELECT ` + ticketRowColumns + ` FROM tickets INDEXED BY tickets_queue
+		WHERE awaiting_reply = 1 AND status IN ('submitted', 'assigned', 'in_progress', 'reopened') AND ` + where
+	order := ` ORDER BY hotrush DESC, rank DESC, sla_due, id LIMIT ?`
+	if p.After <= 0 {
+		return s.ticketRows(ctx, q+order, append(args, p.limit())...)
 	}
-	q := `SELECT ` + ticketRowColumns + ` FROM tickets INDEXED BY tickets_queue`
-	if p.After > 0 {
-		q = `WITH c (h, r, d, n) AS (SELECT hotrush, rank, sla_due, id FROM tickets WHERE id = ?) ` + q + `, c`
+	var h int
+	var r float64
+	var d string
+	err := s.db.QueryRowContext(ctx, `SELECT hotrush, rank, sla_due FROM tickets WHERE id = ?`, p.After).Scan(&h, &r, &d)
+	if err != nil {
+		return nil, notFound(err, "ticket")
 	}
-	q += ` WHERE awaiting_reply = 1 AND status IN ('submitted', 'assigned', 'in_progress', 'reopened') AND ` + where + after +
-		` ORDER BY hotrush DESC, rank DESC, sla_due, id LIMIT ?`
-	return s.ticketRows(ctx, q, append(append(cargs, args...), p.limit())...)
+	ranges := []struct {
+		cond string
+		args []any
+	}{
+		{`hotrush = ? AND rank = ? AND sla_due = ? AND id > ?`, []any{h, r, d, p.After}},
+		{`hotrush = ? AND rank = ? AND sla_due > ?`, []any{h, r, d}},
+		{`hotrush = ? AND rank < ?`, []any{h, r}},
+		{`hotrush < ?`, []any{h}},
+	}
+	var out []TicketRow
+	for _, rg := range ranges {
+		limit := -1
+		if p.Limit > 0 {
+			limit = p.Limit - len(out)
+		}
+		rows, err := s.ticketRows(ctx, q+` AND `+rg.cond+order, append(append(slices.Clone(args), rg.args...), limit)...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rows...)
+		if p.Limit > 0 && len(out) >= p.Limit {
+			break
+		}
+	}
+	return out, nil
 }
