@@ -65,9 +65,9 @@ type DB struct {
 	Now func() time.Time
 }
 
-// Open opens (creating if needed) the database at path and applies every
-// pending migration.
-func Open(ctx context.Context, path string) (*DB, error) {
+// openFile opens the database at path (SQLite creates a missing file)
+// with the gateway's settings, and applies no migration.
+func openFile(ctx context.Context, path string) (*DB, error) {
 	// Keys need the leading underscore or go-sqlite3 silently ignores
 	// them; _txlock=immediate makes every transaction take the write lock
 	// at BEGIN, so a read-then-write transaction never fails with
@@ -98,11 +98,6 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	if err := s.migrate(ctx); err != nil {
-		s.writer.Close()
-		db.Close()
-		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
 	return s, nil
 }
@@ -149,9 +144,10 @@ func (s *DB) Version(ctx context.Context) (int, error) {
 }
 
 // migrate applies every embedded migration not applied yet, in order of
-// number. Applied numbers are recorded one by one (not only the highest),
-// so a migration that lands after a higher-numbered one is still applied.
-func (s *DB) migrate(ctx context.Context) error {
+// number, up to upTo (0: all of them). Applied numbers are recorded one by
+// one (not only the highest), so a migration that lands after a
+// higher-numbered one is still applied.
+func (s *DB) migrate(ctx context.Context, upTo int) error {
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
 		return err
@@ -167,7 +163,7 @@ func (s *DB) migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("migration %s: name must start with its number", base)
 		}
-		if applied[n] {
+		if applied[n] || upTo > 0 && n > upTo {
 			continue
 		}
 		body, err := migrations.ReadFile(name)
