@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -46,6 +47,9 @@ type DB struct {
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt
+
+	// ran counts the statements that transactions ran (Statements).
+	ran atomic.Int64
 
 	// writeMu queues this process's transactions (each takes SQLite's
 	// write lock at BEGIN). Without it, a transaction that finds the lock
@@ -124,6 +128,11 @@ func (s *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 	s.stmts[query] = st
 	return st, nil
 }
+
+// Statements returns the number of SQL statements run in transactions
+// so far, BEGIN and COMMIT included: a benchmark's measure of what a
+// change costs the one writer.
+func (s *DB) Statements() int64 { return s.ran.Load() }
 
 // Ping checks that the database answers.
 func (s *DB) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
@@ -235,6 +244,7 @@ func highest(applied map[int]bool) int {
 func (s *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	s.ran.Add(2) // BEGIN, COMMIT
 	tx, err := s.db.BeginTx(uninterrupted(ctx), nil)
 	if err != nil {
 		return classify(fmt.Errorf("begin: %w", err))

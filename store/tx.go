@@ -28,6 +28,7 @@ type Tx struct {
 
 func (t *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	ctx = uninterrupted(ctx)
+	t.db.ran.Add(1)
 	st, err := t.db.prepared(ctx, query)
 	if err != nil {
 		return nil, err
