@@ -47,9 +47,20 @@ func (t *Tx) RemoveParticipant(ctx context.Context, ticket int64, email string) 
 	return nil
 }
 
-// Participants returns a ticket's participants, oldest first, for the
-// admin's `ticket show`.
-func (s *DB) Participants(ctx context.Context, ticket int64) ([]core.Participant, error) {
+// TicketPeople returns the address of a ticket's requester and its
+// participants, oldest first, for the admin's `ticket show`.
+func (s *DB) TicketPeople(ctx context.Context, ticket int64) (string, []core.Participant, error) {
+	var requester string
+	err := s.db.QueryRowContext(ctx, `SELECT p.email FROM tickets t JOIN profiles p ON p.id = t.profile_id
+		WHERE t.id = ?`, ticket).Scan(&requester)
+	if err != nil {
+		return "", nil, notFound(err, "ticket")
+	}
+	ps, err := s.participants(ctx, ticket)
+	return requester, ps, err
+}
+
+func (s *DB) participants(ctx context.Context, ticket int64) ([]core.Participant, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, ticket_id, email, name, added_by, created_at
 		FROM participants WHERE ticket_id = ? ORDER BY id`, ticket)
 	if err != nil {
