@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -287,9 +289,12 @@ func TestMigrate_FromFirstSchema(t *testing.T) {
 		t.Fatalf("upgrade: %v", err)
 	}
 	defer db.Close()
+	// The version is the highest number: numbers may have gaps while
+	// branches that each add a migration are merged.
 	names, _ := fs.Glob(migrations, "migrations/*.sql")
-	if v, _ := db.Version(ctx); v != len(names) {
-		t.Fatalf("version %d after upgrade, want %d", v, len(names))
+	last, _ := strconv.Atoi(strings.SplitN(filepath.Base(names[len(names)-1]), "_", 2)[0])
+	if v, _ := db.Version(ctx); v != last {
+		t.Fatalf("version %d after upgrade, want %d", v, last)
 	}
 	var n int
 	db.db.QueryRow(`SELECT COUNT(*) FROM accounts`).Scan(&n)
