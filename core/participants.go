@@ -262,3 +262,15 @@ func (s *Service) cardPeople(ctx context.Context, tx Tx, t *Ticket, p *SlackPost
 	}
 	return nil
 }
+
+// senderActor is who a customer's mail acts as: a customer when the
+// sender is a profile of the ticket's account (or opens a ticket), else
+// a participant from outside the account, who writes to the ticket but
+// runs none of the account's commands (docs/rules.md §1).
+func senderActor(e *Email, sender string, p *Profile, t *Ticket) Actor {
+	a := Actor{Kind: ActorCustomer, ID: sender, Name: e.From.Name, Profile: p}
+	if t != nil && (p == nil || p.AccountID != t.AccountID) {
+		a.Kind = ActorParticipant
+	}
+	return a
+}

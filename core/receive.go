@@ -82,12 +82,7 @@ func (s *Service) receive(ctx context.Context, tx Tx, e *Email, now time.Time) (
 	if err != nil {
 		return nil, err
 	}
-	// docs/rules.md §1: a participant from outside the account writes to
-	// the ticket but runs none of the account's commands.
-	actor := Actor{Kind: ActorCustomer, ID: sender, Name: e.From.Name, Profile: profile}
-	if ticket != nil && (profile == nil || profile.AccountID != ticket.AccountID) {
-		actor.Kind = ActorParticipant
-	}
+	actor := senderActor(e, sender, profile, ticket)
 
 	msg := &Message{
 		Direction:   DirInbound,
@@ -164,25 +159,32 @@ func (s *Service) receive(ctx context.Context, tx Tx, e *Email, now time.Time) (
 	}
 
 	rc.Outcome, rc.Ticket = OutcomeReply, ticket.Number
-	msg.Ticket = ticket.Number
+	return rc, s.appendReply(ctx, tx, ticket, e, actor, msg, rc, now)
+}
+
+// appendReply appends a customer's mail to its ticket and applies it: the new
+// message, the people it was addressed to (docs/rules.md §1), its
+// commands.
+func (s *Service) appendReply(ctx context.Context, tx Tx, t *Ticket, e *Email, a Actor, msg *Message, rc *Receipt, now time.Time) error {
+	msg.Ticket = t.Number
 	if err := tx.AddMessage(ctx, msg); err != nil {
-		return nil, err
+		return err
 	}
 	rc.Message = msg.ID
 	if strings.TrimSpace(msg.Text) != "" || len(msg.Attachments) > 0 {
-		if err := s.customerWrote(ctx, tx, ticket, actor, msg, now); err != nil {
-			return nil, err
+		if err := s.customerWrote(ctx, tx, t, a, msg, now); err != nil {
+			return err
 		}
 	}
-	if actor.Kind == ActorCustomer {
-		if _, err := s.addCopied(ctx, tx, ticket, e, sender, now); err != nil {
-			return nil, err
+	if a.Kind == ActorCustomer {
+		if _, err := s.addCopied(ctx, tx, t, e, msg.From, now); err != nil {
+			return err
 		}
 	}
-	if err := s.commands(ctx, tx, ticket, e, actor, now); err != nil {
-		return nil, err
+	if err := s.commands(ctx, tx, t, e, a, now); err != nil {
+		return err
 	}
-	return rc, tx.UpdateTicket(ctx, ticket)
+	return tx.UpdateTicket(ctx, t)
 }
 
 // onlyCommands reports whether a mail says nothing but #commands, such as
