@@ -76,7 +76,8 @@ const usage = `usage: helpdesk COMMAND [flags]
                             a running serve starts or stops it within seconds; a disabled
                             relay or slack holds its outbox rows until enabled
   channel remove NAME       remove a mailbox added with channel add
-  channel verify NAME       log in to a mailbox, EHLO the relay or listener, or auth.test Slack
+  channel verify NAME       log in to a mailbox, try the relay up to MAIL FROM (sending nothing),
+                            EHLO the listener, or call Slack's auth.test
   quarantine list [--json]  mail that could not be processed
   quarantine show ID [--raw|--json] | retry ID | drop ID
   outbox list [--dead] [--json]  pending and dead notifications, with their attempts
