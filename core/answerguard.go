@@ -10,9 +10,7 @@ import (
 // address gets in AutoMailWindow when Options.AnswerMailLimit is zero.
 const DefaultAnswerMailLimit = 60
 
-// AnswerGuardTx is what the cap on answers needs of a transaction beyond
-// Tx. The store's Tx implements it; with a store that does not, the cap
-// is off.
+// AnswerGuardTx is the part of Tx that the cap on answers uses.
 type AnswerGuardTx interface {
 	// AnswerMails counts the answers to addr recorded after since: those
 	// queued and those the cap refused.
@@ -37,19 +35,18 @@ func answersOwnMail(template string) bool {
 // whether the answer to addr may be queued, and records it either way;
 // the first refusal in a window is logged and told to the department.
 func (s *Service) mayAnswer(ctx context.Context, tx Tx, ticket int64, dept, addr, template string, now time.Time) (bool, error) {
-	g, ok := tx.(AnswerGuardTx)
-	if !ok || s.answerLimit < 0 {
+	if s.answerLimit < 0 {
 		return true, nil
 	}
 	addr = NormalizeAddress(addr)
-	sent, refused, err := g.AnswerMails(ctx, addr, now.Add(-AutoMailWindow))
+	sent, refused, err := tx.AnswerMails(ctx, addr, now.Add(-AutoMailWindow))
 	if err != nil {
 		return false, err
 	}
 	if sent < s.answerLimit {
-		return true, g.RecordAnswerMail(ctx, addr, ticket, template, now, false)
+		return true, tx.RecordAnswerMail(ctx, addr, ticket, template, now, false)
 	}
-	if err := g.RecordAnswerMail(ctx, addr, ticket, template, now, true); err != nil {
+	if err := tx.RecordAnswerMail(ctx, addr, ticket, template, now, true); err != nil {
 		return false, err
 	}
 	if refused > 0 {

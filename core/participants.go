@@ -38,9 +38,7 @@ type Participant struct {
 	CreatedAt time.Time
 }
 
-// ParticipantTx is what participants need of a transaction beyond Tx.
-// The store's Tx implements it; with a store that does not, tickets
-// have no participants.
+// ParticipantTx is the part of Tx that keeps participants.
 type ParticipantTx interface {
 	// Participants returns the ticket's participants, oldest first.
 	Participants(ctx context.Context, ticket int64) ([]Participant, error)
@@ -52,14 +50,9 @@ type ParticipantTx interface {
 	RemoveParticipant(ctx context.Context, ticket int64, email string) error
 }
 
-// participants returns the ticket's participants, none when the store
-// keeps no participants.
+// participants returns the ticket's participants, oldest first.
 func participants(ctx context.Context, tx Tx, ticket int64) ([]Participant, error) {
-	ptx, ok := tx.(ParticipantTx)
-	if !ok {
-		return nil, nil
-	}
-	return ptx.Participants(ctx, ticket)
+	return tx.Participants(ctx, ticket)
 }
 
 // participantOf returns the participant of the ticket with this
@@ -82,10 +75,6 @@ func participantOf(ctx context.Context, tx Tx, ticket int64, addr string) (*Part
 // one of the gateway's own, or a participant already (then it returns
 // false and no error). Over MaxParticipants it is an EFORBIDDEN error.
 func (s *Service) addParticipant(ctx context.Context, tx Tx, t *Ticket, a Address, by string, now time.Time) (bool, error) {
-	ptx, ok := tx.(ParticipantTx)
-	if !ok {
-		return false, Errorf(EINTERNAL, "this store keeps no participants")
-	}
 	addr := NormalizeAddress(a.Addr)
 	if addr == "" || s.AcceptsRecipient(addr) {
 		return false, nil
@@ -97,7 +86,7 @@ func (s *Service) addParticipant(ctx context.Context, tx Tx, t *Ticket, a Addres
 	if req.Email == addr {
 		return false, nil
 	}
-	ps, err := ptx.Participants(ctx, t.Number)
+	ps, err := tx.Participants(ctx, t.Number)
 	if err != nil {
 		return false, err
 	}
@@ -108,7 +97,7 @@ func (s *Service) addParticipant(ctx context.Context, tx Tx, t *Ticket, a Addres
 		return false, Errorf(EFORBIDDEN, "ticket #%d has %d participants, the most allowed", t.Number, MaxParticipants)
 	}
 	p := &Participant{Ticket: t.Number, Email: addr, Name: strings.TrimSpace(a.Name), AddedBy: by, CreatedAt: now}
-	if err := ptx.AddParticipant(ctx, p); err != nil {
+	if err := tx.AddParticipant(ctx, p); err != nil {
 		return false, err
 	}
 	return true, nil
@@ -139,9 +128,6 @@ func (s *Service) addCopied(ctx context.Context, tx Tx, t *Ticket, e *Email, sen
 // of them per mail and MaxParticipants in all (docs/rules.md §1). It
 // returns the addresses added and how many were left out.
 func (s *Service) copyRecipients(ctx context.Context, tx Tx, t *Ticket, e *Email, sender string, now time.Time) ([]string, int, error) {
-	if _, ok := tx.(ParticipantTx); !ok {
-		return nil, 0, nil
-	}
 	var added []string
 	skipped := 0
 	for _, a := range append(append([]Address{}, e.To...), e.Cc...) {
@@ -198,11 +184,7 @@ func (s *Service) ccAction(ctx context.Context, tx Tx, t *Ticket, a Actor, args 
 		}
 		return fmt.Sprintf("%s is now copied on ticket #%d", addr, t.Number), nil
 	case "remove":
-		ptx, ok := tx.(ParticipantTx)
-		if !ok {
-			return "", Errorf(EINTERNAL, "this store keeps no participants")
-		}
-		if err := ptx.RemoveParticipant(ctx, t.Number, addr); err != nil {
+		if err := tx.RemoveParticipant(ctx, t.Number, addr); err != nil {
 			if ErrorCode(err) == ENOTFOUND {
 				return "", Errorf(ENOTFOUND, "%s is not a participant of ticket #%d", addr, t.Number)
 			}

@@ -13,9 +13,7 @@ import (
 // first.
 const MaxTicketList = 50
 
-// AccountTicketsTx is what #tickets needs of a transaction beyond Tx.
-// The store's Tx implements it; with a store that does not, the list is
-// empty.
+// AccountTicketsTx is the part of Tx that #tickets uses.
 type AccountTicketsTx interface {
 	// OpenTickets returns the account's tickets that are not closed,
 	// the most recently active first, at most limit of them.
@@ -36,8 +34,8 @@ func (s *Service) ticketsAction(ctx context.Context, tx Tx, t *Ticket, a Actor, 
 		}
 	}
 	var lines []TicketLine
-	if at, ok := tx.(AccountTicketsTx); ok && p != nil {
-		ts, err := at.OpenTickets(ctx, p.AccountID, MaxTicketList)
+	if p != nil {
+		ts, err := tx.OpenTickets(ctx, p.AccountID, MaxTicketList)
 		if err != nil {
 			return "", err
 		}
