@@ -206,6 +206,12 @@ func TestPeople_ReplyAll(t *testing.T) {
 	if fmt.Sprint(tj.Participants) != fmt.Sprint(want) {
 		t.Fatalf("participants %v, want %v", tj.Participants, want)
 	}
+
+	// An agent adds him back from the command line.
+	p.cli("ticket", "act", "1", "cc", "add", carlAddr, "--agent", "U0AGENT")
+	if out := p.cli("ticket", "show", "1"); !strings.Contains(out, "cc "+bobAddr+", "+carlAddr) {
+		t.Fatalf("after cc add:\n%s", out)
+	}
 }
 
 // TestPeople_CommandResultsAreNotAutomatic: the results of a customer's
