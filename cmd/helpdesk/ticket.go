@@ -87,9 +87,14 @@ func ticketShow(ctx context.Context, db *store.DB, n int64, asJSON bool, w io.Wr
 	if err != nil {
 		return err
 	}
+	requester, people, err := db.TicketPeople(ctx, n)
+	if err != nil {
+		return err
+	}
 	if asJSON {
 		tj := toTicketJSON(r, msgs)
 		withTasks(&tj, tasks)
+		withParticipants(&tj, requester, people)
 		return writeJSON(w, tj)
 	}
 	fmt.Fprintf(w, "#%d %s\n", r.Number, r.Subject)
@@ -120,6 +125,7 @@ func ticketShow(ctx context.Context, db *store.DB, n int64, asJSON bool, w io.Wr
 	if len(extra) > 0 {
 		fmt.Fprintln(w, strings.Join(extra, " · "))
 	}
+	fmt.Fprintln(w, peopleLine(requester, people))
 	for _, tk := range tasks {
 		fmt.Fprintf(w, "task %d: %s [%s]\n", tk.Number, tk.Title, tk.Status)
 	}
@@ -207,4 +213,18 @@ func clip(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// peopleLine lists a ticket's people for `ticket show`: "requester
+// ann@… · cc bob@…, carl@…".
+func peopleLine(requester string, ps []core.Participant) string {
+	line := "requester " + requester
+	if len(ps) > 0 {
+		var cc []string
+		for _, p := range ps {
+			cc = append(cc, p.Email)
+		}
+		line += " · cc " + strings.Join(cc, ", ")
+	}
+	return line
 }
