@@ -24,11 +24,15 @@ func (s *Service) emailCustomer(ctx context.Context, tx Tx, t *Ticket, template 
 		s.log.Info("not mailed: address is bouncing", "ticket", t.Number, "template", template, "since", p.BouncingSince)
 		return "", nil
 	}
+	if p.NotificationsOff && quietTemplate(template) {
+		return "", nil
+	}
 	if ok, err := s.mayMail(ctx, tx, t, p.Email, template, now); err != nil || !ok {
 		return "", err
 	}
 	tok := token.Sign(s.secret, t.Number, p.ID)
 	n.Number, n.Subject = t.Number, t.Subject
+	n.Lang = s.languageOf(p, t.Department)
 	if n.Name == "" {
 		n.Name = p.Name
 	}

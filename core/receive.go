@@ -31,6 +31,9 @@ type Receipt struct {
 	// Refused lists ticket matches that were refused, and why; the mail
 	// then went to a new ticket. For the log.
 	Refused []string
+	// Held is the quarantine id of a mail the unknown-sender policy held
+	// or rejected (OutcomeHeld, OutcomeRejected).
+	Held int64
 }
 
 // Receive stores one inbound mail and applies the rules to it, in one
@@ -108,6 +111,17 @@ func (s *Service) receive(ctx context.Context, tx Tx, e *Email, now time.Time) (
 		msg.Auto, msg.AutoReason = true, "loop: sent from the gateway's own address"
 	case s.isOwnMessageID(e.MessageID):
 		msg.Auto, msg.AutoReason = true, "loop: the gateway's own notification came back"
+	}
+	if profile == nil && !msg.Auto {
+		// docs/rules.md §1: the department's unknown-sender policy.
+		if rc, done, err := s.unknownSender(ctx, tx, e, sender, now); done || err != nil {
+			return rc, err
+		}
+	}
+	if !msg.Auto && profile != nil {
+		if err := s.learnLanguage(ctx, tx, profile, e); err != nil {
+			return nil, err
+		}
 	}
 	if !msg.Auto && profile != nil && !profile.BouncingSince.IsZero() {
 		// The address works again: it may be mailed.
@@ -245,7 +259,8 @@ func (s *Service) open(ctx context.Context, tx Tx, e *Email, profile *Profile, m
 		if err := tx.CreateAccount(ctx, acc); err != nil {
 			return nil, err
 		}
-		profile = &Profile{AccountID: acc.ID, Email: msg.From, Name: e.From.Name, Role: RolePrimary, CreatedAt: now}
+		profile = &Profile{AccountID: acc.ID, Email: msg.From, Name: e.From.Name, Role: RolePrimary, CreatedAt: now,
+			MailLanguage: MailLanguage(e)}
 		if err := tx.CreateProfile(ctx, profile); err != nil {
 			return nil, err
 		}
@@ -261,7 +276,8 @@ func (s *Service) open(ctx context.Context, tx Tx, e *Email, profile *Profile, m
 			break
 		}
 	}
-	subject := CleanSubject(e.Subject)
+	// docs/rules.md §2: a leading [word] of the subject sets the type.
+	dept, typ, subject := s.typeSubject(dept, CleanSubject(e.Subject))
 	if subject == "" {
 		subject = "(no subject)"
 	}
@@ -282,7 +298,7 @@ func (s *Service) open(ctx context.Context, tx Tx, e *Email, profile *Profile, m
 		}
 	}
 	t := s.newTicket(acc, profile.ID, dept, subject, now)
-	t.Predecessor = predecessor
+	t.Type, t.Predecessor = typ, predecessor
 	if err := tx.CreateTicket(ctx, t); err != nil {
 		return nil, err
 	}
@@ -326,6 +342,9 @@ func (s *Service) newTicket(acc *Account, profile int64, dept, subject string, n
 // fixed here and indexed, so the customer's reply threads back to the
 // ticket and a retried send is the same mail.
 func (s *Service) enqueueAck(ctx context.Context, tx Tx, t *Ticket, p *Profile, e *Email, now time.Time) error {
+	if p.NotificationsOff {
+		return nil
+	}
 	if ok, err := s.mayMail(ctx, tx, t, p.Email, TemplateAck, now); err != nil || !ok {
 		return err
 	}
@@ -345,6 +364,7 @@ func (s *Service) enqueueAck(ctx context.Context, tx Tx, t *Ticket, p *Profile, 
 			Text:        e.Text,
 			Ref:         fmt.Sprintf("T%d-%s", t.Number, strings.ToUpper(tok)),
 			Predecessor: t.Predecessor,
+			Lang:        s.languageOf(p, t.Department),
 		},
 	}
 	if err := tx.IndexSent(ctx, n.MessageID, t.Number); err != nil {

@@ -1,0 +1,123 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// docs/rules.md §1: every customer notice is written in English or
+// Russian. The language is the profile's choice, else the one the
+// person's latest mail was written in, else the department's default.
+
+// Languages of customer notices.
+const (
+	LangEN = "en"
+	LangRU = "ru"
+)
+
+// Languages lists the languages notices are written in.
+var Languages = []string{LangEN, LangRU}
+
+// MailLanguage tells the language of a mail: its Content-Language when
+// that is one of Languages, else its script, Cyrillic letters making it
+// LangRU and Latin ones LangEN. It returns "" when neither tells.
+func MailLanguage(e *Email) string {
+	if slices.Contains(Languages, e.Language) {
+		return e.Language
+	}
+	return scriptLanguage(e.Subject + "\n" + e.Text)
+}
+
+// scriptLanguage counts letters: more Cyrillic than Latin is LangRU.
+func scriptLanguage(s string) string {
+	var cyr, lat int
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Cyrillic, r):
+			cyr++
+		case unicode.Is(unicode.Latin, r):
+			lat++
+		}
+	}
+	switch {
+	case cyr > 0 && cyr >= lat:
+		return LangRU
+	case lat > 0:
+		return LangEN
+	}
+	return ""
+}
+
+func deptLanguage(d Department) string {
+	if d.Language == "" {
+		return LangEN
+	}
+	return d.Language
+}
+
+// languageOf is the language of notices to p about a ticket of the
+// department.
+func (s *Service) languageOf(p *Profile, department string) string {
+	switch {
+	case p.Language != "":
+		return p.Language
+	case p.MailLanguage != "":
+		return p.MailLanguage
+	}
+	d, ok := s.depts[department]
+	if !ok {
+		d = s.fallback
+	}
+	return deptLanguage(d)
+}
+
+// learnLanguage records the language of a known person's mail on their
+// profile, so later notices (a status change days later) use it.
+func (s *Service) learnLanguage(ctx context.Context, tx Tx, p *Profile, e *Email) error {
+	lang := MailLanguage(e)
+	if lang == "" || lang == p.MailLanguage {
+		return nil
+	}
+	p.MailLanguage = lang
+	return tx.UpdateProfile(ctx, p)
+}
+
+// langAction is the customer's #lang en|ru: the language of every later
+// notice to the profile that wrote it.
+func (s *Service) langAction(ctx context.Context, tx Tx, t *Ticket, a Actor, args []string, _ time.Time) (string, error) {
+	p := a.Profile
+	if p == nil {
+		var err error
+		if p, err = tx.ProfileByEmail(ctx, NormalizeAddress(a.ID)); err != nil {
+			return "", err
+		}
+	}
+	lang := strings.ToLower(args[0])
+	if !slices.Contains(Languages, lang) {
+		return "", Errorf(EINVALID, "usage: lang %s", strings.Join(Languages, "|"))
+	}
+	p.Language = lang
+	if err := tx.UpdateProfile(ctx, p); err != nil {
+		return "", err
+	}
+	if lang == LangRU {
+		return "мы будем писать вам по-русски", nil
+	}
+	return fmt.Sprintf("we will write to %s in English", p.Email), nil
+}
+
+// quietTemplate reports whether a notice is one a profile with
+// notifications off does not get (docs/rules.md §1): the gateway's own
+// news. Staff answers, the results of the person's own commands and a
+// charge waiting for their decision still go.
+func quietTemplate(template string) bool {
+	switch template {
+	case TemplateAck, TemplateStatus, TemplateSplit:
+		return true
+	}
+	return false
+}
