@@ -121,3 +121,37 @@ func quietTemplate(template string) bool {
 	}
 	return false
 }
+
+// commandResult is what one #command of a mail did.
+type commandResult struct {
+	line string
+	ok   bool
+	res  string // what was done, when ok
+	why  string // why not, when not ok
+}
+
+// commandResults are the lines of the commands notice, in the language
+// of the ticket's customer. In Russian a command done is said so without
+// the English sentence of what it did (the command line says it);
+// refusals keep their reason, which the action table words in English.
+func (s *Service) commandResults(ctx context.Context, tx Tx, t *Ticket, done []commandResult) ([]string, error) {
+	p, err := tx.Profile(ctx, t.ProfileID)
+	if err != nil {
+		return nil, err
+	}
+	ru := s.languageOf(p, t.Department) == LangRU
+	var out []string
+	for _, r := range done {
+		switch {
+		case ru && r.ok:
+			out = append(out, r.line+": выполнено")
+		case ru:
+			out = append(out, r.line+": не выполнено: "+r.why)
+		case r.ok:
+			out = append(out, fmt.Sprintf("%s: done: %s", r.line, r.res))
+		default:
+			out = append(out, fmt.Sprintf("%s: not done: %s", r.line, r.why))
+		}
+	}
+	return out, nil
+}

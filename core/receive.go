@@ -221,11 +221,11 @@ func (s *Service) commands(ctx context.Context, tx Tx, t *Ticket, e *Email, now 
 		return nil
 	}
 	a := Actor{Kind: ActorCustomer, ID: NormalizeAddress(e.From.Addr)}
-	var results []string
+	var done []commandResult
 	for _, c := range e.Commands {
 		line := strings.TrimSpace(c.Line)
 		if c.Err != "" {
-			results = append(results, fmt.Sprintf("%s: not done: %s", line, c.Err))
+			done = append(done, commandResult{line: line, why: c.Err})
 			continue
 		}
 		res, err := s.act(ctx, tx, t, a, c.Name, c.Args, now)
@@ -233,15 +233,19 @@ func (s *Service) commands(ctx context.Context, tx Tx, t *Ticket, e *Email, now 
 			return err
 		}
 		if err != nil {
-			results = append(results, fmt.Sprintf("%s: not done: %s", line, ErrorMessage(err)))
+			done = append(done, commandResult{line: line, why: ErrorMessage(err)})
 			continue
 		}
-		results = append(results, fmt.Sprintf("%s: done: %s", line, res))
+		done = append(done, commandResult{line: line, ok: true, res: res})
 	}
 	if err := tx.UpdateTicket(ctx, t); err != nil {
 		return err
 	}
-	_, err := s.emailCustomer(ctx, tx, t, TemplateCommands, Notice{Results: results}, now)
+	results, err := s.commandResults(ctx, tx, t, done)
+	if err != nil {
+		return err
+	}
+	_, err = s.emailCustomer(ctx, tx, t, TemplateCommands, Notice{Results: results}, now)
 	return err
 }
 
