@@ -277,3 +277,18 @@ func TestOpenTicket(t *testing.T) {
 		t.Fatalf("customer's reply: %+v, want a reply on #%d", rc, n)
 	}
 }
+
+// TestRoles_Preagree pins docs/rules.md §1: a secondary profile may not
+// agree to charges in advance; an advanced secondary one may.
+func TestRoles_Preagree(t *testing.T) {
+	f := mustFixture(t)
+	n := f.open(t, "ann@shop.example", support)
+	f.addProfile(t, "ann@shop.example", "sec@shop.example", core.RoleSecondary)
+	f.addProfile(t, "ann@shop.example", "adv@shop.example", core.RoleAdvancedSecondary)
+	if _, err := f.act(n, core.Actor{Kind: core.ActorCustomer, ID: "sec@shop.example"}, "preagree"); core.ErrorCode(err) != core.EFORBIDDEN {
+		t.Fatalf("secondary #preagree: %v, want forbidden", err)
+	}
+	if _, err := f.act(n, core.Actor{Kind: core.ActorCustomer, ID: "adv@shop.example"}, "preagree"); err != nil {
+		t.Fatalf("advanced secondary #preagree: %v", err)
+	}
+}
