@@ -211,3 +211,16 @@ func orNone(s string) string {
 	}
 	return s
 }
+
+// admit applies docs/rules.md §1 to a mail that is not automatic: an
+// unknown sender meets the department's policy (done when it held or
+// rejected the mail), a known one's language is learnt.
+func (s *Service) admit(ctx context.Context, tx Tx, e *Email, sender string, p *Profile, auto bool, now time.Time) (*Receipt, bool, error) {
+	switch {
+	case auto:
+		return nil, false, nil
+	case p == nil:
+		return s.unknownSender(ctx, tx, e, sender, now)
+	}
+	return nil, false, s.learnLanguage(ctx, tx, p, e)
+}

@@ -112,16 +112,8 @@ func (s *Service) receive(ctx context.Context, tx Tx, e *Email, now time.Time) (
 	case s.isOwnMessageID(e.MessageID):
 		msg.Auto, msg.AutoReason = true, "loop: the gateway's own notification came back"
 	}
-	if profile == nil && !msg.Auto {
-		// docs/rules.md §1: the department's unknown-sender policy.
-		if rc, done, err := s.unknownSender(ctx, tx, e, sender, now); done || err != nil {
-			return rc, err
-		}
-	}
-	if !msg.Auto && profile != nil {
-		if err := s.learnLanguage(ctx, tx, profile, e); err != nil {
-			return nil, err
-		}
+	if rc, done, err := s.admit(ctx, tx, e, sender, profile, msg.Auto, now); done || err != nil {
+		return rc, err
 	}
 	if !msg.Auto && profile != nil && !profile.BouncingSince.IsZero() {
 		// The address works again: it may be mailed.
