@@ -82,6 +82,8 @@ var actions = []Action{
 		Help: "agree in advance to the ticket's charge", run: (*Service).preagreeAction},
 	{Name: "rate", Who: whoCustomer, Args: "1-5 [comment]", Min: 1, Max: -1,
 		Help: "rate a closed ticket", run: (*Service).rate},
+	{Name: "lang", Who: whoCustomer, Choices: Languages, Min: 1, Max: 1,
+		Help: "choose the language of our mails", run: (*Service).langAction},
 	{Name: "task", Who: whoAnyone, Args: "add TITLE | N STATUS", CustomerArgs: "N ready_to_upload|approved", Min: 2, Max: -1,
 		Help: "add a project task or set a task's status", run: (*Service).task},
 	{Name: "cc", Who: whoAnyone, Args: "add|remove EMAIL", Min: 2, Max: 2,

@@ -81,6 +81,8 @@ type Notice struct {
 	Name    string `json:"name"`
 	Text    string `json:"text"`
 	Ref     string `json:"ref"` // the signed reference shown in the footer
+	// Lang is the language to render in (LangEN, LangRU); "" is LangEN.
+	Lang string `json:"lang,omitempty"`
 
 	Status      string   `json:"status,omitempty"`      // TemplateStatus: the new status
 	Reason      string   `json:"reason,omitempty"`      // TemplateStatus: why (e.g. "no reply for 5 days")
@@ -168,4 +170,7 @@ type SlackNotice struct {
 	Text       string   `json:"text"`                // plain text; escaped by the sender
 	Mention    []string `json:"mention,omitempty"`   // Slack user ids to mention
 	InThread   bool     `json:"in_thread,omitempty"` // post in the ticket's thread instead of the channel
+	// Held is the quarantine id of a mail held by the unknown-sender
+	// policy: the notice then carries Accept and Reject buttons.
+	Held int64 `json:"held,omitempty"`
 }

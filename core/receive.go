@@ -32,6 +32,9 @@ type Receipt struct {
 	// Refused lists ticket matches that were refused, and why; the mail
 	// then went to a new ticket. For the log.
 	Refused []string
+	// Held is the quarantine id of a mail the unknown-sender policy held
+	// or rejected (OutcomeHeld, OutcomeRejected).
+	Held int64
 }
 
 // Receive stores one inbound mail and applies the rules to it, in one
@@ -108,6 +111,9 @@ func (s *Service) receive(ctx context.Context, tx Tx, e *Email, now time.Time) (
 		msg.Auto, msg.AutoReason = true, "loop: sent from the gateway's own address"
 	case s.isOwnMessageID(e.MessageID):
 		msg.Auto, msg.AutoReason = true, "loop: the gateway's own notification came back"
+	}
+	if rc, done, err := s.admit(ctx, tx, e, sender, profile, msg.Auto, now); done || err != nil {
+		return rc, err
 	}
 	if !msg.Auto && profile != nil && !profile.BouncingSince.IsZero() {
 		// The address works again: it may be mailed.
@@ -221,11 +227,11 @@ func (s *Service) commands(ctx context.Context, tx Tx, t *Ticket, e *Email, a Ac
 	if len(e.Commands) == 0 {
 		return nil
 	}
-	var results []string
+	var done []commandResult
 	for _, c := range e.Commands {
 		line := strings.TrimSpace(c.Line)
 		if c.Err != "" {
-			results = append(results, fmt.Sprintf("%s: not done: %s", line, c.Err))
+			done = append(done, commandResult{line: line, why: c.Err})
 			continue
 		}
 		res, err := s.act(ctx, tx, t, a, c.Name, c.Args, now)
@@ -233,17 +239,22 @@ func (s *Service) commands(ctx context.Context, tx Tx, t *Ticket, e *Email, a Ac
 			return err
 		}
 		if err != nil {
-			results = append(results, fmt.Sprintf("%s: not done: %s", line, ErrorMessage(err)))
+			done = append(done, commandResult{line: line, why: ErrorMessage(err)})
 			continue
 		}
-		results = append(results, fmt.Sprintf("%s: done: %s", line, res))
+		done = append(done, commandResult{line: line, ok: true, res: res})
 	}
 	if err := tx.UpdateTicket(ctx, t); err != nil {
 		return err
 	}
 	// The results answer the sender's own mail: they go to the sender,
-	// whoever of the ticket's people that is.
-	_, err := s.answerSender(ctx, tx, t, a, TemplateCommands, Notice{Results: results}, now)
+	// whoever of the ticket's people that is, in the sender's language.
+	lang, err := s.senderLanguage(ctx, tx, t, a)
+	if err != nil {
+		return err
+	}
+	results := commandResults(done, lang)
+	_, err = s.answerSender(ctx, tx, t, a, TemplateCommands, Notice{Results: results}, now)
 	return err
 }
 
@@ -261,7 +272,8 @@ func (s *Service) open(ctx context.Context, tx Tx, e *Email, profile *Profile, m
 		if err := tx.CreateAccount(ctx, acc); err != nil {
 			return nil, err
 		}
-		profile = &Profile{AccountID: acc.ID, Email: msg.From, Name: e.From.Name, Role: RolePrimary, CreatedAt: now}
+		profile = &Profile{AccountID: acc.ID, Email: msg.From, Name: e.From.Name, Role: RolePrimary, CreatedAt: now,
+			MailLanguage: MailLanguage(e)}
 		if err := tx.CreateProfile(ctx, profile); err != nil {
 			return nil, err
 		}
@@ -277,7 +289,8 @@ func (s *Service) open(ctx context.Context, tx Tx, e *Email, profile *Profile, m
 			break
 		}
 	}
-	subject := CleanSubject(e.Subject)
+	// docs/rules.md §2: a leading [word] of the subject sets the type.
+	dept, typ, subject := s.typeSubject(dept, CleanSubject(e.Subject))
 	if subject == "" {
 		subject = "(no subject)"
 	}
@@ -298,7 +311,7 @@ func (s *Service) open(ctx context.Context, tx Tx, e *Email, profile *Profile, m
 		}
 	}
 	t := s.newTicket(acc, profile.ID, dept, subject, now)
-	t.Predecessor = predecessor
+	t.Type, t.Predecessor = typ, predecessor
 	if err := tx.CreateTicket(ctx, t); err != nil {
 		return nil, err
 	}

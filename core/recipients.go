@@ -16,6 +16,10 @@ type recipient struct {
 	// for anyone else copied on it; the reply token names the one set.
 	Profile, Participant int64
 	Bouncing             bool // a profile whose address bounced (docs/rules.md §1)
+	// Quiet is a profile that switched notifications off (docs/rules.md
+	// §1); Lang the language its notices are written in.
+	Quiet bool
+	Lang  string
 }
 
 // thread is how a notice threads into the customer's mail.
@@ -43,7 +47,8 @@ func (s *Service) audience(ctx context.Context, tx Tx, t *Ticket, all bool) (rec
 	if err != nil {
 		return recipient{}, nil, err
 	}
-	to := recipient{Addr: p.Email, Name: p.Name, Profile: p.ID, Bouncing: !p.BouncingSince.IsZero()}
+	to := recipient{Addr: p.Email, Name: p.Name, Profile: p.ID, Bouncing: !p.BouncingSince.IsZero(),
+		Quiet: p.NotificationsOff, Lang: s.languageOf(p, t.Department)}
 	if !all {
 		return to, nil, nil
 	}
@@ -53,11 +58,12 @@ func (s *Service) audience(ctx context.Context, tx Tx, t *Ticket, all bool) (rec
 	}
 	var cc []recipient
 	for _, pt := range ps {
-		r := recipient{Addr: pt.Email, Name: pt.Name, Participant: pt.ID}
+		r := recipient{Addr: pt.Email, Name: pt.Name, Participant: pt.ID, Lang: s.languageOf(nil, t.Department)}
 		prof, err := tx.ProfileByEmail(ctx, pt.Email)
 		switch {
 		case err == nil:
 			r.Bouncing = !prof.BouncingSince.IsZero()
+			r.Quiet, r.Lang = prof.NotificationsOff, s.languageOf(prof, t.Department)
 			if r.Name == "" {
 				r.Name = prof.Name
 			}
@@ -100,6 +106,9 @@ func (s *Service) mailCopies(ctx context.Context, tx Tx, t *Ticket, template str
 			s.log.Info("not mailed: address is bouncing", "ticket", t.Number, "template", template, "to", r.Addr)
 			continue
 		}
+		if r.Quiet && quietTemplate(template) {
+			continue
+		}
 		if ok, err := s.mayMail(ctx, tx, t, r.Addr, template, now); err != nil {
 			return "", err
 		} else if !ok {
@@ -112,6 +121,7 @@ func (s *Service) mailCopies(ctx context.Context, tx Tx, t *Ticket, template str
 			data.Name = r.Name
 		}
 		data.Ref = fmt.Sprintf("T%d-%s", t.Number, strings.ToUpper(tok))
+		data.Lang = r.Lang
 		en := EmailNotice{
 			Template:   template,
 			MessageID:  s.newMessageID(t.Number),
@@ -143,7 +153,7 @@ func (s *Service) mailCopies(ctx context.Context, tx Tx, t *Ticket, template str
 // results of their commands) to them alone, whoever of the ticket's
 // people they are.
 func (s *Service) answerSender(ctx context.Context, tx Tx, t *Ticket, a Actor, template string, n Notice, now time.Time) (string, error) {
-	r := recipient{Addr: NormalizeAddress(a.ID), Name: a.Name}
+	r := recipient{Addr: NormalizeAddress(a.ID), Name: a.Name, Lang: s.languageOf(a.Profile, t.Department)}
 	if a.Profile != nil {
 		r.Name = a.Profile.Name
 		if a.Profile.AccountID == t.AccountID {
@@ -167,7 +177,7 @@ func (s *Service) answerSender(ctx context.Context, tx Tx, t *Ticket, a Actor, t
 			if to.Addr != r.Addr {
 				return "", Errorf(EINTERNAL, "%s is none of ticket #%d's people", r.Addr, t.Number)
 			}
-			r.Profile = to.Profile
+			r.Profile, r.Lang, r.Quiet = to.Profile, to.Lang, to.Quiet
 		} else {
 			r.Participant = p.ID
 		}

@@ -13,6 +13,16 @@ type Department struct {
 	Name      string
 	Addresses []string
 	Heads     []string // Slack user ids told about low ratings
+	// UnknownSender is the policy for mail from an address that belongs
+	// to no profile (docs/rules.md §1): UnknownOpen (also for ""),
+	// UnknownQuarantine or UnknownReject.
+	UnknownSender string
+	// Language is the default language of its customers' notices, LangEN
+	// or LangRU; "" means LangEN.
+	Language string
+	// SubjectWords are extra words that, as a leading [word] of a new
+	// mail's subject, send the ticket to this department (docs/rules.md §2).
+	SubjectWords []string
 }
 
 // Options configure a Service. Zero values are documented per field.
@@ -131,6 +141,9 @@ func NewService(st Store, opts Options) (*Service, error) {
 	for _, d := range opts.Departments {
 		if len(d.Addresses) == 0 {
 			return nil, fmt.Errorf("core: department %s has no address", d.Name)
+		}
+		if err := checkDepartment(d); err != nil {
+			return nil, err
 		}
 		s.depts[d.Name] = d
 		s.heads[d.Name] = d.Heads

@@ -97,7 +97,8 @@ func (a *App) newCore() (channels map[string]string, err error) {
 	channels = map[string]string{}
 	for _, name := range cfg.DepartmentNames() {
 		d := cfg.Departments[name]
-		depts = append(depts, core.Department{Name: name, Addresses: d.Addresses, Heads: d.Heads})
+		depts = append(depts, core.Department{Name: name, Addresses: d.Addresses, Heads: d.Heads,
+			UnknownSender: d.UnknownSender, Language: d.Language, SubjectWords: d.SubjectWords})
 		channels[name] = d.SlackChannel
 	}
 	cal, err := cfg.BusinessCalendar()

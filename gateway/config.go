@@ -169,6 +169,14 @@ type DepartmentConfig struct {
 	SlackChannel string   `toml:"slack_channel"`
 	Heads        []string `toml:"heads"`
 	Addresses    []string `toml:"addresses"`
+	// UnknownSender is open (also ""), quarantine or reject
+	// (docs/rules.md §1).
+	UnknownSender string `toml:"unknown_sender"`
+	// Language is en (also "") or ru: its customers' default.
+	Language string `toml:"language"`
+	// SubjectWords send a new mail whose subject starts with [word]
+	// here (docs/rules.md §2).
+	SubjectWords []string `toml:"subject_words"`
 }
 
 // IMAPConfig is one [[imap]] mailbox.
@@ -318,6 +326,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("smtp.auth_username and smtp.auth_password_file go together"))
 	}
 	errs = append(errs, c.validateRelay()...)
+	errs = append(errs, c.validateDepartments()...)
 	names := map[string]bool{}
 	for i, m := range c.IMAP {
 		switch {

@@ -78,12 +78,14 @@ func notFound(err error, what string) error {
 	return err
 }
 
-const profileColumns = `id, account_id, email, name, role, created_at, bouncing_since, bounce_status`
+const profileColumns = `id, account_id, email, name, role, created_at, bouncing_since, bounce_status,
+	language, mail_language, notifications_off`
 
 func scanProfile(row scanner) (*core.Profile, error) {
 	var p core.Profile
 	var created, bouncing string
-	if err := row.Scan(&p.ID, &p.AccountID, &p.Email, &p.Name, &p.Role, &created, &bouncing, &p.BounceStatus); err != nil {
+	if err := row.Scan(&p.ID, &p.AccountID, &p.Email, &p.Name, &p.Role, &created, &bouncing, &p.BounceStatus,
+		&p.Language, &p.MailLanguage, &p.NotificationsOff); err != nil {
 		return nil, notFound(err, "profile")
 	}
 	p.CreatedAt, p.BouncingSince = parseTime(created), parseTime(bouncing)
@@ -98,10 +100,12 @@ func (t *Tx) ProfileByEmail(ctx context.Context, email string) (*core.Profile, e
 	return scanProfile(t.queryRow(ctx, `SELECT `+profileColumns+` FROM profiles WHERE email = ?`, email))
 }
 
-// UpdateProfile writes the profile's name, role and bounce state.
+// UpdateProfile writes the profile's name, role, bounce state, languages
+// and notifications.
 func (t *Tx) UpdateProfile(ctx context.Context, p *core.Profile) error {
-	_, err := t.exec(ctx, `UPDATE profiles SET name = ?, role = ?, bouncing_since = ?, bounce_status = ? WHERE id = ?`,
-		p.Name, p.Role, fmtOptTime(p.BouncingSince), p.BounceStatus, p.ID)
+	_, err := t.exec(ctx, `UPDATE profiles SET name = ?, role = ?, bouncing_since = ?, bounce_status = ?,
+		language = ?, mail_language = ?, notifications_off = ? WHERE id = ?`,
+		p.Name, p.Role, fmtOptTime(p.BouncingSince), p.BounceStatus, p.Language, p.MailLanguage, p.NotificationsOff, p.ID)
 	if err != nil {
 		return fmt.Errorf("update profile %d: %w", p.ID, err)
 	}
@@ -167,8 +171,9 @@ func (t *Tx) CreateAccount(ctx context.Context, a *core.Account) error {
 
 func (t *Tx) CreateProfile(ctx context.Context, p *core.Profile) error {
 	res, err := t.exec(ctx,
-		`INSERT INTO profiles (account_id, email, name, role, created_at) VALUES (?, ?, ?, ?, ?)`,
-		p.AccountID, p.Email, p.Name, p.Role, fmtTime(p.CreatedAt))
+		`INSERT INTO profiles (account_id, email, name, role, created_at, language, mail_language, notifications_off)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.AccountID, p.Email, p.Name, p.Role, fmtTime(p.CreatedAt), p.Language, p.MailLanguage, p.NotificationsOff)
 	if isUnique(err) {
 		return core.Errorf(core.ECONFLICT, "profile %s exists", p.Email)
 	}

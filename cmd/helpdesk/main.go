@@ -68,6 +68,10 @@ const usage = `usage: helpdesk COMMAND [flags]
   sweep [--at RFC3339] [--json]
                             run the timer rules once, as if the clock read --at
   account entitle EMAIL subscription --until DATE | incident N
+  account list | show ID | add --primary EMAIL [--name N] [--kind K] | rename ID NAME  [--json]
+  profile add ACCOUNT EMAIL [--role R] | show EMAIL | set EMAIL [--email NEW] [--role R]
+          [--language en|ru] [--notifications on|off]  [--json]
+  ticket open --to EMAIL --subject S --text T [--agent ID] [--department D] [--json]
   credits show EMAIL [--json]   balance, lots and ledger of the account of EMAIL
   credits grant EMAIL --license cs-cart-first|cs-cart-additional|cs-cart-storefront|multivendor
   credits purchase EMAIL --package 25|50|100|200
@@ -162,6 +166,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env []str
 		return cmdQueue(ctx, args, stdout, stderr, env)
 	case "account":
 		return cmdAccount(ctx, args, stdout, stderr, env)
+	case "profile":
+		return cmdProfile(ctx, args, stdout, stderr, env)
 	case "credits":
 		return cmdCredits(ctx, args, stdout, stderr, env)
 	case "outbox":

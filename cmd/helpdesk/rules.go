@@ -173,9 +173,13 @@ func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 // cmdAccount is `account entitle|show`.
 func cmdAccount(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
 	if len(args) == 0 {
-		return usageError{"account needs a subcommand: entitle or show"}
+		return usageError{"account needs a subcommand: list, show, add, rename or entitle"}
 	}
 	sub, args := args[0], args[1:]
+	switch sub {
+	case "list", "show", "add", "rename":
+		return cmdAccounts(ctx, sub, args, stdout, stderr, env)
+	}
 	fs := flag.NewFlagSet("account "+sub, flag.ContinueOnError)
 	var c common
 	c.register(fs, env)

@@ -19,8 +19,11 @@ func cmdTicket(ctx context.Context, args []string, stdout, stderr io.Writer, env
 		return usageError{"ticket needs a subcommand: list, show or find"}
 	}
 	sub, args := args[0], args[1:]
-	if sub == "act" {
+	switch sub {
+	case "act":
 		return cmdAct(ctx, args, stdout, stderr, env)
+	case "open":
+		return cmdTicketOpen(ctx, args, stdout, stderr, env)
 	}
 	fs := flag.NewFlagSet("ticket "+sub, flag.ContinueOnError)
 	var c common

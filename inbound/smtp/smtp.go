@@ -230,7 +230,7 @@ func (ss *session) Mail(from string, opts *gosmtp.MailOptions) error {
 			Message: fmt.Sprintf("Too many messages from your address (at most %d a minute), try again later",
 				ss.srv.opts.MaxMessagesPerMinute)}
 	}
-	ss.env = core.Envelope{Sender: from, NullSender: from == ""}
+	ss.env = core.Envelope{Sender: from, NullSender: from == "", Live: true}
 	ss.size = 0
 	if opts != nil {
 		ss.size = opts.Size
@@ -344,6 +344,10 @@ func (ss *session) Data(r io.Reader) (err error) {
 	rc, err := ss.srv.recv.Receive(ctx, e)
 	if err != nil {
 		switch core.ErrorCode(err) {
+		case core.EREJECTED:
+			// docs/rules.md §1: the department rejects unknown senders.
+			ss.log.Info("message rejected", "message_id", e.MessageID, "reason", core.ErrorMessage(err))
+			return &gosmtp.SMTPError{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 7, 1}, Message: core.ErrorMessage(err)}
 		case core.EINVALID, core.EFORBIDDEN:
 			ss.log.Info("message refused", "message_id", e.MessageID, "reason", core.ErrorMessage(err))
 			return &gosmtp.SMTPError{Code: 554, EnhancedCode: gosmtp.EnhancedCode{5, 7, 1}, Message: core.ErrorMessage(err)}
