@@ -128,6 +128,9 @@ func (s *Service) declineAction(ctx context.Context, tx Tx, t *Ticket, a Actor, 
 }
 
 func (s *Service) preagreeAction(ctx context.Context, tx Tx, t *Ticket, a Actor, _ []string, now time.Time) (string, error) {
+	if err := s.mayCommit(ctx, tx, a, "agree to charges in advance"); err != nil {
+		return "", err
+	}
 	return s.preagree(ctx, tx, t, a, now)
 }
 

@@ -27,6 +27,9 @@ func newDeptTable(depts []Department) (*deptTable, error) {
 		if len(d.Addresses) == 0 {
 			return nil, fmt.Errorf("core: department %s has no address", d.Name)
 		}
+		if err := checkDepartment(d); err != nil {
+			return nil, err
+		}
 		t.depts[d.Name] = d
 		t.heads[d.Name] = d.Heads
 		if d.Name == TypeSupport && t.fallback.Name != TypeSupport {

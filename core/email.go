@@ -25,6 +25,10 @@ type Envelope struct {
 	// Recipients are the envelope recipients; empty when the transport
 	// does not know them (IMAP), and then To and Cc are used.
 	Recipients []string
+	// Live is set when the transport can still refuse the mail (SMTP,
+	// before its answer to DATA): a sender a policy rejects is then
+	// refused there rather than answered by mail.
+	Live bool
 }
 
 // Email is an inbound mail parsed once, by package inbound/mail, into
@@ -64,9 +68,17 @@ type Email struct {
 	// MIME structure); kept for the log and the admin.
 	Warnings []string
 
+	// Language is the primary tag of Content-Language, lower case ("ru"
+	// for "ru-RU"); "" when absent.
+	Language string
+
 	BodyHash string // hex SHA-256 of the body (everything after the header)
 	Raw      []byte
 	Envelope Envelope
+
+	// admitted is set when staff accepted the mail from quarantine: the
+	// unknown-sender policy no longer applies to it.
+	admitted bool
 }
 
 // Recipients returns the envelope recipients, or To and Cc when the

@@ -14,6 +14,7 @@ const (
 	ENOTFOUND  = "not_found" // no such ticket, profile, message
 	EFORBIDDEN = "forbidden" // the actor may not do this
 	ETEMPORARY = "temporary" // try again later (storage busy, disk full)
+	EREJECTED  = "rejected"  // a policy refuses the mail for good (an unknown sender)
 )
 
 // Error is a domain error with a code and a message that is safe to show

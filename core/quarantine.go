@@ -14,4 +14,11 @@ type Quarantined struct {
 	Size      int    // bytes
 	Raw       []byte // nil when the mail was too large to keep
 	CreatedAt time.Time
+
+	// Set for mail held by a department's unknown-sender policy
+	// (docs/rules.md §1): the department, the sender, and the state,
+	// HeldWaiting until staff accept or reject it.
+	Department string
+	Sender     string
+	State      string // "" (never processable), HeldWaiting, HeldAccepted, HeldRejected
 }

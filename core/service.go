@@ -13,6 +13,16 @@ type Department struct {
 	Name      string
 	Addresses []string
 	Heads     []string // Slack user ids told about low ratings
+	// UnknownSender is the policy for mail from an address that belongs
+	// to no profile (docs/rules.md §1): UnknownOpen (also for ""),
+	// UnknownQuarantine or UnknownReject.
+	UnknownSender string
+	// Language is the default language of its customers' notices, LangEN
+	// or LangRU; "" means LangEN.
+	Language string
+	// SubjectWords are extra words that, as a leading [word] of a new
+	// mail's subject, send the ticket to this department (docs/rules.md §2).
+	SubjectWords []string
 }
 
 // Options configure a Service. Zero values are documented per field.
@@ -37,6 +47,11 @@ type Options struct {
 	// hour (the mail loop guard); staff answers are not counted. Zero
 	// means DefaultAutoMailLimit, a negative number no limit.
 	AutoMailLimit int
+	// AnswerMailLimit caps the answers to a person's own mail (command
+	// results, #tickets) one address gets an hour; they are not counted
+	// as automatic notices. Zero means DefaultAnswerMailLimit, a
+	// negative number no limit.
+	AnswerMailLimit int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger; nil means slog.Default().
@@ -56,6 +71,8 @@ type Service struct {
 	group  *groupCommit // nil with Options.NoGroupCommit
 	// autoLimit is Options.AutoMailLimit with its default applied.
 	autoLimit int
+	// answerLimit is Options.AnswerMailLimit with its default applied.
+	answerLimit int
 }
 
 // write runs fn in a transaction of its own, or in a savepoint of a
@@ -93,13 +110,15 @@ func NewService(st Store, opts Options) (*Service, error) {
 		rules:  DefaultRules(),
 		cal:    opts.Calendar,
 	}
-	s.dept.p.Store(table)
 	if opts.Rules != nil {
 		s.rules = *opts.Rules
 	}
 	s.autoLimit = opts.AutoMailLimit
 	if s.autoLimit == 0 {
 		s.autoLimit = DefaultAutoMailLimit
+	}
+	if s.answerLimit = opts.AnswerMailLimit; s.answerLimit == 0 {
+		s.answerLimit = DefaultAnswerMailLimit
 	}
 	if s.cal == nil {
 		s.cal = alwaysOpen{}
@@ -113,6 +132,7 @@ func NewService(st Store, opts Options) (*Service, error) {
 	if s.log == nil {
 		s.log = slog.Default().With("component", "core")
 	}
+	s.dept.p.Store(table)
 	return s, nil
 }
 

@@ -75,6 +75,14 @@ type Profile struct {
 	// mailed until it writes again. BounceStatus is the DSN status.
 	BouncingSince time.Time
 	BounceStatus  string
+	// Language is the language the person chose for our mails (LangEN,
+	// LangRU; "" when not chosen), by #lang or the CLI. MailLanguage is
+	// the one their latest mail was written in, "" when not told.
+	Language     string
+	MailLanguage string
+	// NotificationsOff stops automatic notices (acknowledgments, status
+	// changes); staff answers still go (docs/rules.md §1).
+	NotificationsOff bool
 }
 
 // Ticket is one customer request. Number is its public number ([#N]).

@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/mail"
 	"sort"
@@ -100,9 +101,8 @@ type Config struct {
 		Interval Duration `toml:"interval"`
 	} `toml:"sweep"`
 	Log struct {
-		// Level is debug, info (the default), warn or error; serve takes
-		// a new one on SIGHUP.
-		Level string `toml:"level"`
+		// serve takes a new one on SIGHUP, unless --log-level was given.
+		Level string `toml:"level"` // debug | info (default) | warn | error; --log-level wins
 	} `toml:"log"`
 }
 
@@ -176,6 +176,14 @@ type DepartmentConfig struct {
 	SlackChannel string   `toml:"slack_channel"`
 	Heads        []string `toml:"heads"`
 	Addresses    []string `toml:"addresses"`
+	// UnknownSender is open (also ""), quarantine or reject
+	// (docs/rules.md §1).
+	UnknownSender string `toml:"unknown_sender"`
+	// Language is en (also "") or ru: its customers' default.
+	Language string `toml:"language"`
+	// SubjectWords send a new mail whose subject starts with [word]
+	// here (docs/rules.md §2).
+	SubjectWords []string `toml:"subject_words"`
 }
 
 // IMAPConfig is one [[imap]] mailbox.
@@ -326,6 +334,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("smtp.auth_username and smtp.auth_password_file go together"))
 	}
 	errs = append(errs, c.validateRelay()...)
+	errs = append(errs, c.validateDepartments()...)
 	names := map[string]bool{}
 	for i, m := range c.IMAP {
 		switch {
@@ -353,6 +362,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Sweep.Interval.Duration <= 0 {
 		errs = append(errs, errors.New("sweep.interval must be positive"))
+	}
+	if _, err := ParseLogLevel(c.Log.Level); err != nil {
+		errs = append(errs, fmt.Errorf("log.level: %w", err))
 	}
 	if _, err := c.BusinessCalendar(); err != nil {
 		errs = append(errs, err)
@@ -423,4 +435,19 @@ func (c *Config) Relay() (*outbound.Relay, error) {
 		}
 	}
 	return r, nil
+}
+
+// ParseLogLevel reads a log level: debug, info, warn or error.
+func ParseLogLevel(s string) (slog.Level, error) {
+	switch strings.ToLower(s) {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info", "":
+		return slog.LevelInfo, nil
+	case "warn", "warning":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("log level %q is not debug, info, warn or error", s)
 }

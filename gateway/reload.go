@@ -107,7 +107,8 @@ func departments(cfg *Config) ([]core.Department, map[string]string) {
 	channels := map[string]string{}
 	for _, name := range cfg.DepartmentNames() {
 		d := cfg.Departments[name]
-		depts = append(depts, core.Department{Name: name, Addresses: d.Addresses, Heads: d.Heads})
+		depts = append(depts, core.Department{Name: name, Addresses: d.Addresses, Heads: d.Heads,
+			UnknownSender: d.UnknownSender, Language: d.Language, SubjectWords: d.SubjectWords})
 		channels[name] = d.SlackChannel
 	}
 	return depts, channels
@@ -240,22 +241,4 @@ func secretKey(key string) bool {
 	last := key[strings.LastIndex(key, ".")+1:]
 	return last == "secret" || strings.HasSuffix(last, "password") || strings.HasSuffix(last, "token") ||
 		strings.HasSuffix(last, "signing_secret")
-}
-
-// ParseLogLevel reads log.level: debug, info, warn or error.
-func ParseLogLevel(s string) (slog.Level, error) {
-	var l slog.Level
-	switch strings.ToLower(s) {
-	case "", "info":
-		l = slog.LevelInfo
-	case "debug":
-		l = slog.LevelDebug
-	case "warn", "warning":
-		l = slog.LevelWarn
-	case "error":
-		l = slog.LevelError
-	default:
-		return l, fmt.Errorf("%q is not debug, info, warn or error", s)
-	}
-	return l, nil
 }

@@ -126,6 +126,18 @@ func (c *Config) ApplyIMAPEnv(env []string) error {
 	return errors.Join(errs...)
 }
 
+// WithoutIMAPEnv is env without the HELPDESK_IMAP_ variables, which
+// ApplyIMAPEnv takes.
+func WithoutIMAPEnv(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "HELPDESK_IMAP_") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
 // EnvName is a mailbox name as it appears in HELPDESK_IMAP_<NAME>_….
 func EnvName(name string) string {
 	return strings.Map(func(r rune) rune {

@@ -55,6 +55,8 @@ func newSlackDesk(a *App) (*slackDesk, error) {
 		Agents:        agents,
 		API:           api,
 		Credits:       creditsSummary{a.DB},
+		Held:          heldDesk{a},
+		Open:          a.Core,
 		Changed:       a.Worker.Kick,
 		Now:           a.now,
 		Logger:        a.log.With("component", "slack"),

@@ -58,7 +58,7 @@ func (w *Worker) sendEmail(ctx context.Context, it core.OutboxItem, now time.Tim
 	if err != nil {
 		return err
 	}
-	if err := w.mail.Send(ctx, w.opts.From.Addr, []string{n.To.Addr}, msg, n.MessageID); err != nil {
+	if err := w.mail.Send(ctx, w.opts.From.Addr, []string{Recipient(n)}, msg, n.MessageID); err != nil {
 		return err
 	}
 	log.DebugContext(ctx, "email sent", keyMessageID, n.MessageID)

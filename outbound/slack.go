@@ -113,6 +113,9 @@ func (s *SlackAPI) PostNotice(ctx context.Context, channel, threadTS string, n c
 	if threadTS != "" {
 		opts = append(opts, slack.MsgOptionTS(threadTS))
 	}
+	if n.Held != 0 {
+		opts = append(opts, slack.MsgOptionBlocks(heldBlocks(n)...))
+	}
 	if _, _, err := s.api.PostMessageContext(ctx, channel, opts...); err != nil {
 		return slackError(fmt.Errorf("slack: post notice on #%d to %s: %w", n.Number, channel, err))
 	}

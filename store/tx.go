@@ -20,6 +20,10 @@ type Tx struct {
 	// UpdateTicket writes only the columns that changed: every column
 	// named in an UPDATE costs the upkeep of the indexes that hold it.
 	read map[int64][]any
+	// created holds the addresses of the profiles this transaction
+	// created: no automatic mail can have been recorded for them yet
+	// (mailguard.go).
+	created map[string]bool
 }
 
 // The statements of a Tx are prepared once per database and reused: a
@@ -28,6 +32,7 @@ type Tx struct {
 
 func (t *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	ctx = uninterrupted(ctx)
+	t.db.ran.Add(1)
 	st, err := t.db.prepared(ctx, query)
 	if err != nil {
 		return nil, err
@@ -73,12 +78,14 @@ func notFound(err error, what string) error {
 	return err
 }
 
-const profileColumns = `id, account_id, email, name, role, created_at, bouncing_since, bounce_status`
+const profileColumns = `id, account_id, email, name, role, created_at, bouncing_since, bounce_status,
+	language, mail_language, notifications_off`
 
 func scanProfile(row scanner) (*core.Profile, error) {
 	var p core.Profile
 	var created, bouncing string
-	if err := row.Scan(&p.ID, &p.AccountID, &p.Email, &p.Name, &p.Role, &created, &bouncing, &p.BounceStatus); err != nil {
+	if err := row.Scan(&p.ID, &p.AccountID, &p.Email, &p.Name, &p.Role, &created, &bouncing, &p.BounceStatus,
+		&p.Language, &p.MailLanguage, &p.NotificationsOff); err != nil {
 		return nil, notFound(err, "profile")
 	}
 	p.CreatedAt, p.BouncingSince = parseTime(created), parseTime(bouncing)
@@ -93,10 +100,12 @@ func (t *Tx) ProfileByEmail(ctx context.Context, email string) (*core.Profile, e
 	return scanProfile(t.queryRow(ctx, `SELECT `+profileColumns+` FROM profiles WHERE email = ?`, email))
 }
 
-// UpdateProfile writes the profile's name, role and bounce state.
+// UpdateProfile writes the profile's name, role, bounce state, languages
+// and notifications.
 func (t *Tx) UpdateProfile(ctx context.Context, p *core.Profile) error {
-	_, err := t.exec(ctx, `UPDATE profiles SET name = ?, role = ?, bouncing_since = ?, bounce_status = ? WHERE id = ?`,
-		p.Name, p.Role, fmtOptTime(p.BouncingSince), p.BounceStatus, p.ID)
+	_, err := t.exec(ctx, `UPDATE profiles SET name = ?, role = ?, bouncing_since = ?, bounce_status = ?,
+		language = ?, mail_language = ?, notifications_off = ? WHERE id = ?`,
+		p.Name, p.Role, fmtOptTime(p.BouncingSince), p.BounceStatus, p.Language, p.MailLanguage, p.NotificationsOff, p.ID)
 	if err != nil {
 		return fmt.Errorf("update profile %d: %w", p.ID, err)
 	}
@@ -162,16 +171,23 @@ func (t *Tx) CreateAccount(ctx context.Context, a *core.Account) error {
 
 func (t *Tx) CreateProfile(ctx context.Context, p *core.Profile) error {
 	res, err := t.exec(ctx,
-		`INSERT INTO profiles (account_id, email, name, role, created_at) VALUES (?, ?, ?, ?, ?)`,
-		p.AccountID, p.Email, p.Name, p.Role, fmtTime(p.CreatedAt))
+		`INSERT INTO profiles (account_id, email, name, role, created_at, language, mail_language, notifications_off)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.AccountID, p.Email, p.Name, p.Role, fmtTime(p.CreatedAt), p.Language, p.MailLanguage, p.NotificationsOff)
 	if isUnique(err) {
 		return core.Errorf(core.ECONFLICT, "profile %s exists", p.Email)
 	}
 	if err != nil {
 		return fmt.Errorf("insert profile: %w", err)
 	}
-	p.ID, err = res.LastInsertId()
-	return err
+	if p.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	if t.created == nil {
+		t.created = map[string]bool{}
+	}
+	t.created[p.Email] = true
+	return nil
 }
 
 const ticketColumns = `id, account_id, profile_id, department, type, status, priority, hotrush,

@@ -15,14 +15,19 @@ import (
 	"helpdesk/core"
 )
 
-//go:embed *.md
+// The English notices are at the top; each other language has a
+// directory of the same names (docs/rules.md §1).
+//
+//go:embed *.md ru/*.md
 var files embed.FS
 
-// Two parsed copies of the same files: the funcs differ, because excerpt,
-// quote and is must know whether their input is raw or markdown-escaped.
+// Two parsed copies of the same files per language: the funcs differ,
+// because excerpt, quote and is must know whether their input is raw or
+// markdown-escaped.
 var (
-	textSet = mustParse(textMode)
-	mdSet   = mustParse(markdownMode)
+	textSets = map[string]*template.Template{core.LangEN: mustParse(textMode, "."), core.LangRU: mustParse(textMode, "ru")}
+	mdSets   = map[string]*template.Template{core.LangEN: mustParse(markdownMode, "."), core.LangRU: mustParse(markdownMode, "ru")}
+	textSet  = textSets[core.LangEN]
 )
 
 // Safe mode (no html.WithUnsafe): raw HTML in the source is dropped. Our
@@ -40,19 +45,23 @@ const (
 	htmlFoot = "</body>\n</html>\n"
 )
 
-func mustParse(m mode) *template.Template {
+func mustParse(m mode, dir string) *template.Template {
 	t := template.New("").Funcs(template.FuncMap{
 		"excerpt": m.excerpt,
 		"quote":   m.quote,
 		"trim":    strings.TrimSpace,
 		"is":      m.is,
+		"plural":  plural,
 	}).Option("missingkey=error")
-	entries, err := files.ReadDir(".")
+	entries, err := files.ReadDir(dir)
 	if err != nil {
 		panic(err)
 	}
 	for _, e := range entries {
-		src, err := files.ReadFile(e.Name())
+		if e.IsDir() {
+			continue
+		}
+		src, err := files.ReadFile(path.Join(dir, e.Name()))
 		if err != nil {
 			panic(err)
 		}
@@ -73,11 +82,16 @@ func Names() []string {
 	return names
 }
 
-// Render executes the template name (for example core.TemplateAck) with n
-// and returns the plain-text and the HTML part of the mail. Every string in
+// Render executes the template name (for example core.TemplateAck) with n,
+// in the language n.Lang (English when it is "" or unknown), and returns the plain-text and the HTML part of the mail. Every string in
 // n is treated as untrusted: the text part shows it as it is, the HTML part
 // shows it literally, never as markup. An unknown name is an error.
 func Render(name string, n core.Notice) (text, html string, err error) {
+	textSet, mdSet := textSets[n.Lang], mdSets[n.Lang]
+	if textSet == nil {
+		// "" and a language we do not write: English.
+		textSet, mdSet = textSets[core.LangEN], mdSets[core.LangEN]
+	}
 	if textSet.Lookup(name) == nil || name == "" {
 		return "", "", fmt.Errorf("render %q: unknown template", name)
 	}
@@ -99,4 +113,31 @@ func Render(name string, n core.Notice) (text, html string, err error) {
 	}
 	hb.WriteString(htmlFoot)
 	return tb.String(), hb.String(), nil
+}
+
+// plural picks the Russian form of a noun for n: one (1, 21 кредит),
+// few (2–4, 22 кредита) or many (5–20, 25 кредитов).
+func plural(n int, one, few, many string) string {
+	n %= 100
+	if n < 0 {
+		n = -n
+	}
+	switch {
+	case n%10 == 1 && n != 11:
+		return one
+	case n%10 >= 2 && n%10 <= 4 && (n < 12 || n > 14):
+		return few
+	}
+	return many
+}
+
+// namesOf lists the templates of one language.
+func namesOf(lang string) []string {
+	var names []string
+	for _, t := range textSets[lang].Templates() {
+		if t.Name() != "" {
+			names = append(names, t.Name())
+		}
+	}
+	return names
 }

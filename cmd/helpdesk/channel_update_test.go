@@ -52,6 +52,9 @@ poll_interval = "100ms"
 	bad, good := filepath.Join(dir, "bad"), filepath.Join(dir, "good")
 	os.WriteFile(bad, []byte(secretBadIMAP+"\n"), 0o600)
 	os.WriteFile(good, []byte(secretIMAP+"\n"), 0o600)
+	if out, err := cli("migrate"); err != nil {
+		t.Fatalf("migrate: %v: %s", err, out)
+	}
 	if out, err := cli("channel", "add", "box", "--address", mbox.Addr, "--username", "support",
 		"--password-file", bad, "--poll", "100ms", "--idle=false"); err != nil {
 		t.Fatalf("add: %v: %s", err, out)
@@ -72,7 +75,7 @@ poll_interval = "100ms"
 		}
 	}
 	within("the wrong password refused", func() bool {
-		return strings.Contains(srv.logText(), "imap session failed") && strings.Contains(srv.logText(), "mailbox=box")
+		return strings.Contains(srv.logText(), "imap session failed") && strings.Contains(srv.logText(), "imap=box")
 	})
 
 	t.Run("ErrChecks", func(t *testing.T) {

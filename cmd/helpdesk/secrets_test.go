@@ -103,6 +103,9 @@ path = "`+filepath.Join(dir, "h.db")+`"
 		err := Run(ctx, append(args, "--config", cfgPath), &out, &out, nil)
 		return out.String(), err
 	}
+	if out, err := cli("", "migrate"); err != nil {
+		t.Fatalf("migrate: %v: %s", err, out)
+	}
 	pw := filepath.Join(dir, "pw")
 	os.WriteFile(pw, []byte(password+"\n"), 0o600)
 	if out, err := cli("", "channel", "add", "box", "--address", "127.0.0.1:1", "--username", "u", "--password-file", pw, "--disabled"); err != nil {

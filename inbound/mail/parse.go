@@ -42,6 +42,7 @@ func ParseWith(raw []byte, env core.Envelope, opts ParseOptions) (*core.Email, e
 	p.ids(c, raw)
 	p.addresses(c)
 	p.subjectAndDate(c)
+	p.email.Language = contentLanguage(c)
 	text := p.extractText(c)
 	reason := p.classify(c, env, text)
 	if p.email.From.Addr == "" {

@@ -26,6 +26,7 @@ func usageText() string {
 	}
 	b.WriteString("• `/helpdesk find MESSAGE-ID` or `/helpdesk find #N`\n" +
 		"• `/helpdesk queue`\n" +
+		"• `/helpdesk new EMAIL subject | text`: open a ticket for a customer\n" +
 		"• `/helpdesk credits EMAIL`")
 	return b.String()
 }
@@ -92,6 +93,8 @@ func (h *Handler) command(ctx context.Context, cmd slack.SlashCommand) string {
 		return h.find(ctx, unescape(fields[1]))
 	case "queue":
 		return h.queue(ctx)
+	case "new":
+		return h.newTicket(ctx, actor, text)
 	case "credits":
 		if len(fields) != 2 {
 			return "Usage: `/helpdesk credits EMAIL`"

@@ -77,6 +77,13 @@ type Options struct {
 	// Credits answers /helpdesk credits; nil means that command answers
 	// that credits are not available yet.
 	Credits Credits
+	// Held decides mail held by the unknown-sender policy (its notice's
+	// Accept and Reject buttons); nil means the buttons answer that this
+	// is not available.
+	Held Held
+	// Open opens tickets for /helpdesk new; nil means that command
+	// answers that it is not available.
+	Open Opener
 	// Changed is called after a request changed something, to wake the
 	// outbox worker; nil means nobody is told.
 	Changed func()

@@ -42,6 +42,10 @@ func (h *Handler) interaction(ctx context.Context, cb slack.InteractionCallback)
 		return
 	}
 	for _, a := range cb.ActionCallback.BlockActions {
+		if res, ok := h.heldButton(ctx, cb.User.ID, a.ActionID, a.Value); ok {
+			h.answer(ctx, cb.ResponseURL, res)
+			continue
+		}
 		action, ok := buttonActions[a.ActionID]
 		if !ok {
 			continue

@@ -25,6 +25,12 @@ type Env struct {
 }
 
 func Start(ctx context.Context, dir string, log *slog.Logger) (*Env, error) {
+	return StartWith(ctx, dir, log, nil)
+}
+
+// StartWith is Start with edit applied to the configuration before it is
+// validated; nil edits nothing.
+func StartWith(ctx context.Context, dir string, log *slog.Logger, edit func(*gateway.Config)) (*Env, error) {
 	relay, err := StartCaptureRelay()
 	if err != nil {
 		return nil, err
@@ -51,6 +57,9 @@ func Start(ctx context.Context, dir string, log *slog.Logger) (*Env, error) {
 	cfg.Slack.APIURL = slack.URL()
 	cfg.Slack.SigningSecret = SigningSecret
 	cfg.Agents = []gateway.AgentConfig{{ID: "U0AGENT", Name: "Dana", Email: "dana@support.example.com", Departments: []string{"support"}}}
+	if edit != nil {
+		edit(cfg)
+	}
 	cfg.FillDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
