@@ -21,6 +21,9 @@ const (
 	OutcomeDuplicate = "duplicate" // the same mail is stored already
 	OutcomeAuto      = "auto"      // automatic mail: stored, nothing answered
 	OutcomeBounce    = "bounce"    // a delivery failure: stored, the address marked bouncing
+	// OutcomeQuarantined: kept out of every ticket (docs/rules.md §6, a
+	// DMARC p=reject failure); Refused says why.
+	OutcomeQuarantined = "quarantined"
 )
 
 // Receipt says what Receive did with a mail.
@@ -57,6 +60,10 @@ func (s *Service) Receive(ctx context.Context, e *Email) (*Receipt, error) {
 	if err != nil {
 		return nil, fmt.Errorf("receive <%s>: %w", e.MessageID, err)
 	}
+	if rc.Outcome == OutcomeQuarantined {
+		s.log.Warn("mail quarantined", "message_id", e.MessageID, "from", e.From.Addr, "reason", rc.Refused[0])
+		return rc, nil
+	}
 	for _, why := range rc.Refused {
 		s.log.Info("ticket match refused", "message_id", e.MessageID, "from", e.From.Addr, "reason", why, "ticket", rc.Ticket)
 	}
@@ -74,33 +81,21 @@ func (s *Service) receive(ctx context.Context, tx Tx, e *Email, now time.Time) (
 	}
 	rc := &Receipt{}
 	var ticket *Ticket
+	if tr := Decide(s.authMode(s.recipientDepartment(e)), RouteNew, e.Auth); tr.Quarantine {
+		return s.quarantine(ctx, tx, e, tr.Reason, now)
+	}
 	if e.Bounce != nil {
 		return s.bounce(ctx, tx, e, now)
 	}
+	route := RouteNew
 	if profile != nil {
-		ticket, rc.Refused, err = s.match(ctx, tx, e, profile)
+		ticket, route, rc.Refused, err = s.matchTrusted(ctx, tx, e, profile)
 		if err != nil {
 			return nil, err
 		}
 	}
 
-	msg := &Message{
-		Direction:   DirInbound,
-		From:        sender,
-		MessageID:   e.MessageID,
-		BodyHash:    e.BodyHash,
-		Subject:     e.Subject,
-		Text:        e.Text,
-		Quoted:      e.Quoted,
-		Auto:        e.Auto,
-		AutoReason:  e.AutoReason,
-		Attachments: e.Attachments,
-		Raw:         e.Raw,
-		CreatedAt:   now,
-	}
-	if profile != nil {
-		msg.ProfileID = profile.ID
-	}
+	msg := inboundMessage(e, sender, profile, now)
 	switch {
 	case msg.Auto:
 	case s.isOwnAddress(sender):
@@ -138,7 +133,7 @@ func (s *Service) receive(ctx context.Context, tx Tx, e *Email, now time.Time) (
 		// records the old one. Nothing is dropped either way.
 		if why := s.reopenRefusal(ticket, now); why != "" {
 			rc.Refused = append(rc.Refused, why+": a new ticket is opened")
-			predecessor, ticket = ticket.Number, nil
+			predecessor, ticket, route = ticket.Number, nil, RouteNew
 		} else if err := s.setStatus(ctx, tx, ticket, StatusReopened, Actor{Kind: ActorCustomer, ID: sender, Profile: profile},
 			"the customer wrote again", now); err != nil {
 			return nil, err
@@ -151,7 +146,7 @@ func (s *Service) receive(ctx context.Context, tx Tx, e *Email, now time.Time) (
 			return nil, err
 		}
 		rc.Outcome, rc.Ticket, rc.Message = OutcomeNew, ticket.Number, msg.ID
-		return rc, s.commands(ctx, tx, ticket, e, now)
+		return rc, s.commands(ctx, tx, ticket, e, route, now)
 	}
 
 	rc.Outcome, rc.Ticket = OutcomeReply, ticket.Number
@@ -165,10 +160,33 @@ func (s *Service) receive(ctx context.Context, tx Tx, e *Email, now time.Time) (
 			return nil, err
 		}
 	}
-	if err := s.commands(ctx, tx, ticket, e, now); err != nil {
+	if err := s.commands(ctx, tx, ticket, e, route, now); err != nil {
 		return nil, err
 	}
 	return rc, tx.UpdateTicket(ctx, ticket)
+}
+
+// inboundMessage is the message a customer's mail is stored as.
+func inboundMessage(e *Email, sender string, profile *Profile, now time.Time) *Message {
+	msg := &Message{
+		Direction:   DirInbound,
+		From:        sender,
+		MessageID:   e.MessageID,
+		BodyHash:    e.BodyHash,
+		Subject:     e.Subject,
+		Text:        e.Text,
+		Quoted:      e.Quoted,
+		Auto:        e.Auto,
+		AutoReason:  e.AutoReason,
+		Attachments: e.Attachments,
+		Raw:         e.Raw,
+		CreatedAt:   now,
+		Auth:        e.Auth,
+	}
+	if profile != nil {
+		msg.ProfileID = profile.ID
+	}
+	return msg
 }
 
 // onlyCommands reports whether a mail says nothing but #commands, such as
@@ -200,16 +218,24 @@ func (s *Service) customerWrote(ctx context.Context, tx Tx, t *Ticket, p *Profil
 	return s.enqueueSlack(ctx, tx, OutboxSlackReply, t, acc, m, now)
 }
 
-// commands applies the #commands of a customer's mail to its ticket and
-// tells the customer what each did (docs/rules.md §6).
-func (s *Service) commands(ctx context.Context, tx Tx, t *Ticket, e *Email, now time.Time) error {
+// commands applies the #commands of a customer's mail, which found t by
+// route, to t and tells the customer what each did (docs/rules.md §6). An
+// unauthenticated sender's commands are refused (Decide), and the notice
+// saying so goes to the ticket's profile, never to an address the mail
+// named.
+func (s *Service) commands(ctx context.Context, tx Tx, t *Ticket, e *Email, route Route, now time.Time) error {
 	if len(e.Commands) == 0 {
 		return nil
 	}
 	a := Actor{Kind: ActorCustomer, ID: NormalizeAddress(e.From.Addr)}
+	trust := Decide(s.authMode(t.Department), route, e.Auth)
 	var results []string
 	for _, c := range e.Commands {
 		line := strings.TrimSpace(c.Line)
+		if !trust.Commands {
+			results = append(results, fmt.Sprintf("%s: not done: %s", line, trust.Reason))
+			continue
+		}
 		if c.Err != "" {
 			results = append(results, fmt.Sprintf("%s: not done: %s", line, c.Err))
 			continue
@@ -356,6 +382,7 @@ func (s *Service) enqueueAck(ctx context.Context, tx Tx, t *Ticket, p *Profile, 
 func (s *Service) enqueueSlack(ctx context.Context, tx Tx, kind string, t *Ticket, acc *Account, m *Message, now time.Time) error {
 	p := s.cardOf(t, acc)
 	p.From, p.Text, p.Quoted, p.Attachments, p.Direction = m.From, m.Text, m.Quoted, m.Attachments, DirInbound
+	p.AuthWarning = authWarning(m)
 	return enqueue(ctx, tx, kind, t.Number, p, now)
 }
 

@@ -13,6 +13,10 @@ type Department struct {
 	Name      string
 	Addresses []string
 	Heads     []string // Slack user ids told about low ratings
+	// Authentication is what an unauthenticated sender may do
+	// (docs/rules.md §6): AuthenticationOff, AuthenticationCommands or
+	// AuthenticationStrict; "" means AuthenticationCommands.
+	Authentication string
 }
 
 // Options configure a Service. Zero values are documented per field.
@@ -121,6 +125,9 @@ func NewService(st Store, opts Options) (*Service, error) {
 	for _, d := range opts.Departments {
 		if len(d.Addresses) == 0 {
 			return nil, fmt.Errorf("core: department %s has no address", d.Name)
+		}
+		if !ValidAuthentication(d.Authentication) {
+			return nil, fmt.Errorf("core: department %s: authentication %q is not off, commands or strict", d.Name, d.Authentication)
 		}
 		s.depts[d.Name] = d
 		s.heads[d.Name] = d.Heads
