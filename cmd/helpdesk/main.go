@@ -76,12 +76,15 @@ const usage = `usage: helpdesk COMMAND [flags]
                             a running serve starts or stops it within seconds; a disabled
                             relay or slack holds its outbox rows until enabled
   channel remove NAME       remove a mailbox added with channel add
-  channel verify NAME       log in to a mailbox, EHLO the relay or listener, or auth.test Slack
+  channel verify NAME       log in to a mailbox, EHLO the relay or listener, or auth.test Slack;
+                            for the relay also check the published DKIM key
   quarantine list [--json]  mail that could not be processed
   quarantine show ID [--raw|--json] | retry ID | drop ID
   outbox list [--dead] [--json]  pending and dead notifications, with their attempts
   outbox retry ID|--all-dead     put dead notifications back to pending, due now
   backup FILE               copy the database while serve runs (never overwrites FILE)
+  dkim keygen [--alg rsa|ed25519] [--out FILE] [--selector S] [--domain D]
+                            a new key for signing outbound mail, and the DNS record to publish
 
 Every command takes --config FILE (default $HELPDESK_CONFIG, else
 helpdesk.toml when present, else built-in defaults) and --db PATH.
@@ -127,6 +130,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, env []str
 		return cmdOutbox(ctx, args, stdout, stderr, env)
 	case "backup":
 		return cmdBackup(ctx, args, stdout, stderr, env)
+	case "dkim":
+		return cmdDKIM(ctx, args, stdout, stderr, env)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

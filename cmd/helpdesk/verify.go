@@ -31,6 +31,11 @@ func verifyChannel(ctx context.Context, db *store.DB, cfg *gateway.Config, name 
 	if ch == nil {
 		return fmt.Errorf("no channel named %q (see `helpdesk channel list`)", name)
 	}
+	if ch.Kind == store.ChannelRelay {
+		if err := verifyDKIM(ctx, cfg, w); err != nil {
+			return err
+		}
+	}
 	switch ch.Kind {
 	case store.ChannelSMTP:
 		size, err := ehlo(ctx, cfg.SMTP.Listen, cfg.Domain)
