@@ -7,18 +7,14 @@ import (
 	"time"
 )
 
-// Batcher is a Store that can run several changes in one transaction,
-// each in its own savepoint (package store implements it).
-type Batcher interface {
-	Batch(ctx context.Context, fns []func(Tx) error) (errs []error, err error)
-}
-
 // maxBatch bounds a group commit; larger batches add latency for the
 // first caller without saving much more.
 const maxBatch = 128
 
-// batchTimeout bounds one group commit; it does not depend on any one
-// caller's context, since it serves them all.
+// batchTimeout bounds one group commit. A batch is not cancelled with
+// any one caller's context, since it serves them all, but it ends by the
+// earliest of their deadlines: a locked database must not keep a caller
+// waiting past its own.
 const batchTimeout = 30 * time.Second
 
 // groupCommit turns concurrent calls into shared transactions: the first
@@ -27,7 +23,7 @@ const batchTimeout = 30 * time.Second
 // Each call still sees its own transaction's semantics (a savepoint), and
 // returns only after the commit that holds its change.
 type groupCommit struct {
-	store Batcher
+	store Store
 	mu    sync.Mutex
 	queue []*request
 	busy  bool
@@ -77,7 +73,13 @@ func (g *groupCommit) run() {
 		fns, live = append(fns, r.fn), append(live, r)
 	}
 	if len(fns) > 0 {
-		ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+		deadline := time.Now().Add(batchTimeout)
+		for _, r := range live {
+			if d, ok := r.ctx.Deadline(); ok && d.Before(deadline) {
+				deadline = d
+			}
+		}
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
 		errs, err := g.store.Batch(ctx, fns)
 		cancel()
 		for i, r := range live {
@@ -106,8 +108,7 @@ func (g *groupCommit) run() {
 func (s *Service) ReceiveAll(ctx context.Context, mails []*Email) ([]*Receipt, []error) {
 	rcs := make([]*Receipt, len(mails))
 	errs := make([]error, len(mails))
-	b, ok := s.store.(Batcher)
-	if !ok || s.group == nil {
+	if s.group == nil {
 		for i, e := range mails {
 			rcs[i], errs[i] = s.Receive(ctx, e)
 		}
@@ -121,7 +122,7 @@ func (s *Service) ReceiveAll(ctx context.Context, mails []*Email) ([]*Receipt, [
 			return err
 		}
 	}
-	berrs, err := b.Batch(ctx, fns)
+	berrs, err := s.store.Batch(ctx, fns)
 	for i, e := range mails {
 		switch {
 		case err != nil:

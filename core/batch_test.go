@@ -2,9 +2,11 @@ package core_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"helpdesk/core"
 	"helpdesk/store"
@@ -84,5 +86,33 @@ func TestReceiveAll(t *testing.T) {
 	}
 	if rcs[3].Outcome != core.OutcomeDuplicate || rcs[3].Ticket != rcs[0].Ticket {
 		t.Fatalf("twin: %+v, want a duplicate of ticket %d", rcs[3], rcs[0].Ticket)
+	}
+}
+
+// A mail whose caller can wait 200ms (an SMTP client's receive timeout)
+// is refused as temporary by then when another process holds the
+// database's write lock, although the group commit it joins serves
+// other callers too and SQLite's busy timeout is 10 s.
+func TestReceive_LockedDatabaseHonoursDeadline(t *testing.T) {
+	f := mustFixture(t)
+	other, err := sql.Open("sqlite3", "file:"+f.path+"?_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	lock, err := other.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Rollback()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = f.svc.Receive(ctx, mail("ann@shop.example", "support@support.example.com", "Locked", "help"))
+	took := time.Since(start)
+	if core.ErrorCode(err) != core.ETEMPORARY || took > time.Second {
+		t.Fatalf("Receive on a locked database: %v (code %s) after %v, want ETEMPORARY by the 200ms deadline",
+			err, core.ErrorCode(err), took)
 	}
 }

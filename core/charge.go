@@ -126,11 +126,7 @@ func (s *Service) bill(ctx context.Context, tx Tx, t *Ticket, a Actor, why int, 
 // came from, the lot that expires last first; a lot that expired since
 // is written off again at once.
 func (s *Service) refund(ctx context.Context, tx Tx, t *Ticket, a Actor, n int, now time.Time) error {
-	ct, err := creditsTx(tx)
-	if err != nil {
-		return err
-	}
-	spends, err := ct.TicketSpends(ctx, t.Number)
+	spends, err := tx.TicketSpends(ctx, t.Number)
 	if err != nil {
 		return err
 	}
@@ -162,11 +158,7 @@ func (s *Service) unhold(ctx context.Context, tx Tx, t *Ticket, now time.Time) e
 		return nil
 	}
 	t.Hold = ""
-	ct, err := creditsTx(tx)
-	if err != nil {
-		return err
-	}
-	held, err := ct.HeldAnswers(ctx, t.Number)
+	held, err := tx.HeldAnswers(ctx, t.Number)
 	if err != nil {
 		return err
 	}
@@ -175,7 +167,7 @@ func (s *Service) unhold(ctx context.Context, tx Tx, t *Ticket, now time.Time) e
 		if _, err := s.staffMessage(ctx, tx, t, a, false, h.Text, now); err != nil {
 			return err
 		}
-		if err := ct.EndHeldAnswer(ctx, h.ID, "released", now); err != nil {
+		if err := tx.EndHeldAnswer(ctx, h.ID, "released", now); err != nil {
 			return err
 		}
 		t.Answered = true
@@ -216,11 +208,7 @@ func (s *Service) answer(ctx context.Context, tx Tx, t *Ticket, a Actor, text st
 // holdAnswer stores an answer that waits. The ball is in the customer's
 // court, so the first-response clock stops as for a mailed answer.
 func (s *Service) holdAnswer(ctx context.Context, tx Tx, t *Ticket, a Actor, text string, now time.Time) (string, error) {
-	ct, err := creditsTx(tx)
-	if err != nil {
-		return "", err
-	}
-	if err := ct.HoldAnswer(ctx, &HeldAnswer{Ticket: t.Number, Agent: a.ID, AgentName: a.Name, Text: text, CreatedAt: now}); err != nil {
+	if err := tx.HoldAnswer(ctx, &HeldAnswer{Ticket: t.Number, Agent: a.ID, AgentName: a.Name, Text: text, CreatedAt: now}); err != nil {
 		return "", err
 	}
 	s.stopClock(t, now)
@@ -274,16 +262,12 @@ func (s *Service) decline(ctx context.Context, tx Tx, t *Ticket, a Actor, now ti
 	if t.Hold == "" {
 		return "", Errorf(ECONFLICT, "no charge is waiting for a decision on ticket #%d", t.Number)
 	}
-	ct, err := creditsTx(tx)
-	if err != nil {
-		return "", err
-	}
-	held, err := ct.HeldAnswers(ctx, t.Number)
+	held, err := tx.HeldAnswers(ctx, t.Number)
 	if err != nil {
 		return "", err
 	}
 	for _, h := range held {
-		if err := ct.EndHeldAnswer(ctx, h.ID, "dropped", now); err != nil {
+		if err := tx.EndHeldAnswer(ctx, h.ID, "dropped", now); err != nil {
 			return "", err
 		}
 	}

@@ -215,11 +215,7 @@ func (s *Service) expireCredits(ctx context.Context, now time.Time) (credits, lo
 	for {
 		var batch []Lot
 		err := s.store.Tx(ctx, func(tx Tx) error {
-			ct, err := creditsTx(tx)
-			if err != nil {
-				return err
-			}
-			if batch, err = ct.ExpiredLots(ctx, now, sweepBatch); err != nil {
+			if batch, err = tx.ExpiredLots(ctx, now, sweepBatch); err != nil {
 				return err
 			}
 			for _, l := range batch {

@@ -85,8 +85,7 @@ type HeldAnswer struct {
 	CreatedAt time.Time
 }
 
-// CreditsTx is what the credit rules need of a transaction beyond Tx.
-// The store's Tx implements it.
+// CreditsTx is the part of Tx that the credit rules use.
 type CreditsTx interface {
 	// Lots returns the account's lots that have credits left, the one
 	// that expires first first (then the oldest).
@@ -113,26 +112,13 @@ type CreditsTx interface {
 	EndHeldAnswer(ctx context.Context, id int64, state string, at time.Time) error
 }
 
-// creditsTx returns tx's credit methods.
-func creditsTx(tx Tx) (CreditsTx, error) {
-	ct, ok := tx.(CreditsTx)
-	if !ok {
-		return nil, fmt.Errorf("core: the store keeps no credits")
-	}
-	return ct, nil
-}
-
 // post writes one posting.
 func post(ctx context.Context, tx Tx, p *Posting) error {
-	ct, err := creditsTx(tx)
-	if err != nil {
-		return err
-	}
 	for i := range p.Lots {
 		p.Lots[i].AccountID, p.Lots[i].Kind, p.Lots[i].AddedAt = p.Entry.AccountID, p.Entry.Kind, p.Entry.At
 		p.Lots[i].Remaining = p.Lots[i].Credits
 	}
-	return ct.PostCredits(ctx, p)
+	return tx.PostCredits(ctx, p)
 }
 
 // spendable expires the account's lots that are due at now and returns
@@ -140,11 +126,7 @@ func post(ctx context.Context, tx Tx, p *Posting) error {
 // first, so an expired lot is never spent even before the sweep writes
 // it off.
 func (s *Service) spendable(ctx context.Context, tx Tx, account int64, now time.Time) ([]Lot, int, error) {
-	ct, err := creditsTx(tx)
-	if err != nil {
-		return nil, 0, err
-	}
-	lots, err := ct.Lots(ctx, account)
+	lots, err := tx.Lots(ctx, account)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -112,7 +112,7 @@ func (s *Service) moveStatus(t *Ticket, to string, a Actor, now time.Time) error
 	return nil
 }
 
-// reopenable says why a closed ticket cannot be reopened by its
+// reopenRefusal says why a closed ticket cannot be reopened by its
 // customer, or "" when it can (docs/rules.md §2).
 func (s *Service) reopenRefusal(t *Ticket, now time.Time) string {
 	switch {

@@ -13,9 +13,7 @@ const DefaultAutoMailLimit = 10
 // AutoMailWindow is the period the mail loop guard counts over.
 const AutoMailWindow = time.Hour
 
-// MailGuardTx is what the mail loop guard needs of a transaction beyond
-// Tx. The store's Tx implements it; with a store that does not, the
-// guard is off.
+// MailGuardTx is the part of Tx that the mail loop guard uses.
 type MailGuardTx interface {
 	// AutoMails counts the automatic mails to addr recorded after since:
 	// those queued and those the guard refused.
@@ -40,19 +38,15 @@ func (s *Service) mayMail(ctx context.Context, tx Tx, t *Ticket, addr, template 
 	if !isAutomatic(template) || s.autoLimit < 0 {
 		return true, nil
 	}
-	g, ok := tx.(MailGuardTx)
-	if !ok {
-		return true, nil
-	}
 	addr = NormalizeAddress(addr)
-	sent, refused, err := g.AutoMails(ctx, addr, now.Add(-AutoMailWindow))
+	sent, refused, err := tx.AutoMails(ctx, addr, now.Add(-AutoMailWindow))
 	if err != nil {
 		return false, err
 	}
 	if sent < s.autoLimit {
-		return true, g.RecordAutoMail(ctx, addr, t.Number, template, now, false)
+		return true, tx.RecordAutoMail(ctx, addr, t.Number, template, now, false)
 	}
-	if err := g.RecordAutoMail(ctx, addr, t.Number, template, now, true); err != nil {
+	if err := tx.RecordAutoMail(ctx, addr, t.Number, template, now, true); err != nil {
 		return false, err
 	}
 	if refused > 0 {

@@ -11,11 +11,31 @@ const (
 	OutboxSlackNotice = "slack_notice" // a notice to the department (SlackNotice)
 )
 
+// Lane names the channel an outbox row leaves by. A ticket's rows go out
+// in order within their lane, and the lanes do not wait for each other:
+// a relay that is down holds back no Slack post, nor Slack a mail.
+type Lane string
+
+// Outbox lanes.
+const (
+	LaneMail  Lane = "mail"  // OutboxEmail rows, through the relay
+	LaneSlack Lane = "slack" // the Slack kinds, through the Web API
+)
+
+// LaneOf returns the lane of a row of kind.
+func LaneOf(kind string) Lane {
+	if kind == OutboxEmail {
+		return LaneMail
+	}
+	return LaneSlack
+}
+
 // OutboxItem is one side effect waiting to be performed. Core writes it in
 // the same transaction as the change it belongs to; outbound sends it.
 type OutboxItem struct {
 	ID          int64
 	Kind        string
+	Lane        Lane // LaneOf(Kind) when written by core
 	Ticket      int64
 	Payload     []byte // JSON of EmailNotice or SlackPost
 	Attempts    int

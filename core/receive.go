@@ -393,7 +393,7 @@ func enqueue(ctx context.Context, tx Tx, kind string, ticket int64, payload any,
 	}
 	// No NextAttempt: due at once by the worker's clock, even when this
 	// change ran on another clock (`sweep --at`).
-	return tx.Enqueue(ctx, &OutboxItem{Kind: kind, Ticket: ticket, Payload: b, CreatedAt: now})
+	return tx.Enqueue(ctx, &OutboxItem{Kind: kind, Lane: LaneOf(kind), Ticket: ticket, Payload: b, CreatedAt: now})
 }
 
 // replyAddress is the department's first address with the token as its

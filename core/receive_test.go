@@ -20,19 +20,21 @@ var (
 )
 
 type fixture struct {
-	svc *core.Service
-	db  *store.DB
-	now time.Time
+	svc  *core.Service
+	db   *store.DB
+	path string // the database file
+	now  time.Time
 }
 
 func mustFixture(t *testing.T) *fixture {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
+	path := filepath.Join(t.TempDir(), "h.db")
+	db, err := store.Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	f := &fixture{db: db, now: t0}
+	f := &fixture{db: db, path: path, now: t0}
 	f.svc, err = core.NewService(db, core.Options{
 		Domain: "support.example.com",
 		Secret: secret,

@@ -1,6 +1,9 @@
 package core
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Rules are the numbers of docs/rules.md §2–§5. Every one is a default an
 // operator may change; the rule itself is not optional.
@@ -98,12 +101,10 @@ var taskByCustomer = map[string]bool{"ready_to_upload": true, "approved": true}
 // project timers.
 func TaskFinished(status string) bool { return status == "approved" || status == "closed" }
 
+// ActiveStatuses are the statuses Active reports. Package store derives
+// its SQL for "active" from this list.
+var ActiveStatuses = []string{StatusSubmitted, StatusAssigned, StatusInProgress, StatusReopened}
+
 // Active reports whether a status is active: what a list that hides
 // closed and rated tickets shows, and what the queue takes.
-func Active(status string) bool {
-	switch status {
-	case StatusSubmitted, StatusAssigned, StatusInProgress, StatusReopened:
-		return true
-	}
-	return false
-}
+func Active(status string) bool { return slices.Contains(ActiveStatuses, status) }

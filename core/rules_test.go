@@ -62,7 +62,7 @@ func (f *fixture) open(t *testing.T, from, to string) int64 {
 	return rc.Ticket
 }
 
-func (f *fixture) ticket(t *testing.T, n int64) *store.TicketRow {
+func (f *fixture) ticket(t *testing.T, n int64) *core.TicketSummary {
 	t.Helper()
 	r, err := f.db.TicketRow(context.Background(), n)
 	if err != nil {
@@ -495,7 +495,7 @@ func TestQueueOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	pos := func(n int64) int {
-		return slices.IndexFunc(q, func(r store.TicketRow) bool { return r.Number == n })
+		return slices.IndexFunc(q, func(r core.TicketSummary) bool { return r.Number == n })
 	}
 	if pos(quiet) != 0 {
 		t.Fatalf("the mostly-minor account's major ticket is at %d, want first", pos(quiet))
@@ -516,7 +516,7 @@ func TestQueueOrder(t *testing.T) {
 	// A staff reply takes a ticket out of the queue.
 	f.act(normal, agent, "reply", "Looking into it.")
 	q, _ = f.db.Queue(ctx, 100)
-	if pos(normal) >= 0 && slices.ContainsFunc(q, func(r store.TicketRow) bool { return r.Number == normal }) {
+	if pos(normal) >= 0 && slices.ContainsFunc(q, func(r core.TicketSummary) bool { return r.Number == normal }) {
 		t.Fatalf("answered ticket still in the queue")
 	}
 }

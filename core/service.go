@@ -35,7 +35,7 @@ type Options struct {
 	// every hour counts.
 	Calendar Calendar
 	// NoGroupCommit gives every received mail a transaction of its own
-	// even when the store can batch concurrent ones.
+	// instead of batching concurrent ones with Store.Batch.
 	NoGroupCommit bool
 	// AutoMailLimit is how many automatic notices one address gets an
 	// hour (the mail loop guard); staff answers are not counted. Zero
@@ -60,13 +60,13 @@ type Service struct {
 	heads    map[string][]string
 	rules    Rules
 	cal      Calendar
-	group    *groupCommit // nil when the store cannot batch
+	group    *groupCommit // nil with Options.NoGroupCommit
 	// autoLimit is Options.AutoMailLimit with its default applied.
 	autoLimit int
 }
 
 // write runs fn in a transaction of its own, or in a savepoint of a
-// shared one when the store can group commits.
+// shared one unless Options.NoGroupCommit is set.
 func (s *Service) write(ctx context.Context, fn func(Tx) error) error {
 	if s.group != nil {
 		return s.group.do(ctx, fn)
@@ -113,8 +113,8 @@ func NewService(st Store, opts Options) (*Service, error) {
 	if s.cal == nil {
 		s.cal = alwaysOpen{}
 	}
-	if b, ok := st.(Batcher); ok && !opts.NoGroupCommit {
-		s.group = &groupCommit{store: b}
+	if !opts.NoGroupCommit {
+		s.group = &groupCommit{store: st}
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -13,8 +13,7 @@ import (
 // messages, and their later edits and deletions, from package
 // inbound/slack.
 
-// SlackTx is what the Slack desk needs of a transaction beyond Tx. The
-// store's Tx implements it; a Tx without it cannot take Slack messages.
+// SlackTx is the part of Tx that the Slack desk uses.
 type SlackTx interface {
 	// TicketBySlackThread returns the ticket whose card is the message
 	// ts of channel, or an *Error with code ENOTFOUND.
@@ -87,15 +86,6 @@ func NoteText(text string) (string, bool) {
 	return t, false
 }
 
-// slackTx returns tx's Slack capability.
-func slackTx(tx Tx) (SlackTx, error) {
-	st, ok := tx.(SlackTx)
-	if !ok {
-		return nil, fmt.Errorf("core: the store cannot record Slack messages")
-	}
-	return st, nil
-}
-
 // SlackReply takes an agent's message in a ticket's thread: an answer
 // emailed to the customer, or an internal note, in one transaction with
 // the record that dedupes it. A message in no ticket's thread changes
@@ -111,11 +101,7 @@ func (s *Service) SlackReply(ctx context.Context, m SlackMessage) (SlackOutcome,
 	var out SlackOutcome
 	err := s.store.Tx(ctx, func(tx Tx) error {
 		out = SlackOutcome{}
-		st, err := slackTx(tx)
-		if err != nil {
-			return err
-		}
-		n, dup, err := s.slackSeen(ctx, st, m, true)
+		n, dup, err := s.slackSeen(ctx, tx, m, true)
 		if err != nil || n == 0 || dup {
 			out.Ticket, out.Duplicate = n, dup
 			return err
@@ -137,7 +123,7 @@ func (s *Service) SlackReply(ctx context.Context, m SlackMessage) (SlackOutcome,
 		if err := tx.UpdateTicket(ctx, t); err != nil {
 			return err
 		}
-		return st.AddSlackMessage(ctx, &SlackRecord{Channel: m.Channel, TS: m.TS, Ticket: n,
+		return tx.AddSlackMessage(ctx, &SlackRecord{Channel: m.Channel, TS: m.TS, Ticket: n,
 			Direction: dir, Author: m.Actor.ID, CreatedAt: now})
 	})
 	switch ErrorCode(err) {
@@ -153,23 +139,23 @@ func (s *Service) SlackReply(ctx context.Context, m SlackMessage) (SlackOutcome,
 
 // slackSeen finds the ticket of m's thread (0 when none) and reports
 // whether m was handled already; unless it was, it records m's event id.
-func (s *Service) slackSeen(ctx context.Context, st SlackTx, m SlackMessage, thread bool) (int64, bool, error) {
+func (s *Service) slackSeen(ctx context.Context, tx Tx, m SlackMessage, thread bool) (int64, bool, error) {
 	var n int64
 	if thread {
 		var err error
-		if n, err = st.TicketBySlackThread(ctx, m.Channel, m.ThreadTS); ErrorCode(err) == ENOTFOUND {
+		if n, err = tx.TicketBySlackThread(ctx, m.Channel, m.ThreadTS); ErrorCode(err) == ENOTFOUND {
 			return 0, false, nil
 		} else if err != nil {
 			return 0, false, err
 		}
-		if _, err := st.SlackMessage(ctx, m.Channel, m.TS); err == nil {
+		if _, err := tx.SlackMessage(ctx, m.Channel, m.TS); err == nil {
 			return n, true, nil
 		} else if ErrorCode(err) != ENOTFOUND {
 			return 0, false, err
 		}
 	}
 	if m.EventID != "" {
-		if err := st.MarkSlackEvent(ctx, m.EventID, s.now().UTC()); ErrorCode(err) == ECONFLICT {
+		if err := tx.MarkSlackEvent(ctx, m.EventID, s.now().UTC()); ErrorCode(err) == ECONFLICT {
 			return n, true, nil
 		} else if err != nil {
 			return 0, false, err
@@ -183,11 +169,7 @@ func (s *Service) slackSeen(ctx context.Context, st SlackTx, m SlackMessage, thr
 func (s *Service) slackRefuse(ctx context.Context, m SlackMessage, why string) (SlackOutcome, error) {
 	out := SlackOutcome{Refused: why}
 	err := s.store.Tx(ctx, func(tx Tx) error {
-		st, err := slackTx(tx)
-		if err != nil {
-			return err
-		}
-		n, dup, err := s.slackSeen(ctx, st, m, true)
+		n, dup, err := s.slackSeen(ctx, tx, m, true)
 		if err != nil || n == 0 || dup {
 			out.Ticket, out.Duplicate = n, dup
 			return err
@@ -219,18 +201,14 @@ func (s *Service) SlackEdited(ctx context.Context, e SlackEdit) (bool, error) {
 	taken := false
 	err := s.store.Tx(ctx, func(tx Tx) error {
 		taken = false
-		st, err := slackTx(tx)
-		if err != nil {
-			return err
-		}
-		r, err := st.SlackMessage(ctx, e.Channel, e.TS)
+		r, err := tx.SlackMessage(ctx, e.Channel, e.TS)
 		if ErrorCode(err) == ENOTFOUND {
 			return nil
 		} else if err != nil {
 			return err
 		}
 		taken = true
-		if _, dup, err := s.slackSeen(ctx, st, SlackMessage{EventID: e.EventID}, false); err != nil || dup {
+		if _, dup, err := s.slackSeen(ctx, tx, SlackMessage{EventID: e.EventID}, false); err != nil || dup {
 			return err
 		}
 		t, err := tx.Ticket(ctx, r.Ticket)

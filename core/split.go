@@ -6,8 +6,7 @@ import (
 	"time"
 )
 
-// SplitTx is what splitting a message off needs of a transaction beyond
-// Tx. The store's Tx implements it.
+// SplitTx is the part of Tx that splitting a message off uses.
 type SplitTx interface {
 	// TicketMessage returns the ticket's message named by ref: its
 	// number, or its Message-ID (with or without angle brackets). An
@@ -23,11 +22,7 @@ type SplitTx interface {
 // customer's message moves into a new ticket of the same account, and
 // the customer is told its number.
 func (s *Service) split(ctx context.Context, tx Tx, t *Ticket, a Actor, ref string, now time.Time) (string, error) {
-	st, ok := tx.(SplitTx)
-	if !ok {
-		return "", fmt.Errorf("core: the store cannot split tickets")
-	}
-	m, err := st.TicketMessage(ctx, t.Number, ref)
+	m, err := tx.TicketMessage(ctx, t.Number, ref)
 	if err != nil {
 		return "", err
 	}
@@ -59,7 +54,7 @@ func (s *Service) split(ctx context.Context, tx Tx, t *Ticket, a Actor, ref stri
 	if err := tx.CreateTicket(ctx, nt); err != nil {
 		return "", err
 	}
-	if err := st.MoveMessage(ctx, m.ID, nt.Number); err != nil {
+	if err := tx.MoveMessage(ctx, m.ID, nt.Number); err != nil {
 		return "", err
 	}
 	m.Ticket = nt.Number

@@ -12,11 +12,24 @@ type Store interface {
 	// has code ETEMPORARY when the database could not be written for a
 	// reason that may pass (busy, full disk).
 	Tx(ctx context.Context, fn func(Tx) error) error
+	// Batch runs each fn in its own savepoint of one transaction and
+	// commits once: errs[i] is fns[i]'s error, and a failed fn rolls back
+	// only its own changes. err is the transaction's (begin, commit), in
+	// which case nothing of the batch was stored. Options.NoGroupCommit
+	// keeps the service from using it for concurrent callers.
+	Batch(ctx context.Context, fns []func(Tx) error) (errs []error, err error)
 }
 
 // Tx is what the rules read and write inside one transaction. Lookups
-// return an *Error with code ENOTFOUND when nothing matches.
+// return an *Error with code ENOTFOUND when nothing matches. Every rule
+// may need any part of it, so a store implements all of it: the parts
+// are named only to group their documentation.
 type Tx interface {
+	SlackTx
+	MailGuardTx
+	CreditsTx
+	SplitTx
+
 	Profile(ctx context.Context, id int64) (*Profile, error)
 	ProfileByEmail(ctx context.Context, email string) (*Profile, error)
 	Account(ctx context.Context, id int64) (*Account, error)

@@ -121,13 +121,15 @@ func (a *App) newCore() (channels map[string]string, err error) {
 // and its journal.
 func (a *App) newWorker(channels map[string]string) error {
 	cfg := a.cfg
-	from, err := cfg.fromAddress()
+	from, err := cfg.FromAddress()
 	if err != nil {
 		return err
 	}
 	var mailer outbound.Mailer = outbound.Dir(cfg.Mail.Dir)
 	if cfg.Mail.Relay != "" {
-		mailer = &outbound.Relay{Addr: cfg.Mail.Relay, LocalName: cfg.Domain}
+		if mailer, err = cfg.Relay(); err != nil {
+			return err
+		}
 	}
 	var slack outbound.Slack = outbound.NewSlackLog(a.log)
 	if cfg.Slack.Token != "" {
@@ -240,7 +242,9 @@ func (k kicker) ReceiveAll(ctx context.Context, mails []*core.Email) ([]*core.Re
 	return rcs, errs
 }
 
-func (c *Config) fromAddress() (core.Address, error) {
+// FromAddress is the sender of every notice: [mail] from, else the
+// first department's address.
+func (c *Config) FromAddress() (core.Address, error) {
 	from := c.Mail.From
 	if from == "" {
 		names := c.DepartmentNames()

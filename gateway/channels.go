@@ -44,3 +44,19 @@ func SeedChannels(ctx context.Context, db *store.DB, cfg *Config) error {
 	}
 	return db.SeedChannels(ctx, chs)
 }
+
+// IMAPSettings are the stored settings of a mailbox added at run time;
+// the row keeps its name and whether it is enabled.
+func IMAPSettings(m IMAPConfig) store.IMAPSettings {
+	return store.IMAPSettings{Address: m.Address, TLS: m.TLS, CAFile: m.CAFile, Username: m.Username,
+		Password: m.Password, Auth: m.Auth, Mailbox: m.Mailbox, PollInterval: m.PollInterval.Duration,
+		IDLE: m.IDLE == nil || *m.IDLE, ProcessedMailbox: m.ProcessedMailbox, FailedMailbox: m.FailedMailbox}
+}
+
+// imapConfig is the [[imap]] entry an added mailbox stands for.
+func imapConfig(name string, s *store.IMAPSettings) IMAPConfig {
+	idle := s.IDLE
+	return IMAPConfig{Name: name, Address: s.Address, TLS: s.TLS, CAFile: s.CAFile, Username: s.Username,
+		Password: s.Password, Auth: s.Auth, Mailbox: s.Mailbox, PollInterval: Duration{s.PollInterval},
+		IDLE: &idle, ProcessedMailbox: s.ProcessedMailbox, FailedMailbox: s.FailedMailbox}
+}

@@ -3,13 +3,17 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/mail"
+	"os"
 	"sort"
 	"strings"
 	"time"
 
 	"helpdesk/core"
 	"helpdesk/core/calendar"
+	"helpdesk/outbound"
 )
 
 // Config is the whole configuration: built-in defaults, then the TOML
@@ -37,8 +41,20 @@ type Config struct {
 	} `toml:"smtp"`
 	Mail struct {
 		Relay string `toml:"relay"`
-		Dir   string `toml:"dir"`
-		From  string `toml:"from"`
+		// RelayTLS is none (the default), starttls, starttls-opportunistic
+		// or implicit (outbound.RelayTLS).
+		RelayTLS      string `toml:"relay_tls"`
+		RelayUsername string `toml:"relay_username"`
+		RelayPassword string `toml:"relay_password"`
+		// RelayPasswordFile holds the password on its first line; the
+		// loader reads it into RelayPassword and refuses a world-readable
+		// file.
+		RelayPasswordFile string `toml:"relay_password_file"`
+		RelayCAFile       string `toml:"relay_ca_file"` // empty: the system's roots
+		RelayCertFile     string `toml:"relay_cert_file"`
+		RelayKeyFile      string `toml:"relay_key_file"`
+		Dir               string `toml:"dir"`
+		From              string `toml:"from"`
 		// AutoLimitPerHour is how many automatic notices one address gets
 		// an hour (the mail loop guard); 0 means core's default (10), -1
 		// no limit.
@@ -306,6 +322,7 @@ func (c *Config) Validate() error {
 	if (c.SMTP.AuthUsername == "") != (c.SMTP.AuthPasswordFile == "") {
 		errs = append(errs, errors.New("smtp.auth_username and smtp.auth_password_file go together"))
 	}
+	errs = append(errs, c.validateRelay()...)
 	names := map[string]bool{}
 	for i, m := range c.IMAP {
 		switch {
@@ -354,4 +371,93 @@ func (c *Config) Agent(id string) (core.Actor, error) {
 		}
 	}
 	return core.Actor{}, fmt.Errorf("no agent %q in [[agents]]", id)
+}
+
+// ReadSecretFiles reads every KEY_file secret into KEY, once, at start.
+func (c *Config) ReadSecretFiles() error {
+	if c.Mail.RelayPasswordFile != "" {
+		if c.Mail.RelayPassword != "" {
+			return errors.New("mail.relay_password and mail.relay_password_file: set one, not both")
+		}
+		pw, err := readSecretFile(c.Mail.RelayPasswordFile)
+		if err != nil {
+			return fmt.Errorf("mail.relay_password_file: %w", err)
+		}
+		c.Mail.RelayPassword = pw
+	}
+	return nil
+}
+
+// readSecretFile returns the first line of the file at path. A file that
+// anyone on the machine may read is refused: the secret is already out.
+func readSecretFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return "", err
+	}
+	if fi.Mode().Perm()&0o004 != 0 {
+		return "", fmt.Errorf("%s is readable by everyone (mode %04o); chmod o-r it", path, fi.Mode().Perm())
+	}
+	b, err := io.ReadAll(io.LimitReader(f, 64<<10))
+	if err != nil {
+		return "", err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	line = strings.TrimSuffix(line, "\r")
+	if line == "" {
+		return "", fmt.Errorf("%s is empty", path)
+	}
+	return line, nil
+}
+
+// validateRelay checks the [mail] relay_* keys.
+func (c *Config) validateRelay() []error {
+	var errs []error
+	m := &c.Mail
+	mode, err := outbound.ParseRelayTLS(m.RelayTLS)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("mail.relay_tls: %w", err))
+	}
+	if (m.RelayUsername == "") != (m.RelayPassword == "") {
+		errs = append(errs, errors.New("mail.relay_username and mail.relay_password (or relay_password_file) go together"))
+	}
+	if m.RelayUsername != "" && mode == outbound.RelayTLSNone && m.Relay != "" && !isLoopbackHost(m.Relay) {
+		errs = append(errs, fmt.Errorf("mail.relay %s is not loopback: set relay_tls to starttls or implicit before sending it a password", m.Relay))
+	}
+	if (m.RelayCertFile == "") != (m.RelayKeyFile == "") {
+		errs = append(errs, errors.New("mail.relay_cert_file and mail.relay_key_file go together"))
+	}
+	return errs
+}
+
+// isLoopbackHost reports whether hostport names localhost or a loopback IP.
+func isLoopbackHost(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
+}
+
+// Relay builds the outbound relay from [mail]; Mail.Relay must be set.
+// It reads the CA and client certificate files.
+func (c *Config) Relay() (*outbound.Relay, error) {
+	mode, err := outbound.ParseRelayTLS(c.Mail.RelayTLS)
+	if err != nil {
+		return nil, fmt.Errorf("mail.relay_tls: %w", err)
+	}
+	r := &outbound.Relay{Addr: c.Mail.Relay, LocalName: c.Domain, TLS: mode,
+		Username: c.Mail.RelayUsername, Password: c.Mail.RelayPassword}
+	if mode != outbound.RelayTLSNone {
+		if r.TLSConfig, err = outbound.RelayTLSConfig(c.Mail.RelayCAFile, c.Mail.RelayCertFile, c.Mail.RelayKeyFile); err != nil {
+			return nil, fmt.Errorf("mail: %w", err)
+		}
+	}
+	return r, nil
 }

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -234,11 +233,11 @@ func (a *App) imapConfig(c store.Channel) (*IMAPConfig, error) {
 // `channel add`.
 func ChannelIMAP(cfg *Config, c store.Channel) (*IMAPConfig, error) {
 	if c.Source == store.SourceCLI {
-		var m IMAPConfig
-		if err := json.Unmarshal(c.Settings, &m); err != nil {
+		st, err := store.ParseIMAPSettings(c.Settings)
+		if err != nil {
 			return nil, fmt.Errorf("channel %s: settings: %w", c.Name, err)
 		}
-		m.Name = c.Name
+		m := imapConfig(c.Name, st)
 		return &m, nil
 	}
 	for i := range cfg.IMAP {

@@ -1,15 +1,17 @@
 package outbound
 
-import "time"
+import (
+	"time"
 
-// Back-off between attempts: firstRetry (Options.RetryBase) after the first failure, doubling
-// with each further one, never more than maxRetry, each delay moved by up
-// to ±jitter at random so that rows that failed together (a relay outage)
-// do not all come back in the same second.
+	"helpdesk/internal/retry"
+)
+
+// Back-off between attempts: firstRetry (Options.RetryBase) after the
+// first failure, doubling with each further one, never more than
+// maxRetry, each delay moved by up to ±retry.Jitter.
 const (
 	firstRetry = 30 * time.Second
 	maxRetry   = time.Hour
-	jitter     = 0.2
 )
 
 // backoff returns the delay before the next attempt of a row that has
@@ -21,10 +23,5 @@ func backoff(attempts int, r float64) time.Duration {
 
 // backoffFrom is backoff with another first delay.
 func backoffFrom(first time.Duration, attempts int, r float64) time.Duration {
-	d := first
-	for i := 0; i < attempts && d < maxRetry; i++ {
-		d *= 2
-	}
-	d = min(d, maxRetry)
-	return time.Duration(float64(d) * (1 - jitter + 2*jitter*r))
+	return retry.Backoff(first, maxRetry, attempts, r)
 }

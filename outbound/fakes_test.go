@@ -232,10 +232,7 @@ type fakeQueue struct {
 	DueErr  error
 }
 
-var (
-	_ Waker      = (*fakeQueue)(nil)
-	_ SentMarker = (*fakeQueue)(nil)
-)
+var _ Queue = (*fakeQueue)(nil)
 
 func newFakeQueue() *fakeQueue {
 	return &fakeQueue{rows: map[int64]*fakeRow{}, threads: map[int64][2]string{}}
@@ -252,7 +249,7 @@ func (q *fakeQueue) add(t *testing.T, kind string, ticket int64, payload any, ne
 	defer q.mu.Unlock()
 	q.nextID++
 	q.rows[q.nextID] = &fakeRow{OutboxItem: core.OutboxItem{
-		ID: q.nextID, Kind: kind, Ticket: ticket, Payload: b, NextAttempt: next, CreatedAt: next,
+		ID: q.nextID, Kind: kind, Lane: core.LaneOf(kind), Ticket: ticket, Payload: b, NextAttempt: next, CreatedAt: next,
 	}, State: "pending"}
 	return q.nextID
 }
@@ -283,11 +280,11 @@ func (q *fakeQueue) Due(_ context.Context, now time.Time, limit int) ([]core.Out
 }
 
 // Wake makes the lane's retried rows due at once, as the store does.
-func (q *fakeQueue) Wake(_ context.Context, email bool) error {
+func (q *fakeQueue) Wake(_ context.Context, lane core.Lane) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for _, r := range q.rows {
-		if r.State == "pending" && r.Attempts > 0 && (r.Kind == core.OutboxEmail) == email {
+		if r.State == "pending" && r.Attempts > 0 && laneOf(r.OutboxItem) == lane {
 			r.NextAttempt = time.Time{}
 		}
 	}

@@ -6,39 +6,30 @@ import (
 	"helpdesk/core"
 )
 
-// A ticket's rows go out in two lanes, mail and Slack, each in order: a
-// customer does not get a reply notice before the acknowledgment, nor
-// Slack a reply before the ticket card. The lanes do not wait for each
-// other, so a relay that is down does not hold back Slack, nor Slack
-// mail. (The store's Due keeps the same lanes across restarts.)
-type lane bool
+// A ticket's rows go out in lanes (core.Lane: mail, Slack), each in
+// order: a customer does not get a reply notice before the
+// acknowledgment, nor Slack a reply before the ticket card. The lanes do
+// not wait for each other, so a relay that is down does not hold back
+// Slack, nor Slack mail. (The store's Due keeps the same lanes across
+// restarts.)
 
-const (
-	laneSlack lane = false
-	laneMail  lane = true
-)
-
-// laneOf returns the lane of a row of kind: mail for email rows, Slack
-// for everything else.
-func laneOf(kind string) lane {
-	return lane(kind == core.OutboxEmail)
-}
-
-func laneName(l lane) string {
-	if l == laneMail {
-		return "mail"
+// laneOf returns the lane of a row; a row that names none (a queue that
+// predates lanes) is in its kind's.
+func laneOf(it core.OutboxItem) core.Lane {
+	if it.Lane != "" {
+		return it.Lane
 	}
-	return "Slack"
+	return core.LaneOf(it.Kind)
 }
 
 // holdKey names one lane of one ticket.
 type holdKey struct {
 	ticket int64
-	lane   lane
+	lane   core.Lane
 }
 
 func keyOf(it core.OutboxItem) holdKey {
-	return holdKey{ticket: it.Ticket, lane: laneOf(it.Kind)}
+	return holdKey{ticket: it.Ticket, lane: laneOf(it)}
 }
 
 // A hold keeps a lane's later rows behind one of its rows that failed or

@@ -26,22 +26,13 @@ type Queue interface {
 	SlackThread(ctx context.Context, ticket int64) (channel, ts string, err error)
 	// SetSlackThread records the ticket's parent message.
 	SetSlackThread(ctx context.Context, ticket int64, channel, ts string) error
-}
-
-// Waker is a Queue that can make a lane's retried rows due at once
-// (package store implements it). The worker uses it when a row that had
-// failed goes through: the channel is back, and the rest of its backlog
-// should not sit out its back-off.
-type Waker interface {
-	// Wake makes every pending row of the lane (mail when email is
-	// true, else Slack) that failed before due now.
-	Wake(ctx context.Context, email bool) error
-}
-
-// SentMarker is a Queue that can mark a row sent after a restart, from
-// the Journal (package store implements it).
-type SentMarker interface {
+	// Wake makes every pending row of the lane that failed before due
+	// now. The worker calls it
+	// when a row that had failed goes through: the channel is back, and
+	// the rest of its backlog should not sit out its back-off.
+	Wake(ctx context.Context, lane core.Lane) error
 	// MarkSent marks row id sent at at if it is still pending and of
-	// that ticket and kind, and says whether it was.
+	// that ticket and kind, and says whether it was: the rows the
+	// Journal holds after a restart.
 	MarkSent(ctx context.Context, id, ticket int64, kind string, at time.Time) (bool, error)
 }

@@ -3,11 +3,13 @@ package outbound
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
 
@@ -15,9 +17,15 @@ import (
 // Relay.Timeout is zero.
 const DefaultRelayTimeout = 2 * time.Minute
 
-// Relay is a Mailer that hands each message to an SMTP relay over plain
-// SMTP (a smart host on the local network or loopback), one connection per
-// message.
+// Relay is a Mailer that hands each message to an SMTP relay (a smart
+// host), one connection per message: plain SMTP, STARTTLS or implicit
+// TLS, with AUTH PLAIN or LOGIN when Username is set.
+//
+// When TLS is required, nothing after the handshake goes out unless the
+// handshake succeeded and the certificate verified: a relay that does not
+// offer STARTTLS, an untrusted certificate or a refused login is a
+// temporary failure (the outbox row stays pending and is retried), never a
+// fallback to plain text.
 type Relay struct {
 	// Addr is the relay's host:port.
 	Addr string
@@ -26,18 +34,33 @@ type Relay struct {
 	// Timeout bounds the dial and the whole transaction;
 	// DefaultRelayTimeout when zero.
 	Timeout time.Duration
+	// TLS says how the connection is protected; "" means RelayTLSNone.
+	TLS RelayTLS
+	// TLSConfig checks the relay's certificate and may carry a client
+	// certificate. Nil means the system's roots. An empty ServerName is
+	// taken from Addr's host.
+	TLSConfig *tls.Config
+	// Username and Password, when Username is set, log in with AUTH PLAIN
+	// if the relay offers it, else AUTH LOGIN. Credentials go only over
+	// TLS, or with TLS RelayTLSNone to a loopback address.
+	Username string
+	Password string
 }
 
 var _ Mailer = (*Relay)(nil)
 
-// Send delivers msg to the relay. An SMTP 5xx reply is a *PermanentError;
-// a 4xx reply, a network failure or a timeout is temporary. Cancelling ctx
-// aborts the transaction.
+// Send delivers msg to the relay. A 5xx reply to MAIL, RCPT or DATA is a
+// *PermanentError; everything else is temporary: a 4xx reply, a network
+// failure, a timeout, and every failure before MAIL (TLS, certificate,
+// AUTH), since those are fixed by the operator, not by the message.
+// Cancelling ctx aborts the transaction.
 func (r *Relay) Send(ctx context.Context, from string, to []string, msg []byte, messageID string) error {
 	if err := r.send(ctx, from, to, msg); err != nil {
 		err = fmt.Errorf("relay %s: send %s: %w", r.Addr, messageID, err)
 		var se *smtp.SMTPError
-		if errors.As(err, &se) && se.Code/100 == 5 {
+		var step *RelayStepError
+		if errors.As(err, &step) && step.Step == StepTransaction && errors.As(err, &se) &&
+			se.Code/100 == 5 && !authRequired(se) {
 			return permanent(err)
 		}
 		return err
@@ -45,45 +68,244 @@ func (r *Relay) Send(ctx context.Context, from string, to []string, msg []byte, 
 	return nil
 }
 
+// authRequired reports a 5xx reply that asks for AUTH or TLS (RFC 4954's
+// 530, 538): the configuration is wrong, not the message.
+func authRequired(se *smtp.SMTPError) bool {
+	return se.Code == 530 || se.Code == 538
+}
+
 func (r *Relay) send(ctx context.Context, from string, to []string, msg []byte) error {
-	timeout := r.Timeout
-	if timeout <= 0 {
-		timeout = DefaultRelayTimeout
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, r.timeout())
 	defer cancel()
-
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", r.Addr)
+	s, err := r.open(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("dial: %w", err)
+		return err
 	}
-	// The client sets its own per-command deadlines, and none while the
-	// body is written, so closing the connection is what reliably cuts a
-	// transaction short when ctx ends.
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	defer stop()
-
-	c := smtp.NewClient(conn)
-	defer c.Close()
-	c.CommandTimeout = timeout
-	c.SubmissionTimeout = timeout
-
-	name := r.LocalName
-	if name == "" {
-		name = "localhost"
-	}
-	if err := c.Hello(name); err != nil {
-		return ctxErr(ctx, fmt.Errorf("hello: %w", err))
-	}
-	if err := c.SendMail(from, to, bytes.NewReader(msg)); err != nil {
-		return ctxErr(ctx, err)
+	defer s.close()
+	if err := s.c.SendMail(from, to, bytes.NewReader(msg)); err != nil {
+		return &RelayStepError{Step: StepTransaction, Err: ctxErr(ctx, err)}
 	}
 	// The relay took responsibility for the message at the final dot.
 	// QUIT goes out without waiting for its answer: the worker should
 	// record the row at once, since a crash before that sends it again.
-	_, _ = conn.Write([]byte("QUIT\r\n"))
+	_, _ = s.conn.Write([]byte("QUIT\r\n"))
 	return nil
+}
+
+// Verify runs every step of a delivery except the message itself:
+// connect, EHLO, STARTTLS or the implicit TLS handshake, AUTH, then MAIL
+// FROM:<from> and RSET, and QUIT. report, when not nil, is called after
+// each step that succeeded with the step's name and what the relay said or
+// showed (its certificate's subject, the AUTH mechanism). The error is a
+// *RelayStepError naming the step that failed.
+func (r *Relay) Verify(ctx context.Context, from string, report func(step, detail string)) error {
+	if report == nil {
+		report = func(string, string) {}
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.timeout())
+	defer cancel()
+	s, err := r.open(ctx, report)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	if err := s.c.Mail(from, nil); err != nil {
+		return &RelayStepError{Step: StepMail, Err: ctxErr(ctx, err)}
+	}
+	report(StepMail, "accepted <"+from+">")
+	if err := s.c.Reset(); err != nil {
+		return &RelayStepError{Step: StepReset, Err: ctxErr(ctx, err)}
+	}
+	report(StepReset, "transaction dropped, nothing sent")
+	_ = s.c.Quit()
+	return nil
+}
+
+func (r *Relay) timeout() time.Duration {
+	if r.Timeout <= 0 {
+		return DefaultRelayTimeout
+	}
+	return r.Timeout
+}
+
+func (r *Relay) localName() string {
+	if r.LocalName == "" {
+		return "localhost"
+	}
+	return r.LocalName
+}
+
+// relaySession is an open connection past EHLO, TLS and AUTH.
+type relaySession struct {
+	c    *smtp.Client
+	conn net.Conn // what c writes to: the TLS connection when there is one
+	stop func() bool
+}
+
+func (s *relaySession) close() {
+	s.c.Close()
+	s.stop()
+}
+
+// open connects, secures the connection as r.TLS says and logs in. report
+// may be nil.
+func (r *Relay) open(ctx context.Context, report func(step, detail string)) (*relaySession, error) {
+	if report == nil {
+		report = func(string, string) {}
+	}
+	mode := r.TLS
+	if mode == "" {
+		mode = RelayTLSNone
+	}
+	if err := mode.check(); err != nil {
+		return nil, &RelayStepError{Step: StepConnect, Err: err}
+	}
+	if r.Username != "" && mode == RelayTLSNone && !isLoopbackAddr(r.Addr) {
+		return nil, &RelayStepError{Step: StepConnect, Err: errors.New("credentials are set but TLS is off and the relay is not on loopback")}
+	}
+
+	var d net.Dialer
+	raw, err := d.DialContext(ctx, "tcp", r.Addr)
+	if err != nil {
+		return nil, &RelayStepError{Step: StepConnect, Err: err}
+	}
+	// The client sets its own per-command deadlines, and none while the
+	// body is written, so closing the connection is what reliably cuts a
+	// transaction short when ctx ends.
+	stop := context.AfterFunc(ctx, func() { raw.Close() })
+	fail := func(step string, err error) (*relaySession, error) {
+		raw.Close()
+		stop()
+		return nil, &RelayStepError{Step: step, Err: ctxErr(ctx, err)}
+	}
+	report(StepConnect, raw.RemoteAddr().String())
+
+	conn := raw
+	secure := false
+	var c *smtp.Client
+	switch mode {
+	case RelayTLSImplicit:
+		tc, detail, err := r.handshake(ctx, raw)
+		if err != nil {
+			return fail(StepTLS, err)
+		}
+		report(StepTLS, detail)
+		conn, secure = tc, true
+		c = smtp.NewClient(tc)
+	case RelayTLSStartTLS, RelayTLSOpportunistic:
+		pre, err := preTLS(raw, r.localName(), r.timeout())
+		if err != nil {
+			return fail(StepEHLO, err)
+		}
+		report(StepEHLO, "before TLS: "+pre.summary())
+		if !pre.startTLS {
+			if mode == RelayTLSStartTLS {
+				return fail(StepStartTLS, errors.New("the relay does not offer STARTTLS, and TLS is required"))
+			}
+			report(StepStartTLS, "not offered; continuing in plain text")
+			c = smtp.NewClient(pre.replay(raw))
+			break
+		}
+		if err := pre.sendStartTLS(raw, r.timeout()); err != nil {
+			return fail(StepStartTLS, err)
+		}
+		tc, detail, err := r.handshake(ctx, raw)
+		if err != nil {
+			return fail(StepStartTLS, err)
+		}
+		report(StepStartTLS, detail)
+		conn, secure = tc, true
+		c = smtp.NewClient(pre.replay(tc))
+	default:
+		c = smtp.NewClient(raw)
+	}
+	c.CommandTimeout = r.timeout()
+	c.SubmissionTimeout = r.timeout()
+	if err := c.Hello(r.localName()); err != nil {
+		c.Close()
+		return fail(StepEHLO, err)
+	}
+	s := &relaySession{c: c, conn: conn, stop: stop}
+	detail := "accepted"
+	if size, ok := c.MaxMessageSize(); ok && size > 0 {
+		detail = fmt.Sprintf("accepted (SIZE %d)", size)
+	}
+	if secure && mode != RelayTLSImplicit {
+		detail = "over TLS: " + detail
+	}
+	report(StepEHLO, detail)
+
+	if r.Username == "" {
+		return s, nil
+	}
+	if !secure && mode != RelayTLSNone {
+		// starttls-opportunistic to a relay without STARTTLS.
+		s.close()
+		return nil, &RelayStepError{Step: StepAuth, Err: errors.New("refusing to send credentials without TLS")}
+	}
+	var client sasl.Client
+	var mech string
+	switch {
+	case c.SupportsAuth(sasl.Plain):
+		client, mech = sasl.NewPlainClient("", r.Username, r.Password), sasl.Plain
+	case c.SupportsAuth(sasl.Login):
+		client, mech = sasl.NewLoginClient(r.Username, r.Password), sasl.Login
+	default:
+		_, mechs := c.Extension("AUTH")
+		s.close()
+		return nil, &RelayStepError{Step: StepAuth, Err: fmt.Errorf("the relay offers neither AUTH PLAIN nor LOGIN (AUTH %q)", mechs)}
+	}
+	if err := c.Auth(client); err != nil {
+		s.close()
+		return nil, &RelayStepError{Step: StepAuth, Err: ctxErr(ctx, fmt.Errorf("%s as %s: %w", mech, r.Username, err))}
+	}
+	report(StepAuth, mech+" as "+r.Username)
+	return s, nil
+}
+
+// handshake runs the TLS handshake over conn and describes the result.
+func (r *Relay) handshake(ctx context.Context, conn net.Conn) (*tls.Conn, string, error) {
+	conf, err := r.tlsConfig()
+	if err != nil {
+		return nil, "", err
+	}
+	tc := tls.Client(conn, conf)
+	hctx, cancel := context.WithTimeout(ctx, r.timeout())
+	defer cancel()
+	if err := tc.HandshakeContext(hctx); err != nil {
+		return nil, "", err
+	}
+	return tc, describeTLS(tc.ConnectionState()), nil
+}
+
+// tlsConfig is r.TLSConfig, or a default one, with ServerName filled.
+func (r *Relay) tlsConfig() (*tls.Config, error) {
+	conf := r.TLSConfig
+	if conf == nil {
+		conf = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	if conf.ServerName == "" {
+		host, _, err := net.SplitHostPort(r.Addr)
+		if err != nil {
+			return nil, fmt.Errorf("address %q: %w", r.Addr, err)
+		}
+		conf = conf.Clone()
+		conf.ServerName = host
+	}
+	return conf, nil
+}
+
+// isLoopbackAddr reports whether hostport names localhost or a loopback IP.
+func isLoopbackAddr(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // ctxErr explains an I/O error caused by closing the connection on

@@ -21,7 +21,7 @@ const (
 	keyChannel   = "channel"
 	keyAttempt   = "attempt"
 	keyNext      = "next_attempt"
-	keyError     = "error"
+	keyError     = "err"
 	keyLane      = "lane"
 )
 
@@ -81,7 +81,6 @@ type Options struct {
 	// Journal, when set, records each row that went out until the
 	// database says so (journal.go); Unmarked are the rows it held when
 	// opened, which the first pass marks sent before it sends anything.
-	// The queue must be a SentMarker.
 	Journal  *Journal
 	Unmarked []JournalEntry
 	// Report, when set, is called after each attempt with the row's kind
@@ -106,8 +105,9 @@ type Worker struct {
 	// later pass. It lives in memory only; after a restart the store's Due
 	// keeps the same order.
 	holds map[holdKey]hold
-	// breakers pause a lane whose channel looks down (breaker.go).
-	breakers map[lane]*breaker
+	// breakers pause a lane whose channel looks down (breaker.go); a
+	// lane's is made when its first row comes.
+	breakers map[core.Lane]*breaker
 	// unmarked are rows that went out but are not marked sent yet.
 	unmarked []JournalEntry
 }
@@ -146,7 +146,7 @@ func NewWorker(q Queue, m Mailer, s Slack, opts Options) *Worker {
 		q: q, mail: m, sl: s, opts: opts, log: opts.Logger,
 		kick:     make(chan struct{}, 1),
 		holds:    map[holdKey]hold{},
-		breakers: map[lane]*breaker{laneMail: {}, laneSlack: {}},
+		breakers: map[core.Lane]*breaker{},
 		unmarked: opts.Unmarked,
 	}
 }
@@ -221,7 +221,12 @@ func (w *Worker) Drain(ctx context.Context) (sent int, err error) {
 			if held(it, pass, w.holds) {
 				continue
 			}
-			b := w.breakers[laneOf(it.Kind)]
+			l := laneOf(it)
+			b := w.breakers[l]
+			if b == nil {
+				b = &breaker{}
+				w.breakers[l] = b
+			}
 			if w.opts.Hold != nil && w.opts.Hold(it.Kind) || b.paused(now) {
 				if it.Ticket != 0 {
 					addHold(pass, keyOf(it), hold{})
@@ -236,19 +241,19 @@ func (w *Worker) Drain(ctx context.Context) (sent int, err error) {
 			switch res {
 			case outcomeSent, outcomeDead:
 				if reopened = b.answered(); reopened {
-					w.log.InfoContext(ctx, "channel answers again", keyLane, laneName(laneOf(it.Kind)))
+					w.log.InfoContext(ctx, "channel answers again", keyLane, l)
 				}
 			case outcomeRetry:
 				if b.failed(now) {
 					w.log.WarnContext(ctx, "channel looks down: its rows wait, one is tried when the pause ends",
-						keyLane, laneName(laneOf(it.Kind)), "failures_in_a_row", b.fails, "pause", b.until.Sub(now))
+						keyLane, l, "failures_in_a_row", b.fails, "pause", b.until.Sub(now))
 				}
 			}
 			switch {
 			case res == outcomeSent:
 				sent++
 				if it.Attempts > 0 || reopened {
-					if err := w.wake(ctx, laneOf(it.Kind)); err != nil {
+					if err := w.wake(ctx, l); err != nil {
 						return sent, err
 					}
 					woke = true
@@ -286,28 +291,24 @@ const (
 	outcomeDead            // failed for good
 )
 
-// process performs one row and records the result, with the time of the
-// next attempt for a retried row. err is set only when recording failed or
-// ctx is done.
 // wake is called when a row that had failed went through: its channel is
 // back, so the lane's other failed rows are made due at once instead of
 // waiting out their back-off.
-func (w *Worker) wake(ctx context.Context, l lane) error {
-	wk, ok := w.q.(Waker)
-	if !ok {
-		return nil
-	}
+func (w *Worker) wake(ctx context.Context, l core.Lane) error {
 	for k, h := range w.holds {
 		if k.lane == l && !h.threadOnly {
 			delete(w.holds, k)
 		}
 	}
-	if err := wk.Wake(ctx, bool(l)); err != nil {
-		return fmt.Errorf("outbox: wake the %s lane: %w", laneName(l), err)
+	if err := w.q.Wake(ctx, l); err != nil {
+		return fmt.Errorf("outbox: wake the %s lane: %w", l, err)
 	}
 	return nil
 }
 
+// process performs one row and records the result, with the time of the
+// next attempt for a retried row. err is set only when recording failed or
+// ctx is done.
 func (w *Worker) process(ctx context.Context, it core.OutboxItem, now time.Time) (res outcome, next time.Time, err error) {
 	log := w.log.With(keyOutboxID, it.ID, keyTicket, it.Ticket, keyKind, it.Kind)
 
@@ -386,13 +387,9 @@ func (w *Worker) markUnmarked(ctx context.Context, now time.Time) error {
 	if len(w.unmarked) == 0 {
 		return nil
 	}
-	m, ok := w.q.(SentMarker)
-	if !ok {
-		return fmt.Errorf("outbox: %d journaled rows to mark, but the queue cannot mark them", len(w.unmarked))
-	}
 	marked := 0
 	for _, e := range w.unmarked {
-		was, err := m.MarkSent(ctx, e.ID, e.Ticket, e.Kind, now)
+		was, err := w.q.MarkSent(ctx, e.ID, e.Ticket, e.Kind, now)
 		if err != nil {
 			return fmt.Errorf("outbox: mark journaled row %d sent: %w", e.ID, err)
 		}

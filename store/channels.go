@@ -33,7 +33,8 @@ type Channel struct {
 	Kind    string
 	Enabled bool
 	Source  string
-	// Settings is the JSON of a channel added at run time; empty for
+	// Settings is the JSON of a channel added at run time (for an IMAP
+	// mailbox, IMAPSettings: read it with ParseIMAPSettings); empty for
 	// channels of the configuration file.
 	Settings  json.RawMessage
 	CreatedAt time.Time

@@ -11,7 +11,7 @@ import (
 // mustPost writes one posting or fails.
 func mustPost(t *testing.T, db *DB, p *core.Posting) {
 	t.Helper()
-	if err := db.Tx(context.Background(), func(tx core.Tx) error { return tx.(core.CreditsTx).PostCredits(context.Background(), p) }); err != nil {
+	if err := db.Tx(context.Background(), func(tx core.Tx) error { return tx.PostCredits(context.Background(), p) }); err != nil {
 		t.Fatalf("post %+v: %v", p.Entry, err)
 	}
 }
@@ -115,7 +115,7 @@ func TestCredits_Constraints(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			err := db.Tx(ctx, func(tx core.Tx) error { return tx.(core.CreditsTx).PostCredits(ctx, &c.p) })
+			err := db.Tx(ctx, func(tx core.Tx) error { return tx.PostCredits(ctx, &c.p) })
 			if core.ErrorCode(err) != c.code {
 				t.Fatalf("err=%v (code %s), want %s", err, core.ErrorCode(err), c.code)
 			}
@@ -136,7 +136,7 @@ func TestCredits_SpendsAndHeldAnswers(t *testing.T) {
 	tk := mustBooks(t, db)
 	ctx := context.Background()
 	err := db.Tx(ctx, func(tx core.Tx) error {
-		ct := tx.(core.CreditsTx)
+		ct := core.CreditsTx(tx)
 		sp, err := ct.TicketSpends(ctx, tk.Number)
 		if err != nil || len(sp) != 1 || sp[0].Credits != 10 {
 			t.Errorf("ticket spends %+v, %v", sp, err)

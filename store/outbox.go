@@ -13,15 +13,15 @@ import (
 
 // Due returns up to limit pending outbox rows whose next attempt is due at
 // now, oldest first. A row waits while an earlier row of the same ticket
-// on the same channel (mail, or Slack) is still backing off, so a
-// ticket's notifications arrive in order even across restarts; mail and
-// Slack do not hold each other up.
+// in the same lane is still backing off, so a ticket's notifications
+// arrive in order even across restarts; the lanes do not hold each other
+// up.
 func (s *DB) Due(ctx context.Context, now time.Time, limit int) ([]core.OutboxItem, error) {
-	rows, err := s.db.QueryContext(uninterrupted(ctx), `SELECT id, kind, COALESCE(ticket_id, 0), payload, attempts,
+	rows, err := s.db.QueryContext(uninterrupted(ctx), `SELECT id, kind, lane, COALESCE(ticket_id, 0), payload, attempts,
 		next_attempt, created_at, last_error FROM outbox AS o INDEXED BY outbox_pending
 		WHERE state = 'pending' AND next_attempt <= ?1
 		AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.state = 'pending' AND e.ticket_id = o.ticket_id
-			AND e.id < o.id AND e.next_attempt > ?1 AND (e.kind = 'email') = (o.kind = 'email'))
+			AND e.id < o.id AND e.next_attempt > ?1 AND e.lane = o.lane)
 		ORDER BY id LIMIT ?2`, fmtTime(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("query due outbox: %w", err)
@@ -31,7 +31,7 @@ func (s *DB) Due(ctx context.Context, now time.Time, limit int) ([]core.OutboxIt
 	for rows.Next() {
 		var it core.OutboxItem
 		var next, created string
-		if err := rows.Scan(&it.ID, &it.Kind, &it.Ticket, &it.Payload, &it.Attempts, &next, &created, &it.LastError); err != nil {
+		if err := rows.Scan(&it.ID, &it.Kind, &it.Lane, &it.Ticket, &it.Payload, &it.Attempts, &next, &created, &it.LastError); err != nil {
 			return nil, err
 		}
 		it.NextAttempt, it.CreatedAt = parseTime(next), parseTime(created)
@@ -85,12 +85,12 @@ func (s *DB) SetSlackThread(ctx context.Context, ticket int64, channel, ts strin
 	return s.update(ctx, `UPDATE tickets SET slack_channel = ?, slack_ts = ? WHERE id = ?`, channel, ts, ticket)
 }
 
-// Wake makes the pending rows of one lane (mail, or Slack) that failed
-// before due at once: their channel is back.
-func (s *DB) Wake(ctx context.Context, email bool) error {
+// Wake makes the pending rows of one lane that failed before due at
+// once: their channel is back.
+func (s *DB) Wake(ctx context.Context, lane core.Lane) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt = '' WHERE state = 'pending'
-			AND attempts > 0 AND next_attempt != '' AND (kind = 'email') = ?`, email)
+			AND attempts > 0 AND next_attempt != '' AND lane = ?`, lane)
 		if err != nil {
 			return fmt.Errorf("wake outbox: %w", err)
 		}

@@ -71,7 +71,7 @@ func (s *DB) OutboxRows(ctx context.Context, deadOnly bool, limit int) ([]Outbox
 	if deadOnly {
 		states = []any{"dead", "dead"}
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, COALESCE(ticket_id, 0), payload, attempts, next_attempt,
+	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, lane, COALESCE(ticket_id, 0), payload, attempts, next_attempt,
 		created_at, last_error, state, COALESCE(done_at, '') FROM outbox INDEXED BY outbox_pending
 		WHERE state IN (?, ?) ORDER BY id LIMIT ?`, append(states, limit)...)
 	if err != nil {
@@ -81,7 +81,7 @@ func (s *DB) OutboxRows(ctx context.Context, deadOnly bool, limit int) ([]Outbox
 	for rows.Next() {
 		var r OutboxRow
 		var next, created, done string
-		if err := rows.Scan(&r.ID, &r.Kind, &r.Ticket, &r.Payload, &r.Attempts, &next, &created, &r.LastError,
+		if err := rows.Scan(&r.ID, &r.Kind, &r.Lane, &r.Ticket, &r.Payload, &r.Attempts, &next, &created, &r.LastError,
 			&r.State, &done); err != nil {
 			rows.Close()
 			return nil, err

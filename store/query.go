@@ -5,39 +5,44 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"time"
+	"strings"
 
 	"helpdesk/core"
 )
 
+// activeStatus is the SQL of core.Active. The partial indexes of
+// migration 0003 spell it the same way, as SQLite uses a partial index
+// only for a query that repeats its condition; TestActiveStatus checks
+// both.
+var activeStatus = func() string {
+	q := make([]string, len(core.ActiveStatuses))
+	for i, st := range core.ActiveStatuses {
+		q[i] = "'" + st + "'"
+	}
+	return "status IN (" + strings.Join(q, ", ") + ")"
+}()
+
 // TicketFilter selects tickets for ListTickets.
 type TicketFilter struct {
-	Active bool // only submitted, assigned, in_progress, reopened
-}
-
-// TicketRow is a ticket with the account that owns it.
-type TicketRow struct {
-	core.Ticket
-	Account core.Account
-	Email   string // the account's primary address
+	Active bool // only tickets whose status is core.Active
 }
 
 // ListTickets returns tickets, newest first.
-func (s *DB) ListTickets(ctx context.Context, f TicketFilter) ([]TicketRow, error) {
+func (s *DB) ListTickets(ctx context.Context, f TicketFilter) ([]core.TicketSummary, error) {
 	q := `SELECT ` + ticketRowColumns + ` FROM tickets`
 	if f.Active {
-		q += ` WHERE status IN ('submitted', 'assigned', 'in_progress', 'reopened')`
+		q += ` WHERE ` + activeStatus
 	}
 	return s.ticketRows(ctx, q+` ORDER BY id DESC`)
 }
 
-func (s *DB) ticketRows(ctx context.Context, q string, args ...any) ([]TicketRow, error) {
+func (s *DB) ticketRows(ctx context.Context, q string, args ...any) ([]core.TicketSummary, error) {
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list tickets: %w", err)
 	}
 	defer rows.Close()
-	var out []TicketRow
+	var out []core.TicketSummary
 	for rows.Next() {
 		r, err := scanTicketRow(rows)
 		if err != nil {
@@ -49,7 +54,7 @@ func (s *DB) ticketRows(ctx context.Context, q string, args ...any) ([]TicketRow
 }
 
 // TicketRow returns one ticket with its account.
-func (s *DB) TicketRow(ctx context.Context, number int64) (*TicketRow, error) {
+func (s *DB) TicketRow(ctx context.Context, number int64) (*core.TicketSummary, error) {
 	r, err := scanTicketRow(s.db.QueryRowContext(ctx, `SELECT `+ticketRowColumns+` FROM tickets WHERE id = ?`, number))
 	return r, notFound(err, "ticket")
 }
@@ -60,8 +65,8 @@ const ticketRowColumns = ticketColumns + `, (SELECT kind FROM accounts a WHERE a
 	(SELECT created_at FROM accounts a WHERE a.id = tickets.account_id),
 	COALESCE((SELECT email FROM profiles WHERE account_id = tickets.account_id AND role = 'primary' ORDER BY id LIMIT 1), '')`
 
-func scanTicketRow(row scanner) (*TicketRow, error) {
-	var r TicketRow
+func scanTicketRow(row scanner) (*core.TicketSummary, error) {
+	var r core.TicketSummary
 	var acreated string
 	tk, err := scanTicket(extraScanner{row, []any{&r.Account.Kind, &r.Account.Name, &acreated, &r.Email}})
 	if err != nil {
@@ -127,18 +132,10 @@ func (s *DB) Raw(ctx context.Context, message int64) ([]byte, error) {
 	return raw, notFound(err, "message")
 }
 
-// Found is where a Message-ID belongs: its ticket, and the stored message
-// when it is one we received (nil for a notice we sent).
-type Found struct {
-	Ticket    int64
-	Direction string
-	Message   *core.Message
-}
-
 // FindMessageID looks a Message-ID up among everything received and sent,
 // including mail that belongs to no ticket.
-func (s *DB) FindMessageID(ctx context.Context, messageID string) (*Found, error) {
-	var f Found
+func (s *DB) FindMessageID(ctx context.Context, messageID string) (*core.MessageHit, error) {
+	var f core.MessageHit
 	var msg sql.NullInt64
 	err := s.db.QueryRowContext(ctx, `SELECT ticket_id, direction, message FROM message_ids
 		WHERE message_id = ? ORDER BY rowid LIMIT 1`, messageID).Scan(&f.Ticket, &f.Direction, &msg)
@@ -149,7 +146,7 @@ func (s *DB) FindMessageID(ctx context.Context, messageID string) (*Found, error
 		if err != nil {
 			return nil, notFound(err, "message")
 		}
-		return &Found{Ticket: m.Ticket, Direction: m.Direction, Message: m}, nil
+		return &core.MessageHit{Ticket: m.Ticket, Direction: m.Direction, Message: m}, nil
 	}
 	if err != nil {
 		return nil, err
@@ -163,25 +160,9 @@ func (s *DB) FindMessageID(ctx context.Context, messageID string) (*Found, error
 	return &f, nil
 }
 
-// Counts is what the status endpoint shows about the database.
-type Counts struct {
-	TicketsByStatus map[string]int `json:"tickets_by_status"`
-	// TicketsByDepartment counts each department's tickets by status.
-	TicketsByDepartment map[string]map[string]int `json:"tickets_by_department"`
-	// SLAAtRisk and SLABreached count the tickets awaiting a staff reply
-	// whose first-response clock is at risk or past due (docs/rules.md §4).
-	SLAAtRisk     int       `json:"sla_at_risk"`
-	SLABreached   int       `json:"sla_breached"`
-	OutboxPending int       `json:"outbox_pending"`
-	OutboxDead    int       `json:"outbox_dead"`
-	OutboxOldest  time.Time `json:"-"`
-	Messages      int       `json:"messages"`
-	Quarantined   int       `json:"quarantined"`
-}
-
 // Counts returns the figures for /status.
-func (s *DB) Counts(ctx context.Context) (*Counts, error) {
-	c := &Counts{TicketsByStatus: map[string]int{}, TicketsByDepartment: map[string]map[string]int{}}
+func (s *DB) Counts(ctx context.Context) (*core.Counts, error) {
+	c := &core.Counts{TicketsByStatus: map[string]int{}, TicketsByDepartment: map[string]map[string]int{}}
 	rows, err := s.db.QueryContext(ctx, `SELECT department, status, COUNT(*) FROM tickets GROUP BY department, status`)
 	if err != nil {
 		return nil, fmt.Errorf("count tickets: %w", err)
@@ -210,9 +191,9 @@ func (s *DB) Counts(ctx context.Context) (*Counts, error) {
 		(SELECT COUNT(*) FROM messages),
 		(SELECT COUNT(*) FROM quarantine),
 		(SELECT COUNT(*) FROM tickets WHERE awaiting_reply = 1 AND sla_state = 'at_risk'
-			AND status IN ('submitted', 'assigned', 'in_progress', 'reopened')),
+			AND `+activeStatus+`),
 		(SELECT COUNT(*) FROM tickets WHERE awaiting_reply = 1 AND sla_state = 'breached'
-			AND status IN ('submitted', 'assigned', 'in_progress', 'reopened'))`).
+			AND `+activeStatus+`)`).
 		Scan(&c.OutboxPending, &c.OutboxDead, &oldest, &c.Messages, &c.Quarantined, &c.SLAAtRisk, &c.SLABreached)
 	if err != nil {
 		return nil, fmt.Errorf("count outbox: %w", err)

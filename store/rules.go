@@ -53,16 +53,15 @@ func (t *Tx) UpdateTask(ctx context.Context, tk *core.Task) error {
 // served by a partial index so the sweep stays cheap on a large database.
 // Core decides for each ticket; this only narrows the search.
 func (t *Tx) SweepDue(ctx context.Context, q core.SweepQuery) ([]int64, error) {
-	const active = `status IN ('submitted', 'assigned', 'in_progress', 'reopened')`
 	queries := []struct {
 		sql  string
 		args []any
 	}{
-		{`SELECT id FROM tickets WHERE ` + active + ` AND type IN ('support', 'generic') AND solved = 1
+		{`SELECT id FROM tickets WHERE ` + activeStatus + ` AND type IN ('support', 'generic') AND solved = 1
 			AND last_public_at <= ?`, []any{fmtTime(q.SolvedIdleBefore)}},
-		{`SELECT id FROM tickets WHERE ` + active + ` AND type = 'sales' AND solved IN (0, 1)
+		{`SELECT id FROM tickets WHERE ` + activeStatus + ` AND type = 'sales' AND solved IN (0, 1)
 			AND last_public_at <= ?`, []any{fmtTime(q.SalesIdleBefore)}},
-		{`SELECT id FROM tickets WHERE ` + active + ` AND type = 'project' AND solved IN (0, 1)
+		{`SELECT id FROM tickets WHERE ` + activeStatus + ` AND type = 'project' AND solved IN (0, 1)
 			AND last_public_at <= ?`, []any{fmtTime(q.ProjectIdleBefore)}},
 		{`SELECT id FROM tickets WHERE status = 'pre_closed' AND status_at <= ?`, []any{fmtTime(q.PreClosedBefore)}},
 		{`SELECT id FROM tickets WHERE awaiting_reply = 1 AND sla_state IN ('ok', 'at_risk') AND status != 'closed'
@@ -97,9 +96,9 @@ func (t *Tx) SweepDue(ctx context.Context, q core.SweepQuery) ([]int64, error) {
 // Queue returns up to limit active tickets awaiting a staff reply in
 // queue order (docs/rules.md §3): HotRush first, then effective priority, then
 // first-response due time, then number.
-func (s *DB) Queue(ctx context.Context, limit int) ([]TicketRow, error) {
+func (s *DB) Queue(ctx context.Context, limit int) ([]core.TicketSummary, error) {
 	return s.ticketRows(ctx, `SELECT `+ticketRowColumns+` FROM tickets INDEXED BY tickets_queue
-		WHERE awaiting_reply = 1 AND status IN ('submitted', 'assigned', 'in_progress', 'reopened')
+		WHERE awaiting_reply = 1 AND `+activeStatus+`
 		ORDER BY hotrush DESC, rank DESC, sla_due, id LIMIT ?`, limit)
 }
 

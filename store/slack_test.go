@@ -21,7 +21,7 @@ func TestSlack_DuplicatesAreConflicts(t *testing.T) {
 	defer db.Close()
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	err = db.Tx(ctx, func(tx core.Tx) error {
-		st := tx.(core.SlackTx)
+		st := core.SlackTx(tx)
 		if err := st.MarkSlackEvent(ctx, "Ev1", at); err != nil {
 			t.Fatalf("first event: %v", err)
 		}

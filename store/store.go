@@ -47,13 +47,18 @@ type DB struct {
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt
 
-	// writeMu queues this process's transactions (each takes SQLite's
-	// write lock at BEGIN). Without it, a transaction that finds the lock
-	// taken sleeps in SQLite's busy handler for 1, 2, 5, 10… ms however
-	// soon the lock is free, and under load the gateway's writers spend
-	// more time asleep than writing. Other processes (the CLI) still wait
-	// through the busy timeout.
-	writeMu sync.Mutex
+	// writer is the connection every write transaction runs on, and
+	// writeTurn the right to use it: this process's transactions (each
+	// takes SQLite's write lock at BEGIN) queue for it. Without the queue,
+	// a transaction that finds the lock taken sleeps in SQLite's busy
+	// handler for 1, 2, 5, 10… ms however soon the lock is free, and
+	// under load the gateway's writers spend more time asleep than
+	// writing. Unlike a mutex, the queue gives up when the caller's
+	// context is done; begin does the same for another process's lock.
+	writer    *sql.Conn
+	writeTurn chan struct{}
+	closed    chan struct{}
+	closeOnce sync.Once
 
 	// Now is the clock for bookkeeping timestamps; core passes its own
 	// clock into the rows it writes.
@@ -83,16 +88,29 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &DB{db: db, Now: time.Now}
+	s := &DB{db: db, Now: time.Now, writeTurn: make(chan struct{}, 1), closed: make(chan struct{})}
+	s.writeTurn <- struct{}{}
+	if s.writer, err = db.Conn(ctx); err == nil {
+		// begin waits for another process's lock itself, up to the
+		// caller's deadline; SQLite's busy handler cannot be cut short.
+		_, err = s.writer.ExecContext(ctx, "PRAGMA busy_timeout = 0")
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	if err := s.migrate(ctx); err != nil {
+		s.writer.Close()
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
 	return s, nil
 }
 
-// Close closes the database.
+// Close closes the database. A transaction still running fails.
 func (s *DB) Close() error {
+	s.closeOnce.Do(func() { close(s.closed) })
+	s.writer.Close()
 	s.stmtMu.Lock()
 	for _, st := range s.stmts {
 		st.Close()
@@ -228,9 +246,15 @@ func highest(applied map[int]bool) int {
 // tx runs fn in a write transaction and commits it unless fn fails or
 // ctx is done by then.
 func (s *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	tx, err := s.db.BeginTx(uninterrupted(ctx), nil)
+	select {
+	case <-s.writeTurn:
+	case <-s.closed:
+		return sql.ErrConnDone
+	case <-ctx.Done():
+		return fmt.Errorf("%w: waiting for another transaction: %w", errTemporary, ctx.Err())
+	}
+	defer func() { s.writeTurn <- struct{}{} }()
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return classify(fmt.Errorf("begin: %w", err))
 	}
@@ -247,6 +271,46 @@ func (s *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return nil
 }
 
+// busyTimeout bounds the wait for another process's write lock when the
+// caller's context allows longer.
+const busyTimeout = 10 * time.Second
+
+// begin starts a write transaction on the writer, waiting for another
+// process's write lock (the CLI, a backup) until busyTimeout or ctx's
+// deadline, whichever comes first: a locked database must not keep an
+// SMTP client waiting past the time it was promised an answer in.
+func (s *DB) begin(ctx context.Context) (*sql.Tx, error) {
+	deadline := time.Now().Add(busyTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	for i := 0; ; i++ {
+		tx, err := s.writer.BeginTx(uninterrupted(ctx), nil)
+		if err == nil || !isBusy(err) {
+			return tx, err
+		}
+		wait := time.Until(deadline)
+		if wait <= 0 {
+			return nil, err
+		}
+		// SQLite's busy handler backs off alike: short sleeps first, as
+		// the lock is mostly held for a moment.
+		t := time.NewTimer(min(time.Millisecond<<min(i, 7), 100*time.Millisecond, wait))
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		}
+	}
+}
+
+// isBusy reports whether err is SQLite's "database is locked".
+func isBusy(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.Code == sqlite3.ErrBusy
+}
+
 // uninterrupted returns ctx without its cancellation, for running a
 // statement. Given a context that can be cancelled, go-sqlite3 runs each
 // statement on a goroutine of its own so that it can interrupt it; under
@@ -261,6 +325,9 @@ func (s *DB) Tx(ctx context.Context, fn func(core.Tx) error) error {
 	return s.tx(ctx, func(tx *sql.Tx) error { return fn(&Tx{tx: tx, db: s}) })
 }
 
+// errTemporary is core's temporary category for the store's failures.
+var errTemporary = core.Errorf(core.ETEMPORARY, "storage temporarily unavailable")
+
 // classify turns the driver's transient failures into core's temporary
 // category, so an SMTP client gets 451 and retries instead of a bounce.
 func classify(err error) error {
@@ -271,7 +338,7 @@ func classify(err error) error {
 	if errors.As(err, &se) {
 		switch se.Code {
 		case sqlite3.ErrBusy, sqlite3.ErrLocked, sqlite3.ErrFull, sqlite3.ErrIoErr, sqlite3.ErrCantOpen, sqlite3.ErrReadonly:
-			return fmt.Errorf("%w: %w", core.Errorf(core.ETEMPORARY, "storage temporarily unavailable"), err)
+			return fmt.Errorf("%w: %w", errTemporary, err)
 		}
 	}
 	return err

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -345,11 +346,128 @@ func TestOutbox_WakeLane(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := db.Wake(ctx, true); err != nil {
+	if err := db.Wake(ctx, core.LaneMail); err != nil {
 		t.Fatal(err)
 	}
 	due, err := db.Due(ctx, t0, 10)
 	if err != nil || len(due) != 1 || due[0].ID != ids[core.OutboxEmail] {
 		t.Fatalf("due after waking the mail lane: %+v, %v; want only the mail row", due, err)
+	}
+}
+
+// Rows written before the outbox had a lane column are given their
+// kind's lane, so the worker keeps them in order after the upgrade.
+func TestMigrate_OutboxRowsGetTheirLane(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	old, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, _ := fs.Glob(migrations, "migrations/*.sql")
+	for _, name := range names[:10] { // up to 0010, before lanes
+		body, _ := migrations.ReadFile(name)
+		if _, err := old.Exec(string(body)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	for _, stmt := range []string{"PRAGMA user_version = 10",
+		`INSERT INTO outbox (kind, payload, next_attempt, created_at) VALUES ('email', '{}', '', '2026-01-01T00:00:00.000000Z')`,
+		`INSERT INTO outbox (kind, payload, next_attempt, created_at) VALUES ('slack_reply', '{}', '', '2026-01-01T00:00:00.000000Z')`,
+	} {
+		if _, err := old.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old.Close()
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	defer db.Close()
+	due, err := db.Due(ctx, t0, 10)
+	if err != nil || len(due) != 2 || due[0].Lane != core.LaneMail || due[1].Lane != core.LaneSlack {
+		t.Fatalf("due after upgrade: %+v, %v; want a mail row, then a Slack row", due, err)
+	}
+}
+
+// holdWriteLock takes the database's write lock from another connection,
+// as the CLI or a backup in another process would, until the test ends
+// or release is called.
+func holdWriteLock(t *testing.T, path string) (release func()) {
+	t.Helper()
+	other, err := sql.Open("sqlite3", "file:"+path+"?_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := other.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	release = func() { once.Do(func() { tx.Rollback(); other.Close() }) }
+	t.Cleanup(release)
+	return release
+}
+
+// SQLite's busy timeout is 10 s; a caller with a shorter deadline (an SMTP
+// client waiting for its answer) gets a temporary error by its deadline.
+func TestTx_LockedDatabaseHonoursDeadline(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.db")
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	holdWriteLock(t, path)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = db.Tx(ctx, func(core.Tx) error { return nil })
+	took := time.Since(start)
+	if core.ErrorCode(err) != core.ETEMPORARY {
+		t.Fatalf("Tx on a locked database: %v (code %s), want ETEMPORARY", err, core.ErrorCode(err))
+	}
+	if took < 150*time.Millisecond || took > time.Second {
+		t.Fatalf("Tx on a locked database returned after %v, want about the 200ms deadline", took)
+	}
+}
+
+// A caller queued behind a transaction of this process gives up by its
+// deadline too.
+func TestTx_QueuedWriterHonoursDeadline(t *testing.T) {
+	db := MustOpen(t)
+	held, release := make(chan struct{}), make(chan struct{})
+	go db.Tx(context.Background(), func(core.Tx) error {
+		close(held)
+		<-release
+		return nil
+	})
+	<-held
+	defer close(release)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := db.Tx(ctx, func(core.Tx) error { return nil })
+	if took := time.Since(start); core.ErrorCode(err) != core.ETEMPORARY || took > time.Second {
+		t.Fatalf("queued Tx: %v (code %s) after %v, want ETEMPORARY by the 200ms deadline", err, core.ErrorCode(err), took)
+	}
+}
+
+// A lock that is released while a writer waits lets it through.
+func TestTx_WaitsForAShortLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.db")
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	release := holdWriteLock(t, path)
+	time.AfterFunc(100*time.Millisecond, release)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := db.Tx(ctx, func(core.Tx) error { return nil }); err != nil {
+		t.Fatalf("Tx after the lock was released: %v", err)
 	}
 }

@@ -350,8 +350,11 @@ func (t *Tx) IndexSent(ctx context.Context, messageID string, ticket int64) erro
 }
 
 func (t *Tx) Enqueue(ctx context.Context, item *core.OutboxItem) error {
-	res, err := t.exec(ctx, `INSERT INTO outbox (kind, ticket_id, payload, next_attempt, created_at)
-		VALUES (?, ?, ?, ?, ?)`, item.Kind, nullID(item.Ticket), item.Payload,
+	if item.Lane == "" {
+		item.Lane = core.LaneOf(item.Kind)
+	}
+	res, err := t.exec(ctx, `INSERT INTO outbox (kind, lane, ticket_id, payload, next_attempt, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, item.Kind, item.Lane, nullID(item.Ticket), item.Payload,
 		fmtOptTime(item.NextAttempt), fmtTime(item.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", item.Kind, err)

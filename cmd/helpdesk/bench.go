@@ -148,6 +148,8 @@ func (b *benchResult) print(w io.Writer) {
 	}
 }
 
+// runBench runs the loads of `helpdesk bench`, n mails each over conns
+// SMTP connections, against a null server and then the gateway.
 // profile(phase) is called as the gateway's "new" and "reply" loads
 // start; the function it returns, as they end.
 func runBench(ctx context.Context, n, conns int, keep bool, stderr io.Writer, profile func(phase string) func()) (*benchResult, error) {

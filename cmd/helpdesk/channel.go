@@ -216,7 +216,7 @@ func channelAdd(ctx context.Context, db *store.DB, cfg *gateway.Config, name str
 	if err := check.Validate(); err != nil {
 		return err
 	}
-	settings, err := json.Marshal(m)
+	settings, err := json.Marshal(gateway.IMAPSettings(m))
 	if err != nil {
 		return err
 	}

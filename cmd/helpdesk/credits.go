@@ -213,7 +213,7 @@ func onOff(b bool) string {
 }
 
 // creditsLine is the ticket's credits for `ticket show`.
-func creditsLine(r *store.TicketRow) string {
+func creditsLine(r *core.TicketSummary) string {
 	s := "not assessed"
 	if r.Category != 0 {
 		s = fmt.Sprintf("category %d", r.Category)

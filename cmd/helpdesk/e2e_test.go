@@ -12,6 +12,7 @@ import (
 
 	gomail "github.com/emersion/go-message/mail"
 
+	"helpdesk/core"
 	"helpdesk/internal/demo"
 	"helpdesk/store"
 )
@@ -161,7 +162,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
-func mustTickets(t *testing.T, env *demo.Env) []store.TicketRow {
+func mustTickets(t *testing.T, env *demo.Env) []core.TicketSummary {
 	t.Helper()
 	rows, err := env.App.DB.ListTickets(context.Background(), store.TicketFilter{})
 	if err != nil {

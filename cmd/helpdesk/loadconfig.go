@@ -39,6 +39,9 @@ func LoadConfig(path string, env []string) (*gateway.Config, error) {
 	if err := applyEnv(c, env); err != nil {
 		return nil, err
 	}
+	if err := c.ReadSecretFiles(); err != nil {
+		return nil, err
+	}
 	c.FillDefaults()
 	return c, c.Validate()
 }

@@ -76,8 +76,8 @@ const usage = `usage: helpdesk COMMAND [flags]
                             a running serve starts or stops it within seconds; a disabled
                             relay or slack holds its outbox rows until enabled
   channel remove NAME       remove a mailbox added with channel add
-  channel verify NAME       log in to a mailbox, EHLO the relay or listener, or auth.test Slack;
-                            for the relay also check the published DKIM key
+  channel verify NAME       log in to a mailbox, try the relay up to MAIL FROM (sending nothing)
+                            and check the published DKIM key, EHLO the listener, or call Slack's auth.test
   quarantine list [--json]  mail that could not be processed
   quarantine show ID [--raw|--json] | retry ID | drop ID
   outbox list [--dead] [--json]  pending and dead notifications, with their attempts

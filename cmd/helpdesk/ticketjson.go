@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"helpdesk/core"
-	"helpdesk/store"
 )
 
 // The JSON shapes of `ticket list|show|find --json` are part of the
@@ -85,7 +84,7 @@ type messageJSON struct {
 	Auth *authJSON `json:"auth"`
 }
 
-func toTicketJSON(r *store.TicketRow, msgs []core.Message) ticketJSON {
+func toTicketJSON(r *core.TicketSummary, msgs []core.Message) ticketJSON {
 	t := ticketJSON{
 		Number:     r.Number,
 		Status:     r.Status,

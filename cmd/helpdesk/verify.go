@@ -15,8 +15,8 @@ import (
 )
 
 // verifyChannel re-tests a channel's credentials: IMAP login and select,
-// EHLO to the relay or to our own SMTP listener, Slack auth.test. The
-// error says exactly which step failed.
+// the relay up to MAIL FROM (TLS and AUTH included), EHLO to our own SMTP
+// listener, Slack auth.test. The error says exactly which step failed.
 func verifyChannel(ctx context.Context, db *store.DB, cfg *gateway.Config, name string, w io.Writer) error {
 	rows, err := db.Channels(ctx)
 	if err != nil {
@@ -49,12 +49,7 @@ func verifyChannel(ctx context.Context, db *store.DB, cfg *gateway.Config, name 
 			fmt.Fprintf(w, "relay: no relay configured; mail is written to %s/\n", cfg.Mail.Dir)
 			return nil
 		}
-		size, err := ehlo(ctx, cfg.Mail.Relay, cfg.Domain)
-		if err != nil {
-			return fmt.Errorf("relay: %w", err)
-		}
-		fmt.Fprintf(w, "relay %s: ok: EHLO accepted (SIZE %s)\n", cfg.Mail.Relay, size)
-		return nil
+		return verifyRelay(ctx, cfg, w)
 	case store.ChannelSlack:
 		if cfg.Slack.Token == "" {
 			return fmt.Errorf("slack: no token configured (posts are only logged)")
@@ -81,6 +76,33 @@ func verifyChannel(ctx context.Context, db *store.DB, cfg *gateway.Config, name 
 	fmt.Fprintf(w, "imap %s: ok: logged in as %s at %s, mailbox %s has %d messages (%d unseen), UIDVALIDITY %d, UIDNEXT %d\n",
 		name, m.Username, m.Address, m.Mailbox, r.Messages, r.Unseen, r.UIDValidity, r.UIDNext)
 	fmt.Fprintf(w, "  IDLE %s, MOVE %s; capabilities: %s\n", yesNo(r.IDLE), yesNo(r.MOVE), strings.Join(r.Capabilities, " "))
+	return nil
+}
+
+// verifyRelay runs the relay's steps up to MAIL FROM and RSET, sending
+// nothing, and prints each step that went through.
+func verifyRelay(ctx context.Context, cfg *gateway.Config, w io.Writer) error {
+	r, err := cfg.Relay()
+	if err != nil {
+		return fmt.Errorf("relay: %w", err)
+	}
+	cfg.FillDefaults() // as the loader does; FromAddress needs the departments' addresses
+	from, err := cfg.FromAddress()
+	if err != nil {
+		return fmt.Errorf("relay: %w", err)
+	}
+	fmt.Fprintf(w, "relay %s: tls %s", r.Addr, r.TLS)
+	if r.Username != "" {
+		fmt.Fprintf(w, ", user %s", r.Username)
+	}
+	fmt.Fprintln(w)
+	err = r.Verify(ctx, from.Addr, func(step, detail string) {
+		fmt.Fprintf(w, "  %s: ok: %s\n", step, detail)
+	})
+	if err != nil {
+		return fmt.Errorf("relay: %s: %w", r.Addr, err)
+	}
+	fmt.Fprintf(w, "relay %s: ok: nothing was sent\n", r.Addr)
 	return nil
 }
 

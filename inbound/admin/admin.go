@@ -19,15 +19,15 @@ import (
 	"net/http"
 	"time"
 
-	"helpdesk/store"
+	"helpdesk/core"
 )
 
 // Source gives the figures that /status, /readyz and /metrics show
 // (package store implements it).
 type Source interface {
-	Counts(ctx context.Context) (*store.Counts, error)
+	Counts(ctx context.Context) (*core.Counts, error)
 	// Queue returns up to limit tickets in queue order (docs/rules.md §3).
-	Queue(ctx context.Context, limit int) ([]store.TicketRow, error)
+	Queue(ctx context.Context, limit int) ([]core.TicketSummary, error)
 	// Writable returns an error when the database refuses writes.
 	Writable(ctx context.Context) error
 }

@@ -267,6 +267,10 @@ func (c *commitClock) Receive(ctx context.Context, e *core.Email) (*core.Receipt
 	return rc, err
 }
 
+func (c *commitClock) ReceiveAll(ctx context.Context, mails []*core.Email) ([]*core.Receipt, []error) {
+	return receiveEach(ctx, c.Receive, mails)
+}
+
 // BenchmarkIMAPIdleLatency measures, for a poller waiting in IDLE, the
 // time from a completed APPEND to the committed ticket: 200 mails, one at
 // a time, each appended once the previous one is committed and the

@@ -151,7 +151,7 @@ func (d *dovecot) tickets(tb testing.TB) []string {
 	return out
 }
 
-func (d *dovecot) counts(tb testing.TB) *store.Counts {
+func (d *dovecot) counts(tb testing.TB) *core.Counts {
 	tb.Helper()
 	c, err := d.db.Counts(context.Background())
 	if err != nil {

@@ -383,6 +383,26 @@ func (r *recv) Receive(ctx context.Context, e *core.Email) (*core.Receipt, error
 	return rc, err
 }
 
+func (r *recv) ReceiveAll(ctx context.Context, mails []*core.Email) ([]*core.Receipt, []error) {
+	return receiveEach(ctx, r.Receive, mails)
+}
+
+// receiveEach is ReceiveAll for a receiver that takes one mail at a time:
+// it stops after the first mail that failed for a reason that may pass,
+// since nothing after it may be received before it.
+func receiveEach(ctx context.Context, receive func(context.Context, *core.Email) (*core.Receipt, error), mails []*core.Email) ([]*core.Receipt, []error) {
+	var rcs []*core.Receipt
+	var errs []error
+	for _, e := range mails {
+		rc, err := receive(ctx, e)
+		rcs, errs = append(rcs, rc), append(errs, err)
+		if c := core.ErrorCode(err); err != nil && c != core.EINVALID && c != core.EFORBIDDEN {
+			break
+		}
+	}
+	return rcs, errs
+}
+
 type logBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"helpdesk/core"
+	"helpdesk/internal/retry"
 )
 
 // Receiver is what the poller needs from core.
@@ -21,6 +22,11 @@ type Receiver interface {
 	// committed; an error with code EINVALID or EFORBIDDEN means it can
 	// never be accepted; any other error is temporary.
 	Receive(ctx context.Context, e *core.Email) (*core.Receipt, error)
+	// ReceiveAll receives mails in order, each as Receive would, and
+	// returns each one's receipt and error: a batch in hand costs one
+	// commit (core.Service.ReceiveAll). It may stop after a mail that
+	// failed for a reason that may pass; the slices then end with it.
+	ReceiveAll(ctx context.Context, mails []*core.Email) ([]*core.Receipt, []error)
 }
 
 // Store keeps the cursor and the quarantine (package store implements it).
@@ -210,7 +216,7 @@ func (p *Poller) Run(ctx context.Context) error {
 			// A session only ends without error when ctx is done.
 			err = errors.New("session ended")
 		}
-		delay := backoff(p.opts.BackoffBase, p.opts.BackoffMax, failures, p.opts.Rand())
+		delay := retry.Backoff(p.opts.BackoffBase, p.opts.BackoffMax, failures, p.opts.Rand())
 		failures++
 		now := p.opts.Now()
 		p.update(func(s *State) {

@@ -10,13 +10,6 @@ import (
 	"helpdesk/inbound/mailauth"
 )
 
-// BatchReceiver is a Receiver that can take several mails in one
-// transaction, in order, each in its own savepoint (core.Service is one).
-// The poller uses it when offered: a batch of mail costs one commit.
-type BatchReceiver interface {
-	ReceiveAll(ctx context.Context, mails []*core.Email) ([]*core.Receipt, []error)
-}
-
 // item is a fetched message waiting to be received.
 type item struct {
 	m   meta
@@ -64,16 +57,11 @@ func (s *session) receiveAll(ctx context.Context, items []item) ([]received, err
 
 	var rcs []*core.Receipt
 	var errs []error
-	if br, ok := s.p.recv.(BatchReceiver); ok && len(mails) > 1 {
-		rcs, errs = br.ReceiveAll(rctx, mails)
-	} else {
-		for _, e := range mails {
-			rc, err := s.p.recv.Receive(rctx, e)
-			rcs, errs = append(rcs, rc), append(errs, err)
-			if c := core.ErrorCode(err); err != nil && c != core.EINVALID && c != core.EFORBIDDEN {
-				break // the walk below stops here: nothing after it is received
-			}
-		}
+	if len(mails) > 1 {
+		rcs, errs = s.p.recv.ReceiveAll(rctx, mails)
+	} else if len(mails) == 1 {
+		rc, err := s.p.recv.Receive(rctx, mails[0])
+		rcs, errs = []*core.Receipt{rc}, []error{err}
 	}
 
 	var out []received
@@ -88,7 +76,7 @@ func (s *session) receiveAll(ctx context.Context, items []item) ([]received, err
 			continue
 		}
 		if j >= len(rcs) {
-			break // not received: a failure before it stopped the batch
+			break // not received: a failure before it stopped ReceiveAll
 		}
 		rc, err := rcs[j], errs[j]
 		j++

@@ -222,9 +222,6 @@ var attributions = append(append([]*regexp.Regexp{}, onDateWrote...), otherAttri
 // do: French clients write a no-break space before the colon.
 var unicodeBlanks = strings.NewReplacer(`[:blank:]`, `\t\p{Zs}`, `[:space:]`, `\s\p{Zs}`)
 
-// compileAll compiles the patterns of a table into one alternation (each
-// keeps its own flags), which matches a line in one pass instead of one
-// per pattern.
 // mayStartAttribution reports whether l could be the first line of a
 // wrapped attribution. Wrapped attributions carry a date, so a line
 // without a digit is passed over before any pattern is tried.
@@ -248,6 +245,9 @@ func hasDigits(l string, n int) bool {
 	return false
 }
 
+// compileAll compiles the patterns of a table into one alternation (each
+// keeps its own flags), which matches a line in one pass instead of one
+// per pattern.
 func compileAll(exprs ...string) []*regexp.Regexp {
 	groups := make([]string, len(exprs))
 	for i, e := range exprs {

@@ -16,7 +16,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"helpdesk/core"
-	"helpdesk/store"
 )
 
 // Core is what the desk asks of the rules.
@@ -32,9 +31,9 @@ type Core interface {
 // Reader answers /helpdesk find and queue. Lookups return an *core.Error
 // with code ENOTFOUND when nothing matches.
 type Reader interface {
-	TicketRow(ctx context.Context, number int64) (*store.TicketRow, error)
-	FindMessageID(ctx context.Context, messageID string) (*store.Found, error)
-	Queue(ctx context.Context, limit int) ([]store.TicketRow, error)
+	TicketRow(ctx context.Context, number int64) (*core.TicketSummary, error)
+	FindMessageID(ctx context.Context, messageID string) (*core.MessageHit, error)
+	Queue(ctx context.Context, limit int) ([]core.TicketSummary, error)
 }
 
 // Credits answers /helpdesk credits EMAIL with a summary of the account's
@@ -117,7 +116,7 @@ const (
 	keyEvent   = "event_id"
 	keyUser    = "user"
 	keyChannel = "channel"
-	keyError   = "error"
+	keyError   = "err"
 )
 
 // New returns a Handler over the rules and the read queries.

@@ -321,7 +321,7 @@ func (env *deskEnv) messages(t *testing.T, n int64) []core.Message {
 	return msgs
 }
 
-func (env *deskEnv) ticket(t *testing.T, n int64) *store.TicketRow {
+func (env *deskEnv) ticket(t *testing.T, n int64) *core.TicketSummary {
 	t.Helper()
 	r, err := env.db.TicketRow(context.Background(), n)
 	if err != nil {

@@ -77,7 +77,7 @@ func smtpCode(err error) int {
 const good = "From: Ann <ann@shop.example>\r\nTo: support@support.example.com\r\n" +
 	"Subject: Checkout page is blank\r\nMessage-ID: <m1@shop.example>\r\n\r\nSince this morning.\r\n"
 
-func (f *fixture) tickets(t *testing.T) []store.TicketRow {
+func (f *fixture) tickets(t *testing.T) []core.TicketSummary {
 	t.Helper()
 	list, err := f.db.ListTickets(context.Background(), store.TicketFilter{})
 	if err != nil {

@@ -1,4 +1,4 @@
-package imap
+package retry
 
 import (
 	"testing"
@@ -20,15 +20,15 @@ func TestBackoff(t *testing.T) {
 		{"LongOutage", 1000, limit},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := backoff(base, limit, tc.failures, 0.5); got != tc.want {
-				t.Fatalf("backoff(%d, r=0.5)=%v, want %v", tc.failures, got, tc.want)
+			if got := Backoff(base, limit, tc.failures, 0.5); got != tc.want {
+				t.Fatalf("Backoff(%d, r=0.5)=%v, want %v", tc.failures, got, tc.want)
 			}
-			lo, hi := backoff(base, limit, tc.failures, 0), backoff(base, limit, tc.failures, 0.999999)
+			lo, hi := Backoff(base, limit, tc.failures, 0), Backoff(base, limit, tc.failures, 0.999999)
 			if wantLo := tc.want * 8 / 10; lo != wantLo {
-				t.Fatalf("backoff(%d, r=0)=%v, want %v (-20%%)", tc.failures, lo, wantLo)
+				t.Fatalf("Backoff(%d, r=0)=%v, want %v (-20%%)", tc.failures, lo, wantLo)
 			}
 			if wantHi := tc.want * 12 / 10; hi > wantHi || hi < wantHi-time.Millisecond {
-				t.Fatalf("backoff(%d, r→1)=%v, want just below %v (+20%%)", tc.failures, hi, wantHi)
+				t.Fatalf("Backoff(%d, r→1)=%v, want just below %v (+20%%)", tc.failures, hi, wantHi)
 			}
 		})
 	}
