@@ -31,6 +31,9 @@ type Action struct {
 	Agent bool
 	// Help is what it does, a phrase that completes "only X can …".
 	Help string
+	// NoTicket is set when it acts on no one ticket (#tickets): a mail
+	// that holds nothing else opens no ticket.
+	NoTicket bool
 
 	run actionFunc
 }
@@ -46,6 +49,9 @@ var (
 	whoAgent    = []string{ActorAgent}
 	whoStaff    = []string{ActorAgent, ActorAdmin}
 	whoAnyone   = []string{ActorCustomer, ActorAgent, ActorAdmin}
+	// whoPeople are the customer's people, of the account or not:
+	// actions that change no ticket (docs/rules.md §1).
+	whoPeople = []string{ActorCustomer, ActorParticipant}
 )
 
 // actions is the table, in the order help lists it: life cycle first,
@@ -78,6 +84,10 @@ var actions = []Action{
 		Help: "rate a closed ticket", run: (*Service).rate},
 	{Name: "task", Who: whoAnyone, Args: "add TITLE | N STATUS", CustomerArgs: "N ready_to_upload|approved", Min: 2, Max: -1,
 		Help: "add a project task or set a task's status", run: (*Service).task},
+	{Name: "cc", Who: whoAnyone, Args: "add|remove EMAIL", Min: 2, Max: 2,
+		Help: "add or remove a person copied on the ticket's mail", run: (*Service).ccAction},
+	{Name: "tickets", Who: whoPeople, NoTicket: true,
+		Help: "mail the list of the account's open tickets", run: (*Service).ticketsAction},
 	{Name: "reply", Who: whoAgent, Args: "TEXT", Min: 1, Max: -1, Text: true,
 		Help: "answer the customer by email", run: (*Service).reply},
 	{Name: "note", Who: whoAgent, Args: "TEXT", Min: 1, Max: -1, Text: true,
@@ -154,6 +164,11 @@ func UnknownCommand(name string) string {
 // allow. For a Text action it returns the text as the one argument.
 func (ac Action) check(a Actor, args []string) ([]string, error) {
 	if !ac.May(a.Kind) {
+		if a.Kind == ActorParticipant && ac.May(ActorCustomer) {
+			// docs/rules.md §1: copied on the ticket, not of its account.
+			return nil, Errorf(EFORBIDDEN, "only the people of the ticket's account can %s; %s is copied on the ticket from outside it",
+				ac.Help, a.ID)
+		}
 		return nil, Errorf(EFORBIDDEN, "only %s can %s", whoNames(ac.Who), ac.Help)
 	}
 	usage := Errorf(EINVALID, "usage: %s", ac.Usage(a.Kind))
@@ -175,7 +190,7 @@ func whoNames(who []string) string {
 	if slices.Equal(who, whoStaff) {
 		return "support staff"
 	}
-	names := map[string]string{ActorCustomer: "the customer", ActorAgent: "an agent", ActorAdmin: "the admin"}
+	names := map[string]string{ActorCustomer: "the customer", ActorParticipant: "a participant", ActorAgent: "an agent", ActorAdmin: "the admin"}
 	var ns []string
 	for _, k := range who {
 		ns = append(ns, names[k])

@@ -14,7 +14,7 @@ import (
 
 // Every row is whole and names one handler, and every handler has a row.
 func TestActions_Table(t *testing.T) {
-	kinds := []string{ActorCustomer, ActorAgent, ActorAdmin}
+	kinds := []string{ActorCustomer, ActorParticipant, ActorAgent, ActorAdmin}
 	names := map[string]bool{}
 	handlers := map[string]string{}
 	for _, ac := range actions {
@@ -113,7 +113,7 @@ func exprString(e ast.Expr) string {
 
 func TestActions_Lists(t *testing.T) {
 	want := "#close, #reopen, #priority major|normal|minor, #hotrush on|off, #confirm, #decline, #preagree, " +
-		"#rate 1-5 [comment], #task N ready_to_upload|approved"
+		"#rate 1-5 [comment], #task N ready_to_upload|approved, #cc add|remove EMAIL, #tickets"
 	if got := ActionList(ActorCustomer, "#"); got != want {
 		t.Errorf("customer list\n got %s\nwant %s (docs/rules.md §6)", got, want)
 	}

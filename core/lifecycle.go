@@ -9,10 +9,13 @@ import (
 
 // Actor kinds: who asked for a change.
 const (
-	ActorCustomer = "customer" // by email command or by writing
-	ActorAgent    = "agent"    // from Slack or the CLI
-	ActorAdmin    = "admin"    // the CLI when no agent is named
-	ActorSystem   = "system"   // the sweep's timers
+	ActorCustomer = "customer" // by email command or by writing: a profile of the ticket's account
+	// ActorParticipant is a participant of the ticket from outside its
+	// account (docs/rules.md §1): may write, runs no state-changing action.
+	ActorParticipant = "participant"
+	ActorAgent       = "agent"  // from Slack or the CLI
+	ActorAdmin       = "admin"  // the CLI when no agent is named
+	ActorSystem      = "system" // the sweep's timers
 )
 
 // Actor is who asked for a change.
@@ -30,6 +33,8 @@ func (a Actor) String() string {
 	switch a.Kind {
 	case ActorCustomer:
 		return "the customer"
+	case ActorParticipant:
+		return "participant " + a.ID
 	case ActorSystem:
 		return "the gateway"
 	case ActorAdmin:

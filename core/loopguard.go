@@ -26,7 +26,7 @@ type MailGuardTx interface {
 // gateway on its own. A staff answer (TemplateReply) is a person's mail:
 // the guard neither counts nor holds it back, since a loop cannot make
 // one and dropping it would lose an answer.
-func isAutomatic(template string) bool { return template != TemplateReply }
+func isAutomatic(template string) bool { return template != TemplateReply && !answersOwnMail(template) }
 
 // mayMail is the mail loop guard (docs/rules.md §6 keeps auto-replies from
 // being answered; this also stops an auto-responder that does not say it
@@ -35,6 +35,9 @@ func isAutomatic(template string) bool { return template != TemplateReply }
 // dropped; the first refusal in a window is logged and told to the
 // ticket's department.
 func (s *Service) mayMail(ctx context.Context, tx Tx, t *Ticket, addr, template string, now time.Time) (bool, error) {
+	if answersOwnMail(template) {
+		return s.mayAnswer(ctx, tx, t.Number, t.Department, addr, template, now)
+	}
 	if !isAutomatic(template) || s.autoLimit < 0 {
 		return true, nil
 	}

@@ -3,56 +3,26 @@ package core
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
-
-	"helpdesk/core/token"
 )
 
-// emailCustomer writes a notice to the ticket's customer and returns its
-// Message-ID, fixed here and indexed, so an answer threads back to the
-// ticket and a retried send is the same mail. It returns "" when the
-// customer's address is bouncing, or an automatic notice is over the
-// mail loop guard's limit, and nothing was written.
+// emailCustomer writes a notice to the ticket's requester, and for the
+// notices copiedOn says to its participants too, one mail each
+// (mailCopies), and returns the Message-ID of the first, fixed here and
+// indexed, so an answer threads back to the ticket and a retried send is
+// the same mail. It returns "" when no address could be mailed (bouncing,
+// or an automatic notice over the mail loop guard's limit) and nothing
+// was written.
 func (s *Service) emailCustomer(ctx context.Context, tx Tx, t *Ticket, template string, n Notice, now time.Time) (string, error) {
-	p, err := tx.Profile(ctx, t.ProfileID)
+	to, cc, err := s.audience(ctx, tx, t, copiedOn(template))
 	if err != nil {
 		return "", err
 	}
-	if !p.BouncingSince.IsZero() {
-		// docs/rules.md §1: a bouncing address is not mailed until cleared.
-		s.log.Info("not mailed: address is bouncing", "ticket", t.Number, "template", template, "since", p.BouncingSince)
-		return "", nil
-	}
-	if ok, err := s.mayMail(ctx, tx, t, p.Email, template, now); err != nil || !ok {
-		return "", err
-	}
-	tok := token.Sign(s.secret, t.Number, p.ID)
-	n.Number, n.Subject = t.Number, t.Subject
-	if n.Name == "" {
-		n.Name = p.Name
-	}
-	n.Ref = fmt.Sprintf("T%d-%s", t.Number, strings.ToUpper(tok))
-	ids, err := tx.ThreadMessageIDs(ctx, t.Number, 10)
+	th, err := s.threadOf(ctx, tx, t)
 	if err != nil {
 		return "", err
 	}
-	en := EmailNotice{
-		Template:   template,
-		MessageID:  s.newMessageID(t.Number),
-		To:         Address{Name: p.Name, Addr: p.Email},
-		ReplyTo:    s.replyAddress(t.Department, tok),
-		Subject:    fmt.Sprintf("[#%d] %s", t.Number, t.Subject),
-		References: ids,
-		Data:       n,
-	}
-	if len(ids) > 0 {
-		en.InReplyTo = ids[len(ids)-1]
-	}
-	if err := tx.IndexSent(ctx, en.MessageID, t.Number); err != nil {
-		return "", err
-	}
-	return en.MessageID, enqueue(ctx, tx, OutboxEmail, t.Number, en, now)
+	return s.mailCopies(ctx, tx, t, template, n, th, to, cc, now)
 }
 
 // slackPost is the ticket's card state.
@@ -61,7 +31,8 @@ func (s *Service) slackPost(ctx context.Context, tx Tx, t *Ticket) (SlackPost, e
 	if err != nil {
 		return SlackPost{}, err
 	}
-	return s.cardOf(t, acc), nil
+	p := s.cardOf(t, acc)
+	return p, s.cardPeople(ctx, tx, t, &p)
 }
 
 func (s *Service) cardOf(t *Ticket, acc *Account) SlackPost {

@@ -52,15 +52,20 @@ const (
 	TemplateCommands = "commands" // the results of the customer's #commands (Results)
 	TemplateCredits  = "credits"  // a charge waits for the customer's confirmation or for credits (Credits)
 	TemplateSplit    = "split"    // a message was moved into a ticket of its own (SplitFrom, Text)
+	TemplateTickets  = "tickets"  // the open tickets of the sender's account, answering #tickets (Tickets)
 )
 
 // EmailNotice is the payload of an OutboxEmail row: everything needed to
 // render and send the mail, fixed when the row is written so that a retry
 // sends the same mail with the same Message-ID.
 type EmailNotice struct {
-	Template   string   `json:"template"`
-	MessageID  string   `json:"message_id"` // ours, without angle brackets
-	To         Address  `json:"to"`
+	Template  string    `json:"template"`
+	MessageID string    `json:"message_id"`   // ours, without angle brackets
+	To        Address   `json:"to"`           // the ticket's requester, or the one person a notice answers
+	Cc        []Address `json:"cc,omitempty"` // the ticket's participants, shown in Cc (docs/rules.md §6)
+	// Rcpt is the one envelope recipient of this copy when it is not To:
+	// each participant gets a copy of their own, with their own ReplyTo.
+	Rcpt       string   `json:"rcpt,omitempty"`
 	ReplyTo    string   `json:"reply_to"` // address carrying a signed token
 	Subject    string   `json:"subject"`  // with the [#N] tag
 	InReplyTo  string   `json:"in_reply_to,omitempty"`
@@ -85,6 +90,18 @@ type Notice struct {
 
 	Credits   *CreditsNotice `json:"credits,omitempty"`    // TemplateCredits
 	SplitFrom int64          `json:"split_from,omitempty"` // TemplateSplit: the ticket the message was in
+
+	Tickets []TicketLine `json:"tickets,omitempty"` // TemplateTickets: the account's open tickets
+}
+
+// TicketLine is one ticket of the list that #tickets mails
+// (docs/rules.md §6), with the signed address that replies to it.
+type TicketLine struct {
+	Number       int64  `json:"number"`
+	Subject      string `json:"subject"`
+	Status       string `json:"status"`
+	LastActivity string `json:"last_activity"` // "2026-11-23 09:00 UTC"
+	ReplyTo      string `json:"reply_to"`
 }
 
 // CreditsNotice is what TemplateCredits shows (docs/rules.md §5).
@@ -120,11 +137,14 @@ type SlackPost struct {
 	AuthWarning string `json:"auth_warning,omitempty"`
 
 	// The card's state, for OutboxSlackTicket and OutboxSlackUpdate.
-	HotRush  bool       `json:"hotrush,omitempty"`
-	Assignee string     `json:"assignee,omitempty"` // agent id
-	Solved   bool       `json:"solved,omitempty"`
-	SLADue   *time.Time `json:"sla_due,omitempty"`
-	SLAState string     `json:"sla_state,omitempty"` // ok, at_risk, breached, met
+	// Participants are the addresses copied on the ticket besides its
+	// requester (docs/rules.md §1).
+	Participants []string   `json:"participants,omitempty"`
+	HotRush      bool       `json:"hotrush,omitempty"`
+	Assignee     string     `json:"assignee,omitempty"` // agent id
+	Solved       bool       `json:"solved,omitempty"`
+	SLADue       *time.Time `json:"sla_due,omitempty"`
+	SLAState     string     `json:"sla_state,omitempty"` // ok, at_risk, breached, met
 	// Event says what changed, shown in the thread for OutboxSlackReply
 	// rows that are not a customer's message ("status: closed by the
 	// customer"); empty for customer messages.

@@ -21,6 +21,7 @@ const (
 	OutcomeDuplicate = "duplicate" // the same mail is stored already
 	OutcomeAuto      = "auto"      // automatic mail: stored, nothing answered
 	OutcomeBounce    = "bounce"    // a delivery failure: stored, the address marked bouncing
+	OutcomeCommands  = "commands"  // only commands that act on no ticket (#tickets): stored, answered
 	// OutcomeQuarantined: kept out of every ticket (docs/rules.md §6, a
 	// DMARC p=reject failure); Refused says why.
 	OutcomeQuarantined = "quarantined"
@@ -80,20 +81,18 @@ func (s *Service) receive(ctx context.Context, tx Tx, e *Email, now time.Time) (
 		return nil, err
 	}
 	rc := &Receipt{}
-	var ticket *Ticket
 	if tr := Decide(s.authMode(s.recipientDepartment(e)), RouteNew, e.Auth); tr.Quarantine {
 		return s.quarantine(ctx, tx, e, tr.Reason, now)
 	}
 	if e.Bounce != nil {
 		return s.bounce(ctx, tx, e, now)
 	}
-	route := RouteNew
-	if profile != nil {
-		ticket, route, rc.Refused, err = s.matchTrusted(ctx, tx, e, profile)
-		if err != nil {
-			return nil, err
-		}
+	ticket, route, refused, err := s.matchTrusted(ctx, tx, e, profile, sender)
+	if err != nil {
+		return nil, err
 	}
+	rc.Refused = refused
+	actor := senderActor(e, sender, profile, ticket)
 
 	msg := inboundMessage(e, sender, profile, now)
 	switch {
@@ -126,6 +125,10 @@ func (s *Service) receive(ctx context.Context, tx Tx, e *Email, now time.Time) (
 		return rc, nil
 	}
 
+	if ticket == nil && onlyTicketless(e) {
+		return s.ticketless(ctx, tx, e, actor, msg, now)
+	}
+
 	var predecessor int64
 	if ticket != nil && ticket.Status == StatusClosed && !onlyCommands(e) {
 		// docs/rules.md §2: a reply reopens a closed ticket within the window
@@ -134,8 +137,7 @@ func (s *Service) receive(ctx context.Context, tx Tx, e *Email, now time.Time) (
 		if why := s.reopenRefusal(ticket, now); why != "" {
 			rc.Refused = append(rc.Refused, why+": a new ticket is opened")
 			predecessor, ticket, route = ticket.Number, nil, RouteNew
-		} else if err := s.setStatus(ctx, tx, ticket, StatusReopened, Actor{Kind: ActorCustomer, ID: sender, Profile: profile},
-			"the customer wrote again", now); err != nil {
+		} else if err := s.setStatus(ctx, tx, ticket, StatusReopened, actor, "the customer wrote again", now); err != nil {
 			return nil, err
 		}
 	}
@@ -146,24 +148,37 @@ func (s *Service) receive(ctx context.Context, tx Tx, e *Email, now time.Time) (
 			return nil, err
 		}
 		rc.Outcome, rc.Ticket, rc.Message = OutcomeNew, ticket.Number, msg.ID
-		return rc, s.commands(ctx, tx, ticket, e, route, now)
+		actor.Kind = ActorCustomer
+		return rc, s.commands(ctx, tx, ticket, e, actor, route, now)
 	}
 
 	rc.Outcome, rc.Ticket = OutcomeReply, ticket.Number
-	msg.Ticket = ticket.Number
+	return rc, s.appendReply(ctx, tx, ticket, e, actor, route, msg, rc, now)
+}
+
+// appendReply appends a customer's mail, which found t by route, to t and
+// applies it: the new message, the people it was addressed to
+// (docs/rules.md §1), its commands.
+func (s *Service) appendReply(ctx context.Context, tx Tx, t *Ticket, e *Email, a Actor, route Route, msg *Message, rc *Receipt, now time.Time) error {
+	msg.Ticket = t.Number
 	if err := tx.AddMessage(ctx, msg); err != nil {
-		return nil, err
+		return err
 	}
 	rc.Message = msg.ID
 	if strings.TrimSpace(msg.Text) != "" || len(msg.Attachments) > 0 {
-		if err := s.customerWrote(ctx, tx, ticket, profile, msg, now); err != nil {
-			return nil, err
+		if err := s.customerWrote(ctx, tx, t, a, msg, now); err != nil {
+			return err
 		}
 	}
-	if err := s.commands(ctx, tx, ticket, e, route, now); err != nil {
-		return nil, err
+	if a.Kind == ActorCustomer {
+		if _, err := s.addCopied(ctx, tx, t, e, msg.From, now); err != nil {
+			return err
+		}
 	}
-	return rc, tx.UpdateTicket(ctx, ticket)
+	if err := s.commands(ctx, tx, t, e, a, route, now); err != nil {
+		return err
+	}
+	return tx.UpdateTicket(ctx, t)
 }
 
 // inboundMessage is the message a customer's mail is stored as.
@@ -197,14 +212,13 @@ func onlyCommands(e *Email) bool {
 }
 
 // customerWrote applies a customer's new message to an open ticket.
-func (s *Service) customerWrote(ctx context.Context, tx Tx, t *Ticket, p *Profile, m *Message, now time.Time) error {
+func (s *Service) customerWrote(ctx context.Context, tx Tx, t *Ticket, a Actor, m *Message, now time.Time) error {
 	t.LastPublicAt, t.UpdatedAt = now, now
 	// The customer still needs something: the solved mark no longer
 	// holds, and the pre-close timer waits for another one.
 	t.Solved = false
 	if t.Status == StatusPreClosed {
-		if err := s.setStatus(ctx, tx, t, StatusInProgress, Actor{Kind: ActorCustomer, ID: p.Email, Profile: p},
-			"the customer wrote again", now); err != nil {
+		if err := s.setStatus(ctx, tx, t, StatusInProgress, a, "the customer wrote again", now); err != nil {
 			return err
 		}
 	}
@@ -219,20 +233,19 @@ func (s *Service) customerWrote(ctx context.Context, tx Tx, t *Ticket, p *Profil
 }
 
 // commands applies the #commands of a customer's mail, which found t by
-// route, to t and tells the customer what each did (docs/rules.md §6). An
-// unauthenticated sender's commands are refused (Decide), and the notice
-// saying so goes to the ticket's profile, never to an address the mail
-// named.
-func (s *Service) commands(ctx context.Context, tx Tx, t *Ticket, e *Email, route Route, now time.Time) error {
+// route, to t and tells the sender what each did (docs/rules.md §6). An
+// unauthenticated sender's commands are refused (Decide); the notice
+// saying so goes to the sender's stored address, never to an address the
+// mail named (its envelope sender or Reply-To).
+func (s *Service) commands(ctx context.Context, tx Tx, t *Ticket, e *Email, a Actor, route Route, now time.Time) error {
 	if len(e.Commands) == 0 {
 		return nil
 	}
-	a := Actor{Kind: ActorCustomer, ID: NormalizeAddress(e.From.Addr)}
 	trust := Decide(s.authMode(t.Department), route, e.Auth)
 	var results []string
 	for _, c := range e.Commands {
 		line := strings.TrimSpace(c.Line)
-		if !trust.Commands {
+		if !trust.Commands && !readOnly(c.Name) {
 			results = append(results, fmt.Sprintf("%s: not done: %s", line, trust.Reason))
 			continue
 		}
@@ -253,7 +266,9 @@ func (s *Service) commands(ctx context.Context, tx Tx, t *Ticket, e *Email, rout
 	if err := tx.UpdateTicket(ctx, t); err != nil {
 		return err
 	}
-	_, err := s.emailCustomer(ctx, tx, t, TemplateCommands, Notice{Results: results}, now)
+	// The results answer the sender's own mail: they go to the sender,
+	// whoever of the ticket's people that is.
+	_, err := s.answerSender(ctx, tx, t, a, TemplateCommands, Notice{Results: results}, now)
 	return err
 }
 
@@ -316,6 +331,11 @@ func (s *Service) open(ctx context.Context, tx Tx, e *Email, profile *Profile, m
 	if err := tx.AddMessage(ctx, msg); err != nil {
 		return nil, err
 	}
+	// docs/rules.md §1: the people the opening mail was addressed to join
+	// the ticket before its acknowledgment, which reaches them too.
+	if _, _, err := s.copyRecipients(ctx, tx, t, e, msg.From, now); err != nil {
+		return nil, err
+	}
 	if err := s.enqueueAck(ctx, tx, t, profile, e, now); err != nil {
 		return nil, err
 	}
@@ -348,41 +368,31 @@ func (s *Service) newTicket(acc *Account, profile int64, dept, subject string, n
 	return t
 }
 
-// enqueueAck writes the acknowledgment of a new ticket. Its Message-ID is
-// fixed here and indexed, so the customer's reply threads back to the
-// ticket and a retried send is the same mail.
+// enqueueAck writes the acknowledgment of a new ticket to its requester
+// and participants (docs/rules.md §6). Its Message-IDs are fixed here and
+// indexed, so the customer's reply threads back to the ticket and a
+// retried send is the same mail.
 func (s *Service) enqueueAck(ctx context.Context, tx Tx, t *Ticket, p *Profile, e *Email, now time.Time) error {
-	if ok, err := s.mayMail(ctx, tx, t, p.Email, TemplateAck, now); err != nil || !ok {
+	to, cc, err := s.audience(ctx, tx, t, true)
+	if err != nil {
 		return err
 	}
-	tok := token.Sign(s.secret, t.Number, p.ID)
-	n := EmailNotice{
-		Template:   TemplateAck,
-		MessageID:  s.newMessageID(t.Number),
-		To:         Address{Name: e.From.Name, Addr: p.Email},
-		ReplyTo:    s.replyAddress(t.Department, tok),
-		Subject:    fmt.Sprintf("[#%d] %s", t.Number, t.Subject),
-		InReplyTo:  e.MessageID,
-		References: append(append([]string{}, e.References...), e.MessageID),
-		Data: Notice{
-			Number:      t.Number,
-			Subject:     t.Subject,
-			Name:        e.From.Name,
-			Text:        e.Text,
-			Ref:         fmt.Sprintf("T%d-%s", t.Number, strings.ToUpper(tok)),
-			Predecessor: t.Predecessor,
-		},
+	if to.Name == "" {
+		to.Name = e.From.Name
 	}
-	if err := tx.IndexSent(ctx, n.MessageID, t.Number); err != nil {
-		return err
-	}
-	return enqueue(ctx, tx, OutboxEmail, t.Number, n, now)
+	th := thread{InReplyTo: e.MessageID, References: append(append([]string{}, e.References...), e.MessageID)}
+	n := Notice{Name: e.From.Name, Text: e.Text, Predecessor: t.Predecessor}
+	_, err = s.mailCopies(ctx, tx, t, TemplateAck, n, th, to, cc, now)
+	return err
 }
 
 func (s *Service) enqueueSlack(ctx context.Context, tx Tx, kind string, t *Ticket, acc *Account, m *Message, now time.Time) error {
 	p := s.cardOf(t, acc)
 	p.From, p.Text, p.Quoted, p.Attachments, p.Direction = m.From, m.Text, m.Quoted, m.Attachments, DirInbound
 	p.AuthWarning = authWarning(m)
+	if err := s.cardPeople(ctx, tx, t, &p); err != nil {
+		return err
+	}
 	return enqueue(ctx, tx, kind, t.Number, p, now)
 }
 
@@ -443,8 +453,10 @@ var subjectTag = regexp.MustCompile(`\[#(\d{1,18})\]`)
 // match finds the ticket a mail from profile belongs to (docs/rules.md §6):
 // a signed reply token, then In-Reply-To and References, then a [#N]
 // subject tag. A candidate is accepted only when the sender is a profile
-// of the ticket's account; a refused candidate never receives the mail.
-func (s *Service) match(ctx context.Context, tx Tx, e *Email, p *Profile) (*Ticket, []string, error) {
+// of the ticket's account, or a participant of the ticket while it is
+// open (p may be nil: a participant need not be a profile); a refused
+// candidate never receives the mail.
+func (s *Service) match(ctx context.Context, tx Tx, e *Email, p *Profile, sender string) (*Ticket, []string, error) {
 	var refused []string
 	try := func(number int64, how string) (*Ticket, error) {
 		t, err := tx.Ticket(ctx, number)
@@ -455,11 +467,15 @@ func (s *Service) match(ctx context.Context, tx Tx, e *Email, p *Profile) (*Tick
 		if err != nil {
 			return nil, err
 		}
-		if t.AccountID != p.AccountID {
-			refused = append(refused, fmt.Sprintf("%s names ticket %d of another account", how, number))
-			return nil, nil
+		if p != nil && t.AccountID == p.AccountID {
+			return t, nil
 		}
-		return t, nil
+		why, err := s.participantRefusal(ctx, tx, t, sender)
+		if why != "" {
+			refused = append(refused, fmt.Sprintf("%s names ticket %d: %s", how, number, why))
+			return nil, err
+		}
+		return t, err
 	}
 
 	for _, r := range e.Recipients() {

@@ -41,6 +41,11 @@ type Options struct {
 	// hour (the mail loop guard); staff answers are not counted. Zero
 	// means DefaultAutoMailLimit, a negative number no limit.
 	AutoMailLimit int
+	// AnswerMailLimit caps the answers to a person's own mail (command
+	// results, #tickets) one address gets an hour; they are not counted
+	// as automatic notices. Zero means DefaultAnswerMailLimit, a
+	// negative number no limit.
+	AnswerMailLimit int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger; nil means slog.Default().
@@ -63,6 +68,8 @@ type Service struct {
 	group    *groupCommit // nil with Options.NoGroupCommit
 	// autoLimit is Options.AutoMailLimit with its default applied.
 	autoLimit int
+	// answerLimit is Options.AnswerMailLimit with its default applied.
+	answerLimit int
 }
 
 // write runs fn in a transaction of its own, or in a savepoint of a
@@ -109,6 +116,9 @@ func NewService(st Store, opts Options) (*Service, error) {
 	s.autoLimit = opts.AutoMailLimit
 	if s.autoLimit == 0 {
 		s.autoLimit = DefaultAutoMailLimit
+	}
+	if s.answerLimit = opts.AnswerMailLimit; s.answerLimit == 0 {
+		s.answerLimit = DefaultAnswerMailLimit
 	}
 	if s.cal == nil {
 		s.cal = alwaysOpen{}

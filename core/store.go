@@ -29,6 +29,9 @@ type Tx interface {
 	MailGuardTx
 	CreditsTx
 	SplitTx
+	ParticipantTx
+	AnswerGuardTx
+	AccountTicketsTx
 
 	Profile(ctx context.Context, id int64) (*Profile, error)
 	ProfileByEmail(ctx context.Context, email string) (*Profile, error)

@@ -201,8 +201,8 @@ func (s *Service) recipientDepartment(e *Email) string {
 // Under strict authentication an unauthenticated sender's match by
 // anything but the reply token is refused, and the mail opens a new
 // ticket.
-func (s *Service) matchTrusted(ctx context.Context, tx Tx, e *Email, p *Profile) (*Ticket, Route, []string, error) {
-	t, refused, err := s.match(ctx, tx, e, p)
+func (s *Service) matchTrusted(ctx context.Context, tx Tx, e *Email, p *Profile, sender string) (*Ticket, Route, []string, error) {
+	t, refused, err := s.match(ctx, tx, e, p, sender)
 	if t == nil || err != nil {
 		return t, RouteNew, refused, err
 	}
@@ -254,4 +254,13 @@ func authWarning(m *Message) string {
 		return ""
 	}
 	return "sender " + m.Auth.String()
+}
+
+// readOnly reports whether a command changes nothing, so that an
+// unauthenticated sender may run it: #tickets, which lists the account's
+// tickets to the sender's stored address (and runs the same way from a
+// mail that matched no ticket).
+func readOnly(name string) bool {
+	ac, ok := LookupAction(name)
+	return ok && ac.NoTicket
 }

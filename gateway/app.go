@@ -15,12 +15,10 @@ import (
 	"helpdesk/inbound/admin"
 	imapin "helpdesk/inbound/imap"
 	smtpin "helpdesk/inbound/smtp"
+	"helpdesk/internal/buildinfo"
 	"helpdesk/outbound"
 	"helpdesk/store"
 )
-
-// Version is set at build time with -ldflags "-X helpdesk/gateway.Version=…".
-var Version = "dev"
 
 // App is the gateway wired together: the same value runs `serve`, the
 // demo and the end-to-end tests.
@@ -211,7 +209,7 @@ func IMAPOptions(m IMAPConfig, cfg *Config, log *slog.Logger) imapin.Options {
 		PollInterval: m.PollInterval.Duration, IDLE: *m.IDLE,
 		ProcessedMailbox: m.ProcessedMailbox, FailedMailbox: m.FailedMailbox,
 		MaxMessageBytes: cfg.SMTP.MaxMessageBytes, TrustedAuthservID: cfg.Auth.TrustedAuthservID,
-		Logger: log.With("component", "imap", "mailbox", m.Name),
+		Logger: log.With("component", "imap"), // the poller adds imap=NAME and mailbox=FOLDER
 	}
 }
 
@@ -276,7 +274,7 @@ func (a *App) Start(ctx context.Context) error {
 	}
 	a.SMTPAddr, a.HTTPAddr = smtpLn.Addr().String(), httpLn.Addr().String()
 	a.http = &http.Server{
-		Handler: admin.New(a.DB, admin.Options{Token: a.cfg.HTTP.Token, Version: Version, Started: a.now(),
+		Handler: admin.New(a.DB, admin.Options{Token: a.cfg.HTTP.Token, Version: buildinfo.Version(), Started: a.now(),
 			Now: a.now, Channels: a.channels, Metrics: a.metrics, Credits: creditsSource(a.DB),
 			Logger: a.log.With("component", "admin")}),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -296,7 +294,7 @@ func (a *App) Start(ctx context.Context) error {
 	})
 	a.run(&a.work, "outbound", func() error { return a.Worker.Run(workCtx) })
 	a.run(&a.work, "sweep", func() error { return a.sweepLoop(workCtx) })
-	a.log.Info("helpdesk started", "smtp", a.SMTPAddr, "http", a.HTTPAddr, "db", a.cfg.Store.Path, "version", Version)
+	a.log.Info("helpdesk started", "smtp", a.SMTPAddr, "http", a.HTTPAddr, "db", a.cfg.Store.Path, "version", buildinfo.Version())
 	return nil
 }
 

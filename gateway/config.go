@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/mail"
 	"os"
@@ -100,6 +101,9 @@ type Config struct {
 	Sweep   struct {
 		Interval Duration `toml:"interval"`
 	} `toml:"sweep"`
+	Log struct {
+		Level string `toml:"level"` // debug | info (default) | warn | error; --log-level wins
+	} `toml:"log"`
 }
 
 // RulesConfig overrides the numbers of docs/rules.md §2–§4; zero keeps the
@@ -229,6 +233,7 @@ func DefaultConfig() *Config {
 	c.HTTP.Listen = "127.0.0.1:8025"
 	c.Outbox.PollInterval = Duration{5 * time.Second}
 	c.Sweep.Interval = Duration{time.Minute}
+	c.Log.Level = "info"
 	c.Calendar.Timezone = "Etc/GMT-4"
 	c.Departments = map[string]DepartmentConfig{
 		"support": {SlackChannel: "C0SUPPORT"},
@@ -351,6 +356,9 @@ func (c *Config) Validate() error {
 	if c.Sweep.Interval.Duration <= 0 {
 		errs = append(errs, errors.New("sweep.interval must be positive"))
 	}
+	if _, err := ParseLogLevel(c.Log.Level); err != nil {
+		errs = append(errs, fmt.Errorf("log.level: %w", err))
+	}
 	if _, err := c.BusinessCalendar(); err != nil {
 		errs = append(errs, err)
 	}
@@ -460,4 +468,19 @@ func (c *Config) Relay() (*outbound.Relay, error) {
 		}
 	}
 	return r, nil
+}
+
+// ParseLogLevel reads a log level: debug, info, warn or error.
+func ParseLogLevel(s string) (slog.Level, error) {
+	switch strings.ToLower(s) {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info", "":
+		return slog.LevelInfo, nil
+	case "warn", "warning":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("log level %q is not debug, info, warn or error", s)
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 
 	"helpdesk/inbound/admin"
+	"helpdesk/internal/buildinfo"
 	"helpdesk/store"
 )
 
-// StatusFromDB builds the status from the database alone.
+// StatusFromDB builds the status from the database alone, which must
+// exist and have this binary's schema: it is read, never upgraded.
 func StatusFromDB(ctx context.Context, cfg *Config) (*admin.Status, error) {
-	db, err := store.Open(ctx, cfg.Store.Path)
+	db, err := store.OpenCurrent(ctx, cfg.Store.Path)
 	if err != nil {
 		return nil, err
 	}
@@ -21,7 +23,7 @@ func StatusFromDB(ctx context.Context, cfg *Config) (*admin.Status, error) {
 	if err != nil {
 		return nil, err
 	}
-	return admin.BuildStatus(ctx, db, admin.Options{Version: Version, Credits: creditsSource(db), Channels: func() []admin.Channel {
+	return admin.BuildStatus(ctx, db, admin.Options{Version: buildinfo.Version(), Credits: creditsSource(db), Channels: func() []admin.Channel {
 		out := make([]admin.Channel, 0, len(rows))
 		for _, r := range rows {
 			out = append(out, admin.Channel{Name: r.Name, Kind: r.Kind, Enabled: r.Enabled, State: "not_running"})

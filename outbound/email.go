@@ -55,6 +55,15 @@ func buildEmail(n core.EmailNotice, from core.Address, date time.Time) ([]byte, 
 	if err != nil {
 		return nil, err
 	}
+	ccAddrs, err := mailboxes("Cc", n.Cc)
+	if err != nil {
+		return nil, err
+	}
+	if n.Rcpt != "" {
+		if _, err := mailbox("recipient", core.Address{Addr: n.Rcpt}); err != nil {
+			return nil, err
+		}
+	}
 
 	var replyTo *mail.Address
 	if n.ReplyTo != "" {
@@ -81,6 +90,9 @@ func buildEmail(n core.EmailNotice, from core.Address, date time.Time) ([]byte, 
 	h.SetSubject(oneLine(n.Subject))
 	if replyTo != nil {
 		h.SetAddressList("Reply-To", []*mail.Address{replyTo})
+	}
+	if len(ccAddrs) > 0 {
+		h.SetAddressList("Cc", ccAddrs)
 	}
 	h.SetAddressList("To", []*mail.Address{toAddr})
 	h.SetAddressList("From", []*mail.Address{fromAddr})
@@ -137,6 +149,28 @@ func mailbox(field string, a core.Address) (*mail.Address, error) {
 		return nil, fmt.Errorf("invalid %s address %q", field, a.Addr)
 	}
 	return &mail.Address{Name: oneLine(a.Name), Address: a.Addr}, nil
+}
+
+// mailboxes checks a list of addresses for a header field.
+func mailboxes(field string, as []core.Address) ([]*mail.Address, error) {
+	var out []*mail.Address
+	for _, a := range as {
+		m, err := mailbox(field, a)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// Recipient is the envelope recipient of a notice: its own copy's
+// recipient (a participant's, docs/rules.md §6), or else To.
+func Recipient(n core.EmailNotice) string {
+	if n.Rcpt != "" {
+		return n.Rcpt
+	}
+	return n.To.Addr
 }
 
 // oneLine replaces control characters (CR and LF above all) with spaces

@@ -280,3 +280,44 @@ func TestBuildEmail_Templates(t *testing.T) {
 		})
 	}
 }
+
+// A participant's copy (docs/rules.md §6) shows the requester in To and
+// the participants in Cc, like a list's mail, goes to the participant
+// alone and carries their own Reply-To.
+func TestBuildEmail_Participants(t *testing.T) {
+	n := testNotice()
+	n.Cc = []core.Address{{Name: "Bob", Addr: "bob@customer.test"}, {Addr: "carl@contractor.test"}}
+	n.Rcpt = "carl@contractor.test"
+	n.ReplyTo = "support+carl.token@support.example.com"
+	raw, err := BuildEmail(n, testFrom, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := MustParse(t, raw)
+	to, _ := p.h.AddressList("To")
+	cc, _ := p.h.AddressList("Cc")
+	if len(to) != 1 || to[0].Address != "ann@customer.test" {
+		t.Errorf("To=%v, want the requester", to)
+	}
+	if len(cc) != 2 || cc[0].Address != "bob@customer.test" || cc[1].Address != "carl@contractor.test" {
+		t.Errorf("Cc=%v, want bob and carl", cc)
+	}
+	if rt := p.h.Get("Reply-To"); !strings.Contains(rt, "support+carl.token@") {
+		t.Errorf("Reply-To=%q, want carl's", rt)
+	}
+	if got := Recipient(n); got != "carl@contractor.test" {
+		t.Errorf("Recipient=%q, want carl", got)
+	}
+	n.Rcpt = ""
+	if got := Recipient(n); got != "ann@customer.test" {
+		t.Errorf("Recipient without Rcpt=%q, want To", got)
+	}
+	for _, bad := range []core.EmailNotice{
+		func() core.EmailNotice { m := testNotice(); m.Cc = []core.Address{{Addr: "x@y\r\nBcc: z@w"}}; return m }(),
+		func() core.EmailNotice { m := testNotice(); m.Rcpt = "a b@c"; return m }(),
+	} {
+		if _, err := BuildEmail(bad, testFrom, time.Now()); err == nil {
+			t.Errorf("BuildEmail(Cc %v, Rcpt %q): no error", bad.Cc, bad.Rcpt)
+		}
+	}
+}

@@ -102,6 +102,12 @@ func ticketBlocks(p core.SlackPost) []slack.Block {
 			field("From", short(p.From, fieldLimit)),
 		}, nil),
 	}
+	if len(p.Participants) > 0 {
+		// A section holds at most 10 fields: the people copied on the
+		// ticket (docs/rules.md §1) get a line of their own.
+		blocks = append(blocks, slack.NewSectionBlock(
+			mrkdwn("*Cc* "+short(strings.Join(p.Participants, ", "), fieldLimit*4)), nil, nil))
+	}
 	if b := cardButtons(p); b != nil {
 		blocks = append(blocks, b)
 	}

@@ -18,11 +18,13 @@ func (s *DB) Batch(ctx context.Context, fns []func(core.Tx) error) (errs []error
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		ctx := uninterrupted(ctx)
 		for i, fn := range fns {
+			s.ran.Add(2) // SAVEPOINT, RELEASE
 			if _, err := tx.ExecContext(ctx, "SAVEPOINT item"); err != nil {
 				return fmt.Errorf("savepoint: %w", err)
 			}
 			t := &Tx{tx: tx, db: s}
 			if errs[i] = classify(fn(t)); errs[i] != nil {
+				s.ran.Add(1)
 				if _, err := tx.ExecContext(ctx, "ROLLBACK TO item"); err != nil {
 					return fmt.Errorf("rollback to savepoint: %w", err)
 				}

@@ -60,15 +60,34 @@ func TestOpen_PragmasAndMigrations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "1", "busy_timeout": "10000"} {
-		var got string
-		if err := db.db.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
-			t.Fatal(err)
-		}
-		if got != want {
-			t.Errorf("PRAGMA %s = %s, want %s", pragma, got, want)
+	// Every connection of the pool has the settings, also one the pool
+	// opens while another is in use: synchronous is 2 (FULL), so a
+	// commit is on the disk before a 250 is sent; temp_store is 2
+	// (MEMORY).
+	first, err := db.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	second, err := db.db.Conn(ctx) // first is held: a new connection
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	for i, conn := range []*sql.Conn{first, second} {
+		for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "2",
+			"busy_timeout": "10000", "temp_store": "2"} {
+			var got string
+			if err := conn.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != want {
+				t.Errorf("connection %d: PRAGMA %s = %s, want %s", i+1, pragma, got, want)
+			}
 		}
 	}
+	first.Close()
+	second.Close()
 	v1, _ := db.Version(ctx)
 	if v1 < 1 {
 		t.Fatalf("schema version %d after Open", v1)

@@ -20,6 +20,10 @@ type Tx struct {
 	// UpdateTicket writes only the columns that changed: every column
 	// named in an UPDATE costs the upkeep of the indexes that hold it.
 	read map[int64][]any
+	// created holds the addresses of the profiles this transaction
+	// created: no automatic mail can have been recorded for them yet
+	// (mailguard.go).
+	created map[string]bool
 }
 
 // The statements of a Tx are prepared once per database and reused: a
@@ -28,6 +32,7 @@ type Tx struct {
 
 func (t *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	ctx = uninterrupted(ctx)
+	t.db.ran.Add(1)
 	st, err := t.db.prepared(ctx, query)
 	if err != nil {
 		return nil, err
@@ -170,8 +175,14 @@ func (t *Tx) CreateProfile(ctx context.Context, p *core.Profile) error {
 	if err != nil {
 		return fmt.Errorf("insert profile: %w", err)
 	}
-	p.ID, err = res.LastInsertId()
-	return err
+	if p.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	if t.created == nil {
+		t.created = map[string]bool{}
+	}
+	t.created[p.Email] = true
+	return nil
 }
 
 const ticketColumns = `id, account_id, profile_id, department, type, status, priority, hotrush,

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"helpdesk/store"
 )
 
 // cmdBackup is `backup FILE`: a consistent copy of the database made with
@@ -16,6 +18,7 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer, env
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	var c common
 	c.register(fs, env)
+	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -27,11 +30,9 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer, env
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(cfg.Store.Path); err != nil {
-		// Opening would create an empty database to back up.
-		return fmt.Errorf("backup: no database at %s: %w", cfg.Store.Path, err)
-	}
-	db, err := openDB(ctx, cfg)
+	// Any schema: a copy changes nothing, and one is worth having before
+	// an upgrade.
+	db, _, err := store.Inspect(ctx, cfg.Store.Path)
 	if err != nil {
 		return err
 	}
@@ -43,6 +44,14 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer, env
 	st, err := os.Stat(pos[0])
 	if err != nil {
 		return err
+	}
+	if *asJSON {
+		return writeJSON(stdout, struct {
+			From    string  `json:"from"`
+			To      string  `json:"to"`
+			Bytes   int64   `json:"bytes"`
+			Seconds float64 `json:"seconds"`
+		}{cfg.Store.Path, pos[0], st.Size(), time.Since(start).Seconds()})
 	}
 	fmt.Fprintf(stdout, "backed up %s to %s (%d bytes) in %s\n", cfg.Store.Path, pos[0], st.Size(),
 		time.Since(start).Round(time.Millisecond))

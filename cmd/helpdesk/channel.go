@@ -29,7 +29,7 @@ func cmdChannel(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	var c common
 	c.register(fs, env)
 	timeout := fs.Duration("timeout", 30*time.Second, "how long verify waits for each channel")
-	asJSON := fs.Bool("json", false, "print JSON (list)")
+	asJSON := fs.Bool("json", false, "print JSON (list, enable, disable, remove)")
 	var add addFlags
 	if sub == "add" {
 		add.register(fs)
@@ -69,6 +69,9 @@ func cmdChannel(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		if err := db.SetChannelEnabled(ctx, name, sub == "enable"); err != nil {
 			return err
 		}
+		if *asJSON {
+			return writeJSON(stdout, channelResultJSON{Name: name, Enabled: sub == "enable"})
+		}
 		fmt.Fprintf(stdout, "channel %s %sd; a running serve picks it up within %s\n", name, sub, gateway.ChannelPollInterval)
 		return nil
 	case "remove":
@@ -78,6 +81,9 @@ func cmdChannel(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		}
 		if err := db.RemoveChannel(ctx, name); err != nil {
 			return err
+		}
+		if *asJSON {
+			return writeJSON(stdout, channelResultJSON{Name: name, Removed: true})
 		}
 		fmt.Fprintf(stdout, "channel %s removed\n", name)
 		return nil
@@ -91,6 +97,13 @@ func cmdChannel(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		return verifyChannel(vctx, db, cfg, name, stdout)
 	}
 	return usageError{fmt.Sprintf("unknown channel subcommand %q", sub)}
+}
+
+// channelResultJSON is what `channel enable|disable|remove --json` did.
+type channelResultJSON struct {
+	Name    string `json:"name"`
+	Enabled bool   `json:"enabled"`
+	Removed bool   `json:"removed"`
 }
 
 func yesNo(b bool) string {

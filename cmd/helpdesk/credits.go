@@ -51,19 +51,19 @@ func cmdCredits(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	case "show":
 		return creditsShow(ctx, app.DB, pos[0], *asJSON, stdout)
 	case "verify":
-		return creditsVerify(ctx, app.DB, stdout)
+		return creditsVerify(ctx, app.DB, *asJSON, stdout)
 	case "grant":
 		e, err := app.Core.Grant(ctx, pos[0], *license, *by)
 		if err != nil {
 			return creditsError(err)
 		}
-		return printEntry(stdout, e, app.Config().CoreRules().Credits)
+		return printEntry(stdout, e, app.Config().CoreRules().Credits, *asJSON)
 	case "purchase":
 		e, err := app.Core.Purchase(ctx, pos[0], *pkg, *by)
 		if err != nil {
 			return creditsError(err)
 		}
-		return printEntry(stdout, e, app.Config().CoreRules().Credits)
+		return printEntry(stdout, e, app.Config().CoreRules().Credits, *asJSON)
 	case "transfer":
 		n, err := strconv.Atoi(pos[2])
 		if err != nil {
@@ -72,6 +72,13 @@ func cmdCredits(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		out, in, err := app.Core.Transfer(ctx, pos[0], pos[1], n, *by)
 		if err != nil {
 			return creditsError(err)
+		}
+		if *asJSON {
+			return writeJSON(stdout, struct {
+				Credits int       `json:"credits"`
+				From    entryJSON `json:"from"`
+				To      entryJSON `json:"to"`
+			}{n, toEntryJSON(out), toEntryJSON(in)})
 		}
 		fmt.Fprintf(stdout, "%d credits moved from account #%d (balance %d) to account #%d (balance %d)\n",
 			n, out.AccountID, out.Balance, in.AccountID, in.Balance)
@@ -89,6 +96,12 @@ func cmdCredits(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		if err != nil {
 			return creditsError(err)
 		}
+		if *asJSON {
+			return writeJSON(stdout, struct {
+				Account  int64 `json:"account"`
+				Preagree bool  `json:"preagree"`
+			}{acc.ID, acc.Preagree})
+		}
 		fmt.Fprintf(stdout, "account #%d: new tickets pre-agreed: %s\n", acc.ID, onOff(acc.Preagree))
 		return nil
 	}
@@ -103,7 +116,14 @@ func creditsError(err error) error {
 	return errors.New(core.ErrorMessage(err))
 }
 
-func printEntry(w io.Writer, e *core.LedgerEntry, r core.CreditRules) error {
+func printEntry(w io.Writer, e *core.LedgerEntry, r core.CreditRules, asJSON bool) error {
+	if asJSON {
+		return writeJSON(w, struct {
+			entryJSON
+			Account   int64     `json:"account"`
+			ExpiresAt time.Time `json:"expires_at"`
+		}{toEntryJSON(e), e.AccountID, e.At.AddDate(0, r.LotMonths, 0)})
+	}
 	_, err := fmt.Fprintf(w, "account #%d: %+d credits (%s), balance %d; the lot expires %s\n",
 		e.AccountID, e.Amount, e.Reason, e.Balance, e.At.AddDate(0, r.LotMonths, 0).Format("2006-01-02 15:04 MST"))
 	return err
@@ -139,6 +159,15 @@ type entryJSON struct {
 	At      time.Time `json:"at"`
 }
 
+func toEntryJSON(e *core.LedgerEntry) entryJSON {
+	ej := entryJSON{ID: e.ID, Kind: e.Kind, Amount: e.Amount, Balance: e.Balance, By: e.By, Reason: e.Reason, At: e.At}
+	if e.Ticket != 0 {
+		n := e.Ticket
+		ej.Ticket = &n
+	}
+	return ej
+}
+
 func creditsShow(ctx context.Context, db *store.DB, email string, asJSON bool, w io.Writer) error {
 	st, err := db.CreditStatement(ctx, email)
 	if err != nil {
@@ -154,13 +183,8 @@ func creditsShow(ctx context.Context, db *store.DB, email string, asJSON bool, w
 			out.Lots = append(out.Lots, lotJSON{ID: l.ID, Kind: l.Kind, Credits: l.Credits, Remaining: l.Remaining,
 				AddedAt: l.AddedAt, ExpiresAt: l.ExpiresAt})
 		}
-		for _, e := range st.Entries {
-			ej := entryJSON{ID: e.ID, Kind: e.Kind, Amount: e.Amount, Balance: e.Balance, By: e.By, Reason: e.Reason, At: e.At}
-			if e.Ticket != 0 {
-				n := e.Ticket
-				ej.Ticket = &n
-			}
-			out.Entries = append(out.Entries, ej)
+		for i := range st.Entries {
+			out.Entries = append(out.Entries, toEntryJSON(&st.Entries[i]))
 		}
 		return writeJSON(w, out)
 	}
@@ -186,10 +210,28 @@ func creditsShow(ctx context.Context, db *store.DB, email string, asJSON bool, w
 
 // creditsVerify checks every balance against its ledger; any difference
 // is printed and the command fails.
-func creditsVerify(ctx context.Context, db *store.DB, w io.Writer) error {
+func creditsVerify(ctx context.Context, db *store.DB, asJSON bool, w io.Writer) error {
 	bad, err := db.VerifyCredits(ctx)
 	if err != nil {
 		return err
+	}
+	if asJSON {
+		type diff struct {
+			Account int64  `json:"account,omitempty"`
+			Ticket  int64  `json:"ticket,omitempty"`
+			What    string `json:"what"`
+		}
+		out := struct {
+			OK          bool   `json:"ok"`
+			Differences []diff `json:"differences"`
+		}{OK: len(bad) == 0, Differences: []diff{}}
+		for _, m := range bad {
+			out.Differences = append(out.Differences, diff{m.Account, m.Ticket, m.What})
+		}
+		if err := writeJSON(w, out); err != nil || len(bad) == 0 {
+			return err
+		}
+		return fmt.Errorf("credits verify: %d differences", len(bad))
 	}
 	if len(bad) == 0 {
 		fmt.Fprintln(w, "credits verified: every balance equals its ledger and its lots, every ticket's charge its entries")

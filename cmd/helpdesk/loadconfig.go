@@ -25,12 +25,16 @@ func LoadConfig(path string, env []string) (*gateway.Config, error) {
 	if path != "" {
 		// A file that names departments replaces the default ones.
 		c.Departments = nil
-		md, err := toml.DecodeFile(path, c)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		md, err := toml.Decode(string(data), c)
 		if err != nil {
 			return nil, fmt.Errorf("config %s: %w", path, err)
 		}
-		if undec := md.Undecoded(); len(undec) > 0 {
-			return nil, fmt.Errorf("config %s: unknown key %s", path, undec[0])
+		if err := unknownKeys(path, data, md.Undecoded()); err != nil {
+			return nil, err
 		}
 		if c.Departments == nil {
 			c.Departments = gateway.DefaultConfig().Departments
@@ -60,7 +64,7 @@ func applyEnv(c *gateway.Config, env []string) error {
 	if len(vars) == 0 {
 		return nil
 	}
-	used := map[string]bool{}
+	used, known := map[string]bool{}, map[string]bool{}
 	var walk func(v reflect.Value, prefix string) error
 	walk = func(v reflect.Value, prefix string) error {
 		t := v.Type()
@@ -78,6 +82,7 @@ func applyEnv(c *gateway.Config, env []string) error {
 				}
 				continue
 			}
+			known[name] = true
 			s, ok := vars[name]
 			if !ok {
 				continue
@@ -92,23 +97,9 @@ func applyEnv(c *gateway.Config, env []string) error {
 	if err := walk(reflect.ValueOf(c).Elem(), "HELPDESK"); err != nil {
 		return err
 	}
-	// A variable in a known section that names no key is a typo; other
-	// HELPDESK_ variables (HELPDESK_CONFIG, HELPDESK_CORPUS) are not ours.
-	sections := map[string]bool{}
-	t := reflect.TypeOf(*c)
-	for i := 0; i < t.NumField(); i++ {
-		if f := t.Field(i); f.Type.Kind() == reflect.Struct {
-			sections["HELPDESK_"+strings.ToUpper(strings.Split(f.Tag.Get("toml"), ",")[0])+"_"] = true
-		}
-	}
-	for k := range vars {
-		for prefix := range sections {
-			if strings.HasPrefix(k, prefix) && !used[k] {
-				return fmt.Errorf("environment variable %s names no configuration key", k)
-			}
-		}
-	}
-	return nil
+	// Any other HELPDESK_ variable is a typo, unless it is one of those
+	// that are not configuration keys (envNotKeys).
+	return unknownEnv(vars, used, known)
 }
 
 func setField(v reflect.Value, s string) error {

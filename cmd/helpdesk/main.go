@@ -23,14 +23,12 @@ func main() {
 	tuneGC()
 	ctx := context.Background()
 	if err := Run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Environ()); err != nil {
+		fmt.Fprintln(os.Stderr, "helpdesk:", err)
 		var u usageError
 		if errors.As(err, &u) {
-			fmt.Fprintln(os.Stderr, "helpdesk:", err)
-			fmt.Fprint(os.Stderr, usage)
-			os.Exit(2)
+			fmt.Fprintln(os.Stderr, "run helpdesk help for the commands, helpdesk help COMMAND for one's flags")
 		}
-		fmt.Fprintln(os.Stderr, "helpdesk:", err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
 }
 
@@ -53,16 +51,22 @@ const usage = `usage: helpdesk COMMAND [flags]
 
   serve                     run the gateway until SIGINT/SIGTERM
   demo                      run a self-contained demonstration and exit
-  migrate                   create or upgrade the database
+  migrate [--json]          create or upgrade the database (after a backup, PATH.pre-N)
   bench [-n N] [-c C]       measure SMTP intake against a null server, in one run
-  ticket list [--active] [--json]
+  ticket list [--limit N] [--after NUMBER] [--status S] [--json]
+                            tickets in order of number, 50 a page (--limit 0: all); a full
+                            page ends with "next: --after N"; filters also --department D,
+                            --account EMAIL|ID, --since DATE, --active
   ticket show N [--json]
   ticket find MESSAGE-ID [--json]
   ticket act N ACTION [ARGS] [--agent ID]
                             an action as that agent, or without --agent as the admin;
                             ticket act N help [--agent ID] lists the actions
-  queue [--json] [--limit N] active tickets awaiting a staff reply, in queue order
-  sweep [--at RFC3339]      run the timer rules once, as if the clock read --at
+  queue [--limit N] [--after NUMBER] [--json]
+                            active tickets awaiting a staff reply, in queue order; the
+                            filters of ticket list
+  sweep [--at RFC3339] [--json]
+                            run the timer rules once, as if the clock read --at
   account entitle EMAIL subscription --until DATE | incident N
   credits show EMAIL [--json]   balance, lots and ledger of the account of EMAIL
   credits grant EMAIL --license cs-cart-first|cs-cart-additional|cs-cart-storefront|multivendor
@@ -85,14 +89,37 @@ const usage = `usage: helpdesk COMMAND [flags]
   backup FILE               copy the database while serve runs (never overwrites FILE)
   dkim keygen [--alg rsa|ed25519] [--out FILE] [--selector S] [--domain D]
                             a new key for signing outbound mail, and the DNS record to publish
+  version [--json]          the version, VCS revision and time, Go and module versions
+  help [COMMAND [SUBCOMMAND]]
+                            this text, or a command's usage and flags (also COMMAND --help)
 
 Every command takes --config FILE (default $HELPDESK_CONFIG, else
-helpdesk.toml when present, else built-in defaults) and --db PATH.
+helpdesk.toml when present, else built-in defaults) and --db PATH; the
+commands that print a result take --json. Exit codes: 0 done, 1 failure
+at run time, 2 usage or configuration error.
 `
 
 type usageError struct{ msg string }
 
 func (u usageError) Error() string { return u.msg }
+
+// configError is a configuration that cannot be used: a bad file, an
+// unknown key or variable, a value that does not validate.
+type configError struct{ err error }
+
+func (c configError) Error() string { return c.err.Error() }
+func (c configError) Unwrap() error { return c.err }
+
+// exitCode is the process's exit code for a command's error: 2 for a
+// usage or configuration error, 1 for a failure at run time.
+func exitCode(err error) int {
+	var u usageError
+	var c configError
+	if errors.As(err, &u) || errors.As(err, &c) {
+		return 2
+	}
+	return 1
+}
 
 // Run runs one command; it is main without the process around it, so
 // tests can call it.
@@ -100,7 +127,20 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, env []str
 	if len(args) == 0 {
 		return usageError{"no command given"}
 	}
+	err := run(ctx, args, stdout, stderr, env)
+	var h helpRequested
+	if errors.As(err, &h) {
+		fmt.Fprint(stdout, h.text)
+		return nil
+	}
+	return err
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
 	cmd, args := args[0], args[1:]
+	if groups[cmd] && len(args) > 0 && isHelpFlag(args[0]) {
+		return groupHelp(cmd, stdout)
+	}
 	switch cmd {
 	case "serve":
 		return cmdServe(ctx, args, stderr, env)
@@ -132,9 +172,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, env []str
 		return cmdBackup(ctx, args, stdout, stderr, env)
 	case "dkim":
 		return cmdDKIM(ctx, args, stdout, stderr, env)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
+	case "version":
+		return cmdVersion(ctx, args, stdout, stderr, env)
+	case "help", "-h", "--help", "-help":
+		return helpCommand(ctx, args, stdout, stderr, env)
 	}
 	return usageError{fmt.Sprintf("unknown command %q", cmd)}
 }
@@ -144,19 +185,35 @@ type common struct {
 	config    string
 	db        string
 	logFormat string
+	logLevel  string     // the flag; "" means log.level of the configuration
+	level     slog.Level // the level in effect, set by load
 }
 
 func (c *common) register(fs *flag.FlagSet, env []string) {
 	fs.StringVar(&c.config, "config", lookupEnv(env, "HELPDESK_CONFIG"), "configuration `file`")
 	fs.StringVar(&c.db, "db", "", "database `path` (overrides store.path)")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&c.logLevel, "log-level", "", "log level: debug, info, warn or error (default log.level, else info)")
 }
 
 func (c *common) load(env []string) (*gateway.Config, error) {
+	if c.logFormat != "" && c.logFormat != "text" && c.logFormat != "json" {
+		return nil, usageError{fmt.Sprintf("--log-format %q is not text or json", c.logFormat)}
+	}
+	if c.logLevel != "" {
+		if _, err := gateway.ParseLogLevel(c.logLevel); err != nil {
+			return nil, usageError{"--log-level: " + err.Error()}
+		}
+	}
 	cfg, err := LoadConfig(c.config, env)
 	if err != nil {
-		return nil, err
+		return nil, configError{err}
 	}
+	level := cfg.Log.Level
+	if c.logLevel != "" {
+		level = c.logLevel
+	}
+	c.level, _ = gateway.ParseLogLevel(level)
 	if c.db != "" {
 		cfg.Store.Path = c.db
 	}
@@ -178,7 +235,7 @@ func (c *common) open(ctx context.Context, env []string) (*gateway.Config, *stor
 }
 
 func (c *common) logger(w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{ReplaceAttr: redact}
+	opts := &slog.HandlerOptions{ReplaceAttr: redact, Level: c.level}
 	if c.logFormat == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
@@ -202,7 +259,9 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+			return nil, commandHelp(fs)
+		} else if err != nil {
 			return nil, usageError{err.Error()}
 		}
 		if fs.NArg() == 0 {
@@ -227,7 +286,21 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, env []string
 	if err != nil {
 		return err
 	}
+	// One serve per database, held until the process ends.
+	lock, err := store.AcquireLock(cfg.Store.Path)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 	log := c.logger(stderr)
+	db, up, err := upgradeDB(ctx, cfg.Store.Path)
+	if err != nil {
+		return err
+	}
+	db.Close()
+	if up.Created || up.From != up.To {
+		log.Info("database schema upgraded", "db", up.Path, "from", up.From, "to", up.To, "backup", up.Backup)
+	}
 	app, err := gateway.NewApp(ctx, cfg, log, nil)
 	if err != nil {
 		return err
@@ -260,18 +333,58 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	var c common
 	c.register(fs, env)
-	if _, err := parse(fs, args); err != nil {
+	asJSON := fs.Bool("json", false, "print JSON")
+	if pos, err := parse(fs, args); err != nil {
 		return err
+	} else if len(pos) > 0 {
+		return usageError{"migrate takes no arguments"}
 	}
-	cfg, db, err := c.open(ctx, env)
+	cfg, err := c.load(env)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	v, err := db.Version(ctx)
+	up, err := migrateDB(ctx, cfg.Store.Path)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: schema version %d\n", cfg.Store.Path, v)
+	if *asJSON {
+		return writeJSON(stdout, up)
+	}
+	switch {
+	case up.Created:
+		fmt.Fprintf(stdout, "%s: created, schema version %d\n", up.Path, up.To)
+	case up.From != up.To:
+		fmt.Fprintf(stdout, "%s: schema version %d, upgraded from %d (backup %s)\n", up.Path, up.To, up.From, up.Backup)
+	default:
+		fmt.Fprintf(stdout, "%s: schema version %d, up to date\n", up.Path, up.To)
+	}
 	return nil
+}
+
+// migrateDB creates or upgrades the database under the serve lock, so no
+// serve runs on a schema changing under it. Beside a running serve it
+// only reports a schema that is current already.
+func migrateDB(ctx context.Context, path string) (*upgrade, error) {
+	lock, err := store.AcquireLock(path)
+	var le *store.LockedError
+	if errors.As(err, &le) {
+		db, sch, ierr := store.Inspect(ctx, path)
+		if ierr != nil {
+			return nil, ierr
+		}
+		db.Close()
+		if !sch.Current() {
+			return nil, fmt.Errorf("%w; stop it and migrate, or start this binary's serve, which migrates", le)
+		}
+		return &upgrade{Path: path, From: sch.Version, To: sch.Version}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
+	db, up, err := upgradeDB(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return up, db.Close()
 }

@@ -26,7 +26,7 @@ func cmdQuarantine(ctx context.Context, args []string, stdout, stderr io.Writer,
 	fs := flag.NewFlagSet("quarantine "+sub, flag.ContinueOnError)
 	var c common
 	c.register(fs, env)
-	asJSON := fs.Bool("json", false, "print JSON (list, show)")
+	asJSON := fs.Bool("json", false, "print JSON")
 	rawOnly := fs.Bool("raw", false, "show: print only the raw message")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -86,10 +86,19 @@ func cmdQuarantine(ctx context.Context, args []string, stdout, stderr io.Writer,
 		if err := db.QuarantineDrop(ctx, id); err != nil {
 			return err
 		}
+		if *asJSON {
+			return writeJSON(stdout, struct {
+				ID      int64 `json:"id"`
+				Dropped bool  `json:"dropped"`
+			}{id, true})
+		}
 		fmt.Fprintf(stdout, "quarantined mail %d dropped\n", id)
 		return nil
 	case "retry":
-		return quarantineRetry(ctx, cfg, id, c.logger(stderr), stdout)
+		if err := checkDB(ctx, cfg); err != nil {
+			return err
+		}
+		return quarantineRetry(ctx, cfg, id, c.logger(stderr), *asJSON, stdout)
 	}
 	return usageError{fmt.Sprintf("unknown quarantine subcommand %q", sub)}
 }
@@ -141,7 +150,7 @@ func quarantineList(ctx context.Context, db interface {
 
 // quarantineRetry is `quarantine retry ID`. A running serve sends the
 // notifications at its next outbox poll.
-func quarantineRetry(ctx context.Context, cfg *gateway.Config, id int64, log *slog.Logger, w io.Writer) error {
+func quarantineRetry(ctx context.Context, cfg *gateway.Config, id int64, log *slog.Logger, asJSON bool, w io.Writer) error {
 	a, err := gateway.NewApp(ctx, cfg, log, nil)
 	if err != nil {
 		return err
@@ -150,6 +159,13 @@ func quarantineRetry(ctx context.Context, cfg *gateway.Config, id int64, log *sl
 	rc, err := a.RetryQuarantined(ctx, id)
 	if err != nil {
 		return err
+	}
+	if asJSON {
+		return writeJSON(w, struct {
+			ID      int64  `json:"id"`
+			Outcome string `json:"outcome"`
+			Ticket  int64  `json:"ticket"`
+		}{id, string(rc.Outcome), rc.Ticket})
 	}
 	fmt.Fprintf(w, "quarantined mail %d received: %s, ticket #%d; removed from quarantine\n", id, rc.Outcome, rc.Ticket)
 	return nil

@@ -21,6 +21,9 @@ func openCore(ctx context.Context, c *common, env []string, stderr io.Writer, no
 	if err != nil {
 		return nil, err
 	}
+	if err := checkDB(ctx, cfg); err != nil {
+		return nil, err
+	}
 	return gateway.NewApp(ctx, cfg, c.logger(stderr), now)
 }
 
@@ -76,6 +79,7 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	var c common
 	c.register(fs, env)
 	at := fs.String("at", "", "the clock, RFC 3339 (e.g. 2026-11-30T09:00:00Z); default now")
+	asJSON := fs.Bool("json", false, "print JSON")
 	if pos, err := parse(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -98,6 +102,18 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	if err != nil {
 		return err
 	}
+	if *asJSON {
+		return writeJSON(stdout, struct {
+			At             time.Time `json:"at"`
+			Checked        int       `json:"checked"`
+			PreClosed      int       `json:"pre_closed"`
+			Closed         int       `json:"closed"`
+			AtRisk         int       `json:"at_risk"`
+			Breached       int       `json:"breached"`
+			ExpiredCredits int       `json:"expired_credits"`
+			ExpiredLots    int       `json:"expired_lots"`
+		}{now().UTC(), res.Checked, res.PreClosed, res.Closed, res.AtRisk, res.Breached, res.ExpiredCredits, res.ExpiredLots})
+	}
 	fmt.Fprintf(stdout, "sweep at %s: %d tickets checked, %d pre-closed, %d closed, %d at risk, %d breached, %d credits expired in %d lots\n",
 		now().UTC().Format(time.RFC3339), res.Checked, res.PreClosed, res.Closed, res.AtRisk, res.Breached,
 		res.ExpiredCredits, res.ExpiredLots)
@@ -110,8 +126,15 @@ func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	var c common
 	c.register(fs, env)
 	asJSON := fs.Bool("json", false, "print JSON")
-	limit := fs.Int("limit", 50, "how many tickets")
-	if _, err := parse(fs, args); err != nil {
+	var pf pageFlags
+	pf.register(fs)
+	if pos, err := parse(fs, args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usageError{"queue takes no arguments"}
+	}
+	p, err := pf.page()
+	if err != nil {
 		return err
 	}
 	_, db, err := c.open(ctx, env)
@@ -119,7 +142,7 @@ func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return err
 	}
 	defer db.Close()
-	rows, err := db.Queue(ctx, *limit)
+	rows, err := db.QueuePage(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -140,7 +163,11 @@ func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		fmt.Fprintf(tw, "%d\t#%d\t%s\t%s\t%.2f\t%s\t%s\t%s\t%s\n", i+1, r.Number, hr, r.Priority, r.Rank,
 			r.SLADue.UTC().Format("2006-01-02 15:04Z"), r.SLAState, r.Status, clip(r.Subject, 50))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	printNext(stdout, rows, p.Limit)
+	return nil
 }
 
 // cmdAccount is `account entitle|show`.
@@ -153,6 +180,7 @@ func cmdAccount(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	var c common
 	c.register(fs, env)
 	until := fs.String("until", "", "subscription end date, 2026-12-31")
+	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -182,6 +210,18 @@ func cmdAccount(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		acc, err := app.Core.Entitle(ctx, pos[0], end, incidents)
 		if err != nil {
 			return cliError(err, "account of "+pos[0])
+		}
+		if *asJSON {
+			var until *string
+			if !acc.SubscriptionUntil.IsZero() {
+				d := dateOrNone(acc.SubscriptionUntil)
+				until = &d
+			}
+			return writeJSON(stdout, struct {
+				Account           int64   `json:"account"`
+				SubscriptionUntil *string `json:"subscription_until"` // the last day, or null
+				Incidents         int     `json:"incidents"`
+			}{acc.ID, until, acc.Incidents})
 		}
 		fmt.Fprintf(stdout, "account #%d: subscription until %s, %d unused incident packages\n",
 			acc.ID, dateOrNone(acc.SubscriptionUntil), acc.Incidents)

@@ -11,13 +11,8 @@ import (
 	"text/tabwriter"
 
 	"helpdesk/core"
-	"helpdesk/gateway"
 	"helpdesk/store"
 )
-
-func openDB(ctx context.Context, cfg *gateway.Config) (*store.DB, error) {
-	return store.Open(ctx, cfg.Store.Path)
-}
 
 func cmdTicket(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
 	if len(args) == 0 {
@@ -31,7 +26,11 @@ func cmdTicket(ctx context.Context, args []string, stdout, stderr io.Writer, env
 	var c common
 	c.register(fs, env)
 	asJSON := fs.Bool("json", false, "print JSON")
-	active := fs.Bool("active", false, "hide closed and rated tickets")
+	var pf pageFlags
+	if sub == "list" {
+		pf.register(fs)
+		fs.BoolVar(&pf.active, "active", false, "only open tickets: submitted, assigned, in progress, reopened")
+	}
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -47,7 +46,7 @@ func cmdTicket(ctx context.Context, args []string, stdout, stderr io.Writer, env
 		if len(pos) != 0 {
 			return usageError{"ticket list takes no arguments"}
 		}
-		return ticketList(ctx, db, *active, *asJSON, stdout)
+		return ticketList(ctx, db, &pf, *asJSON, stdout)
 	case "show":
 		if len(pos) != 1 {
 			return usageError{"usage: ticket show N [--json]"}
@@ -72,26 +71,6 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func ticketList(ctx context.Context, db *store.DB, active, asJSON bool, w io.Writer) error {
-	rows, err := db.ListTickets(ctx, store.TicketFilter{Active: active})
-	if err != nil {
-		return err
-	}
-	if asJSON {
-		out := make([]ticketJSON, 0, len(rows))
-		for i := range rows {
-			out = append(out, toTicketJSON(&rows[i], nil))
-		}
-		return writeJSON(w, out)
-	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TICKET\tSTATUS\tDEPARTMENT\tPRIORITY\tACCOUNT\tSUBJECT")
-	for _, r := range rows {
-		fmt.Fprintf(tw, "#%d\t%s\t%s\t%s\t%s\t%s\n", r.Number, r.Status, r.Department, r.Priority, r.Email, clip(r.Subject, 60))
-	}
-	return tw.Flush()
-}
-
 func ticketShow(ctx context.Context, db *store.DB, n int64, asJSON bool, w io.Writer) error {
 	r, err := db.TicketRow(ctx, n)
 	if err != nil {
@@ -108,9 +87,14 @@ func ticketShow(ctx context.Context, db *store.DB, n int64, asJSON bool, w io.Wr
 	if err != nil {
 		return err
 	}
+	requester, people, err := db.TicketPeople(ctx, n)
+	if err != nil {
+		return err
+	}
 	if asJSON {
 		tj := toTicketJSON(r, msgs)
 		withTasks(&tj, tasks)
+		withParticipants(&tj, requester, people)
 		return writeJSON(w, tj)
 	}
 	fmt.Fprintf(w, "#%d %s\n", r.Number, r.Subject)
@@ -141,6 +125,7 @@ func ticketShow(ctx context.Context, db *store.DB, n int64, asJSON bool, w io.Wr
 	if len(extra) > 0 {
 		fmt.Fprintln(w, strings.Join(extra, " · "))
 	}
+	fmt.Fprintln(w, peopleLine(requester, people))
 	for _, tk := range tasks {
 		fmt.Fprintf(w, "task %d: %s [%s]\n", tk.Number, tk.Title, tk.Status)
 	}
@@ -231,4 +216,18 @@ func clip(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// peopleLine lists a ticket's people for `ticket show`: "requester
+// ann@… · cc bob@…, carl@…".
+func peopleLine(requester string, ps []core.Participant) string {
+	line := "requester " + requester
+	if len(ps) > 0 {
+		var cc []string
+		for _, p := range ps {
+			cc = append(cc, p.Email)
+		}
+		line += " · cc " + strings.Join(cc, ", ")
+	}
+	return line
 }

@@ -10,26 +10,29 @@ import (
 // outside contract (DESIGN.md); keys are snake_case and never removed.
 
 type ticketJSON struct {
-	Number      int64          `json:"number"`
-	Status      string         `json:"status"`
-	Type        string         `json:"type"`
-	Department  string         `json:"department"`
-	Priority    string         `json:"priority"`
-	HotRush     bool           `json:"hotrush"`
-	Subject     string         `json:"subject"`
-	Assignee    string         `json:"assignee"`
-	Solved      bool           `json:"solved"`
-	Rank        float64        `json:"rank"`
-	Account     accountJSON    `json:"account"`
-	Credits     creditsJSON    `json:"credits"`
-	SLA         slaJSON        `json:"sla"`
-	Predecessor *int64         `json:"predecessor"`
-	Rating      *ratingJSON    `json:"rating"`
-	CreatedAt   time.Time      `json:"created_at"`
-	UpdatedAt   time.Time      `json:"updated_at"`
-	ClosedAt    *time.Time     `json:"closed_at"`
-	Tasks       *[]taskJSON    `json:"tasks,omitempty"`
-	Messages    *[]messageJSON `json:"messages,omitempty"`
+	Number      int64       `json:"number"`
+	Status      string      `json:"status"`
+	Type        string      `json:"type"`
+	Department  string      `json:"department"`
+	Priority    string      `json:"priority"`
+	HotRush     bool        `json:"hotrush"`
+	Subject     string      `json:"subject"`
+	Assignee    string      `json:"assignee"`
+	Solved      bool        `json:"solved"`
+	Rank        float64     `json:"rank"`
+	Account     accountJSON `json:"account"`
+	Credits     creditsJSON `json:"credits"`
+	SLA         slaJSON     `json:"sla"`
+	Predecessor *int64      `json:"predecessor"`
+	Rating      *ratingJSON `json:"rating"`
+	CreatedAt   time.Time   `json:"created_at"`
+	UpdatedAt   time.Time   `json:"updated_at"`
+	ClosedAt    *time.Time  `json:"closed_at"`
+	Tasks       *[]taskJSON `json:"tasks,omitempty"`
+	// Participants are the ticket's people, the requester first
+	// (DESIGN.md); set by `ticket show`.
+	Participants *[]participantJSON `json:"participants,omitempty"`
+	Messages     *[]messageJSON     `json:"messages,omitempty"`
 }
 
 type taskJSON struct {
@@ -151,4 +154,19 @@ func toMessageJSON(m core.Message) messageJSON {
 	return messageJSON{ID: m.ID, Direction: m.Direction, From: m.From, MessageID: "<" + m.MessageID + ">",
 		Subject: m.Subject, Text: m.Text, Quoted: m.Quoted, Auto: m.Auto, AutoReason: m.AutoReason,
 		Attachments: atts, CreatedAt: m.CreatedAt, Auth: toAuthJSON(m.Auth)}
+}
+
+// participantJSON is one of a ticket's people: role is requester or
+// participant (docs/rules.md §1).
+type participantJSON struct {
+	Email string `json:"email"`
+	Role  string `json:"role"`
+}
+
+func withParticipants(t *ticketJSON, requester string, ps []core.Participant) {
+	out := []participantJSON{{Email: requester, Role: core.RoleRequester}}
+	for _, p := range ps {
+		out = append(out, participantJSON{Email: p.Email, Role: core.RoleParticipant})
+	}
+	t.Participants = &out
 }

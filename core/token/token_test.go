@@ -66,3 +66,23 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// A participant's token (version 2) names the participant, and the
+// version-1 tokens already in mailboxes stay valid.
+func TestSignParticipant(t *testing.T) {
+	secret := []byte("s")
+	c, err := Parse(secret, SignParticipant(secret, 1042, 7))
+	if err != nil || c != (Claims{Ticket: 1042, Participant: 7}) {
+		t.Fatalf("Parse(participant token) = %+v, %v", c, err)
+	}
+	c, err = Parse(secret, Sign(secret, 1042, 7))
+	if err != nil || c != (Claims{Ticket: 1042, Profile: 7}) {
+		t.Fatalf("Parse(profile token) = %+v, %v", c, err)
+	}
+	if n, p, err := Verify(secret, SignParticipant(secret, 1042, 7)); err != nil || n != 1042 || p != 0 {
+		t.Fatalf("Verify(participant token) = %d, %d, %v", n, p, err)
+	}
+	if _, err := Parse([]byte("other"), SignParticipant(secret, 1042, 7)); err == nil {
+		t.Fatal("a participant token verified with another secret")
+	}
+}

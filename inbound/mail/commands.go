@@ -45,6 +45,7 @@ func readCommands(text string) (cmds []core.Command, rest string) {
 var argReaders = map[string]func(args string, fields []string) ([]string, string){
 	"rate": func(args string, _ []string) ([]string, string) { return rateArgs(args) },
 	"task": func(_ string, fields []string) ([]string, string) { return taskArgs(fields) },
+	"cc":   func(_ string, fields []string) ([]string, string) { return ccArgs(fields) },
 }
 
 // parseCommand reads one line; ok is false when the line is not a
@@ -114,6 +115,20 @@ func taskArgs(fields []string) ([]string, string) {
 	switch status := strings.ToLower(fields[1]); status {
 	case "ready_to_upload", "approved":
 		return []string{strconv.Itoa(n), status}, ""
+	}
+	return nil, usage
+}
+
+// ccArgs reads "#cc add|remove EMAIL" (docs/rules.md §1); core checks the
+// address.
+func ccArgs(fields []string) ([]string, string) {
+	const usage = "#cc needs add or remove and an address, for example \"#cc add bob@example.com\"."
+	if len(fields) != 2 || !strings.Contains(fields[1], "@") {
+		return nil, usage
+	}
+	switch op := strings.ToLower(fields[0]); op {
+	case "add", "remove":
+		return []string{op, fields[1]}, ""
 	}
 	return nil, usage
 }

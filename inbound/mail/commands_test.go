@@ -24,6 +24,9 @@ func TestReadCommands(t *testing.T) {
 		{"task", "#task 7 Ready_To_Upload", []core.Command{{Name: "task", Args: []string{"7", "ready_to_upload"}, Line: "#task 7 Ready_To_Upload"}}, ""},
 		{"several, in order", "#confirm\nSee you.\n  #preagree", []core.Command{{Name: "confirm", Line: "#confirm"}, {Name: "preagree", Line: "#preagree"}}, "See you."},
 		{"code block", "```\n#include <stdio.h>\n```", nil, "```\n#include <stdio.h>\n```"},
+		{"cc add", "#cc Add Bob@Shop.example", []core.Command{{Name: "cc", Args: []string{"add", "Bob@Shop.example"}, Line: "#cc Add Bob@Shop.example"}}, ""},
+		{"cc remove", "#cc remove carl@contractor.example", []core.Command{{Name: "cc", Args: []string{"remove", "carl@contractor.example"}, Line: "#cc remove carl@contractor.example"}}, ""},
+		{"tickets", "#tickets", []core.Command{{Name: "tickets", Line: "#tickets"}}, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -49,6 +52,8 @@ func TestReadCommands_Errors(t *testing.T) {
 		{"task status", "#task 3 done", "#task needs a task number"},
 		{"task number", "#task x approved", "#task needs a task number"},
 		{"close args", "#close please", "#close takes no arguments"},
+		{"cc op", "#cc invite bob@shop.example", "#cc needs add or remove"},
+		{"cc address", "#cc add bob", "#cc needs add or remove"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -23,7 +23,7 @@ type fixture struct {
 	dbPath string
 }
 
-func mustServer(t *testing.T, opts Options) *fixture {
+func mustServer(t testing.TB, opts Options) *fixture {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "h.db")
 	db, err := store.Open(context.Background(), path)

@@ -1,0 +1,134 @@
+package smtp
+
+import (
+	"bufio"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	gosmtp "github.com/emersion/go-smtp"
+)
+
+// largeMail streams a mail with one attachment of size bytes, base64
+// in 76-character lines, without holding it: the client's side of the
+// benchmark stays small.
+func largeMail(id string, i, size int) io.Reader {
+	pr, pw := io.Pipe()
+	go func() {
+		w := bufio.NewWriter(pw)
+		fmt.Fprintf(w, "From: Customer %d <c%d@shop.example>\r\nTo: support@support.example.com\r\n"+
+			"Subject: Logs attached\r\nMessage-ID: <%s@shop.example>\r\nMIME-Version: 1.0\r\n"+
+			"Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\n"+
+			"The logs of last night are attached.\r\n--b1\r\nContent-Type: application/octet-stream\r\n"+
+			"Content-Disposition: attachment; filename=\"logs.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n", i, i, id)
+		chunk := make([]byte, 57) // one 76-character line
+		line := make([]byte, 76)
+		for off := 0; off < size; off += len(chunk) {
+			c := chunk[:min(len(chunk), size-off)]
+			for j := range c {
+				c[j] = byte((off+j)*7 + (off+j)>>9)
+			}
+			n := base64.StdEncoding.EncodedLen(len(c))
+			base64.StdEncoding.Encode(line, c)
+			w.Write(line[:n])
+			w.WriteString("\r\n")
+		}
+		w.WriteString("--b1--\r\n")
+		pw.CloseWithError(w.Flush())
+	}()
+	return pr
+}
+
+// BenchmarkData_Large: ten mails with a 20 MB attachment each, sent at
+// once over SMTP to the server and stored, their SIZE declared as MTAs
+// do. It reports the process's peak RSS (VmHWM), with the collector set
+// as serve sets it; run it alone (-bench 'Data_Large$' -benchtime 1x)
+// so that the peak is this load's. The clients generate their mails as
+// they send them.
+func BenchmarkData_Large(b *testing.B) { benchLarge(b, true) }
+
+// BenchmarkData_LargeNoSize: the same without SIZE.
+func BenchmarkData_LargeNoSize(b *testing.B) { benchLarge(b, false) }
+
+func benchLarge(b *testing.B, declare bool) {
+	debug.SetGCPercent(400)
+	debug.SetMemoryLimit(512 << 20)
+	const n, size = 10, 20 << 20
+	f := mustServer(b, Options{MaxMessageBytes: 40 << 20})
+	length, err := io.Copy(io.Discard, largeMail("large-0000-0", 0, size)) // every mail's length
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for it := 0; it < b.N; it++ {
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = sendLarge(f.addr, fmt.Sprintf("c%d@shop.example", i), largeMail(fmt.Sprintf("large-%04d-%d", it, i), i, size), length, declare)
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(peakRSS())/(1<<20), "MB-peak-RSS")
+}
+
+func sendLarge(addr, from string, msg io.Reader, length int64, declare bool) error {
+	c, err := gosmtp.Dial(addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	opts := &gosmtp.MailOptions{}
+	if declare {
+		opts.Size = length
+	}
+	if err := c.Mail(from, opts); err != nil {
+		return err
+	}
+	if err := c.Rcpt("support@support.example.com", nil); err != nil {
+		return err
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(w, msg); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return c.Quit()
+}
+
+// peakRSS is the process's VmHWM in bytes, 0 where /proc is missing.
+func peakRSS() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if v, ok := strings.CutPrefix(s.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
