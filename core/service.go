@@ -23,6 +23,10 @@ type Department struct {
 	// SubjectWords are extra words that, as a leading [word] of a new
 	// mail's subject, send the ticket to this department (docs/rules.md §2).
 	SubjectWords []string
+	// Authentication is what an unauthenticated sender may do
+	// (docs/rules.md §6): AuthenticationOff, AuthenticationCommands or
+	// AuthenticationStrict; "" means AuthenticationCommands.
+	Authentication string
 }
 
 // Options configure a Service. Zero values are documented per field.
@@ -144,6 +148,9 @@ func NewService(st Store, opts Options) (*Service, error) {
 		}
 		if err := checkDepartment(d); err != nil {
 			return nil, err
+		}
+		if !ValidAuthentication(d.Authentication) {
+			return nil, fmt.Errorf("core: department %s: authentication %q is not off, commands or strict", d.Name, d.Authentication)
 		}
 		s.depts[d.Name] = d
 		s.heads[d.Name] = d.Heads
