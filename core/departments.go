@@ -30,6 +30,9 @@ func newDeptTable(depts []Department) (*deptTable, error) {
 		if err := checkDepartment(d); err != nil {
 			return nil, err
 		}
+		if !ValidAuthentication(d.Authentication) {
+			return nil, fmt.Errorf("core: department %s: authentication %q is not off, commands or strict", d.Name, d.Authentication)
+		}
 		t.depts[d.Name] = d
 		t.heads[d.Name] = d.Heads
 		if d.Name == TypeSupport && t.fallback.Name != TypeSupport {

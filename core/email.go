@@ -79,6 +79,12 @@ type Email struct {
 	// admitted is set when staff accepted the mail from quarantine: the
 	// unknown-sender policy no longer applies to it.
 	admitted bool
+	// Channel is where the mail came from, "smtp" or "imap:NAME", for
+	// quarantine and the log; "" when fed in by other means.
+	Channel string
+	// Auth is the sender check of the inbound edge (docs/rules.md §6); nil
+	// when no check ran, which counts as not authenticated.
+	Auth *Auth
 }
 
 // Recipients returns the envelope recipients, or To and Cc when the

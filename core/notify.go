@@ -75,6 +75,7 @@ func (s *Service) notifyChange(ctx context.Context, tx Tx, t *Ticket, event stri
 	card := p
 	if m, err := tx.FirstMessage(ctx, t.Number); err == nil {
 		card.From, card.Text, card.Attachments = m.From, m.Text, m.Attachments
+		card.AuthWarning = authWarning(m)
 	} else if ErrorCode(err) != ENOTFOUND {
 		return err
 	}

@@ -133,6 +133,10 @@ type SlackPost struct {
 	Text        string       `json:"text"`
 	Quoted      string       `json:"quoted,omitempty"`
 	Attachments []Attachment `json:"attachments,omitempty"`
+	// AuthWarning is set when the message's sender could not be
+	// authenticated (docs/rules.md §6), e.g. "sender not authenticated
+	// (DMARC fail)"; the card shows it as a warning.
+	AuthWarning string `json:"auth_warning,omitempty"`
 
 	// The card's state, for OutboxSlackTicket and OutboxSlackUpdate.
 	// Participants are the addresses copied on the ticket besides its

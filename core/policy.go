@@ -200,12 +200,13 @@ func (s *Service) heldWaiting(ctx context.Context, tx Tx, id int64) (PolicyTx, e
 		return nil, err
 	}
 	if q.State != HeldWaiting {
-		return nil, Errorf(ECONFLICT, "quarantined mail %d is not waiting for review (%s)", id, orNone(q.State))
+		return nil, Errorf(ECONFLICT, "quarantined mail %d is not waiting for review (%s)", id, heldState(q.State))
 	}
 	return pt, nil
 }
 
-func orNone(s string) string {
+// heldState names a quarantined mail's review state for a refusal.
+func heldState(s string) string {
 	if s == "" {
 		return "not held by the unknown-sender policy"
 	}

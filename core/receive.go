@@ -22,6 +22,9 @@ const (
 	OutcomeAuto      = "auto"      // automatic mail: stored, nothing answered
 	OutcomeBounce    = "bounce"    // a delivery failure: stored, the address marked bouncing
 	OutcomeCommands  = "commands"  // only commands that act on no ticket (#tickets): stored, answered
+	// OutcomeQuarantined: kept out of every ticket (docs/rules.md §6, a
+	// DMARC p=reject failure); Refused says why.
+	OutcomeQuarantined = "quarantined"
 )
 
 // Receipt says what Receive did with a mail.
@@ -61,6 +64,10 @@ func (s *Service) Receive(ctx context.Context, e *Email) (*Receipt, error) {
 	if err != nil {
 		return nil, fmt.Errorf("receive <%s>: %w", e.MessageID, err)
 	}
+	if rc.Outcome == OutcomeQuarantined {
+		s.log.Warn("mail quarantined", "message_id", e.MessageID, "from", e.From.Addr, "reason", rc.Refused[0])
+		return rc, nil
+	}
 	for _, why := range rc.Refused {
 		s.log.Info("ticket match refused", "message_id", e.MessageID, "from", e.From.Addr, "reason", why, "ticket", rc.Ticket)
 	}
@@ -77,33 +84,20 @@ func (s *Service) receive(ctx context.Context, tx Tx, e *Email, now time.Time) (
 		return nil, err
 	}
 	rc := &Receipt{}
-	var ticket *Ticket
+	if tr := Decide(s.recipientDepartment(e).Authentication, RouteNew, e.Auth); tr.Quarantine {
+		return s.quarantine(ctx, tx, e, tr.Reason, now)
+	}
 	if e.Bounce != nil {
 		return s.bounce(ctx, tx, e, now)
 	}
-	ticket, rc.Refused, err = s.match(ctx, tx, e, profile, sender)
+	ticket, route, refused, err := s.matchTrusted(ctx, tx, e, profile, sender)
 	if err != nil {
 		return nil, err
 	}
+	rc.Refused = refused
 	actor := senderActor(e, sender, profile, ticket)
 
-	msg := &Message{
-		Direction:   DirInbound,
-		From:        sender,
-		MessageID:   e.MessageID,
-		BodyHash:    e.BodyHash,
-		Subject:     e.Subject,
-		Text:        e.Text,
-		Quoted:      e.Quoted,
-		Auto:        e.Auto,
-		AutoReason:  e.AutoReason,
-		Attachments: e.Attachments,
-		Raw:         e.Raw,
-		CreatedAt:   now,
-	}
-	if profile != nil {
-		msg.ProfileID = profile.ID
-	}
+	msg := inboundMessage(e, sender, profile, now)
 	switch {
 	case msg.Auto:
 	case s.isOwnAddress(sender):
@@ -148,7 +142,7 @@ func (s *Service) receive(ctx context.Context, tx Tx, e *Email, now time.Time) (
 		// records the old one. Nothing is dropped either way.
 		if why := s.reopenRefusal(ticket, now); why != "" {
 			rc.Refused = append(rc.Refused, why+": a new ticket is opened")
-			predecessor, ticket = ticket.Number, nil
+			predecessor, ticket, route = ticket.Number, nil, RouteNew
 		} else if err := s.setStatus(ctx, tx, ticket, StatusReopened, actor, "the customer wrote again", now); err != nil {
 			return nil, err
 		}
@@ -161,17 +155,17 @@ func (s *Service) receive(ctx context.Context, tx Tx, e *Email, now time.Time) (
 		}
 		rc.Outcome, rc.Ticket, rc.Message = OutcomeNew, ticket.Number, msg.ID
 		actor.Kind = ActorCustomer
-		return rc, s.commands(ctx, tx, ticket, e, actor, now)
+		return rc, s.commands(ctx, tx, ticket, e, actor, route, now)
 	}
 
 	rc.Outcome, rc.Ticket = OutcomeReply, ticket.Number
-	return rc, s.appendReply(ctx, tx, ticket, e, actor, msg, rc, now)
+	return rc, s.appendReply(ctx, tx, ticket, e, actor, route, msg, rc, now)
 }
 
-// appendReply appends a customer's mail to its ticket and applies it: the new
-// message, the people it was addressed to (docs/rules.md §1), its
-// commands.
-func (s *Service) appendReply(ctx context.Context, tx Tx, t *Ticket, e *Email, a Actor, msg *Message, rc *Receipt, now time.Time) error {
+// appendReply appends a customer's mail, which found t by route, to t and
+// applies it: the new message, the people it was addressed to
+// (docs/rules.md §1), its commands.
+func (s *Service) appendReply(ctx context.Context, tx Tx, t *Ticket, e *Email, a Actor, route Route, msg *Message, rc *Receipt, now time.Time) error {
 	msg.Ticket = t.Number
 	if err := tx.AddMessage(ctx, msg); err != nil {
 		return err
@@ -187,10 +181,33 @@ func (s *Service) appendReply(ctx context.Context, tx Tx, t *Ticket, e *Email, a
 			return err
 		}
 	}
-	if err := s.commands(ctx, tx, t, e, a, now); err != nil {
+	if err := s.commands(ctx, tx, t, e, a, route, now); err != nil {
 		return err
 	}
 	return tx.UpdateTicket(ctx, t)
+}
+
+// inboundMessage is the message a customer's mail is stored as.
+func inboundMessage(e *Email, sender string, profile *Profile, now time.Time) *Message {
+	msg := &Message{
+		Direction:   DirInbound,
+		From:        sender,
+		MessageID:   e.MessageID,
+		BodyHash:    e.BodyHash,
+		Subject:     e.Subject,
+		Text:        e.Text,
+		Quoted:      e.Quoted,
+		Auto:        e.Auto,
+		AutoReason:  e.AutoReason,
+		Attachments: e.Attachments,
+		Raw:         e.Raw,
+		CreatedAt:   now,
+		Auth:        e.Auth,
+	}
+	if profile != nil {
+		msg.ProfileID = profile.ID
+	}
+	return msg
 }
 
 // onlyCommands reports whether a mail says nothing but #commands, such as
@@ -221,15 +238,23 @@ func (s *Service) customerWrote(ctx context.Context, tx Tx, t *Ticket, a Actor, 
 	return s.enqueueSlack(ctx, tx, OutboxSlackReply, t, acc, m, now)
 }
 
-// commands applies the #commands of a customer's mail to its ticket and
-// tells the customer what each did (docs/rules.md §6).
-func (s *Service) commands(ctx context.Context, tx Tx, t *Ticket, e *Email, a Actor, now time.Time) error {
+// commands applies the #commands of a customer's mail, which found t by
+// route, to t and tells the sender what each did (docs/rules.md §6). An
+// unauthenticated sender's commands are refused (Decide); the notice
+// saying so goes to the sender's stored address, never to an address the
+// mail named (its envelope sender or Reply-To).
+func (s *Service) commands(ctx context.Context, tx Tx, t *Ticket, e *Email, a Actor, route Route, now time.Time) error {
 	if len(e.Commands) == 0 {
 		return nil
 	}
+	trust := Decide(s.authMode(t.Department), route, e.Auth)
 	var done []commandResult
 	for _, c := range e.Commands {
 		line := strings.TrimSpace(c.Line)
+		if !trust.Commands && !readOnly(c.Name) {
+			done = append(done, commandResult{line: line, why: trust.Reason})
+			continue
+		}
 		if c.Err != "" {
 			done = append(done, commandResult{line: line, why: c.Err})
 			continue
@@ -377,6 +402,7 @@ func (s *Service) enqueueAck(ctx context.Context, tx Tx, t *Ticket, p *Profile, 
 func (s *Service) enqueueSlack(ctx context.Context, tx Tx, kind string, t *Ticket, acc *Account, m *Message, now time.Time) error {
 	p := s.cardOf(t, acc)
 	p.From, p.Text, p.Quoted, p.Attachments, p.Direction = m.From, m.Text, m.Quoted, m.Attachments, DirInbound
+	p.AuthWarning = authWarning(m)
 	if err := s.cardPeople(ctx, tx, t, &p); err != nil {
 		return err
 	}

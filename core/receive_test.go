@@ -52,7 +52,9 @@ func mustFixture(t *testing.T) *fixture {
 
 var seq int
 
-// mail builds a parsed mail as inbound/mail would hand it to core.
+// mail builds a parsed mail as inbound/mail would hand it to core, from
+// a sender that authenticated (docs/rules.md §6; TestTrust_* cover the
+// others).
 func mail(from, to, subject, text string) *core.Email {
 	seq++
 	id := "m" + strconv.Itoa(seq) + "@client.example"
@@ -60,7 +62,14 @@ func mail(from, to, subject, text string) *core.Email {
 		MessageID: id, From: core.Address{Name: "Ann", Addr: from}, Subject: subject, Text: text,
 		BodyHash: "h-" + id, Raw: []byte("raw " + id),
 		Envelope: core.Envelope{Sender: from, Recipients: []string{to}},
+		Auth:     authPass(from),
 	}
+}
+
+// authPass is the sender check of mail that passed DMARC.
+func authPass(from string) *core.Auth {
+	_, domain, _ := strings.Cut(from, "@")
+	return &core.Auth{DMARC: core.AuthPass, SPF: core.AuthPass, DKIM: core.AuthNone, Domain: domain, Aligned: true}
 }
 
 func (f *fixture) mustReceive(t *testing.T, e *core.Email) *core.Receipt {

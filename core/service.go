@@ -23,6 +23,10 @@ type Department struct {
 	// SubjectWords are extra words that, as a leading [word] of a new
 	// mail's subject, send the ticket to this department (docs/rules.md §2).
 	SubjectWords []string
+	// Authentication is what an unauthenticated sender may do
+	// (docs/rules.md §6): AuthenticationOff, AuthenticationCommands or
+	// AuthenticationStrict; "" means AuthenticationCommands.
+	Authentication string
 }
 
 // Options configure a Service. Zero values are documented per field.

@@ -74,4 +74,6 @@ type Tx interface {
 	IndexSent(ctx context.Context, messageID string, ticket int64) error
 
 	Enqueue(ctx context.Context, item *OutboxItem) error // sets item.ID
+	// Quarantine keeps a mail out of every ticket (docs/rules.md §6).
+	Quarantine(ctx context.Context, q *Quarantined) error // sets q.ID
 }

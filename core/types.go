@@ -155,4 +155,7 @@ type Message struct {
 	Attachments []Attachment
 	Raw         []byte // the inbound mail exactly as it came
 	CreatedAt   time.Time
+	// Auth is the sender check of an inbound mail (docs/rules.md §6); nil
+	// for other messages and for mail that was not checked.
+	Auth *Auth
 }

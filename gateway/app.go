@@ -139,8 +139,12 @@ func (a *App) newWorker(channels map[string]string) error {
 		return err
 	}
 	a.journal = journal
+	dkim, err := cfg.DKIMSigner()
+	if err != nil {
+		return err
+	}
 	a.Worker = outbound.NewWorker(a.DB, mailer, slack, outbound.Options{
-		From: from, Channels: channels, Now: a.now, Logger: a.log.With("component", "outbound"),
+		From: from, DKIM: dkim, Channels: channels, Now: a.now, Logger: a.log.With("component", "outbound"),
 		PollInterval: cfg.Outbox.PollInterval.Duration, RetryBase: cfg.Outbox.RetryBase.Duration, Hold: a.sup.holds, Report: a.sup.report,
 		Journal: journal, Unmarked: unmarked,
 	})
@@ -159,8 +163,12 @@ func (a *App) newSMTP() (*smtpin.Server, error) {
 		MaxConnsPerIP: cfg.SMTP.MaxConnsPerIP, MaxMessagesPerMinute: cfg.SMTP.MaxMessagesPerMinute,
 		// AUTH in the clear only from loopback peers (the package's rule).
 		AuthUsername: cfg.SMTP.AuthUsername, AllowInsecureAuth: true,
+		TrustedAuthservID: cfg.Auth.TrustedAuthservID,
 	}
 	var err error
+	if smtpOpts.Verifier, err = a.senderVerifier(); err != nil {
+		return nil, err
+	}
 	if cfg.SMTP.TLSCert != "" {
 		if smtpOpts.TLSConfig, err = smtpin.LoadTLSConfig(cfg.SMTP.TLSCert, cfg.SMTP.TLSKey); err != nil {
 			return nil, err
@@ -200,8 +208,8 @@ func IMAPOptions(m IMAPConfig, cfg *Config, log *slog.Logger) imapin.Options {
 		Username: m.Username, Password: m.Password, Auth: m.Auth, Mailbox: m.Mailbox,
 		PollInterval: m.PollInterval.Duration, IDLE: *m.IDLE,
 		ProcessedMailbox: m.ProcessedMailbox, FailedMailbox: m.FailedMailbox,
-		MaxMessageBytes: cfg.SMTP.MaxMessageBytes,
-		Logger:          log.With("component", "imap"), // the poller adds imap=NAME and mailbox=FOLDER
+		MaxMessageBytes: cfg.SMTP.MaxMessageBytes, TrustedAuthservID: cfg.Auth.TrustedAuthservID,
+		Logger: log.With("component", "imap"), // the poller adds imap=NAME and mailbox=FOLDER
 	}
 }
 

@@ -61,7 +61,14 @@ type Config struct {
 		// an hour (the mail loop guard); 0 means core's default (10), -1
 		// no limit.
 		AutoLimitPerHour int `toml:"auto_limit_per_hour"`
+		// DKIM signing of every notice; DKIMDomain "" turns it off. The
+		// key file is PEM, RSA or Ed25519 (`helpdesk dkim keygen`).
+		DKIMDomain   string `toml:"dkim_domain"`
+		DKIMSelector string `toml:"dkim_selector"`
+		DKIMKeyFile  string `toml:"dkim_key_file"`
 	} `toml:"mail"`
+	// Auth is how the senders of inbound mail are checked (docs/rules.md §6).
+	Auth  AuthConfig `toml:"auth"`
 	Slack struct {
 		Token         string `toml:"token"`
 		SigningSecret string `toml:"signing_secret"`
@@ -184,6 +191,9 @@ type DepartmentConfig struct {
 	// SubjectWords send a new mail whose subject starts with [word]
 	// here (docs/rules.md §2).
 	SubjectWords []string `toml:"subject_words"`
+	// Authentication: off | commands | strict (docs/rules.md §6); ""
+	// means commands.
+	Authentication string `toml:"authentication"`
 }
 
 // IMAPConfig is one [[imap]] mailbox.
@@ -370,9 +380,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	errs = append(errs, c.Credits.validate()...)
-	if _, err := ParseLogLevel(c.Log.Level); err != nil {
-		errs = append(errs, fmt.Errorf("log.level: %w", err))
-	}
+	errs = append(errs, c.validateAuth()...)
 	return errors.Join(errs...)
 }
 

@@ -19,6 +19,7 @@ type countingReceiver struct {
 func (c countingReceiver) Receive(ctx context.Context, e *core.Email) (*core.Receipt, error) {
 	rc, err := c.kicker.Receive(ctx, e)
 	c.count(rc, err)
+	c.m.SenderChecked(e.Auth)
 	return rc, err
 }
 
@@ -37,6 +38,7 @@ func (c countingReceiver) ReceiveAll(ctx context.Context, mails []*core.Email) (
 	rcs, errs := c.kicker.ReceiveAll(ctx, mails)
 	for i := range mails {
 		c.count(rcs[i], errs[i])
+		c.m.SenderChecked(mails[i].Auth)
 	}
 	return rcs, errs
 }

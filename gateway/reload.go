@@ -108,7 +108,8 @@ func departments(cfg *Config) ([]core.Department, map[string]string) {
 	for _, name := range cfg.DepartmentNames() {
 		d := cfg.Departments[name]
 		depts = append(depts, core.Department{Name: name, Addresses: d.Addresses, Heads: d.Heads,
-			UnknownSender: d.UnknownSender, Language: d.Language, SubjectWords: d.SubjectWords})
+			UnknownSender: d.UnknownSender, Language: d.Language, SubjectWords: d.SubjectWords,
+			Authentication: d.Authentication})
 		channels[name] = d.SlackChannel
 	}
 	return depts, channels

@@ -58,6 +58,11 @@ func (w *Worker) sendEmail(ctx context.Context, it core.OutboxItem, now time.Tim
 	if err != nil {
 		return err
 	}
+	if w.opts.DKIM != nil {
+		if msg, err = w.opts.DKIM.Sign(msg); err != nil {
+			return err // permanent: the same bytes fail the same way
+		}
+	}
 	if err := w.mail.Send(ctx, w.opts.From.Addr, []string{Recipient(n)}, msg, n.MessageID); err != nil {
 		return err
 	}

@@ -243,6 +243,16 @@ func (r *Relay) open(ctx context.Context, report func(step, detail string)) (*re
 		s.close()
 		return nil, &RelayStepError{Step: StepAuth, Err: errors.New("refusing to send credentials without TLS")}
 	}
+	if err := r.auth(ctx, c, report); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// auth logs in with AUTH PLAIN, else LOGIN; the caller made sure the
+// session is encrypted (or on loopback).
+func (r *Relay) auth(ctx context.Context, c *smtp.Client, report func(step, detail string)) error {
 	var client sasl.Client
 	var mech string
 	switch {
@@ -252,15 +262,13 @@ func (r *Relay) open(ctx context.Context, report func(step, detail string)) (*re
 		client, mech = sasl.NewLoginClient(r.Username, r.Password), sasl.Login
 	default:
 		_, mechs := c.Extension("AUTH")
-		s.close()
-		return nil, &RelayStepError{Step: StepAuth, Err: fmt.Errorf("the relay offers neither AUTH PLAIN nor LOGIN (AUTH %q)", mechs)}
+		return &RelayStepError{Step: StepAuth, Err: fmt.Errorf("the relay offers neither AUTH PLAIN nor LOGIN (AUTH %q)", mechs)}
 	}
 	if err := c.Auth(client); err != nil {
-		s.close()
-		return nil, &RelayStepError{Step: StepAuth, Err: ctxErr(ctx, fmt.Errorf("%s as %s: %w", mech, r.Username, err))}
+		return &RelayStepError{Step: StepAuth, Err: ctxErr(ctx, fmt.Errorf("%s as %s: %w", mech, r.Username, err))}
 	}
 	report(StepAuth, mech+" as "+r.Username)
-	return s, nil
+	return nil
 }
 
 // handshake runs the TLS handshake over conn and describes the result.

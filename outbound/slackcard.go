@@ -290,6 +290,10 @@ func noticeText(n core.SlackNotice) string {
 // mail stays on the ticket).
 func messageBlocks(p core.SlackPost) []slack.Block {
 	var blocks []slack.Block
+	if w := strings.TrimSpace(p.AuthWarning); w != "" {
+		// docs/rules.md §6: the sender may not be who From says.
+		blocks = append(blocks, slack.NewContextBlock("", mrkdwn("⚠ *"+short(w, fieldLimit)+"*")))
+	}
 	// Leave room for the note added to the last section below.
 	chunks := splitEscaped(strings.TrimSpace(p.Text), sectionLimit-100)
 	if len(chunks) > maxTextBlocks {

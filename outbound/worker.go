@@ -45,6 +45,9 @@ type Options struct {
 	// is the envelope sender (MAIL FROM). An invalid From makes every
 	// email row dead.
 	From core.Address
+	// DKIM, when set, signs every mail as the last step before it is
+	// sent; a signing failure makes the row dead. nil signs nothing.
+	DKIM *DKIMSigner
 	// Channels maps a department to its Slack channel ID. A Slack row for
 	// a department missing here is dead at once.
 	Channels map[string]string

@@ -105,15 +105,18 @@ func (s *DB) Messages(ctx context.Context, ticket int64) ([]core.Message, error)
 }
 
 const messageColumns = `id, COALESCE(ticket_id, 0), direction, COALESCE(profile_id, 0), from_addr, message_id,
-	body_hash, subject, text, quoted, auto, auto_reason, attachments, created_at`
+	body_hash, subject, text, quoted, auto, auto_reason, attachments, created_at, COALESCE(auth, '')`
 
 func scanMessage(row scanner) (*core.Message, error) {
 	var m core.Message
-	var atts, created string
+	var atts, created, auth string
 	err := row.Scan(&m.ID, &m.Ticket, &m.Direction, &m.ProfileID, &m.From, &m.MessageID, &m.BodyHash,
-		&m.Subject, &m.Text, &m.Quoted, &m.Auto, &m.AutoReason, &atts, &created)
+		&m.Subject, &m.Text, &m.Quoted, &m.Auto, &m.AutoReason, &atts, &created, &auth)
 	if err != nil {
 		return nil, err
+	}
+	if m.Auth, err = parseAuth(auth); err != nil {
+		return nil, fmt.Errorf("message %d auth: %w", m.ID, err)
 	}
 	m.CreatedAt = parseTime(created)
 	if err := json.Unmarshal([]byte(atts), &m.Attachments); err != nil {

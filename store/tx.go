@@ -320,11 +320,15 @@ func (t *Tx) AddMessage(ctx context.Context, m *core.Message) error {
 	if err != nil {
 		return err
 	}
+	auth, err := authJSON(m.Auth)
+	if err != nil {
+		return err
+	}
 	res, err := t.exec(ctx, `INSERT INTO messages (ticket_id, direction, profile_id, from_addr,
-		message_id, body_hash, subject, text, quoted, auto, auto_reason, attachments, raw, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		message_id, body_hash, subject, text, quoted, auto, auto_reason, attachments, raw, created_at, auth)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		nullID(m.Ticket), m.Direction, nullID(m.ProfileID), m.From, m.MessageID, m.BodyHash, m.Subject,
-		m.Text, m.Quoted, m.Auto, m.AutoReason, string(atts), m.Raw, fmtTime(m.CreatedAt))
+		m.Text, m.Quoted, m.Auto, m.AutoReason, string(atts), m.Raw, fmtTime(m.CreatedAt), auth)
 	if isUnique(err) {
 		return core.Errorf(core.ECONFLICT, "message <%s> is stored already", m.MessageID)
 	}

@@ -16,6 +16,7 @@ import (
 	gosmtp "github.com/emersion/go-smtp"
 
 	"helpdesk/internal/demo"
+	"helpdesk/internal/dnstest"
 	"helpdesk/store"
 )
 
@@ -49,6 +50,9 @@ func TestCrash_SMTPKillAndRestart(t *testing.T) {
 	dbPath := filepath.Join(dir, "helpdesk.db")
 	cfgPath := filepath.Join(dir, "helpdesk.toml")
 	smtpPort := freePort(t)
+	// Senders are checked against a DNS server of the test's own, so
+	// the internet's DNS has no say in the timing.
+	dns := dnstest.Start(t, nil)
 	cfg := fmt.Sprintf(`domain = "support.example.com"
 secret = "crash-test"
 [store]
@@ -62,7 +66,9 @@ relay = %q
 [outbox]
 poll_interval = "100ms"
 retry_base = "50ms"
-`, dbPath, smtpPort, relay.Addr)
+[auth]
+dns = %q
+`, dbPath, smtpPort, relay.Addr, dns.Addr())
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -47,6 +47,7 @@ var everyCommand = []struct {
 	{[]string{"outbox", "retry"}, []string{"-all-dead"}},
 	{[]string{"backup"}, []string{"-json"}},
 	{[]string{"version"}, []string{"-json"}},
+	{[]string{"dkim", "keygen"}, []string{"-alg", "-out", "-selector", "-domain"}},
 }
 
 // TestHelp_EveryCommand: CMD --help, CMD -h and help CMD print the

@@ -86,13 +86,15 @@ const usage = `usage: helpdesk COMMAND [flags]
                             a running serve starts or stops it within seconds; a disabled
                             relay or slack holds its outbox rows until enabled
   channel remove NAME       remove a mailbox added with channel add
-  channel verify NAME       log in to a mailbox, try the relay up to MAIL FROM (sending nothing),
-                            EHLO the listener, or call Slack's auth.test
+  channel verify NAME       log in to a mailbox, try the relay up to MAIL FROM (sending nothing)
+                            and check the published DKIM key, EHLO the listener, or call Slack's auth.test
   quarantine list [--json]  mail that could not be processed
   quarantine show ID [--raw|--json] | retry ID | drop ID
   outbox list [--dead] [--json]  pending and dead notifications, with their attempts
   outbox retry ID|--all-dead     put dead notifications back to pending, due now
   backup FILE               copy the database while serve runs (never overwrites FILE)
+  dkim keygen [--alg rsa|ed25519] [--out FILE] [--selector S] [--domain D]
+                            a new key for signing outbound mail, and the DNS record to publish
   version [--json]          the version, VCS revision and time, Go and module versions
   help [COMMAND [SUBCOMMAND]]
                             this text, or a command's usage and flags (also COMMAND --help)
@@ -176,6 +178,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env []str
 		return cmdOutbox(ctx, args, stdout, stderr, env)
 	case "backup":
 		return cmdBackup(ctx, args, stdout, stderr, env)
+	case "dkim":
+		return cmdDKIM(ctx, args, stdout, stderr, env)
 	case "version":
 		return cmdVersion(ctx, args, stdout, stderr, env)
 	case "help", "-h", "--help", "-help":

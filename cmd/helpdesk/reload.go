@@ -50,13 +50,12 @@ func (r *reloader) reload(ctx context.Context) {
 		r.log.Error("reload refused: the configuration has errors; the running one stays", "err", err)
 		return
 	}
-	level, _ := gateway.ParseLogLevel(cfg.Log.Level) // Validate checked it
 	rep, err := r.app.Reload(ctx, cfg)
 	if err != nil && rep == nil {
 		r.log.Error("reload refused; the running configuration stays", "err", err)
 		return
 	}
-	r.level.Set(level)
+	r.level.Set(r.c.level) // log.level, unless --log-level was given
 	rep.Log(r.log)
 	if err != nil {
 		r.log.Error("reload incomplete", "err", err)

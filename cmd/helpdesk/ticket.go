@@ -138,6 +138,9 @@ func ticketShow(ctx context.Context, db *store.DB, n int64, asJSON bool, w io.Wr
 			auto = " [automatic: " + m.AutoReason + "]"
 		}
 		fmt.Fprintf(w, "\n--- %s %s from %s <%s>%s\n", m.CreatedAt.Format("2006-01-02 15:04"), m.Direction, m.From, m.MessageID, auto)
+		if m.Auth != nil {
+			fmt.Fprintln(w, senderLine(m.Auth))
+		}
 		fmt.Fprintln(w, m.Text)
 		for _, a := range m.Attachments {
 			fmt.Fprintf(w, "  [attachment] %s (%d bytes)\n", a.Filename, a.Size)

@@ -82,6 +82,9 @@ type messageJSON struct {
 	AutoReason  string            `json:"auto_reason,omitempty"`
 	Attachments []core.Attachment `json:"attachments"`
 	CreatedAt   time.Time         `json:"created_at"`
+	// Auth is the sender check of an inbound mail (docs/rules.md §6);
+	// null for outbound mail, notes and mail that was not checked.
+	Auth *authJSON `json:"auth"`
 }
 
 func toTicketJSON(r *core.TicketSummary, msgs []core.Message) ticketJSON {
@@ -150,7 +153,7 @@ func toMessageJSON(m core.Message) messageJSON {
 	}
 	return messageJSON{ID: m.ID, Direction: m.Direction, From: m.From, MessageID: "<" + m.MessageID + ">",
 		Subject: m.Subject, Text: m.Text, Quoted: m.Quoted, Auto: m.Auto, AutoReason: m.AutoReason,
-		Attachments: atts, CreatedAt: m.CreatedAt}
+		Attachments: atts, CreatedAt: m.CreatedAt, Auth: toAuthJSON(m.Auth)}
 }
 
 // participantJSON is one of a ticket's people: role is requester or

@@ -15,7 +15,8 @@ import (
 )
 
 // verifyChannel re-tests a channel's credentials: IMAP login and select,
-// the relay up to MAIL FROM (TLS and AUTH included), EHLO to our own SMTP
+// the relay up to MAIL FROM (TLS and AUTH included) and the published DKIM
+// key of its signed mail, EHLO to our own SMTP
 // listener, Slack auth.test. The error says exactly which step failed.
 func verifyChannel(ctx context.Context, db *store.DB, cfg *gateway.Config, name string, w io.Writer) error {
 	rows, err := db.Channels(ctx)
@@ -30,6 +31,11 @@ func verifyChannel(ctx context.Context, db *store.DB, cfg *gateway.Config, name 
 	}
 	if ch == nil {
 		return fmt.Errorf("no channel named %q (see `helpdesk channel list`)", name)
+	}
+	if ch.Kind == store.ChannelRelay {
+		if err := verifyDKIM(ctx, cfg, w); err != nil {
+			return err
+		}
 	}
 	switch ch.Kind {
 	case store.ChannelSMTP:

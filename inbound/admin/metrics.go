@@ -23,6 +23,7 @@ type Metrics struct {
 	sent     *prometheus.CounterVec
 	failed   *prometheus.CounterVec
 	sweep    prometheus.Histogram
+	mailAuth *prometheus.CounterVec // mailauth.go
 
 	backlog     prometheus.Gauge
 	dead        prometheus.Gauge
@@ -75,6 +76,8 @@ func NewMetrics() *Metrics {
 		m.sent.WithLabelValues(kind)
 		m.failed.WithLabelValues(kind)
 	}
+	m.mailAuth = newMailAuth()
+	m.reg.MustRegister(m.mailAuth)
 	m.reg.MustRegister(m.received, m.sent, m.failed, m.sweep, m.backlog, m.dead, m.oldest, m.sla, m.tickets,
 		m.quarantined, m.imapLast, m.chEnabled, m.chOK,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -88,6 +88,11 @@ type Options struct {
 	// MaxMessageBytes: larger mail is quarantined without fetching its
 	// body; 0 means 25 MiB.
 	MaxMessageBytes int64
+	// TrustedAuthservID is the authserv-id of the MTA that delivered to
+	// the mailbox; its Authentication-Results field says who sent each
+	// mail (docs/rules.md §6). Without one, or when a mail carries none,
+	// the sender counts as not authenticated.
+	TrustedAuthservID string
 
 	// BackoffBase is the first reconnect delay, doubled per failure up to
 	// BackoffMax; 0 means 1 s and 5 min.

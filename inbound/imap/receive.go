@@ -3,9 +3,11 @@ package imap
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"helpdesk/core"
 	"helpdesk/inbound/mail"
+	"helpdesk/inbound/mailauth"
 )
 
 // item is a fetched message waiting to be received.
@@ -46,6 +48,7 @@ func (s *session) receiveAll(ctx context.Context, items []item) ([]received, err
 			} else if err != nil {
 				return nil, fmt.Errorf("uid %d: parse: %w", it.m.uid, err)
 			} else {
+				e.Channel, e.Auth = "imap:"+s.p.opts.Name, senderCheck(it.raw, s.p.opts.TrustedAuthservID, e)
 				ps[i].e = e
 				mails = append(mails, e)
 			}
@@ -101,4 +104,15 @@ func (s *session) receiveAll(ctx context.Context, items []item) ([]received, err
 		out = append(out, received{m: it.m, quarantined: false})
 	}
 	return out, nil
+}
+
+// senderCheck is what the MTA that delivered to the mailbox found about
+// the sender, or an unchecked (so unauthenticated) sender when it left no
+// trusted Authentication-Results field.
+func senderCheck(raw []byte, trustedAuthservID string, e *core.Email) *core.Auth {
+	_, domain, _ := strings.Cut(e.From.Addr, "@")
+	if a, ok := mailauth.FromHeader(raw, trustedAuthservID, domain); ok {
+		return a
+	}
+	return mailauth.Unchecked(domain)
 }

@@ -29,6 +29,7 @@ import (
 
 	"helpdesk/core"
 	"helpdesk/inbound/mail"
+	"helpdesk/inbound/mailauth"
 )
 
 // Receiver is what the server needs from core.
@@ -78,6 +79,15 @@ type Options struct {
 	// ReceiveTimeout bounds core's transaction for one message; 0 means
 	// 30 s. Past it the client gets 451 and retries.
 	ReceiveTimeout time.Duration
+	// Verifier, when set, checks the sender of each mail (SPF, DKIM,
+	// DMARC; docs/rules.md §6) at the end of DATA, within half of the
+	// ReceiveTimeout. nil checks nothing: core gets no sender check.
+	Verifier *mailauth.Verifier
+	// TrustedAuthservID, when set, takes the verdict from the
+	// Authentication-Results field of the MTA with this authserv-id
+	// instead, for mail that carries one. Set it only when that MTA is
+	// the only way in and removes such fields from the mail it receives.
+	TrustedAuthservID string
 	// Refuse, when set and true, makes new sessions get 421 at EHLO: the
 	// channel is disabled (docs/rules.md §8) and clients keep their mail and
 	// try again later. nil never refuses.
@@ -195,7 +205,7 @@ func (s *Server) NewSession(c *gosmtp.Conn) (gosmtp.Session, error) {
 		return nil, errDisabled
 	}
 	_, isTLS := c.TLSConnectionState()
-	return &session{srv: s, ip: peerIP(c.Conn().RemoteAddr()), tls: isTLS,
+	return &session{srv: s, conn: c, ip: peerIP(c.Conn().RemoteAddr()), tls: isTLS,
 		log: s.log.With("remote", c.Conn().RemoteAddr().String())}, nil
 }
 
@@ -209,6 +219,7 @@ func (s *Server) authRequired() bool { return s.userSum != nil }
 
 type session struct {
 	srv    *Server
+	conn   *gosmtp.Conn // for the HELO name
 	ip     string
 	tls    bool // the session began after STARTTLS
 	log    *slog.Logger
@@ -341,6 +352,7 @@ func (ss *session) Data(r io.Reader) (err error) {
 	}
 	ctx, cancel := context.WithTimeout(ss.srv.base, ss.srv.opts.ReceiveTimeout)
 	defer cancel()
+	e.Channel, e.Auth = "smtp", ss.authenticate(ctx, raw, e)
 	rc, err := ss.srv.recv.Receive(ctx, e)
 	if err != nil {
 		switch core.ErrorCode(err) {
@@ -357,7 +369,8 @@ func (ss *session) Data(r io.Reader) (err error) {
 		ss.log.Error("receive failed", "message_id", e.MessageID, "err", err)
 		return errTemporary
 	}
-	ss.log.Info("message received", "message_id", e.MessageID, "outcome", rc.Outcome, "ticket", rc.Ticket)
+	ss.log.Info("message received", "message_id", e.MessageID, "outcome", rc.Outcome, "ticket", rc.Ticket,
+		"sender", e.Auth.String())
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 	gosmtp "github.com/emersion/go-smtp"
 
 	"helpdesk/gateway"
+	"helpdesk/internal/dnstest"
 )
 
 // Env is the gateway running on loopback with its stand-ins: the
@@ -21,16 +22,30 @@ type Env struct {
 	Relay *CaptureRelay
 	Slack *FakeSlack
 	IMAP  *MemIMAP
-	dir   string
+	// DNS is the gateway's resolver ([auth] dns): it publishes SPF and
+	// DMARC for shop.example (Zone), so the demo's customers, mailing
+	// from loopback, are authenticated senders (docs/rules.md §6).
+	DNS *dnstest.Server
+	dir string
 }
 
+// Zone is what the demo's DNS serves: shop.example lets loopback send
+// its mail (SPF) and publishes DMARC p=none.
+func Zone() dnstest.Zone {
+	return dnstest.Zone{
+		"shop.example":        {TXT: []string{"v=spf1 ip4:127.0.0.0/8 ip6:::1 -all"}},
+		"_dmarc.shop.example": {TXT: []string{"v=DMARC1; p=none"}},
+	}
+}
+
+// Start runs the gateway with its stand-ins in dir.
 func Start(ctx context.Context, dir string, log *slog.Logger) (*Env, error) {
 	return StartWith(ctx, dir, log, nil)
 }
 
-// StartWith is Start with edit applied to the configuration before it is
-// validated; nil edits nothing.
-func StartWith(ctx context.Context, dir string, log *slog.Logger, edit func(*gateway.Config)) (*Env, error) {
+// StartWith is Start with configure, when not nil, changing the
+// configuration before the gateway is built.
+func StartWith(ctx context.Context, dir string, log *slog.Logger, configure func(*gateway.Config)) (*Env, error) {
 	relay, err := StartCaptureRelay()
 	if err != nil {
 		return nil, err
@@ -40,6 +55,13 @@ func StartWith(ctx context.Context, dir string, log *slog.Logger, edit func(*gat
 	if err != nil {
 		relay.Close()
 		slack.Close()
+		return nil, err
+	}
+	dns, err := dnstest.NewServer(Zone(), dnstest.Options{})
+	if err != nil {
+		relay.Close()
+		slack.Close()
+		mbox.Close()
 		return nil, err
 	}
 	cfg := gateway.DefaultConfig()
@@ -57,8 +79,9 @@ func StartWith(ctx context.Context, dir string, log *slog.Logger, edit func(*gat
 	cfg.Slack.APIURL = slack.URL()
 	cfg.Slack.SigningSecret = SigningSecret
 	cfg.Agents = []gateway.AgentConfig{{ID: "U0AGENT", Name: "Dana", Email: "dana@support.example.com", Departments: []string{"support"}}}
-	if edit != nil {
-		edit(cfg)
+	cfg.Auth.DNS = dns.Addr()
+	if configure != nil {
+		configure(cfg)
 	}
 	cfg.FillDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -72,9 +95,10 @@ func StartWith(ctx context.Context, dir string, log *slog.Logger, edit func(*gat
 		relay.Close()
 		slack.Close()
 		mbox.Close()
+		dns.Close()
 		return nil, err
 	}
-	return &Env{App: app, Relay: relay, Slack: slack, IMAP: mbox, dir: dir}, nil
+	return &Env{App: app, Relay: relay, Slack: slack, IMAP: mbox, DNS: dns, dir: dir}, nil
 }
 
 func (d *Env) Close(ctx context.Context) error {
@@ -82,6 +106,7 @@ func (d *Env) Close(ctx context.Context) error {
 	d.Relay.Close()
 	d.Slack.Close()
 	d.IMAP.Close()
+	d.DNS.Close()
 	return err
 }
 
