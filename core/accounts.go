@@ -11,8 +11,7 @@ import (
 // docs/rules.md §1: admins keep accounts and their profiles with the
 // command line.
 
-// AccountsTx is what keeping accounts needs of a transaction beyond Tx.
-// The store's Tx implements it.
+// AccountsTx is the part of Tx that keeps accounts and profiles.
 type AccountsTx interface {
 	// ChangeProfileEmail gives profile p a new address and records the
 	// old one in its history; ECONFLICT when another profile has it.
@@ -103,11 +102,7 @@ func (s *Service) SetProfile(ctx context.Context, email string, u ProfileUpdate)
 		if err != nil {
 			return err
 		}
-		at, ok := tx.(AccountsTx)
-		if !ok {
-			return Errorf(EINVALID, "this store cannot change addresses")
-		}
-		return at.ChangeProfileEmail(ctx, p, addr, s.now().UTC())
+		return tx.ChangeProfileEmail(ctx, p, addr, s.now().UTC())
 	})
 	if err != nil {
 		return nil, fmt.Errorf("profile %s: %w", email, err)

@@ -32,6 +32,8 @@ type Tx interface {
 	ParticipantTx
 	AnswerGuardTx
 	AccountTicketsTx
+	PolicyTx
+	AccountsTx
 
 	Profile(ctx context.Context, id int64) (*Profile, error)
 	ProfileByEmail(ctx context.Context, email string) (*Profile, error)
