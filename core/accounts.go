@@ -16,6 +16,14 @@ type AccountsTx interface {
 	// ChangeProfileEmail gives profile p a new address and records the
 	// old one in its history; ECONFLICT when another profile has it.
 	ChangeProfileEmail(ctx context.Context, p *Profile, email string, at time.Time) error
+	// AccountProfiles returns the account's profiles, oldest first.
+	AccountProfiles(ctx context.Context, account int64) ([]Profile, error)
+	// MergeAccount moves every profile and ticket of account m.From to
+	// m.To, and its lots, which must hold no credits by then (they stay
+	// where its tickets' charges can be refunded to); it marks m.From
+	// merged into m.To and records m. It sets m.ID, m.Profiles and
+	// m.Tickets.
+	MergeAccount(ctx context.Context, m *AccountMerge) error
 }
 
 // ProfileUpdate changes a profile; nil fields stay as they are.

@@ -113,7 +113,7 @@ func (t *Tx) UpdateProfile(ctx context.Context, p *core.Profile) error {
 }
 
 const accountColumns = `id, kind, name, created_at, hotrush_disables, subscription_until, incidents, priority_factor,
-	credits, preagree`
+	credits, preagree, COALESCE(merged_into, 0)`
 
 func (t *Tx) Account(ctx context.Context, id int64) (*core.Account, error) {
 	return scanAccount(t.queryRow(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
@@ -123,7 +123,7 @@ func scanAccount(row scanner) (*core.Account, error) {
 	var a core.Account
 	var created, sub string
 	if err := row.Scan(&a.ID, &a.Kind, &a.Name, &created, &a.HotRushDisables, &sub, &a.Incidents, &a.PriorityFactor,
-		&a.Credits, &a.Preagree); err != nil {
+		&a.Credits, &a.Preagree, &a.MergedInto); err != nil {
 		return nil, notFound(err, "account")
 	}
 	a.CreatedAt, a.SubscriptionUntil = parseTime(created), parseTime(sub)
