@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -150,4 +151,77 @@ func mergeEntitlements(facc, tacc *Account) {
 		tacc.Kind = AccountCustomer
 	}
 	facc.Incidents, facc.HotRushDisables, facc.SubscriptionUntil, facc.Preagree = 0, 0, time.Time{}, false
+}
+
+// MoveProfile moves the profile with address email to the account to
+// (an id or a profile's address) with role, secondary when "". Its
+// tickets stay with their account: they were that company's, and the
+// person now writes to them as one from outside the account, a
+// participant or refused (decided here). The only
+// primary of an account that has other profiles is not moved until
+// another is made primary; a primary is not moved into an account that
+// has one.
+func (s *Service) MoveProfile(ctx context.Context, email, to, role string) (*Profile, error) {
+	if role == "" {
+		role = RoleSecondary
+	}
+	if !slices.Contains(roles, role) {
+		return nil, Errorf(EINVALID, "role %q is not one of %s", role, strings.Join(roles, ", "))
+	}
+	var p *Profile
+	err := s.store.Tx(ctx, func(tx Tx) error {
+		var err error
+		if p, err = tx.ProfileByEmail(ctx, NormalizeAddress(email)); err != nil {
+			return err
+		}
+		tacc, err := accountRef(ctx, tx, to)
+		if err != nil {
+			return err
+		}
+		if err := mayMove(ctx, tx, p, tacc, role); err != nil {
+			return err
+		}
+		p.AccountID, p.Role = tacc.ID, role
+		return tx.UpdateProfile(ctx, p)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("move profile %s: %w", email, err)
+	}
+	return p, nil
+}
+
+// mayMove refuses to move p into tacc as role when that would leave
+// either account with a doubtful primary.
+func mayMove(ctx context.Context, tx Tx, p *Profile, tacc *Account, role string) error {
+	switch {
+	case tacc.MergedInto != 0:
+		return Errorf(ECONFLICT, "account %d was merged into account %d; move it there", tacc.ID, tacc.MergedInto)
+	case tacc.ID == p.AccountID:
+		return Errorf(EINVALID, "%s is a profile of account %d already", p.Email, tacc.ID)
+	}
+	if p.Role == RolePrimary {
+		ps, err := tx.AccountProfiles(ctx, p.AccountID)
+		if err != nil {
+			return err
+		}
+		primaries := 0
+		for _, o := range ps {
+			if o.Role == RolePrimary {
+				primaries++
+			}
+		}
+		if len(ps) > 1 && primaries == 1 {
+			return Errorf(ECONFLICT, "%s is the primary profile of account %d, which has %d other profiles: "+
+				"make one of them primary first (profile set EMAIL --role primary)", p.Email, p.AccountID, len(ps)-1)
+		}
+	}
+	if role == RolePrimary {
+		if ok, err := hasPrimary(ctx, tx, tacc.ID); err != nil || ok {
+			if err == nil {
+				err = Errorf(ECONFLICT, "account %d has a primary profile; move %s with another role", tacc.ID, p.Email)
+			}
+			return err
+		}
+	}
+	return nil
 }

@@ -143,3 +143,67 @@ func TestAccounts_MergeRefusals(t *testing.T) {
 	}
 	f.mustVerify(t)
 }
+
+// TestProfiles_Move pins docs/rules.md §1: a profile moves to another
+// account with a role, its tickets staying with their account; the only
+// primary of an account with other profiles stays until another is
+// made primary, and an account keeps one primary.
+func TestProfiles_Move(t *testing.T) {
+	ctx := context.Background()
+	f := mustRulesFixture(t)
+	const bob, dev = "bob@corp.example", "dev@shop.example"
+	n := f.account(t, ann)
+	f.addProfile(t, ann, dev, core.RoleAdvancedSecondary)
+	f.account(t, bob)
+	from, to := f.ticket(t, n).AccountID, int64(2)
+
+	p, err := f.svc.MoveProfile(ctx, dev, bob, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.AccountID != to || p.Role != core.RoleSecondary {
+		t.Fatalf("moved %+v", p)
+	}
+	cases := []struct {
+		name, email, to, role, code string
+		why                         string
+	}{
+		{"the only primary of an account with others", bob, "1", "", core.ECONFLICT, "make one of them primary first"},
+		{"into its own account", dev, bob, "", core.EINVALID, "already"},
+		{"a second primary", dev, ann, core.RolePrimary, core.ECONFLICT, "has a primary"},
+		{"an unknown role", dev, ann, "owner", core.EINVALID, "role"},
+		{"an unknown account", dev, "99", "", core.ENOTFOUND, "no account 99"},
+		{"an unknown profile", "nobody@x.example", ann, "", core.ENOTFOUND, "not found"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := f.svc.MoveProfile(ctx, c.email, c.to, c.role)
+			if core.ErrorCode(err) != c.code || !strings.Contains(err.Error(), c.why) {
+				t.Fatalf("err=%v, want %s (%s)", err, c.code, c.why)
+			}
+		})
+	}
+	// With another primary, bob may go, and may not come back as a
+	// second primary; once he is ann's account's primary too, ann may go,
+	// and her ticket stays.
+	if _, err := f.svc.SetProfile(ctx, dev, core.ProfileUpdate{Role: ptr(core.RolePrimary)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.MoveProfile(ctx, bob, ann, core.RoleAdvancedSecondary); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.MoveProfile(ctx, ann, dev, ""); core.ErrorCode(err) != core.ECONFLICT {
+		t.Fatalf("ann moved away from bob: %v", err)
+	}
+	if _, err := f.svc.SetProfile(ctx, bob, core.ProfileUpdate{Role: ptr(core.RolePrimary)}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := f.svc.MoveProfile(ctx, ann, dev, ""); err != nil || p.AccountID != to || p.Role != core.RoleSecondary {
+		t.Fatalf("move ann: %+v, %v", p, err)
+	}
+	if tk := f.ticket(t, n); tk.AccountID != from || tk.ProfileID != 1 {
+		t.Fatalf("ann's ticket moved: account %d, profile %d", tk.AccountID, tk.ProfileID)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

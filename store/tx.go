@@ -100,12 +100,12 @@ func (t *Tx) ProfileByEmail(ctx context.Context, email string) (*core.Profile, e
 	return scanProfile(t.queryRow(ctx, `SELECT `+profileColumns+` FROM profiles WHERE email = ?`, email))
 }
 
-// UpdateProfile writes the profile's name, role, bounce state, languages
-// and notifications.
+// UpdateProfile writes the profile's account, name, role, bounce state,
+// languages and notifications.
 func (t *Tx) UpdateProfile(ctx context.Context, p *core.Profile) error {
-	_, err := t.exec(ctx, `UPDATE profiles SET name = ?, role = ?, bouncing_since = ?, bounce_status = ?,
+	_, err := t.exec(ctx, `UPDATE profiles SET account_id = ?, name = ?, role = ?, bouncing_since = ?, bounce_status = ?,
 		language = ?, mail_language = ?, notifications_off = ? WHERE id = ?`,
-		p.Name, p.Role, fmtOptTime(p.BouncingSince), p.BounceStatus, p.Language, p.MailLanguage, p.NotificationsOff, p.ID)
+		p.AccountID, p.Name, p.Role, fmtOptTime(p.BouncingSince), p.BounceStatus, p.Language, p.MailLanguage, p.NotificationsOff, p.ID)
 	if err != nil {
 		return fmt.Errorf("update profile %d: %w", p.ID, err)
 	}

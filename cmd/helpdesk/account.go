@@ -139,11 +139,11 @@ func profileLine(p store.ProfileView) string {
 	return s
 }
 
-// cmdProfile is `profile add ACCOUNT EMAIL|show EMAIL|set EMAIL ...
-// [--json]` (docs/rules.md §1).
+// cmdProfile is `profile add ACCOUNT EMAIL|show EMAIL|set EMAIL ...|move
+// EMAIL --to ACCOUNT [--json]` (docs/rules.md §1).
 func cmdProfile(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
 	if len(args) == 0 {
-		return usageError{"profile needs a subcommand: add, show or set"}
+		return usageError{"profile needs a subcommand: add, show, set or move"}
 	}
 	sub, args := args[0], args[1:]
 	fs := flag.NewFlagSet("profile "+sub, flag.ContinueOnError)
@@ -158,6 +158,7 @@ func cmdProfile(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	optional("name", "the person's name", &u.Name)
 	optional("role", "primary, advanced_secondary or secondary", &u.Role)
 	optional("language", "set: en, ru, or \"\" for the mail's", &u.Language)
+	to := fs.String("to", "", "move: the account's id or the address of one of its profiles")
 	fs.Func("notifications", "set: on or off", func(v string) error {
 		on := v == "on"
 		if !on && v != "off" {
@@ -196,6 +197,16 @@ func cmdProfile(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		email = p.Email
 	case sub == "show" && len(pos) == 1:
 		email = pos[0]
+	case sub == "move" && len(pos) == 1 && *to != "":
+		role := ""
+		if u.Role != nil {
+			role = *u.Role
+		}
+		p, err := app.Core.MoveProfile(ctx, pos[0], *to, role)
+		if err != nil {
+			return err
+		}
+		email = p.Email
 	case sub == "set" && len(pos) == 1:
 		p, err := app.Core.SetProfile(ctx, pos[0], u)
 		if err != nil {
@@ -204,7 +215,8 @@ func cmdProfile(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		email = p.Email
 	default:
 		return usageError{"usage: profile add ACCOUNT EMAIL [--role R] [--name N], profile show EMAIL, " +
-			"profile set EMAIL [--email NEW] [--role R] [--name N] [--language en|ru] [--notifications on|off]; all take --json"}
+			"profile set EMAIL [--email NEW] [--role R] [--name N] [--language en|ru] [--notifications on|off], " +
+			"profile move EMAIL --to ACCOUNT [--role R]; all take --json"}
 	}
 	p, err := app.DB.Profile(ctx, email)
 	if err != nil {

@@ -74,6 +74,9 @@ const usage = `usage: helpdesk COMMAND [flags]
                             profiles, tickets and credits move; FROM stays, marked merged
   profile add ACCOUNT EMAIL [--role R] | show EMAIL | set EMAIL [--email NEW] [--role R]
           [--language en|ru] [--notifications on|off]  [--json]
+  profile move EMAIL --to ACCOUNT [--role R] [--json]
+                            move a profile to another account (an id or a profile's address);
+                            its tickets stay with their account
   ticket open --to EMAIL --subject S --text T [--agent ID] [--department D] [--json]
   credits show EMAIL|ID [--json]
                             balance, lots and ledger of the account of EMAIL, or with id ID

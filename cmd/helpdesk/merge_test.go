@@ -73,3 +73,40 @@ func TestAccountMergeCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestProfileMoveCommand pins docs/rules.md §1 end to end: `profile move`
+// moves a person to another account with a role and leaves their
+// tickets, and refuses to take away the only primary of an account with
+// other profiles.
+func TestProfileMoveCommand(t *testing.T) {
+	env := []string{"HELPDESK_STORE_PATH=" + filepath.Join(t.TempDir(), "h.db")}
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := runCLIEnv(context.Background(), env, args...)
+		if err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		return string(out)
+	}
+	run("migrate")
+	run("account", "add", "--primary", "boss@shop.example")
+	run("profile", "add", "1", "dev@shop.example")
+	run("ticket", "open", "--to", "dev@shop.example", "--subject", "Hello", "--text", "Hi")
+	run("account", "add", "--primary", "lead@corp.example")
+	var p struct {
+		Account int64
+		Role    string
+		Tickets int
+	}
+	mustJSON(t, []byte(run("profile", "move", "dev@shop.example", "--to", "lead@corp.example", "--role", "advanced_secondary", "--json")), &p)
+	if p.Account != 2 || p.Role != "advanced_secondary" || p.Tickets != 1 {
+		t.Fatalf("profile move: %+v", p)
+	}
+	if out := run("ticket", "show", "1"); !strings.Contains(out, "#1 (boss@shop.example)") {
+		t.Fatalf("the ticket left its account:\n%s", out)
+	}
+	_, err := runCLIEnv(context.Background(), env, "profile", "move", "lead@corp.example", "--to", "1")
+	if err == nil || !strings.Contains(err.Error(), "make one of them primary first") {
+		t.Fatalf("moving the only primary: %v", err)
+	}
+}
