@@ -11,12 +11,19 @@ import (
 // docs/rules.md §1: admins keep accounts and their profiles with the
 // command line.
 
-// AccountsTx is what keeping accounts needs of a transaction beyond Tx.
-// The store's Tx implements it.
+// AccountsTx is the part of Tx that keeps accounts and profiles.
 type AccountsTx interface {
 	// ChangeProfileEmail gives profile p a new address and records the
 	// old one in its history; ECONFLICT when another profile has it.
 	ChangeProfileEmail(ctx context.Context, p *Profile, email string, at time.Time) error
+	// AccountProfiles returns the account's profiles, oldest first.
+	AccountProfiles(ctx context.Context, account int64) ([]Profile, error)
+	// MergeAccount moves every profile and ticket of account m.From to
+	// m.To, and its lots, which must hold no credits by then (they stay
+	// where its tickets' charges can be refunded to); it marks m.From
+	// merged into m.To and records m. It sets m.ID, m.Profiles and
+	// m.Tickets.
+	MergeAccount(ctx context.Context, m *AccountMerge) error
 }
 
 // ProfileUpdate changes a profile; nil fields stay as they are.
@@ -103,11 +110,7 @@ func (s *Service) SetProfile(ctx context.Context, email string, u ProfileUpdate)
 		if err != nil {
 			return err
 		}
-		at, ok := tx.(AccountsTx)
-		if !ok {
-			return Errorf(EINVALID, "this store cannot change addresses")
-		}
-		return at.ChangeProfileEmail(ctx, p, addr, s.now().UTC())
+		return tx.ChangeProfileEmail(ctx, p, addr, s.now().UTC())
 	})
 	if err != nil {
 		return nil, fmt.Errorf("profile %s: %w", email, err)

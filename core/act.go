@@ -180,11 +180,21 @@ func (s *Service) setPriority(ctx context.Context, tx Tx, t *Ticket, a Actor, p 
 // refreshFactor recomputes the account's factor from its recent tickets
 // and re-ranks its open tickets.
 func (s *Service) refreshFactor(ctx context.Context, tx Tx, t *Ticket, now time.Time) error {
-	sum, n, err := tx.PriorityStats(ctx, t.AccountID, now.Add(-s.rules.PriorityWindow))
+	acc, err := tx.Account(ctx, t.AccountID)
 	if err != nil {
 		return err
 	}
-	acc, err := tx.Account(ctx, t.AccountID)
+	if err := s.refreshAccountFactor(ctx, tx, acc, now); err != nil {
+		return err
+	}
+	t.Rank = float64(PriorityLevel(t.Priority)) * acc.PriorityFactor
+	return nil
+}
+
+// refreshAccountFactor recomputes acc's factor, writes acc, and re-ranks
+// its open tickets.
+func (s *Service) refreshAccountFactor(ctx context.Context, tx Tx, acc *Account, now time.Time) error {
+	sum, n, err := tx.PriorityStats(ctx, acc.ID, now.Add(-s.rules.PriorityWindow))
 	if err != nil {
 		return err
 	}
@@ -192,8 +202,7 @@ func (s *Service) refreshFactor(ctx context.Context, tx Tx, t *Ticket, now time.
 	if err := tx.UpdateAccount(ctx, acc); err != nil {
 		return err
 	}
-	t.Rank = float64(PriorityLevel(t.Priority)) * acc.PriorityFactor
-	return tx.SetAccountRank(ctx, t.AccountID, acc.PriorityFactor)
+	return tx.SetAccountRank(ctx, acc.ID, acc.PriorityFactor)
 }
 
 // setHotRush switches the urgent lane (docs/rules.md §3).

@@ -167,31 +167,39 @@ func (s *Service) Transfer(ctx context.Context, from, to string, n int, by strin
 		if balance < n {
 			return &Error{Code: ECREDITS, Message: fmt.Sprintf("the account of %s has %d credits; %d cannot be transferred", fp.Email, balance, n)}
 		}
-		spends := take(lots, n)
-		po := &Posting{
-			Entry: LedgerEntry{AccountID: facc.ID, Kind: CreditTransfer, Amount: -n, By: by, At: now,
-				Reason: fmt.Sprintf("transfer to account %d (%s)", tacc.ID, tp.Email)},
-			Spends: spends,
-		}
-		if err := post(ctx, tx, po); err != nil {
-			return err
-		}
-		pi := &Posting{Entry: LedgerEntry{AccountID: tacc.ID, Kind: CreditTransfer, Amount: n, By: by, At: now,
-			Reason: fmt.Sprintf("transfer from account %d (%s)", facc.ID, fp.Email)}}
-		for _, sp := range spends {
-			if k := len(pi.Lots) - 1; k >= 0 && pi.Lots[k].ExpiresAt.Equal(sp.ExpiresAt) {
-				pi.Lots[k].Credits += sp.Credits
-				continue
-			}
-			pi.Lots = append(pi.Lots, Lot{Credits: sp.Credits, ExpiresAt: sp.ExpiresAt})
-		}
-		if err := post(ctx, tx, pi); err != nil {
-			return err
-		}
-		out, in = &po.Entry, &pi.Entry
-		return nil
+		out, in, err = moveCredits(ctx, tx, take(lots, n),
+			LedgerEntry{AccountID: facc.ID, By: by, At: now, Reason: fmt.Sprintf("transfer to account %d (%s)", tacc.ID, tp.Email)},
+			LedgerEntry{AccountID: tacc.ID, By: by, At: now, Reason: fmt.Sprintf("transfer from account %d (%s)", facc.ID, fp.Email)})
+		return err
 	})
 	return out, in, err
+}
+
+// moveCredits takes spends from the lots of out's account and adds them
+// to in's as lots of the same expiry dates: two transfer entries, one on
+// each side.
+func moveCredits(ctx context.Context, tx Tx, spends []Spend, out, in LedgerEntry) (*LedgerEntry, *LedgerEntry, error) {
+	n := 0
+	for _, sp := range spends {
+		n += sp.Credits
+	}
+	out.Kind, out.Amount, in.Kind, in.Amount = CreditTransfer, -n, CreditTransfer, n
+	po := &Posting{Entry: out, Spends: spends}
+	if err := post(ctx, tx, po); err != nil {
+		return nil, nil, err
+	}
+	pi := &Posting{Entry: in}
+	for _, sp := range spends {
+		if k := len(pi.Lots) - 1; k >= 0 && pi.Lots[k].ExpiresAt.Equal(sp.ExpiresAt) {
+			pi.Lots[k].Credits += sp.Credits
+			continue
+		}
+		pi.Lots = append(pi.Lots, Lot{Credits: sp.Credits, ExpiresAt: sp.ExpiresAt})
+	}
+	if err := post(ctx, tx, pi); err != nil {
+		return nil, nil, err
+	}
+	return &po.Entry, &pi.Entry, nil
 }
 
 // SetPreagree sets the account-wide default: every new ticket of the

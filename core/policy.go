@@ -41,9 +41,8 @@ const (
 // when the transport could not refuse the mail (IMAP).
 const TemplateRefusal = "refusal"
 
-// PolicyTx is what the unknown-sender policy needs of a transaction
-// beyond Tx. The store's Tx implements it; with a store that does not,
-// every department behaves as UnknownOpen.
+// PolicyTx is the part of Tx that keeps mail held by the unknown-sender
+// policy.
 type PolicyTx interface {
 	// HoldMail keeps q in the quarantine table; it sets q.ID.
 	HoldMail(ctx context.Context, q *Quarantined) error
@@ -80,8 +79,7 @@ func (s *Service) recipientDepartment(e *Email) Department {
 // rejected and the receipt says how; otherwise the mail opens a ticket.
 func (s *Service) unknownSender(ctx context.Context, tx Tx, e *Email, sender string, now time.Time) (*Receipt, bool, error) {
 	d := s.recipientDepartment(e)
-	pt, ok := tx.(PolicyTx)
-	if !ok || e.admitted || d.UnknownSender == "" || d.UnknownSender == UnknownOpen {
+	if e.admitted || d.UnknownSender == "" || d.UnknownSender == UnknownOpen {
 		return nil, false, nil
 	}
 	if d.UnknownSender == UnknownReject && e.Envelope.Live {
@@ -97,7 +95,7 @@ func (s *Service) unknownSender(ctx context.Context, tx Tx, e *Email, sender str
 		q.State, outcome = HeldRejected, OutcomeRejected
 		q.Reason = fmt.Sprintf("unknown sender %s: department %s rejects mail from unknown senders", sender, d.Name)
 	}
-	if err := pt.HoldMail(ctx, q); err != nil {
+	if err := tx.HoldMail(ctx, q); err != nil {
 		return nil, true, err
 	}
 	rc := &Receipt{Outcome: outcome, Held: q.ID}
@@ -157,16 +155,16 @@ func (s *Service) AcceptHeld(ctx context.Context, id int64, e *Email, a Actor) (
 	}
 	var rc *Receipt
 	err := s.store.Tx(ctx, func(tx Tx) error {
-		pt, err := s.heldWaiting(ctx, tx, id)
-		if err != nil {
+		if err := s.heldWaiting(ctx, tx, id); err != nil {
 			return err
 		}
 		now := s.now().UTC()
 		e.admitted = true
+		var err error
 		if rc, err = s.receive(ctx, tx, e, now); err != nil {
 			return err
 		}
-		return pt.SetHeldState(ctx, id, HeldAccepted, now)
+		return tx.SetHeldState(ctx, id, HeldAccepted, now)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("accept held mail %d: %w", id, err)
@@ -182,27 +180,22 @@ func (s *Service) RejectHeld(ctx context.Context, id int64, a Actor) error {
 		return Errorf(EFORBIDDEN, "only support staff can reject held mail")
 	}
 	return s.store.Tx(ctx, func(tx Tx) error {
-		pt, err := s.heldWaiting(ctx, tx, id)
-		if err != nil {
+		if err := s.heldWaiting(ctx, tx, id); err != nil {
 			return err
 		}
-		return pt.SetHeldState(ctx, id, HeldRejected, s.now().UTC())
+		return tx.SetHeldState(ctx, id, HeldRejected, s.now().UTC())
 	})
 }
 
-func (s *Service) heldWaiting(ctx context.Context, tx Tx, id int64) (PolicyTx, error) {
-	pt, ok := tx.(PolicyTx)
-	if !ok {
-		return nil, Errorf(EINVALID, "this store keeps no held mail")
-	}
-	q, err := pt.HeldMail(ctx, id)
+func (s *Service) heldWaiting(ctx context.Context, tx Tx, id int64) error {
+	q, err := tx.HeldMail(ctx, id)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if q.State != HeldWaiting {
-		return nil, Errorf(ECONFLICT, "quarantined mail %d is not waiting for review (%s)", id, heldState(q.State))
+		return Errorf(ECONFLICT, "quarantined mail %d is not waiting for review (%s)", id, heldState(q.State))
 	}
-	return pt, nil
+	return nil
 }
 
 // heldState names a quarantined mail's review state for a refusal.

@@ -32,12 +32,15 @@ type Tx interface {
 	ParticipantTx
 	AnswerGuardTx
 	AccountTicketsTx
+	PolicyTx
+	AccountsTx
 
 	Profile(ctx context.Context, id int64) (*Profile, error)
 	ProfileByEmail(ctx context.Context, email string) (*Profile, error)
 	Account(ctx context.Context, id int64) (*Account, error)
 	CreateAccount(ctx context.Context, a *Account) error // sets a.ID
 	CreateProfile(ctx context.Context, p *Profile) error // sets p.ID
+	// UpdateProfile writes p, its account and role too.
 	UpdateProfile(ctx context.Context, p *Profile) error
 	UpdateAccount(ctx context.Context, a *Account) error
 	// PriorityStats sums the priority levels of the account's tickets

@@ -61,6 +61,10 @@ type Account struct {
 	Credits int
 	// Preagree makes every new ticket of the account pre-agreed.
 	Preagree bool
+	// MergedInto is the account this one was merged into (docs/rules.md
+	// §1), 0 when it was not: a merged account is kept, empty, so old
+	// references to it resolve.
+	MergedInto int64
 }
 
 // Profile is a person of an account, keyed by email address (lower case).

@@ -27,6 +27,62 @@ func (t *Tx) ChangeProfileEmail(ctx context.Context, p *core.Profile, email stri
 	return nil
 }
 
+// AccountProfiles implements core.AccountsTx.
+func (t *Tx) AccountProfiles(ctx context.Context, account int64) ([]core.Profile, error) {
+	rows, err := t.query(ctx, `SELECT `+profileColumns+` FROM profiles WHERE account_id = ? ORDER BY id`, account)
+	if err != nil {
+		return nil, fmt.Errorf("profiles of account %d: %w", account, err)
+	}
+	defer rows.Close()
+	var out []core.Profile
+	for rows.Next() {
+		p, err := scanProfile(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *p)
+	}
+	return out, rows.Err()
+}
+
+// MergeAccount implements core.AccountsTx.
+func (t *Tx) MergeAccount(ctx context.Context, m *core.AccountMerge) error {
+	var left int
+	if err := t.queryRow(ctx, `SELECT COALESCE(SUM(remaining), 0) FROM credit_lots WHERE account_id = ?`,
+		m.From).Scan(&left); err != nil {
+		return fmt.Errorf("merge account %d: %w", m.From, err)
+	}
+	if left != 0 {
+		return fmt.Errorf("merge account %d: its lots still hold %d credits", m.From, left)
+	}
+	moves := []struct {
+		query string
+		n     *int
+	}{
+		{`UPDATE profiles SET account_id = ? WHERE account_id = ?`, &m.Profiles},
+		{`UPDATE tickets SET account_id = ? WHERE account_id = ?`, &m.Tickets},
+		{`UPDATE credit_lots SET account_id = ? WHERE account_id = ?`, nil},
+	}
+	for _, mv := range moves {
+		res, err := t.exec(ctx, mv.query, m.To, m.From)
+		if err != nil {
+			return fmt.Errorf("merge account %d into %d: %w", m.From, m.To, err)
+		}
+		if mv.n != nil {
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			*mv.n = int(n)
+		}
+	}
+	if _, err := t.exec(ctx, `UPDATE accounts SET merged_into = ? WHERE id = ?`, m.To, m.From); err != nil {
+		return fmt.Errorf("mark account %d merged: %w", m.From, err)
+	}
+	return t.queryRow(ctx, `INSERT INTO account_merges (from_id, to_id, credits, at) VALUES (?, ?, ?, ?) RETURNING id`,
+		m.From, m.To, m.Credits, fmtTime(m.At)).Scan(&m.ID)
+}
+
 // ProfileView is a profile as `helpdesk profile show --json` prints it.
 type ProfileView struct {
 	ID            int64    `json:"id"`
@@ -51,20 +107,22 @@ type AccountView struct {
 	Credits  int           `json:"credits"`
 	Tickets  int           `json:"tickets"`
 	Profiles []ProfileView `json:"profiles"`
+	// MergedInto is the account this one was merged into; 0 when none.
+	MergedInto int64 `json:"merged_into"`
 }
 
 // Accounts returns every account with its profiles, by id; id > 0 picks
 // one (ENOTFOUND when there is none).
 func (s *DB) Accounts(ctx context.Context, id int64) ([]AccountView, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.kind, a.name, a.credits,
-		(SELECT COUNT(*) FROM tickets WHERE account_id = a.id) FROM accounts a WHERE ? = 0 OR a.id = ? ORDER BY a.id`, id, id)
+		(SELECT COUNT(*) FROM tickets WHERE account_id = a.id), COALESCE(a.merged_into, 0) FROM accounts a WHERE ? = 0 OR a.id = ? ORDER BY a.id`, id, id)
 	if err != nil {
 		return nil, fmt.Errorf("list accounts: %w", err)
 	}
 	var out []AccountView
 	for rows.Next() {
 		var a AccountView
-		if err := rows.Scan(&a.ID, &a.Kind, &a.Name, &a.Credits, &a.Tickets); err != nil {
+		if err := rows.Scan(&a.ID, &a.Kind, &a.Name, &a.Credits, &a.Tickets, &a.MergedInto); err != nil {
 			rows.Close()
 			return nil, err
 		}

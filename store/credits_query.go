@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"helpdesk/core"
 )
@@ -17,16 +19,22 @@ type CreditStatement struct {
 	Entries []core.LedgerEntry
 }
 
-// CreditStatement returns the statement of the account of email.
+// CreditStatement returns the statement of the account of email, or of
+// the account with that id ("12" or "#12"), which reaches an account
+// that has no profiles, such as one merged into another.
 func (s *DB) CreditStatement(ctx context.Context, email string) (*CreditStatement, error) {
 	st := &CreditStatement{Email: core.NormalizeAddress(email)}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		t := &Tx{tx: tx, db: s}
-		p, err := t.ProfileByEmail(ctx, st.Email)
+		id, err := strconv.ParseInt(strings.TrimPrefix(st.Email, "#"), 10, 64)
 		if err != nil {
-			return err
+			p, err := t.ProfileByEmail(ctx, st.Email)
+			if err != nil {
+				return err
+			}
+			id = p.AccountID
 		}
-		acc, err := t.Account(ctx, p.AccountID)
+		acc, err := t.Account(ctx, id)
 		if err != nil {
 			return err
 		}

@@ -100,12 +100,12 @@ func (t *Tx) ProfileByEmail(ctx context.Context, email string) (*core.Profile, e
 	return scanProfile(t.queryRow(ctx, `SELECT `+profileColumns+` FROM profiles WHERE email = ?`, email))
 }
 
-// UpdateProfile writes the profile's name, role, bounce state, languages
-// and notifications.
+// UpdateProfile writes the profile's account, name, role, bounce state,
+// languages and notifications.
 func (t *Tx) UpdateProfile(ctx context.Context, p *core.Profile) error {
-	_, err := t.exec(ctx, `UPDATE profiles SET name = ?, role = ?, bouncing_since = ?, bounce_status = ?,
+	_, err := t.exec(ctx, `UPDATE profiles SET account_id = ?, name = ?, role = ?, bouncing_since = ?, bounce_status = ?,
 		language = ?, mail_language = ?, notifications_off = ? WHERE id = ?`,
-		p.Name, p.Role, fmtOptTime(p.BouncingSince), p.BounceStatus, p.Language, p.MailLanguage, p.NotificationsOff, p.ID)
+		p.AccountID, p.Name, p.Role, fmtOptTime(p.BouncingSince), p.BounceStatus, p.Language, p.MailLanguage, p.NotificationsOff, p.ID)
 	if err != nil {
 		return fmt.Errorf("update profile %d: %w", p.ID, err)
 	}
@@ -113,7 +113,7 @@ func (t *Tx) UpdateProfile(ctx context.Context, p *core.Profile) error {
 }
 
 const accountColumns = `id, kind, name, created_at, hotrush_disables, subscription_until, incidents, priority_factor,
-	credits, preagree`
+	credits, preagree, COALESCE(merged_into, 0)`
 
 func (t *Tx) Account(ctx context.Context, id int64) (*core.Account, error) {
 	return scanAccount(t.queryRow(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
@@ -123,7 +123,7 @@ func scanAccount(row scanner) (*core.Account, error) {
 	var a core.Account
 	var created, sub string
 	if err := row.Scan(&a.ID, &a.Kind, &a.Name, &created, &a.HotRushDisables, &sub, &a.Incidents, &a.PriorityFactor,
-		&a.Credits, &a.Preagree); err != nil {
+		&a.Credits, &a.Preagree, &a.MergedInto); err != nil {
 		return nil, notFound(err, "account")
 	}
 	a.CreatedAt, a.SubscriptionUntil = parseTime(created), parseTime(sub)

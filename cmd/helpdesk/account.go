@@ -7,13 +7,15 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"helpdesk/core"
+	"helpdesk/gateway"
 	"helpdesk/store"
 )
 
-// cmdAccounts is `account list|show ID|add|rename ID NAME [--json]`
-// (docs/rules.md §1).
+// cmdAccounts is `account list|show ID|add|rename ID NAME|merge FROM TO
+// [--json]` (docs/rules.md §1).
 func cmdAccounts(ctx context.Context, sub string, args []string, stdout, stderr io.Writer, env []string) error {
 	fs := flag.NewFlagSet("account "+sub, flag.ContinueOnError)
 	var c common
@@ -22,6 +24,8 @@ func cmdAccounts(ctx context.Context, sub string, args []string, stdout, stderr 
 	kind := fs.String("kind", core.AccountCustomer, "add: customer or presales")
 	name := fs.String("name", "", "add: the company's name")
 	primary := fs.String("primary", "", "add: the primary profile's address")
+	force := fs.Bool("force", false, "merge: merge a customer account into a presales one")
+	by := fs.String("by", "admin", "merge: who merged, for the ledger")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -33,6 +37,11 @@ func cmdAccounts(ctx context.Context, sub string, args []string, stdout, stderr 
 	defer app.DB.Close()
 	var id int64
 	switch sub {
+	case "merge":
+		if len(pos) != 2 {
+			return usageError{"usage: account merge FROM TO [--force] [--json] (an account id or a profile's address each)"}
+		}
+		return accountMerge(ctx, app, pos[0], pos[1], *by, *force, *asJSON, stdout)
 	case "list":
 		if len(pos) != 0 {
 			return usageError{"usage: account list [--json]"}
@@ -70,11 +79,48 @@ func cmdAccounts(ctx context.Context, sub string, args []string, stdout, stderr 
 		return writeJSON(stdout, accs[0])
 	}
 	for _, a := range accs {
-		fmt.Fprintf(stdout, "account #%d %s %q: %d credits, %d tickets\n", a.ID, a.Kind, a.Name, a.Credits, a.Tickets)
-		for _, p := range a.Profiles {
-			fmt.Fprintf(stdout, "  %s\n", profileLine(p))
-		}
+		printAccount(stdout, a)
 	}
+	return nil
+}
+
+func printAccount(w io.Writer, a store.AccountView) {
+	fmt.Fprintf(w, "account #%d %s %q: %d credits, %d tickets", a.ID, a.Kind, a.Name, a.Credits, a.Tickets)
+	if a.MergedInto != 0 {
+		fmt.Fprintf(w, "; merged into #%d", a.MergedInto)
+	}
+	fmt.Fprintln(w)
+	for _, p := range a.Profiles {
+		fmt.Fprintf(w, "  %s\n", profileLine(p))
+	}
+}
+
+// accountMerge is `account merge FROM TO`: it prints what moved and the
+// account merged into.
+func accountMerge(ctx context.Context, app *gateway.App, from, to, by string, force, asJSON bool, stdout io.Writer) error {
+	m, err := app.Core.MergeAccount(ctx, from, to, by, force)
+	if err != nil {
+		return err
+	}
+	accs, err := app.DB.Accounts(ctx, m.To)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(stdout, struct {
+			ID       int64             `json:"id"`
+			From     int64             `json:"from"`
+			To       int64             `json:"to"`
+			Profiles int               `json:"profiles"`
+			Tickets  int               `json:"tickets"`
+			Credits  int               `json:"credits"`
+			At       time.Time         `json:"at"`
+			Account  store.AccountView `json:"account"`
+		}{m.ID, m.From, m.To, m.Profiles, m.Tickets, m.Credits, m.At, accs[0]})
+	}
+	fmt.Fprintf(stdout, "account #%d merged into #%d: %d profiles, %d tickets and %d credits moved\n",
+		m.From, m.To, m.Profiles, m.Tickets, m.Credits)
+	printAccount(stdout, accs[0])
 	return nil
 }
 
@@ -93,11 +139,11 @@ func profileLine(p store.ProfileView) string {
 	return s
 }
 
-// cmdProfile is `profile add ACCOUNT EMAIL|show EMAIL|set EMAIL ...
-// [--json]` (docs/rules.md §1).
+// cmdProfile is `profile add ACCOUNT EMAIL|show EMAIL|set EMAIL ...|move
+// EMAIL --to ACCOUNT [--json]` (docs/rules.md §1).
 func cmdProfile(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
 	if len(args) == 0 {
-		return usageError{"profile needs a subcommand: add, show or set"}
+		return usageError{"profile needs a subcommand: add, show, set or move"}
 	}
 	sub, args := args[0], args[1:]
 	fs := flag.NewFlagSet("profile "+sub, flag.ContinueOnError)
@@ -112,6 +158,7 @@ func cmdProfile(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	optional("name", "the person's name", &u.Name)
 	optional("role", "primary, advanced_secondary or secondary", &u.Role)
 	optional("language", "set: en, ru, or \"\" for the mail's", &u.Language)
+	to := fs.String("to", "", "move: the account's id or the address of one of its profiles")
 	fs.Func("notifications", "set: on or off", func(v string) error {
 		on := v == "on"
 		if !on && v != "off" {
@@ -150,6 +197,16 @@ func cmdProfile(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		email = p.Email
 	case sub == "show" && len(pos) == 1:
 		email = pos[0]
+	case sub == "move" && len(pos) == 1 && *to != "":
+		role := ""
+		if u.Role != nil {
+			role = *u.Role
+		}
+		p, err := app.Core.MoveProfile(ctx, pos[0], *to, role)
+		if err != nil {
+			return err
+		}
+		email = p.Email
 	case sub == "set" && len(pos) == 1:
 		p, err := app.Core.SetProfile(ctx, pos[0], u)
 		if err != nil {
@@ -158,7 +215,8 @@ func cmdProfile(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		email = p.Email
 	default:
 		return usageError{"usage: profile add ACCOUNT EMAIL [--role R] [--name N], profile show EMAIL, " +
-			"profile set EMAIL [--email NEW] [--role R] [--name N] [--language en|ru] [--notifications on|off]; all take --json"}
+			"profile set EMAIL [--email NEW] [--role R] [--name N] [--language en|ru] [--notifications on|off], " +
+			"profile move EMAIL --to ACCOUNT [--role R]; all take --json"}
 	}
 	p, err := app.DB.Profile(ctx, email)
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 	"helpdesk/store"
 )
 
-const creditsUsage = `usage: credits show EMAIL [--json] | grant EMAIL --license NAME | purchase EMAIL --package N |
+const creditsUsage = `usage: credits show EMAIL|ACCOUNT-ID [--json] | grant EMAIL --license NAME | purchase EMAIL --package N |
        transfer FROM-EMAIL TO-EMAIL N | verify | preagree EMAIL on|off`
 
 // cmdCredits is `credits show|grant|purchase|transfer|verify|preagree`

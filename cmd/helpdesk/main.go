@@ -69,10 +69,17 @@ const usage = `usage: helpdesk COMMAND [flags]
                             run the timer rules once, as if the clock read --at
   account entitle EMAIL subscription --until DATE | incident N
   account list | show ID | add --primary EMAIL [--name N] [--kind K] | rename ID NAME  [--json]
+  account merge FROM TO [--force] [--json]
+                            merge account FROM into TO (an id or a profile's address each):
+                            profiles, tickets and credits move; FROM stays, marked merged
   profile add ACCOUNT EMAIL [--role R] | show EMAIL | set EMAIL [--email NEW] [--role R]
           [--language en|ru] [--notifications on|off]  [--json]
+  profile move EMAIL --to ACCOUNT [--role R] [--json]
+                            move a profile to another account (an id or a profile's address);
+                            its tickets stay with their account
   ticket open --to EMAIL --subject S --text T [--agent ID] [--department D] [--json]
-  credits show EMAIL [--json]   balance, lots and ledger of the account of EMAIL
+  credits show EMAIL|ID [--json]
+                            balance, lots and ledger of the account of EMAIL, or with id ID
   credits grant EMAIL --license cs-cart-first|cs-cart-additional|cs-cart-storefront|multivendor
   credits purchase EMAIL --package 25|50|100|200
   credits transfer FROM-EMAIL TO-EMAIL N | credits verify | credits preagree EMAIL on|off

@@ -173,11 +173,11 @@ func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 // cmdAccount is `account entitle|show`.
 func cmdAccount(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
 	if len(args) == 0 {
-		return usageError{"account needs a subcommand: list, show, add, rename or entitle"}
+		return usageError{"account needs a subcommand: list, show, add, rename, merge or entitle"}
 	}
 	sub, args := args[0], args[1:]
 	switch sub {
-	case "list", "show", "add", "rename":
+	case "list", "show", "add", "rename", "merge":
 		return cmdAccounts(ctx, sub, args, stdout, stderr, env)
 	}
 	fs := flag.NewFlagSet("account "+sub, flag.ContinueOnError)
