@@ -1,8 +1,10 @@
 // Package admin serves the gateway's HTTP admin surface (docs/rules.md §9):
 //
 //   - /healthz: the process is alive; never asks for a token.
-//   - /readyz: the database takes writes and every enabled channel's last
-//     check was good; 503 and the reasons otherwise.
+//   - /readyz: the gateway can take mail: the database takes writes, the
+//     SMTP listener listens and it is not shutting down; 503 and the
+//     reasons otherwise. A failing relay, Slack or IMAP mailbox shows on
+//     /status, the page and the metrics, not here.
 //   - /status: a JSON summary for admins and monitoring (Status).
 //   - /metrics: Prometheus text format (Metrics).
 //
@@ -54,6 +56,9 @@ type Options struct {
 	// Metrics holds the counters the rest of the gateway updates; nil
 	// means a fresh set that nobody updates (the gauges still work).
 	Metrics *Metrics
+	// Stopping reports that the gateway is shutting down, which makes
+	// /readyz 503; nil means never.
+	Stopping func() bool
 	// Logger; nil means slog.Default().
 	Logger *slog.Logger
 }

@@ -91,6 +91,7 @@ func (s *session) sync(ctx context.Context) error {
 		uids = slices.DeleteFunc(uids, func(u imap.UID) bool { return u > ceiling })
 	}
 
+	p.update(func(st *State) { st.Lag = len(uids) })
 	for len(uids) > 0 {
 		n := min(len(uids), p.opts.BatchSize)
 		done, err := s.batch(ctx, uids[:n])
@@ -105,6 +106,7 @@ func (s *session) sync(ctx context.Context) error {
 			return err
 		}
 		uids = uids[n:]
+		p.update(func(st *State) { st.Lag = len(uids) })
 	}
 	if first {
 		if err := p.setCursor(ctx, uv, uint32(ceiling)); err != nil {
