@@ -280,6 +280,7 @@ func (a *App) Start(ctx context.Context) error {
 	a.http = &http.Server{
 		Handler: admin.New(a.DB, admin.Options{Token: a.cfg.HTTP.Token, Version: buildinfo.Version(), Started: a.now(),
 			Now: a.now, Channels: a.channels, Metrics: a.metrics, Credits: creditsSource(a.DB), Stopping: a.stopping.Load,
+			Details: detailsSource(a.DB), Secret: []byte(a.cfg.Secret),
 			Logger: a.log.With("component", "admin")}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
