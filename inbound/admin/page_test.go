@@ -24,7 +24,7 @@ func (f fakeSource) Counts(context.Context) (*core.Counts, error) {
 		Quarantined: 1}, nil
 }
 func (f fakeSource) Queue(context.Context, int) ([]core.TicketSummary, error) { return f.queue, nil }
-func (f fakeSource) Writable(context.Context) error                         { return nil }
+func (f fakeSource) Writable(context.Context) error                           { return nil }
 
 const hostile = `<script>alert(1)</script> <@U123> <!channel> "quoted" & <img src=x onerror=alert(2)>`
 
