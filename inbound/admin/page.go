@@ -59,6 +59,7 @@ var pageTmpl = template.Must(template.New("").Funcs(template.FuncMap{
 	"join":      strings.Join,
 	"secs":      func(s int64) string { return humanDuration(time.Duration(s) * time.Second) },
 	"when":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"due":       func(t time.Time) string { return t.UTC().Format("Jan 2 15:04") },
 	"short":     func(rev string) string { return rev[:min(12, len(rev))] },
 	"chanClass": chanClass,
 	"ago":       ago(time.Time{}), // replaced per request with the handler's clock: see render
@@ -67,11 +68,11 @@ var pageTmpl = template.Must(template.New("").Funcs(template.FuncMap{
 func chanClass(c Channel) string {
 	switch {
 	case !c.Enabled:
-		return "disabled"
+		return "chan-disabled"
 	case !c.OK:
-		return "failing"
+		return "chan-failing"
 	}
-	return "ok"
+	return "chan-ok"
 }
 
 // humanDuration writes d in its two largest units: "3d 4h", "5m 2s".

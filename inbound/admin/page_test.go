@@ -168,6 +168,12 @@ func TestPage_SignIn(t *testing.T) {
 		if resp := login("t0ken", "https://evil.example"); resp.StatusCode != 403 {
 			t.Errorf("login from another origin: %d", resp.StatusCode)
 		}
+		req := mustReq("POST", srv.URL+"/login", url.Values{"token": {"t0ken"}})
+		req.Header.Set("Origin", srv.URL)
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		if resp, _ := do(t, req); resp.StatusCode != 403 {
+			t.Errorf("login with Sec-Fetch-Site cross-site: %d", resp.StatusCode)
+		}
 	})
 	t.Run("WrongToken", func(t *testing.T) {
 		if resp := login("nope", srv.URL); resp.StatusCode != 401 || len(resp.Cookies()) != 0 {

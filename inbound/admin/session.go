@@ -124,12 +124,15 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
-// sameOrigin guards the forms against cross-site posts: the browser's
-// Sec-Fetch-Site, else Origin, else Referer must name this host; a post
-// that carries none of them is refused.
+// sameOrigin guards the forms against cross-site posts. A browser's
+// Sec-Fetch-Site must say same-origin; a browser that sends none must
+// send an Origin or Referer naming this host. (Under Referrer-Policy:
+// no-referrer, browsers send "Origin: null" and no Referer on a form post,
+// so older browsers without Sec-Fetch-Site cannot sign in; a post that
+// carries none of these is refused.)
 func sameOrigin(r *http.Request) bool {
-	if s := r.Header.Get("Sec-Fetch-Site"); s != "" && s != "same-origin" && s != "none" {
-		return false
+	if s := r.Header.Get("Sec-Fetch-Site"); s != "" {
+		return s == "same-origin"
 	}
 	src := r.Header.Get("Origin")
 	if src == "" || src == "null" {
