@@ -184,4 +184,3 @@ poll_interval = "100ms"
 		t.Fatalf("sign out: %v", err)
 	}
 }
-
