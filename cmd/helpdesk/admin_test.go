@@ -374,6 +374,7 @@ idle = false
 		if out, err := cli("channel", "remove", "other"); err != nil {
 			t.Fatalf("remove: %v: %s", err, out)
 		}
+		within("the removed mailbox gone from /status", func() bool { return len(status().Channels) == 4 })
 	})
 
 	t.Run("Quarantine", func(t *testing.T) {

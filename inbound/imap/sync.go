@@ -102,11 +102,12 @@ func (s *session) sync(ctx context.Context) error {
 			last = uint32(done)
 			p.update(func(st *State) { st.LastUID = last })
 		}
+		lag := len(uids) - n + len(above(uids[:n], done)) // what this batch left, and the rest
+		p.update(func(st *State) { st.Lag = lag })
 		if err != nil {
 			return err
 		}
 		uids = uids[n:]
-		p.update(func(st *State) { st.Lag = len(uids) })
 	}
 	if first {
 		if err := p.setCursor(ctx, uv, uint32(ceiling)); err != nil {
