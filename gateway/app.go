@@ -43,6 +43,7 @@ type App struct {
 	// Intake (SMTP sessions, IMAP pollers) stops before the outbox worker,
 	// so nothing new is committed while the outbox drains.
 	journal              *outbound.Journal
+	stopping             atomic.Bool // set when Shutdown begins: /readyz turns 503
 	stopIntake, stopWork context.CancelFunc
 	intake, work         sync.WaitGroup
 
@@ -146,7 +147,7 @@ func (a *App) newWorker(channels map[string]string) error {
 	a.Worker = outbound.NewWorker(a.DB, mailer, slack, outbound.Options{
 		From: from, DKIM: dkim, Channels: channels, Now: a.now, Logger: a.log.With("component", "outbound"),
 		PollInterval: cfg.Outbox.PollInterval.Duration, RetryBase: cfg.Outbox.RetryBase.Duration, Hold: a.sup.holds, Report: a.sup.report,
-		Journal: journal, Unmarked: unmarked,
+		Journal: journal, Unmarked: unmarked, Delivered: a.delivered,
 	})
 	return nil
 }
@@ -165,6 +166,7 @@ func (a *App) newSMTP() (*smtpin.Server, error) {
 		AuthUsername: cfg.SMTP.AuthUsername, AllowInsecureAuth: true,
 		TrustedAuthservID: cfg.Auth.TrustedAuthservID,
 	}
+	a.observeSMTP(&smtpOpts)
 	var err error
 	if smtpOpts.Verifier, err = a.senderVerifier(); err != nil {
 		return nil, err
@@ -276,7 +278,8 @@ func (a *App) Start(ctx context.Context) error {
 	a.SMTPAddr, a.HTTPAddr = smtpLn.Addr().String(), httpLn.Addr().String()
 	a.http = &http.Server{
 		Handler: admin.New(a.DB, admin.Options{Token: a.cfg.HTTP.Token, Version: buildinfo.Version(), Started: a.now(),
-			Now: a.now, Channels: a.channels, Metrics: a.metrics, Credits: creditsSource(a.DB),
+			Now: a.now, Channels: a.channels, Metrics: a.metrics, Credits: creditsSource(a.DB), Stopping: a.stopping.Load,
+			Details: detailsSource(a.DB), Secret: []byte(a.cfg.Secret),
 			Logger: a.log.With("component", "admin")}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
@@ -340,6 +343,7 @@ func (a *App) run(wg *sync.WaitGroup, name string, fn func() error) {
 // and closes the database.
 func (a *App) Shutdown(ctx context.Context) error {
 	var errs []error
+	a.stopping.Store(true)
 	if a.stopIntake != nil {
 		a.stopIntake()
 		if err := a.smtp.Shutdown(ctx); err != nil {

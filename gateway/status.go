@@ -43,3 +43,45 @@ func creditsSource(db *store.DB) func(context.Context) (*admin.Credits, error) {
 			Charged: t.Charged, Expired: t.Expired}, nil
 	}
 }
+
+// pageRows is how many SLA tickets and dead outbox rows the status page
+// lists.
+const pageRows = 10
+
+// detailsSource gives the status page what /status lacks: the tickets at
+// risk or breached, the newest dead outbox rows and quarantined mail.
+func detailsSource(db *store.DB) func(context.Context) (*admin.Details, error) {
+	return func(ctx context.Context) (*admin.Details, error) {
+		var d admin.Details
+		sla, err := db.SLATickets(ctx, pageRows)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range sla {
+			e := admin.QueueEntry{Number: t.Number, Department: t.Department, Status: t.Status, Priority: t.Priority,
+				HotRush: t.HotRush, SLAState: t.SLAState, Subject: t.Subject}
+			if !t.SLADue.IsZero() {
+				due := t.SLADue.UTC()
+				e.SLADue = &due
+			}
+			d.SLATickets = append(d.SLATickets, e)
+		}
+		dead, err := db.DeadOutbox(ctx, pageRows)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range dead {
+			d.Dead = append(d.Dead, admin.DeadRow{ID: r.ID, Ticket: r.Ticket, Kind: r.Kind, Attempts: r.Attempts,
+				LastError: r.LastError, CreatedAt: r.CreatedAt})
+		}
+		q, err := db.QuarantineNewest(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if q != nil {
+			d.QuarantineNewest = &admin.QuarantineEntry{ID: q.ID, Channel: q.Channel, Reason: q.Reason,
+				MessageID: q.MessageID, At: q.CreatedAt}
+		}
+		return &d, nil
+	}
+}

@@ -259,8 +259,10 @@ func (a *App) newPoller(c store.Channel) (*imapin.Poller, error) {
 		return nil, err
 	}
 	name := "imap:" + m.Name
+	opts := IMAPOptions(*m, a.live.Load(), a.log)
+	opts.OnCommit = func(d time.Duration) { a.metrics.Intake(name, d) }
 	return imapin.New(countingReceiver{kicker{a.Core, a.Worker}, name, a.metrics},
-		countingStore{a.DB, name, a.metrics}, IMAPOptions(*m, a.live.Load(), a.log)), nil
+		countingStore{a.DB, name, a.metrics}, opts), nil
 }
 
 // imapConfig returns the settings of an IMAP channel.
@@ -318,6 +320,7 @@ func (s *supervisor) channels() []admin.Channel {
 				ch.State, ch.Connected = st.State, st.Connected
 				ch.LastSuccess, ch.LastError, ch.LastErrorAt = timePtr(st.LastSuccess), st.LastError, timePtr(st.LastErrorAt)
 				ch.NextAttempt, ch.Processed, ch.Quarantined = timePtr(st.NextAttempt), st.Processed, st.Quarantined
+				ch.LagMessages = st.Lag
 				ch.OK = r.cancel != nil && !st.LastSuccess.IsZero() && !st.LastErrorAt.After(st.LastSuccess)
 				if r.cancel == nil && c.Enabled {
 					ch.State = imapin.StateStopped

@@ -88,6 +88,10 @@ type Options struct {
 	// and the send error, nil when the row was sent: for metrics and the
 	// channels' last success and last error. It must not block.
 	Report func(kind string, err error)
+	// Delivered, when set, is called after a sent row is marked done,
+	// with the row and when the send ended (its latency is at minus
+	// CreatedAt). It must not block. nil tells nothing.
+	Delivered func(it core.OutboxItem, at time.Time)
 }
 
 // Worker sends outbox rows. Run and Drain may be called from different
@@ -353,6 +357,9 @@ func (w *Worker) process(ctx context.Context, it core.OutboxItem, now time.Time)
 			if err := w.opts.Journal.clear(); err != nil {
 				log.WarnContext(ctx, "outbox journal not cleared", keyError, err)
 			}
+		}
+		if w.opts.Delivered != nil {
+			w.opts.Delivered(it, end)
 		}
 		log.InfoContext(ctx, "outbox row sent")
 		return outcomeSent, next, nil

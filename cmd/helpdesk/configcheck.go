@@ -16,7 +16,8 @@ import (
 // the configuration file's path, and the knobs of the tests and
 // benchmarks (README.md).
 var envNotKeys = []string{"HELPDESK_CONFIG", "HELPDESK_CORPUS", "HELPDESK_BENCH_MAILS", "HELPDESK_BENCH_TICKETS",
-	"HELPDESK_CRASH_MAILS", "HELPDESK_REQUIRE_DOVECOT"}
+	"HELPDESK_CRASH_MAILS", "HELPDESK_REQUIRE_DOVECOT", "HELPDESK_REQUIRE_PYDKIM", "HELPDESK_REQUIRE_BROWSER",
+	"HELPDESK_REQUIRE_PROMTOOL", "HELPDESK_ARTIFACTS"}
 
 // unknownEnv refuses every HELPDESK_ variable that names no key, each
 // with the nearest known name.

@@ -1,14 +1,22 @@
 // Package admin serves the gateway's HTTP admin surface (docs/rules.md §9):
 //
 //   - /healthz: the process is alive; never asks for a token.
-//   - /readyz: the database takes writes and every enabled channel's last
-//     check was good; 503 and the reasons otherwise.
-//   - /status: a JSON summary for admins and monitoring (Status).
+//   - /readyz: the gateway can take mail: the database takes writes, the
+//     SMTP listener listens and it is not shutting down; 503 and the
+//     reasons otherwise. A failing relay, Slack or IMAP mailbox shows on
+//     /status, the page and the metrics, not here.
+//   - /status: a JSON summary for admins and monitoring (Status); to a
+//     browser (Accept: text/html, no bearer token) the status page.
 //   - /metrics: Prometheus text format (Metrics).
+//   - /: the status page, server-rendered HTML without scripts, with
+//     /static/style.css; /login and /logout sign a browser in and out
+//     (session.go).
 //
-// Everything but /healthz needs "Authorization: Bearer TOKEN" when a
-// token is configured, compared in constant time. The handler never shows
-// configuration values, credentials or internal error text.
+// The JSON and /metrics need "Authorization: Bearer TOKEN" when a token
+// is configured, compared in constant time; the page needs the session
+// cookie that signing in with the same token gives. Without a token (the
+// listener is then loopback only, see gateway) both are open. The handler
+// never shows configuration values or credentials.
 package admin
 
 import (
@@ -51,9 +59,19 @@ type Options struct {
 	Credits func(ctx context.Context) (*Credits, error)
 	// QueueHead is how many tickets of the queue /status shows; 0 means 5.
 	QueueHead int
+	// Details gives what the status page shows beyond Status (SLA
+	// tickets, dead outbox rows, the newest quarantined mail); nil leaves
+	// them out.
+	Details func(ctx context.Context) (*Details, error)
+	// Secret keys the page's session cookies, with Token; nil means the
+	// token alone.
+	Secret []byte
 	// Metrics holds the counters the rest of the gateway updates; nil
 	// means a fresh set that nobody updates (the gauges still work).
 	Metrics *Metrics
+	// Stopping reports that the gateway is shutting down, which makes
+	// /readyz 503; nil means never.
+	Stopping func() bool
 	// Logger; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -83,7 +101,20 @@ func New(src Source, opts Options) http.Handler {
 		w.Write([]byte("ok\n"))
 	})
 	mux.Handle("GET /readyz", h.auth(http.HandlerFunc(h.ready)))
-	mux.Handle("GET /status", h.auth(http.HandlerFunc(h.status)))
+	status, page := h.auth(http.HandlerFunc(h.status)), h.signedIn(h.page)
+	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Vary", "Accept")
+		if wantsHTML(r) {
+			page(w, r)
+			return
+		}
+		status.ServeHTTP(w, r)
+	})
+	mux.HandleFunc("GET /{$}", page)
+	mux.HandleFunc("GET /login", h.loginForm)
+	mux.HandleFunc("POST /login", h.login)
+	mux.HandleFunc("POST /logout", h.logout)
+	mux.HandleFunc("GET /static/style.css", style)
 	mux.Handle("GET /metrics", h.auth(opts.Metrics.handler(src, opts.Channels, opts.Now, opts.Logger)))
 	return mux
 }

@@ -39,11 +39,17 @@ func TestHandler(t *testing.T) {
 	m.Notified("email", nil)
 	m.Notified("slack_ticket", errors.New("down"))
 	m.Swept(time.Millisecond)
-	chans := []Channel{{Name: "support", Kind: "imap", Enabled: true, OK: true, State: "idle", LastSuccess: &last, LastError: "x"}}
+	m.SMTPReplies([]SMTPReply{{250, "accepted"}, {550, "unknown_recipient"}})
+	m.SMTPReply(550, "unknown_recipient")
+	m.Intake("smtp", 20*time.Millisecond)
+	m.Delivered(core.LaneMail, 3*time.Second)
+	chans := []Channel{{Name: "support", Kind: "imap", Enabled: true, OK: true, State: "idle", LastSuccess: &last, LastError: "x",
+		LagMessages: 3}}
+	var stopping bool
 	srv := httptest.NewServer(New(db, Options{Token: "t0ken", Version: "test", Started: started, Metrics: m,
 		Now:      func() time.Time { return started.Add(90 * time.Second) },
 		Credits:  func(context.Context) (*Credits, error) { return &Credits{Balance: 7}, nil },
-		Channels: func() []Channel { return chans }}))
+		Channels: func() []Channel { return chans }, Stopping: func() bool { return stopping }}))
 	defer srv.Close()
 
 	get := func(path, token string) (*http.Response, string) {
@@ -109,22 +115,36 @@ func TestHandler(t *testing.T) {
 		`helpdesk_imap_last_success_timestamp_seconds{mailbox="support"} 1.79524806e+09`,
 		"helpdesk_sweep_duration_seconds_count 1", "helpdesk_quarantined_mails 1",
 		`helpdesk_channel_enabled{channel="support",kind="imap"} 1`, "go_goroutines",
+		`helpdesk_smtp_replies_total{code="250",reason="accepted"} 0`,
+		`helpdesk_smtp_replies_total{code="550",reason="unknown_recipient"} 1`,
+		`helpdesk_intake_seconds_bucket{channel="smtp",le="0.025"} 1`,
+		`helpdesk_notification_delivery_seconds_bucket{lane="mail",le="5"} 1`,
+		`helpdesk_notification_delivery_seconds_count{lane="slack"} 0`,
+		`helpdesk_imap_lag_messages{mailbox="support"} 3`,
+		`helpdesk_build_info{goversion="go`, "helpdesk_outbox_dead 0",
 	} {
 		if !strings.Contains(body, name) {
 			t.Errorf("/metrics lacks %s", name)
 		}
 	}
 
-	// A channel whose last check failed makes /readyz 503 and says which.
+	// /readyz is about taking mail: a failing mailbox, relay or Slack
+	// leaves it ready; an SMTP listener that does not listen, or a
+	// shutdown, does not.
 	chans[0].OK = false
-	resp, body := get("/readyz", "t0ken")
-	if resp.StatusCode != 503 || !strings.Contains(body, `"channel support"`) {
-		t.Fatalf("readyz with a failing channel: %d %s", resp.StatusCode, body)
-	}
-	// A disabled one does not count.
-	chans[0].Enabled = false
+	chans = append(chans, Channel{Name: "relay", Kind: "relay", Enabled: true, State: "failing"})
 	if resp, body := get("/readyz", "t0ken"); resp.StatusCode != 200 {
-		t.Fatalf("readyz with a disabled channel: %d %s", resp.StatusCode, body)
+		t.Fatalf("readyz with a failing mailbox and relay: %d %s", resp.StatusCode, body)
+	}
+	chans = append(chans, Channel{Name: "smtp", Kind: "smtp", Enabled: true})
+	resp, body := get("/readyz", "t0ken")
+	if resp.StatusCode != 503 || !strings.Contains(body, `"channel smtp"`) {
+		t.Fatalf("readyz with SMTP not listening: %d %s", resp.StatusCode, body)
+	}
+	chans[len(chans)-1].OK = true
+	stopping = true
+	if resp, body := get("/readyz", "t0ken"); resp.StatusCode != 503 || !strings.Contains(body, "shutting down") {
+		t.Fatalf("readyz while shutting down: %d %s", resp.StatusCode, body)
 	}
 }
 

@@ -24,6 +24,7 @@ type Metrics struct {
 	failed   *prometheus.CounterVec
 	sweep    prometheus.Histogram
 	mailAuth *prometheus.CounterVec // mailauth.go
+	flow     *flow                  // metrics_flow.go
 
 	backlog     prometheus.Gauge
 	dead        prometheus.Gauge
@@ -78,6 +79,8 @@ func NewMetrics() *Metrics {
 	}
 	m.mailAuth = newMailAuth()
 	m.reg.MustRegister(m.mailAuth)
+	m.flow = newFlow()
+	m.reg.MustRegister(m.flow.collectors()...)
 	m.reg.MustRegister(m.received, m.sent, m.failed, m.sweep, m.backlog, m.dead, m.oldest, m.sla, m.tickets,
 		m.quarantined, m.imapLast, m.chEnabled, m.chOK,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -129,6 +132,7 @@ func (m *Metrics) handler(src Source, channels func() []Channel, now func() time
 		}
 		if channels != nil {
 			m.imapLast.Reset()
+			m.flow.imapLag.Reset()
 			m.chEnabled.Reset()
 			m.chOK.Reset()
 			for _, c := range channels() {
@@ -140,6 +144,7 @@ func (m *Metrics) handler(src Source, channels func() []Channel, now func() time
 						last = float64(c.LastSuccess.UnixMilli()) / 1000
 					}
 					m.imapLast.WithLabelValues(c.Name).Set(last)
+					m.flow.imapLag.WithLabelValues(c.Name).Set(float64(c.LagMessages))
 				}
 			}
 		}

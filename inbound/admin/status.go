@@ -84,6 +84,9 @@ type Channel struct {
 	NextAttempt *time.Time `json:"next_attempt,omitempty"`
 	Processed   int64      `json:"processed"`
 	Quarantined int64      `json:"quarantined"`
+	// LagMessages is, for an IMAP mailbox, how many messages its last
+	// search found that are not yet committed.
+	LagMessages int `json:"lag_messages,omitempty"`
 }
 
 // BuildStatus gathers the status from src. A database that cannot be

@@ -115,6 +115,10 @@ type Options struct {
 	Now func() time.Time
 	// Rand returns a number in [0, 1) for jitter; nil means math/rand.
 	Rand func() float64
+	// OnCommit, when set, is told for each mail core committed how long
+	// it took from the end of its fetch to the commit. It must not block.
+	// nil tells nothing.
+	OnCommit func(time.Duration)
 	// Logger; nil means slog.Default() with component=imap.
 	Logger *slog.Logger
 }

@@ -287,16 +287,16 @@ func TestPoller_TemporaryFailure(t *testing.T) {
 	if got := f.subjects(t); !slices.Equal(got, []string{"printer 1"}) {
 		t.Fatalf("tickets=%q while storage is down", got)
 	}
-	if st := p.State(); !strings.Contains(st.LastError, "storage is down") || st.LastErrorAt.IsZero() {
-		t.Fatalf("state=%+v", st)
+	if st := p.State(); !strings.Contains(st.LastError, "storage is down") || st.LastErrorAt.IsZero() || st.Lag != 2 {
+		t.Fatalf("state=%+v, want the error and a lag of 2", st)
 	}
 
 	down.Store(false)
-	waitFor(t, "recovery", func() bool { return p.State().LastUID == 3 })
+	waitFor(t, "recovery", func() bool { st := p.State(); return st.LastUID == 3 && st.Lag == 0 })
 	if got, want := f.subjects(t), []string{"printer 1", "printer 2", "printer 3"}; !slices.Equal(got, want) {
 		t.Fatalf("tickets=%q, want %q", got, want)
 	}
-	if st := p.State(); st.Processed != 3 || st.Duplicates != 0 {
+	if st := p.State(); st.Processed != 3 || st.Duplicates != 0 || st.Lag != 0 {
 		t.Fatalf("state=%+v", st)
 	}
 }

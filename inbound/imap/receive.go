@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"helpdesk/core"
 	"helpdesk/inbound/mail"
@@ -26,6 +27,7 @@ type received struct {
 // returns the items handled, in order, up to the first that failed for a
 // reason that may pass, and that failure.
 func (s *session) receiveAll(ctx context.Context, items []item) ([]received, error) {
+	fetched := time.Now() // the end of the fetch, for OnCommit
 	// A shutdown must not cut a commit short: the transaction runs on,
 	// bounded, and the loop stops before the next batch.
 	rctx, cancel := s.p.detached(ctx)
@@ -92,6 +94,9 @@ func (s *session) receiveAll(ctx context.Context, items []item) ([]received, err
 			// Later mails of the batch may be committed, but the cursor
 			// must not pass this one: they come back as duplicates.
 			return out, fmt.Errorf("uid %d: %w", it.m.uid, err)
+		}
+		if s.p.opts.OnCommit != nil {
+			s.p.opts.OnCommit(time.Since(fetched))
 		}
 		s.p.update(func(st *State) {
 			if rc.Outcome == core.OutcomeDuplicate {

@@ -30,6 +30,10 @@ type State struct {
 	Processed, Duplicates, Quarantined int64
 	// The cursor as last read or written.
 	UIDValidity, LastUID uint32
+	// Lag is how many messages the last search found above the cursor
+	// that are not yet committed, quarantined or acknowledged: 0 once a
+	// sync is through.
+	Lag int
 }
 
 // State returns a snapshot of the poller's state; safe for concurrent use.

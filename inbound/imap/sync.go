@@ -91,6 +91,7 @@ func (s *session) sync(ctx context.Context) error {
 		uids = slices.DeleteFunc(uids, func(u imap.UID) bool { return u > ceiling })
 	}
 
+	p.update(func(st *State) { st.Lag = len(uids) })
 	for len(uids) > 0 {
 		n := min(len(uids), p.opts.BatchSize)
 		done, err := s.batch(ctx, uids[:n])
@@ -101,6 +102,8 @@ func (s *session) sync(ctx context.Context) error {
 			last = uint32(done)
 			p.update(func(st *State) { st.LastUID = last })
 		}
+		lag := len(uids) - n + len(above(uids[:n], done)) // what this batch left, and the rest
+		p.update(func(st *State) { st.Lag = lag })
 		if err != nil {
 			return err
 		}

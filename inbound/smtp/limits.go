@@ -173,6 +173,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 // hangs up; a well-behaved client comes back later.
 func (s *Server) refuseConn(c net.Conn, max int) {
 	defer c.Close()
+	s.reply(421, ReasonTooManyConnections)
 	c.SetWriteDeadline(time.Now().Add(10 * time.Second))
 	fmt.Fprintf(c, "421 4.7.0 %s Too many connections from your address (at most %d at a time), try again later\r\n",
 		s.opts.Hostname, max)

@@ -92,6 +92,15 @@ type Options struct {
 	// channel is disabled (docs/rules.md §8) and clients keep their mail and
 	// try again later. nil never refuses.
 	Refuse func() bool
+	// OnReply, when set, is told each reply the server decides itself,
+	// with its code and a short reason (replies.go lists them); go-smtp's
+	// own replies to syntax errors are not told. It must not block. nil
+	// tells nothing.
+	OnReply func(code int, reason string)
+	// OnCommit, when set, is told how long each accepted message took
+	// from the end of DATA to core's commit (parse, sender check and
+	// transaction). It must not block. nil tells nothing.
+	OnCommit func(time.Duration)
 	// Logger; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -202,9 +211,11 @@ func (s *Server) Close() error {
 // NewSession implements gosmtp.Backend.
 func (s *Server) NewSession(c *gosmtp.Conn) (gosmtp.Session, error) {
 	if s.opts.Refuse != nil && s.opts.Refuse() {
+		s.reply(errDisabled.Code, ReasonDisabled)
 		return nil, errDisabled
 	}
 	_, isTLS := c.TLSConnectionState()
+	s.reply(220, ReasonGreeting)
 	return &session{srv: s, conn: c, ip: peerIP(c.Conn().RemoteAddr()), tls: isTLS,
 		log: s.log.With("remote", c.Conn().RemoteAddr().String())}, nil
 }
@@ -232,11 +243,13 @@ type session struct {
 
 func (ss *session) Mail(from string, opts *gosmtp.MailOptions) error {
 	if ss.srv.authRequired() && !ss.authed {
+		ss.srv.reply(errAuthRequired.Code, ReasonAuthRequired)
 		return errAuthRequired
 	}
 	if !ss.authed && ss.srv.limited(ss.ip) &&
 		!ss.srv.rate.allow(limitKey(ss.ip), ss.srv.opts.Now(), ss.srv.opts.MaxMessagesPerMinute) {
 		ss.log.Warn("message refused: rate limit", "limit_per_minute", ss.srv.opts.MaxMessagesPerMinute)
+		ss.srv.reply(451, ReasonRateLimited)
 		return &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 7, 0},
 			Message: fmt.Sprintf("Too many messages from your address (at most %d a minute), try again later",
 				ss.srv.opts.MaxMessagesPerMinute)}
@@ -280,14 +293,17 @@ func (ss *session) Auth(mech string) (sasl.Server, error) {
 		return nil, gosmtp.ErrAuthUnsupported
 	}
 	if !ss.authOK() {
+		ss.srv.reply(errEncryptionRequired.Code, ReasonEncryptionRequired)
 		return nil, errEncryptionRequired
 	}
 	if ss.authFails >= maxAuthFails {
+		ss.srv.reply(errTooManyAuthFails.Code, ReasonTooManyAuthFailures)
 		return nil, errTooManyAuthFails
 	}
 	key := limitKey(ss.ip)
 	if ss.srv.limited(ss.ip) && ss.srv.authFails.full(key, ss.srv.opts.Now(), maxAuthFailsPerIP) {
 		ss.log.Warn("authentication refused: too many failures from this address", "limit", maxAuthFailsPerIP, "span", authFailSpan)
+		ss.srv.reply(errTooManyAuthFailsFromIP.Code, ReasonTooManyAuthFailures)
 		return nil, errTooManyAuthFailsFromIP
 	}
 	if mech != sasl.Plain {
@@ -306,6 +322,7 @@ func (ss *session) Auth(mech string) (sasl.Server, error) {
 		ss.srv.authFails.add(key, ss.srv.opts.Now())
 		// The password is never logged, not even a wrong one.
 		ss.log.Warn("authentication failed", "username", username, "failures", ss.authFails)
+		ss.srv.reply(535, ReasonAuthFailed)
 		return gosmtp.ErrAuthFailed
 	}), nil
 }
@@ -313,6 +330,7 @@ func (ss *session) Auth(mech string) (sasl.Server, error) {
 func (ss *session) Rcpt(to string, _ *gosmtp.RcptOptions) error {
 	if !ss.srv.recv.AcceptsRecipient(to) {
 		ss.log.Info("recipient refused", "rcpt", to)
+		ss.srv.reply(550, ReasonUnknownRecipient)
 		return &gosmtp.SMTPError{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 1, 1},
 			Message: fmt.Sprintf("<%s>: no such recipient here, and relaying is not permitted", to)}
 	}
@@ -320,35 +338,43 @@ func (ss *session) Rcpt(to string, _ *gosmtp.RcptOptions) error {
 	return nil
 }
 
-func (ss *session) Data(r io.Reader) (err error) {
+// Data reads and receives the message, and tells OnReply and OnCommit.
+func (ss *session) Data(r io.Reader) error {
+	reason, err := ss.data(r)
+	ss.srv.reply(replyCode(err), reason)
+	return err
+}
+
+func (ss *session) data(r io.Reader) (reason string, err error) {
 	raw, err := readMessage(r, ss.size, ss.srv.opts.MaxMessageBytes)
 	if err != nil {
 		if errors.Is(err, gosmtp.ErrDataTooLarge) {
-			return gosmtp.ErrDataTooLarge
+			return ReasonTooLarge, gosmtp.ErrDataTooLarge
 		}
 		if errors.Is(err, gosmtp.ErrTooLongLine) {
 			// Permanent: the same message would fail the same way.
 			ss.log.Info("message refused: line too long", "limit", ss.srv.opts.MaxLineLength)
-			return &gosmtp.SMTPError{Code: 554, EnhancedCode: gosmtp.EnhancedCode{5, 6, 0},
+			return ReasonLineTooLong, &gosmtp.SMTPError{Code: 554, EnhancedCode: gosmtp.EnhancedCode{5, 6, 0},
 				Message: fmt.Sprintf("Message has a line longer than %d bytes; wrap or encode it", ss.srv.opts.MaxLineLength)}
 		}
-		return &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 4, 2}, Message: "error reading the message, try again"}
+		return ReasonReadError, &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 4, 2}, Message: "error reading the message, try again"}
 	}
+	ended := time.Now() // the end of DATA, for OnCommit
 	defer func() {
 		// A bug in parsing or the rules must cost a retry, not the mail.
 		if p := recover(); p != nil {
 			ss.log.Error("panic while receiving", "panic", p)
-			err = errTemporary
+			reason, err = ReasonTemporary, errTemporary
 		}
 	}()
 	e, err := mail.Parse(raw, ss.env)
 	if err != nil {
 		if core.ErrorCode(err) == core.EINVALID {
 			ss.log.Info("message refused", "reason", core.ErrorMessage(err))
-			return &gosmtp.SMTPError{Code: 554, EnhancedCode: gosmtp.EnhancedCode{5, 6, 0}, Message: core.ErrorMessage(err)}
+			return ReasonInvalid, &gosmtp.SMTPError{Code: 554, EnhancedCode: gosmtp.EnhancedCode{5, 6, 0}, Message: core.ErrorMessage(err)}
 		}
 		ss.log.Error("parse failed", "err", err)
-		return errTemporary
+		return ReasonTemporary, errTemporary
 	}
 	ctx, cancel := context.WithTimeout(ss.srv.base, ss.srv.opts.ReceiveTimeout)
 	defer cancel()
@@ -359,19 +385,22 @@ func (ss *session) Data(r io.Reader) (err error) {
 		case core.EREJECTED:
 			// docs/rules.md §1: the department rejects unknown senders.
 			ss.log.Info("message rejected", "message_id", e.MessageID, "reason", core.ErrorMessage(err))
-			return &gosmtp.SMTPError{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 7, 1}, Message: core.ErrorMessage(err)}
+			return ReasonRejected, &gosmtp.SMTPError{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 7, 1}, Message: core.ErrorMessage(err)}
 		case core.EINVALID, core.EFORBIDDEN:
 			ss.log.Info("message refused", "message_id", e.MessageID, "reason", core.ErrorMessage(err))
-			return &gosmtp.SMTPError{Code: 554, EnhancedCode: gosmtp.EnhancedCode{5, 7, 1}, Message: core.ErrorMessage(err)}
+			return ReasonRefused, &gosmtp.SMTPError{Code: 554, EnhancedCode: gosmtp.EnhancedCode{5, 7, 1}, Message: core.ErrorMessage(err)}
 		}
 		// Storage trouble or a bug: the client keeps the mail and
 		// retries; the details stay in our log.
 		ss.log.Error("receive failed", "message_id", e.MessageID, "err", err)
-		return errTemporary
+		return ReasonTemporary, errTemporary
+	}
+	if ss.srv.opts.OnCommit != nil {
+		ss.srv.opts.OnCommit(time.Since(ended))
 	}
 	ss.log.Info("message received", "message_id", e.MessageID, "outcome", rc.Outcome, "ticket", rc.Ticket,
 		"sender", e.Auth.String())
-	return nil
+	return ReasonAccepted, nil
 }
 
 var errDisabled = &gosmtp.SMTPError{Code: 421, EnhancedCode: gosmtp.EnhancedCode{4, 3, 2},
