@@ -220,7 +220,7 @@ func (c *common) load(env []string) (*gateway.Config, error) {
 			return nil, usageError{"--log-level: " + err.Error()}
 		}
 	}
-	cfg, err := LoadConfig(c.config, env)
+	cfg, err := gateway.LoadConfig(c.config, env)
 	if err != nil {
 		return nil, configError{err}
 	}
