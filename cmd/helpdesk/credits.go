@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"helpdesk/core"
+	"helpdesk/gateway"
 	"helpdesk/store"
 )
 
@@ -132,11 +133,11 @@ func printEntry(w io.Writer, e *core.LedgerEntry, r core.CreditRules, asJSON boo
 // The JSON of `credits show --json` is part of the outside contract
 // (DESIGN.md): at least balance, lots and entries.
 type creditsShowJSON struct {
-	Account  accountJSON `json:"account"`
-	Balance  int         `json:"balance"`
-	Preagree bool        `json:"preagree"`
-	Lots     []lotJSON   `json:"lots"`
-	Entries  []entryJSON `json:"entries"`
+	Account  gateway.AccountView `json:"account"`
+	Balance  int                 `json:"balance"`
+	Preagree bool                `json:"preagree"`
+	Lots     []lotJSON           `json:"lots"`
+	Entries  []entryJSON         `json:"entries"`
 }
 
 type lotJSON struct {
@@ -175,7 +176,7 @@ func creditsShow(ctx context.Context, db *store.DB, email string, asJSON bool, w
 	}
 	if asJSON {
 		out := creditsShowJSON{
-			Account: accountJSON{ID: st.Account.ID, Kind: st.Account.Kind, Name: st.Account.Name, PrimaryEmail: st.Email},
+			Account: gateway.AccountView{ID: st.Account.ID, Kind: st.Account.Kind, Name: st.Account.Name, PrimaryEmail: st.Email},
 			Balance: st.Account.Credits, Preagree: st.Account.Preagree,
 			Lots: []lotJSON{}, Entries: []entryJSON{},
 		}
