@@ -99,7 +99,7 @@ func cmdChannel(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		}
 		vctx, cancel := context.WithTimeout(ctx, *timeout)
 		defer cancel()
-		return verifyChannel(vctx, db, cfg, name, stdout)
+		return gateway.VerifyChannel(vctx, db, cfg, name, stdout)
 	}
 	return usageError{fmt.Sprintf("unknown channel subcommand %q", sub)}
 }

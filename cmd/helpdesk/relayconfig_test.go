@@ -191,7 +191,7 @@ func TestVerify_RelaySteps(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	if err := verifyChannel(ctx, db, cfg, "relay", &out); err != nil {
+	if err := gateway.VerifyChannel(ctx, db, cfg, "relay", &out); err != nil {
 		t.Fatalf("verify: %v\n%s", err, &out)
 	}
 	t.Logf("\n%s", &out)
@@ -217,7 +217,7 @@ func TestVerify_RelaySteps(t *testing.T) {
 			} else {
 				c.Mail.RelayCAFile = ""
 			}
-			err := verifyChannel(ctx, db, &c, "relay", io.Discard)
+			err := gateway.VerifyChannel(ctx, db, &c, "relay", io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want %q", err, tc.want)
 			}
