@@ -310,7 +310,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, env []string
 	level := new(slog.LevelVar)
 	level.Set(c.level)
 	log := serveLogger(&c, stderr, level)
-	db, up, err := upgradeDB(ctx, cfg.Store.Path)
+	db, up, err := store.UpgradeSchema(ctx, cfg.Store.Path)
 	if err != nil {
 		return err
 	}
@@ -364,7 +364,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	if err != nil {
 		return err
 	}
-	up, err := migrateDB(ctx, cfg.Store.Path)
+	up, err := store.Migrate(ctx, cfg.Store.Path)
 	if err != nil {
 		return err
 	}
@@ -380,32 +380,4 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		fmt.Fprintf(stdout, "%s: schema version %d, up to date\n", up.Path, up.To)
 	}
 	return nil
-}
-
-// migrateDB creates or upgrades the database under the serve lock, so no
-// serve runs on a schema changing under it. Beside a running serve it
-// only reports a schema that is current already.
-func migrateDB(ctx context.Context, path string) (*upgrade, error) {
-	lock, err := store.AcquireLock(path)
-	var le *store.LockedError
-	if errors.As(err, &le) {
-		db, sch, ierr := store.Inspect(ctx, path)
-		if ierr != nil {
-			return nil, ierr
-		}
-		db.Close()
-		if !sch.Current() {
-			return nil, fmt.Errorf("%w; stop it and migrate, or start this binary's serve, which migrates", le)
-		}
-		return &upgrade{Path: path, From: sch.Version, To: sch.Version}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer lock.Release()
-	db, up, err := upgradeDB(ctx, path)
-	if err != nil {
-		return nil, err
-	}
-	return up, db.Close()
 }
