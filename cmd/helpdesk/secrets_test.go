@@ -185,7 +185,7 @@ path = "`+filepath.Join(dir, "h.db")+`"
 		if out, err := cli("", "channel", "update", "old", "--mailbox", "Support"); err != nil {
 			t.Fatalf("update: %v: %s", err, out)
 		}
-		c, err := findChannel(ctx, db, "old")
+		c, err := gateway.FindChannel(ctx, db, "old")
 		if err != nil || !strings.Contains(string(c.Settings), store.SealPrefix) || strings.Contains(string(c.Settings), "old-plain") {
 			t.Fatalf("after update %s, %v: not sealed", c.Settings, err)
 		}
