@@ -10,9 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"runtime/debug"
-	"syscall"
 	"time"
 
 	"helpdesk/gateway"
@@ -301,53 +299,11 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, env []string
 	if err != nil {
 		return err
 	}
-	// One serve per database, held until the process ends.
-	lock, err := store.AcquireLock(cfg.Store.Path)
-	if err != nil {
-		return err
-	}
-	defer lock.Release()
 	level := new(slog.LevelVar)
 	level.Set(c.level)
 	log := serveLogger(&c, stderr, level)
-	db, up, err := store.UpgradeSchema(ctx, cfg.Store.Path)
-	if err != nil {
-		return err
-	}
-	db.Close()
-	if up.Created || up.From != up.To {
-		log.Info("database schema upgraded", "db", up.Path, "from", up.From, "to", up.To, "backup", up.Backup)
-	}
-	app, err := gateway.NewApp(ctx, cfg, log, nil)
-	if err != nil {
-		return err
-	}
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	defer signal.Stop(sigs)
-	if err := app.Start(ctx); err != nil {
-		app.DB.Close()
-		return err
-	}
-	sig := (&reloader{c: &c, env: env, app: app, level: level, log: log}).waitStop(ctx, sigs)
-	log.Info("stopping: intake closed, draining", "signal", sig.String(), "grace", grace.String())
-	sctx, cancel := context.WithTimeout(ctx, *grace)
-	defer cancel()
-	go func() {
-		// A second signal does not wait for the grace period.
-		for s := range sigs {
-			if s != syscall.SIGHUP {
-				break
-			}
-		}
-		log.Warn("second signal: exiting now")
-		cancel()
-	}()
-	if err := app.Shutdown(sctx); err != nil {
-		return err
-	}
-	log.Info("stopped")
-	return nil
+	r := &reloader{c: &c, env: env, level: level, log: log}
+	return gateway.Serve(ctx, cfg, log, *grace, r.reload)
 }
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
