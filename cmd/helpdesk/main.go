@@ -248,7 +248,7 @@ func (c *common) open(ctx context.Context, env []string) (*gateway.Config, *stor
 }
 
 func (c *common) logger(w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{ReplaceAttr: redact, Level: c.level}
+	opts := &slog.HandlerOptions{ReplaceAttr: gateway.Redact, Level: c.level}
 	if c.logFormat == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}

@@ -10,7 +10,7 @@ import (
 
 // serveLogger is common.logger with a level that SIGHUP can change.
 func serveLogger(c *common, w io.Writer, level *slog.LevelVar) *slog.Logger {
-	opts := &slog.HandlerOptions{ReplaceAttr: redact, Level: level}
+	opts := &slog.HandlerOptions{ReplaceAttr: gateway.Redact, Level: level}
 	if c.logFormat == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
