@@ -2,6 +2,12 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
 
 	"helpdesk/inbound/admin"
 	"helpdesk/internal/buildinfo"
@@ -84,4 +90,45 @@ func detailsSource(db *store.DB) func(context.Context) (*admin.Details, error) {
 		}
 		return &d, nil
 	}
+}
+
+// statusHTTPTimeout bounds asking a running serve for its /status.
+const statusHTTPTimeout = 2 * time.Second
+
+// ErrNoServe is FetchStatus's error when nothing listens on http.listen.
+var ErrNoServe = errors.New("serve not reachable")
+
+// FetchStatus asks the serve listening on http.listen for /status. An
+// address nothing listens on is ErrNoServe; a refused token is an error
+// of its own, since the database would show a different picture.
+func FetchStatus(ctx context.Context, cfg *Config) (*admin.Status, error) {
+	host, port, err := net.SplitHostPort(cfg.HTTP.Listen)
+	if err != nil || port == "0" {
+		return nil, ErrNoServe
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, statusHTTPTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", "http://"+net.JoinHostPort(host, port)+"/status", nil)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.HTTP.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+cfg.HTTP.Token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, ErrNoServe
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized {
+		return nil, fmt.Errorf("serve at %s refused the token (http.token)", cfg.HTTP.Listen)
+	}
+	var st admin.Status
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return nil, fmt.Errorf("status from %s: %w", cfg.HTTP.Listen, err)
+	}
+	return &st, nil
 }

@@ -478,7 +478,7 @@ func TestChannel_VerifyFailures(t *testing.T) {
 		{"slack", "slack: auth.test refused: invalid_auth"},
 		{"nope", `no channel named "nope"`},
 	} {
-		err := verifyChannel(ctx, db, cfg, c.name, io.Discard)
+		err := gateway.VerifyChannel(ctx, db, cfg, c.name, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("verify %s: %v, want %q", c.name, err, c.want)
 		}

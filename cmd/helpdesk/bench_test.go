@@ -6,12 +6,14 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"helpdesk/internal/bench"
 )
 
 // TestBench_Smoke runs a short load as CI's smoke test: it fails if any
 // accepted mail is missing from the store, never on timing.
 func TestBench_Smoke(t *testing.T) {
-	res, err := runBench(context.Background(), 300, 10, false, io.Discard, func(string) func() { return func() {} })
+	res, err := bench.Run(context.Background(), 300, 10, false, io.Discard, func(string) func() { return func() {} })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -19,7 +21,7 @@ func TestBench_Smoke(t *testing.T) {
 		t.Fatalf("accepted %d new and %d replies, stored %d; want 300, 300, 600", res.New.Accepted, res.Reply.Accepted, res.Stored)
 	}
 	var out bytes.Buffer
-	res.print(&out)
+	printBench(&out, res)
 	if !strings.Contains(out.String(), "null go-smtp server") {
 		t.Fatalf("report:\n%s", out.String())
 	}

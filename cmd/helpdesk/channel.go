@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -99,7 +98,7 @@ func cmdChannel(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		}
 		vctx, cancel := context.WithTimeout(ctx, *timeout)
 		defer cancel()
-		return verifyChannel(vctx, db, cfg, name, stdout)
+		return gateway.VerifyChannel(vctx, db, cfg, name, stdout)
 	}
 	return usageError{fmt.Sprintf("unknown channel subcommand %q", sub)}
 }
@@ -142,7 +141,7 @@ func channelList(ctx context.Context, db *store.DB, cfg *gateway.Config, asJSON 
 	}
 	out := make([]channelJSON, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, channelJSON{Name: r.Name, Kind: r.Kind, Enabled: r.Enabled, Source: r.Source, Where: channelWhere(cfg, r)})
+		out = append(out, channelJSON{Name: r.Name, Kind: r.Kind, Enabled: r.Enabled, Source: r.Source, Where: gateway.ChannelWhere(cfg, r)})
 	}
 	if asJSON {
 		return writeJSON(w, out)
@@ -153,40 +152,6 @@ func channelList(ctx context.Context, db *store.DB, cfg *gateway.Config, asJSON 
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Name, c.Kind, yesNo(c.Enabled), c.Source, c.Where)
 	}
 	return tw.Flush()
-}
-
-// channelWhere describes where a channel connects, without credentials.
-func channelWhere(cfg *gateway.Config, c store.Channel) string {
-	switch c.Kind {
-	case store.ChannelSMTP:
-		return "listens on " + cfg.SMTP.Listen
-	case store.ChannelRelay:
-		if cfg.Mail.Relay == "" {
-			return "no relay: .eml files in " + cfg.Mail.Dir + "/"
-		}
-		return cfg.Mail.Relay
-	case store.ChannelSlack:
-		if cfg.Slack.Token == "" {
-			return "no token: posts are logged"
-		}
-		if cfg.Slack.APIURL != "" {
-			return cfg.Slack.APIURL
-		}
-		return "slack.com"
-	}
-	if c.Source == store.SourceCLI {
-		// Without opening the password, which may be sealed with another secret.
-		st, err := store.ParseIMAPSettings(c.Settings)
-		if err != nil {
-			return "(unreadable settings)"
-		}
-		return fmt.Sprintf("%s@%s/%s (tls %s)", st.Username, st.Address, st.Mailbox, st.TLS)
-	}
-	m, err := gateway.ChannelIMAP(cfg, c)
-	if err != nil {
-		return "(not in the configuration file any more)"
-	}
-	return fmt.Sprintf("%s@%s/%s (tls %s)", m.Username, m.Address, m.Mailbox, m.TLS)
 }
 
 // addFlags are the settings of `channel add`: an IMAP mailbox.
@@ -231,25 +196,11 @@ func channelAdd(ctx context.Context, db *store.DB, cfg *gateway.Config, name str
 	m := gateway.IMAPConfig{Name: name, Address: f.address, TLS: f.tls, CAFile: f.caFile, Username: f.username,
 		Password: pw, Auth: f.auth, Mailbox: f.mailbox,
 		PollInterval: gateway.Duration{Duration: f.poll}, IDLE: &idle, ProcessedMailbox: f.processed, FailedMailbox: f.failed}
-	// The same checks as an [[imap]] entry of the file, names included.
-	check := *cfg
-	check.IMAP = append(append([]gateway.IMAPConfig(nil), cfg.IMAP...), m)
-	if err := check.Validate(); err != nil {
-		return err
-	}
-	st, err := gateway.SealedIMAPSettings(cfg, m)
+	row, err := gateway.AddMailbox(ctx, db, cfg, m, !f.disabled)
 	if err != nil {
-		return err
-	}
-	settings, err := json.Marshal(st)
-	if err != nil {
-		return err
-	}
-	if err := db.AddChannel(ctx, store.Channel{Name: name, Kind: store.ChannelIMAP, Enabled: !f.disabled, Settings: settings}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "channel %s added (%s, %s); `helpdesk channel verify %s` tests the login\n",
-		name, enabledWord(!f.disabled), channelWhere(cfg, store.Channel{Name: name, Kind: store.ChannelIMAP,
-			Source: store.SourceCLI, Settings: settings}), name)
+		name, enabledWord(!f.disabled), gateway.ChannelWhere(cfg, row), name)
 	return nil
 }

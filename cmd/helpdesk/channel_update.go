@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"sort"
 	"strings"
 
-	"helpdesk/core"
 	"helpdesk/gateway"
 	"helpdesk/store"
 )
@@ -46,17 +44,12 @@ func readPassword(path string, stdin io.Reader) (string, error) {
 }
 
 // channelUpdate changes the settings of a mailbox added with `channel
-// add`: only the flags given, with the same checks as add. The password
-// is sealed again (a row of an older version, in clear text, is sealed
-// now). A running serve restarts the mailbox's poller when it next reads
-// the table.
+// add`: only the flags given, with the same checks as add
+// (gateway.UpdateMailbox).
 func channelUpdate(ctx context.Context, db *store.DB, cfg *gateway.Config, name string, f *addFlags, set map[string]bool, stdout io.Writer, stdin io.Reader) error {
-	c, err := findChannel(ctx, db, name)
+	c, err := gateway.AddedMailbox(ctx, db, name)
 	if err != nil {
 		return err
-	}
-	if c.Kind != store.ChannelIMAP || c.Source != store.SourceCLI {
-		return core.Errorf(core.EINVALID, "channel %s comes from the configuration file: change it there and reload serve (systemctl reload helpdesk)", name)
 	}
 	if set["disabled"] {
 		return usageError{"channel update does not take --disabled: use channel enable|disable " + name}
@@ -64,38 +57,12 @@ func channelUpdate(ctx context.Context, db *store.DB, cfg *gateway.Config, name 
 	if len(set) == 0 {
 		return usageError{"channel update " + name + " needs at least one setting to change (see helpdesk channel add's flags)"}
 	}
-	st, err := store.ParseIMAPSettings(c.Settings)
-	if err != nil {
-		return fmt.Errorf("channel %s: settings: %w", name, err)
-	}
-	m := gateway.IMAPConfigOf(name, st)
+	var password func() (string, error)
 	if set["password-file"] {
-		if m.Password, err = readPassword(f.passwordFile, stdin); err != nil {
-			return err
-		}
-	} else {
-		// The stored password, opened to be sealed again.
-		old, err := gateway.ChannelIMAP(cfg, c)
-		if err != nil {
-			return err
-		}
-		m.Password = old.Password
+		password = func() (string, error) { return readPassword(f.passwordFile, stdin) }
 	}
-	applyUpdate(&m, f, set)
-	check := *cfg
-	check.IMAP = append(append([]gateway.IMAPConfig(nil), cfg.IMAP...), m)
-	if err := check.Validate(); err != nil {
-		return err
-	}
-	sealed, err := gateway.SealedIMAPSettings(cfg, m)
+	row, err := gateway.UpdateMailbox(ctx, db, cfg, c, password, func(m *gateway.IMAPConfig) { applyUpdate(m, f, set) })
 	if err != nil {
-		return err
-	}
-	settings, err := json.Marshal(sealed)
-	if err != nil {
-		return err
-	}
-	if err := db.UpdateChannelSettings(ctx, name, settings); err != nil {
 		return err
 	}
 	var names []string
@@ -104,8 +71,7 @@ func channelUpdate(ctx context.Context, db *store.DB, cfg *gateway.Config, name 
 	}
 	sort.Strings(names)
 	fmt.Fprintf(stdout, "channel %s updated (%s): %s; a running serve reconnects it within %s\n",
-		name, strings.Join(names, ", "), channelWhere(cfg, store.Channel{Name: name, Kind: store.ChannelIMAP,
-			Source: store.SourceCLI, Settings: settings}), gateway.ChannelPollInterval)
+		name, strings.Join(names, ", "), gateway.ChannelWhere(cfg, row), gateway.ChannelPollInterval)
 	return nil
 }
 
@@ -127,19 +93,4 @@ func applyUpdate(m *gateway.IMAPConfig, f *addFlags, set map[string]bool) {
 		idle := f.idle
 		m.IDLE = &idle
 	}
-}
-
-// findChannel returns the channel of that name; ENOTFOUND when there is
-// none.
-func findChannel(ctx context.Context, db *store.DB, name string) (store.Channel, error) {
-	rows, err := db.Channels(ctx)
-	if err != nil {
-		return store.Channel{}, err
-	}
-	for _, c := range rows {
-		if c.Name == name {
-			return c, nil
-		}
-	}
-	return store.Channel{}, core.Errorf(core.ENOTFOUND, "no channel named %q", name)
 }

@@ -33,7 +33,7 @@ b = 2
 `
 	path := filepath.Join(t.TempDir(), "c.toml")
 	os.WriteFile(path, []byte(file), 0o600)
-	_, err := LoadConfig(path, nil)
+	_, err := gateway.LoadConfig(path, nil)
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -49,7 +49,7 @@ b = 2
 }
 
 func TestConfig_UnknownEnvironment(t *testing.T) {
-	_, err := LoadConfig("", []string{"HELPDESK_SMTP_LISTNE=x", "HELPDESK_SECRTE=y", "HELPDESK_CORPUS=../corpus",
+	_, err := gateway.LoadConfig("", []string{"HELPDESK_SMTP_LISTNE=x", "HELPDESK_SECRTE=y", "HELPDESK_CORPUS=../corpus",
 		"HELPDESK_CONFIG=", "HELPDESK_LOG_LEVEL=debug"})
 	if err == nil {
 		t.Fatal("no error")
@@ -66,13 +66,13 @@ func TestConfig_UnknownEnvironment(t *testing.T) {
 }
 
 func TestConfig_LogLevel(t *testing.T) {
-	cfg, err := LoadConfig("", []string{"HELPDESK_LOG_LEVEL=debug"})
+	cfg, err := gateway.LoadConfig("", []string{"HELPDESK_LOG_LEVEL=debug"})
 	if err != nil || cfg.Log.Level != "debug" {
 		t.Fatalf("HELPDESK_LOG_LEVEL: %v, %v", cfg, err)
 	}
 	path := filepath.Join(t.TempDir(), "c.toml")
 	os.WriteFile(path, []byte("[log]\nlevel = \"loud\"\n"), 0o600)
-	if _, err := LoadConfig(path, nil); err == nil || !strings.Contains(err.Error(), "log.level") {
+	if _, err := gateway.LoadConfig(path, nil); err == nil || !strings.Contains(err.Error(), "log.level") {
 		t.Fatalf("a bad log.level: %v", err)
 	}
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"helpdesk/core"
+	"helpdesk/gateway"
 	"helpdesk/store"
 )
 
@@ -75,10 +76,10 @@ func cmdCredits(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		}
 		if *asJSON {
 			return writeJSON(stdout, struct {
-				Credits int       `json:"credits"`
-				From    entryJSON `json:"from"`
-				To      entryJSON `json:"to"`
-			}{n, toEntryJSON(out), toEntryJSON(in)})
+				Credits int               `json:"credits"`
+				From    gateway.EntryView `json:"from"`
+				To      gateway.EntryView `json:"to"`
+			}{n, gateway.EntryViewOf(out), gateway.EntryViewOf(in)})
 		}
 		fmt.Fprintf(stdout, "%d credits moved from account #%d (balance %d) to account #%d (balance %d)\n",
 			n, out.AccountID, out.Balance, in.AccountID, in.Balance)
@@ -119,53 +120,14 @@ func creditsError(err error) error {
 func printEntry(w io.Writer, e *core.LedgerEntry, r core.CreditRules, asJSON bool) error {
 	if asJSON {
 		return writeJSON(w, struct {
-			entryJSON
+			gateway.EntryView
 			Account   int64     `json:"account"`
 			ExpiresAt time.Time `json:"expires_at"`
-		}{toEntryJSON(e), e.AccountID, e.At.AddDate(0, r.LotMonths, 0)})
+		}{gateway.EntryViewOf(e), e.AccountID, e.At.AddDate(0, r.LotMonths, 0)})
 	}
 	_, err := fmt.Fprintf(w, "account #%d: %+d credits (%s), balance %d; the lot expires %s\n",
 		e.AccountID, e.Amount, e.Reason, e.Balance, e.At.AddDate(0, r.LotMonths, 0).Format("2006-01-02 15:04 MST"))
 	return err
-}
-
-// The JSON of `credits show --json` is part of the outside contract
-// (DESIGN.md): at least balance, lots and entries.
-type creditsShowJSON struct {
-	Account  accountJSON `json:"account"`
-	Balance  int         `json:"balance"`
-	Preagree bool        `json:"preagree"`
-	Lots     []lotJSON   `json:"lots"`
-	Entries  []entryJSON `json:"entries"`
-}
-
-type lotJSON struct {
-	ID        int64     `json:"id"`
-	Kind      string    `json:"kind"`
-	Credits   int       `json:"credits"`
-	Remaining int       `json:"remaining"`
-	AddedAt   time.Time `json:"added_at"`
-	ExpiresAt time.Time `json:"expires_at"`
-}
-
-type entryJSON struct {
-	ID      int64     `json:"id"`
-	Kind    string    `json:"kind"`
-	Amount  int       `json:"amount"`
-	Balance int       `json:"balance"`
-	Ticket  *int64    `json:"ticket"`
-	By      string    `json:"by"`
-	Reason  string    `json:"reason"`
-	At      time.Time `json:"at"`
-}
-
-func toEntryJSON(e *core.LedgerEntry) entryJSON {
-	ej := entryJSON{ID: e.ID, Kind: e.Kind, Amount: e.Amount, Balance: e.Balance, By: e.By, Reason: e.Reason, At: e.At}
-	if e.Ticket != 0 {
-		n := e.Ticket
-		ej.Ticket = &n
-	}
-	return ej
 }
 
 func creditsShow(ctx context.Context, db *store.DB, email string, asJSON bool, w io.Writer) error {
@@ -174,18 +136,7 @@ func creditsShow(ctx context.Context, db *store.DB, email string, asJSON bool, w
 		return cliError(err, "account of "+email)
 	}
 	if asJSON {
-		out := creditsShowJSON{
-			Account: accountJSON{ID: st.Account.ID, Kind: st.Account.Kind, Name: st.Account.Name, PrimaryEmail: st.Email},
-			Balance: st.Account.Credits, Preagree: st.Account.Preagree,
-			Lots: []lotJSON{}, Entries: []entryJSON{},
-		}
-		for _, l := range st.Lots {
-			out.Lots = append(out.Lots, lotJSON{ID: l.ID, Kind: l.Kind, Credits: l.Credits, Remaining: l.Remaining,
-				AddedAt: l.AddedAt, ExpiresAt: l.ExpiresAt})
-		}
-		for i := range st.Entries {
-			out.Entries = append(out.Entries, toEntryJSON(&st.Entries[i]))
-		}
+		out := gateway.StatementViewOf(st)
 		return writeJSON(w, out)
 	}
 	fmt.Fprintf(w, "account #%d (%s) of %s: %d credits; new tickets pre-agreed: %s\n",

@@ -15,7 +15,7 @@ import (
 // the configuration accepts, so it cannot fall behind config.go.
 func TestExampleConfig(t *testing.T) {
 	const file = "../../helpdesk.example.toml"
-	c, err := LoadConfig(file, nil)
+	c, err := gateway.LoadConfig(file, nil)
 	if err != nil {
 		t.Fatalf("LoadConfig: %v", err)
 	}

@@ -10,9 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"runtime/debug"
-	"syscall"
 	"time"
 
 	"helpdesk/gateway"
@@ -220,7 +218,7 @@ func (c *common) load(env []string) (*gateway.Config, error) {
 			return nil, usageError{"--log-level: " + err.Error()}
 		}
 	}
-	cfg, err := LoadConfig(c.config, env)
+	cfg, err := gateway.LoadConfig(c.config, env)
 	if err != nil {
 		return nil, configError{err}
 	}
@@ -250,7 +248,7 @@ func (c *common) open(ctx context.Context, env []string) (*gateway.Config, *stor
 }
 
 func (c *common) logger(w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{ReplaceAttr: redact, Level: c.level}
+	opts := &slog.HandlerOptions{ReplaceAttr: gateway.Redact, Level: c.level}
 	if c.logFormat == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
@@ -301,53 +299,11 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, env []string
 	if err != nil {
 		return err
 	}
-	// One serve per database, held until the process ends.
-	lock, err := store.AcquireLock(cfg.Store.Path)
-	if err != nil {
-		return err
-	}
-	defer lock.Release()
 	level := new(slog.LevelVar)
 	level.Set(c.level)
 	log := serveLogger(&c, stderr, level)
-	db, up, err := upgradeDB(ctx, cfg.Store.Path)
-	if err != nil {
-		return err
-	}
-	db.Close()
-	if up.Created || up.From != up.To {
-		log.Info("database schema upgraded", "db", up.Path, "from", up.From, "to", up.To, "backup", up.Backup)
-	}
-	app, err := gateway.NewApp(ctx, cfg, log, nil)
-	if err != nil {
-		return err
-	}
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	defer signal.Stop(sigs)
-	if err := app.Start(ctx); err != nil {
-		app.DB.Close()
-		return err
-	}
-	sig := (&reloader{c: &c, env: env, app: app, level: level, log: log}).waitStop(ctx, sigs)
-	log.Info("stopping: intake closed, draining", "signal", sig.String(), "grace", grace.String())
-	sctx, cancel := context.WithTimeout(ctx, *grace)
-	defer cancel()
-	go func() {
-		// A second signal does not wait for the grace period.
-		for s := range sigs {
-			if s != syscall.SIGHUP {
-				break
-			}
-		}
-		log.Warn("second signal: exiting now")
-		cancel()
-	}()
-	if err := app.Shutdown(sctx); err != nil {
-		return err
-	}
-	log.Info("stopped")
-	return nil
+	r := &reloader{c: &c, env: env, level: level, log: log}
+	return gateway.Serve(ctx, cfg, log, *grace, r.reload)
 }
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
@@ -364,7 +320,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	if err != nil {
 		return err
 	}
-	up, err := migrateDB(ctx, cfg.Store.Path)
+	up, err := store.Migrate(ctx, cfg.Store.Path)
 	if err != nil {
 		return err
 	}
@@ -380,32 +336,4 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		fmt.Fprintf(stdout, "%s: schema version %d, up to date\n", up.Path, up.To)
 	}
 	return nil
-}
-
-// migrateDB creates or upgrades the database under the serve lock, so no
-// serve runs on a schema changing under it. Beside a running serve it
-// only reports a schema that is current already.
-func migrateDB(ctx context.Context, path string) (*upgrade, error) {
-	lock, err := store.AcquireLock(path)
-	var le *store.LockedError
-	if errors.As(err, &le) {
-		db, sch, ierr := store.Inspect(ctx, path)
-		if ierr != nil {
-			return nil, ierr
-		}
-		db.Close()
-		if !sch.Current() {
-			return nil, fmt.Errorf("%w; stop it and migrate, or start this binary's serve, which migrates", le)
-		}
-		return &upgrade{Path: path, From: sch.Version, To: sch.Version}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer lock.Release()
-	db, up, err := upgradeDB(ctx, path)
-	if err != nil {
-		return nil, err
-	}
-	return up, db.Close()
 }

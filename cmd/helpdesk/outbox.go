@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"helpdesk/gateway"
 	"helpdesk/store"
 )
 
@@ -59,7 +60,7 @@ func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer, env
 			return err
 		}
 		if *asJSON {
-			return writeJSON(stdout, outboxJSONOf(rows))
+			return writeJSON(stdout, gateway.OutboxViewOf(rows))
 		}
 		return outboxTable(stdout, rows)
 	}
@@ -111,45 +112,4 @@ func oneLine(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
-}
-
-type outboxAttemptJSON struct {
-	At         time.Time `json:"at"`
-	DurationMS int64     `json:"duration_ms"`
-	Result     string    `json:"result"`
-	Error      string    `json:"error,omitempty"`
-}
-
-type outboxRowJSON struct {
-	ID          int64               `json:"id"`
-	State       string              `json:"state"`
-	Kind        string              `json:"kind"`
-	Ticket      int64               `json:"ticket,omitempty"`
-	Attempts    int                 `json:"attempts"`
-	NextAttempt *time.Time          `json:"next_attempt,omitempty"`
-	DoneAt      *time.Time          `json:"done_at,omitempty"`
-	CreatedAt   time.Time           `json:"created_at"`
-	LastError   string              `json:"last_error,omitempty"`
-	History     []outboxAttemptJSON `json:"history"`
-}
-
-func outboxJSONOf(rows []store.OutboxRow) []outboxRowJSON {
-	out := make([]outboxRowJSON, 0, len(rows))
-	for _, r := range rows {
-		j := outboxRowJSON{ID: r.ID, State: r.State, Kind: r.Kind, Ticket: r.Ticket, Attempts: r.Attempts,
-			CreatedAt: r.CreatedAt.UTC(), LastError: r.LastError, History: []outboxAttemptJSON{}}
-		if r.State == "pending" {
-			next := r.NextAttempt.UTC()
-			j.NextAttempt = &next
-		} else if !r.DoneAt.IsZero() {
-			done := r.DoneAt.UTC()
-			j.DoneAt = &done
-		}
-		for _, a := range r.History {
-			j.History = append(j.History, outboxAttemptJSON{At: a.At.UTC(), DurationMS: a.Duration.Milliseconds(),
-				Result: a.Result, Error: a.Error})
-		}
-		out = append(out, j)
-	}
-	return out
 }

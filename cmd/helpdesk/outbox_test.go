@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"helpdesk/core"
+	"helpdesk/gateway"
 	"helpdesk/store"
 )
 
@@ -89,7 +90,7 @@ func TestOutboxCommand_ListAndRetry(t *testing.T) {
 	if err != nil {
 		t.Fatalf("outbox list --dead --json: %v\n%s", err, out)
 	}
-	var rows []outboxRowJSON
+	var rows []gateway.OutboxRowView
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -178,7 +179,7 @@ func TestBackupCommand_Restore(t *testing.T) {
 	if err != nil {
 		t.Fatalf("outbox list after restore: %v\n%s", err, out)
 	}
-	var rows []outboxRowJSON
+	var rows []gateway.OutboxRowView
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}

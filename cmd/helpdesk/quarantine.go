@@ -67,7 +67,7 @@ func cmdQuarantine(ctx context.Context, args []string, stdout, stderr io.Writer,
 			_, err = stdout.Write(q.Raw)
 			return err
 		case *asJSON:
-			return writeJSON(stdout, quarantineJSONOf(q, true))
+			return writeJSON(stdout, gateway.QuarantineViewOf(q, true))
 		}
 		fmt.Fprintf(stdout, "quarantined mail %d\nchannel:    %s\nref:        %s\nmessage-id: %s\nsize:       %d bytes\nat:         %s\nreason:     %s\n\n",
 			q.ID, q.Channel, q.Ref, q.MessageID, q.Size, q.CreatedAt.UTC().Format(time.RFC3339), q.Reason)
@@ -103,28 +103,6 @@ func cmdQuarantine(ctx context.Context, args []string, stdout, stderr io.Writer,
 	return usageError{fmt.Sprintf("unknown quarantine subcommand %q", sub)}
 }
 
-// quarantineJSON is a quarantined mail in `quarantine list|show --json`.
-type quarantineJSON struct {
-	ID        int64     `json:"id"`
-	Channel   string    `json:"channel"`
-	Ref       string    `json:"ref"`
-	MessageID string    `json:"message_id"`
-	Reason    string    `json:"reason"`
-	Size      int       `json:"size"`
-	At        time.Time `json:"at"`
-	Raw       *string   `json:"raw,omitempty"` // show only; null when too large to keep
-}
-
-func quarantineJSONOf(q *core.Quarantined, withRaw bool) quarantineJSON {
-	j := quarantineJSON{ID: q.ID, Channel: q.Channel, Ref: q.Ref, MessageID: q.MessageID, Reason: q.Reason,
-		Size: q.Size, At: q.CreatedAt.UTC()}
-	if withRaw && q.Raw != nil {
-		s := string(q.Raw)
-		j.Raw = &s
-	}
-	return j
-}
-
 func quarantineList(ctx context.Context, db interface {
 	QuarantineList(context.Context) ([]core.Quarantined, error)
 }, asJSON bool, w io.Writer) error {
@@ -133,9 +111,9 @@ func quarantineList(ctx context.Context, db interface {
 		return err
 	}
 	if asJSON {
-		out := make([]quarantineJSON, 0, len(qs))
+		out := make([]gateway.QuarantineView, 0, len(qs))
 		for i := range qs {
-			out = append(out, quarantineJSONOf(&qs[i], false))
+			out = append(out, gateway.QuarantineViewOf(&qs[i], false))
 		}
 		return writeJSON(w, out)
 	}

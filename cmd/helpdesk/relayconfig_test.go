@@ -44,7 +44,7 @@ func TestConfig_Relay(t *testing.T) {
 	open := filepath.Join(dir, "open-password")
 	os.WriteFile(open, []byte("s3cret\n"), 0o644)
 
-	c, err := LoadConfig(writeConfig(t, `
+	c, err := gateway.LoadConfig(writeConfig(t, `
 [mail]
 relay = "smtp.example.net:587"
 relay_tls = "starttls"
@@ -66,7 +66,7 @@ relay_password_file = "`+pwFile+`"
 	}
 
 	// The environment names the file too.
-	c, err = LoadConfig("", []string{"HELPDESK_MAIL_RELAY=127.0.0.1:25", "HELPDESK_MAIL_RELAY_USERNAME=u", "HELPDESK_MAIL_RELAY_PASSWORD_FILE=" + pwFile})
+	c, err = gateway.LoadConfig("", []string{"HELPDESK_MAIL_RELAY=127.0.0.1:25", "HELPDESK_MAIL_RELAY_USERNAME=u", "HELPDESK_MAIL_RELAY_PASSWORD_FILE=" + pwFile})
 	if err != nil || c.Mail.RelayPassword != "s3cret" {
 		t.Errorf("from the environment: %v, password %q", err, c.Mail.RelayPassword)
 	}
@@ -87,7 +87,7 @@ relay_password = "p"`, "not loopback"},
 		{"CertWithoutKey", `relay_cert_file = "c.pem"`, "relay_key_file go together"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := LoadConfig(writeConfig(t, "[mail]\n"+tc.toml+"\n"), nil)
+			_, err := gateway.LoadConfig(writeConfig(t, "[mail]\n"+tc.toml+"\n"), nil)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want %q", err, tc.want)
 			}
@@ -98,7 +98,7 @@ relay_password = "p"`, "not loopback"},
 	}
 
 	// Plain SMTP with a password is fine to loopback.
-	if _, err := LoadConfig(writeConfig(t, "[mail]\nrelay = \"127.0.0.1:25\"\nrelay_username = \"u\"\nrelay_password = \"p\"\n"), nil); err != nil {
+	if _, err := gateway.LoadConfig(writeConfig(t, "[mail]\nrelay = \"127.0.0.1:25\"\nrelay_username = \"u\"\nrelay_password = \"p\"\n"), nil); err != nil {
 		t.Errorf("loopback relay with a password: %v", err)
 	}
 }
@@ -191,7 +191,7 @@ func TestVerify_RelaySteps(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	if err := verifyChannel(ctx, db, cfg, "relay", &out); err != nil {
+	if err := gateway.VerifyChannel(ctx, db, cfg, "relay", &out); err != nil {
 		t.Fatalf("verify: %v\n%s", err, &out)
 	}
 	t.Logf("\n%s", &out)
@@ -217,7 +217,7 @@ func TestVerify_RelaySteps(t *testing.T) {
 			} else {
 				c.Mail.RelayCAFile = ""
 			}
-			err := verifyChannel(ctx, db, &c, "relay", io.Discard)
+			err := gateway.VerifyChannel(ctx, db, &c, "relay", io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want %q", err, tc.want)
 			}

@@ -4,15 +4,13 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
-	"syscall"
 
 	"helpdesk/gateway"
 )
 
 // serveLogger is common.logger with a level that SIGHUP can change.
 func serveLogger(c *common, w io.Writer, level *slog.LevelVar) *slog.Logger {
-	opts := &slog.HandlerOptions{ReplaceAttr: redact, Level: level}
+	opts := &slog.HandlerOptions{ReplaceAttr: gateway.Redact, Level: level}
 	if c.logFormat == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
@@ -23,34 +21,21 @@ func serveLogger(c *common, w io.Writer, level *slog.LevelVar) *slog.Logger {
 type reloader struct {
 	c     *common
 	env   []string
-	app   *gateway.App
 	level *slog.LevelVar
 	log   *slog.Logger
-}
-
-// waitStop waits for a signal that stops serve (SIGINT, SIGTERM) and
-// returns it; each SIGHUP on the way reloads the configuration.
-func (r *reloader) waitStop(ctx context.Context, sigs <-chan os.Signal) os.Signal {
-	for {
-		sig := <-sigs
-		if sig != syscall.SIGHUP {
-			return sig
-		}
-		r.reload(ctx)
-	}
 }
 
 // reload loads the configuration file and the environment again and
 // applies what a running gateway can take (gateway.App.Reload). A
 // configuration with errors is refused as a whole: the running one stays.
-func (r *reloader) reload(ctx context.Context) {
+func (r *reloader) reload(ctx context.Context, app *gateway.App) {
 	r.log.Info("SIGHUP: reloading the configuration", "config", r.c.config)
 	cfg, err := r.c.load(r.env)
 	if err != nil {
 		r.log.Error("reload refused: the configuration has errors; the running one stays", "err", err)
 		return
 	}
-	rep, err := r.app.Reload(ctx, cfg)
+	rep, err := app.Reload(ctx, cfg)
 	if err != nil && rep == nil {
 		r.log.Error("reload refused; the running configuration stays", "err", err)
 		return

@@ -147,9 +147,9 @@ func cmdQueue(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return err
 	}
 	if *asJSON {
-		out := make([]ticketJSON, 0, len(rows))
+		out := make([]gateway.TicketView, 0, len(rows))
 		for i := range rows {
-			out = append(out, toTicketJSON(&rows[i], nil))
+			out = append(out, gateway.TicketViewOf(&rows[i], nil))
 		}
 		return writeJSON(stdout, out)
 	}

@@ -49,7 +49,7 @@ address = "127.0.0.1:143"
 `)
 		env := []string{"HELPDESK_IMAP_SALES_2_PASSWORD=imap-env", "HELPDESK_MAIL_RELAY_PASSWORD_FILE=" + secret("relay", "relay-file", 0o600),
 			"HELPDESK_MAIL_RELAY_USERNAME=u"}
-		c, err := LoadConfig(path, env)
+		c, err := gateway.LoadConfig(path, env)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,7 +75,7 @@ token_file = "` + secret("tok2", "file", 0o600) + `"`, nil, "http.token and its 
 		{"ErrEnvNoMailbox", ``, []string{"HELPDESK_IMAP_NOPE_PASSWORD=x"}, "HELPDESK_IMAP_NOPE_PASSWORD names no [[imap]] mailbox"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := LoadConfig(conf(c.body), c.env)
+			_, err := gateway.LoadConfig(conf(c.body), c.env)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err %v, want %q", err, c.want)
 			}
@@ -185,7 +185,7 @@ path = "`+filepath.Join(dir, "h.db")+`"
 		if out, err := cli("", "channel", "update", "old", "--mailbox", "Support"); err != nil {
 			t.Fatalf("update: %v: %s", err, out)
 		}
-		c, err := findChannel(ctx, db, "old")
+		c, err := gateway.FindChannel(ctx, db, "old")
 		if err != nil || !strings.Contains(string(c.Settings), store.SealPrefix) || strings.Contains(string(c.Settings), "old-plain") {
 			t.Fatalf("after update %s, %v: not sealed", c.Settings, err)
 		}

@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -17,9 +14,6 @@ import (
 	"helpdesk/gateway"
 	"helpdesk/inbound/admin"
 )
-
-// statusHTTPTimeout bounds asking a running serve for its /status.
-const statusHTTPTimeout = 2 * time.Second
 
 // cmdStatus is `status [--json] [--direct]`. It asks the running serve
 // (http.listen, with http.token) for /status, which has the live channel
@@ -44,9 +38,9 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer, env
 	var st *admin.Status
 	from := ""
 	if !*direct {
-		if st, err = fetchStatus(ctx, cfg); err == nil {
+		if st, err = gateway.FetchStatus(ctx, cfg); err == nil {
 			from = "serve at " + cfg.HTTP.Listen
-		} else if !errors.Is(err, errNoServe) {
+		} else if !errors.Is(err, gateway.ErrNoServe) {
 			return err
 		}
 	}
@@ -63,44 +57,6 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer, env
 		return writeJSON(stdout, st)
 	}
 	return printStatus(stdout, st, from)
-}
-
-// errNoServe: nothing listens on http.listen.
-var errNoServe = errors.New("serve not reachable")
-
-// fetchStatus asks the serve listening on http.listen for /status. An
-// address nothing listens on is errNoServe; a refused token is an error
-// of its own, since the database would show a different picture.
-func fetchStatus(ctx context.Context, cfg *gateway.Config) (*admin.Status, error) {
-	host, port, err := net.SplitHostPort(cfg.HTTP.Listen)
-	if err != nil || port == "0" {
-		return nil, errNoServe
-	}
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "127.0.0.1"
-	}
-	ctx, cancel := context.WithTimeout(ctx, statusHTTPTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, "GET", "http://"+net.JoinHostPort(host, port)+"/status", nil)
-	if err != nil {
-		return nil, err
-	}
-	if cfg.HTTP.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+cfg.HTTP.Token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, errNoServe
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusUnauthorized {
-		return nil, fmt.Errorf("serve at %s refused the token (http.token)", cfg.HTTP.Listen)
-	}
-	var st admin.Status
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		return nil, fmt.Errorf("status from %s: %w", cfg.HTTP.Listen, err)
-	}
-	return &st, nil
 }
 
 func printStatus(w io.Writer, st *admin.Status, from string) error {

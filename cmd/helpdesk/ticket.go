@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"helpdesk/core"
+	"helpdesk/gateway"
 	"helpdesk/store"
 )
 
@@ -95,9 +96,9 @@ func ticketShow(ctx context.Context, db *store.DB, n int64, asJSON bool, w io.Wr
 		return err
 	}
 	if asJSON {
-		tj := toTicketJSON(r, msgs)
-		withTasks(&tj, tasks)
-		withParticipants(&tj, requester, people)
+		tj := gateway.TicketViewOf(r, msgs)
+		gateway.WithTasks(&tj, tasks)
+		gateway.WithParticipants(&tj, requester, people)
 		return writeJSON(w, tj)
 	}
 	fmt.Fprintf(w, "#%d %s\n", r.Number, r.Subject)
@@ -158,23 +159,23 @@ func ticketFind(ctx context.Context, db *store.DB, id string, asJSON bool, w io.
 	if err != nil {
 		return cliError(err, fmt.Sprintf("Message-ID <%s>", id))
 	}
-	var tj *ticketJSON
+	var tj *gateway.TicketView
 	if f.Ticket != 0 {
 		r, err := db.TicketRow(ctx, f.Ticket)
 		if err != nil {
 			return err
 		}
-		t := toTicketJSON(r, nil)
+		t := gateway.TicketViewOf(r, nil)
 		tj = &t
 	}
 	if asJSON {
 		out := struct {
-			Ticket    *ticketJSON  `json:"ticket"`
-			Direction string       `json:"direction"`
-			Message   *messageJSON `json:"message"`
+			Ticket    *gateway.TicketView  `json:"ticket"`
+			Direction string               `json:"direction"`
+			Message   *gateway.MessageView `json:"message"`
 		}{Ticket: tj, Direction: f.Direction}
 		if f.Message != nil {
-			m := toMessageJSON(*f.Message)
+			m := gateway.MessageViewOf(*f.Message)
 			out.Message = &m
 		}
 		return writeJSON(w, out)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"helpdesk/core"
+	"helpdesk/gateway"
 	"helpdesk/store"
 )
 
@@ -91,9 +92,9 @@ func ticketList(ctx context.Context, db *store.DB, pf *pageFlags, asJSON bool, w
 		return err
 	}
 	if asJSON {
-		out := make([]ticketJSON, 0, len(rows))
+		out := make([]gateway.TicketView, 0, len(rows))
 		for i := range rows {
-			out = append(out, toTicketJSON(&rows[i], nil))
+			out = append(out, gateway.TicketViewOf(&rows[i], nil))
 		}
 		return writeJSON(w, out)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"helpdesk/gateway"
 	"helpdesk/store"
 )
 
@@ -32,9 +33,9 @@ func TestTicketList_Paging(t *testing.T) {
 		}
 		return out.String()
 	}
-	list := func(args ...string) []ticketJSON {
+	list := func(args ...string) []gateway.TicketView {
 		t.Helper()
-		var rows []ticketJSON
+		var rows []gateway.TicketView
 		out := run(append(args, "--json")...)
 		if err := json.Unmarshal([]byte(out), &rows); err != nil {
 			t.Fatalf("%v: %v in %s", args, err, out)

@@ -1,4 +1,4 @@
-package main
+package gateway
 
 import (
 	"log/slog"
@@ -10,9 +10,9 @@ import (
 // net under them (a config value or an options struct logged whole).
 var secretKeys = []string{"password", "passwd", "secret", "token", "authorization"}
 
-// redact is the logger's ReplaceAttr: it blanks the value of any
+// Redact is the logger's ReplaceAttr: it blanks the value of any
 // attribute whose key names a secret, however deep in a group.
-func redact(_ []string, a slog.Attr) slog.Attr {
+func Redact(_ []string, a slog.Attr) slog.Attr {
 	k := strings.ToLower(a.Key)
 	for _, s := range secretKeys {
 		if strings.Contains(k, s) {

@@ -1,24 +1,27 @@
-package main
+package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"strings"
 
 	gosmtp "github.com/emersion/go-smtp"
 	"github.com/slack-go/slack"
 
-	"helpdesk/gateway"
 	imapin "helpdesk/inbound/imap"
+	"helpdesk/outbound"
 	"helpdesk/store"
 )
 
-// verifyChannel re-tests a channel's credentials: IMAP login and select,
+// VerifyChannel re-tests a channel's credentials: IMAP login and select,
 // the relay up to MAIL FROM (TLS and AUTH included) and the published DKIM
 // key of its signed mail, EHLO to our own SMTP
 // listener, Slack auth.test. The error says exactly which step failed.
-func verifyChannel(ctx context.Context, db *store.DB, cfg *gateway.Config, name string, w io.Writer) error {
+func VerifyChannel(ctx context.Context, db *store.DB, cfg *Config, name string, w io.Writer) error {
 	rows, err := db.Channels(ctx)
 	if err != nil {
 		return err
@@ -66,11 +69,11 @@ func verifyChannel(ctx context.Context, db *store.DB, cfg *gateway.Config, name 
 		fmt.Fprintf(w, "slack: ok: team %s, bot user %s\n", r.Team, r.User)
 		return nil
 	}
-	m, err := gateway.ChannelIMAP(cfg, *ch)
+	m, err := ChannelIMAP(cfg, *ch)
 	if err != nil {
 		return err
 	}
-	r, err := imapin.Verify(ctx, gateway.IMAPOptions(*m, cfg, discardLogger()))
+	r, err := imapin.Verify(ctx, IMAPOptions(*m, cfg, slog.New(slog.NewTextHandler(io.Discard, nil))))
 	if err != nil {
 		return fmt.Errorf("imap %s: %w", name, err)
 	}
@@ -82,7 +85,7 @@ func verifyChannel(ctx context.Context, db *store.DB, cfg *gateway.Config, name 
 
 // verifyRelay runs the relay's steps up to MAIL FROM and RSET, sending
 // nothing, and prints each step that went through.
-func verifyRelay(ctx context.Context, cfg *gateway.Config, w io.Writer) error {
+func verifyRelay(ctx context.Context, cfg *Config, w io.Writer) error {
 	r, err := cfg.Relay()
 	if err != nil {
 		return fmt.Errorf("relay: %w", err)
@@ -135,4 +138,63 @@ func ehlo(ctx context.Context, addr, domain string) (string, error) {
 	case <-ctx.Done():
 		return "", fmt.Errorf("%s: no answer: %w", addr, ctx.Err())
 	}
+}
+
+// verifyDKIM checks that the key [mail] dkim_key_file signs with is the
+// one published at selector._domainkey.domain. When DNS cannot be reached
+// it says so and does not fail: the check is then left to do.
+func verifyDKIM(ctx context.Context, cfg *Config, w io.Writer) error {
+	signer, err := cfg.DKIMSigner()
+	if err != nil {
+		return fmt.Errorf("dkim: %w", err)
+	}
+	if signer == nil {
+		fmt.Fprintln(w, "dkim: off (mail.dkim_domain is empty): mail goes out unsigned")
+		return nil
+	}
+	want, err := outbound.DKIMRecord(signer.Public())
+	if err != nil {
+		return fmt.Errorf("dkim: %w", err)
+	}
+	res, err := cfg.Resolver()
+	if err != nil {
+		return err
+	}
+	name := signer.RecordName()
+	txts, err := res.LookupTXT(ctx, name)
+	var de *net.DNSError
+	switch {
+	case errors.As(err, &de) && de.IsNotFound:
+		return fmt.Errorf("dkim: no TXT record at %s; publish %q (see `helpdesk dkim keygen`)", name, want)
+	case err != nil:
+		fmt.Fprintf(w, "dkim %s: not checked, DNS did not answer: %v\n", name, err)
+		return nil
+	}
+	wantKey := dkimTag(want, "p")
+	for _, txt := range txts {
+		if dkimTag(txt, "p") == wantKey {
+			fmt.Fprintf(w, "dkim %s: ok: the published key is the one in %s\n", name, cfg.Mail.DKIMKeyFile)
+			return nil
+		}
+	}
+	return fmt.Errorf("dkim: the record at %s does not hold the key in %s: publish %q", name, cfg.Mail.DKIMKeyFile, want)
+}
+
+// dkimTag is the value of tag in a DKIM key record (RFC 6376 section
+// 3.6.1), with its white space removed; "" when absent.
+func dkimTag(record, tag string) string {
+	for _, kv := range strings.Split(record, ";") {
+		k, v, ok := strings.Cut(kv, "=")
+		if ok && strings.TrimSpace(k) == tag {
+			return strings.Join(strings.Fields(v), "")
+		}
+	}
+	return ""
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }

@@ -1,4 +1,4 @@
-package main
+package gateway
 
 import (
 	"fmt"
@@ -8,15 +8,13 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
-
-	"helpdesk/gateway"
 )
 
 // LoadConfig builds the configuration from the defaults, the file at path
 // (skipped when path is "" and no helpdesk.toml exists) and the
 // environment.
-func LoadConfig(path string, env []string) (*gateway.Config, error) {
-	c := gateway.DefaultConfig()
+func LoadConfig(path string, env []string) (*Config, error) {
+	c := DefaultConfig()
 	if path == "" {
 		if _, err := os.Stat("helpdesk.toml"); err == nil {
 			path = "helpdesk.toml"
@@ -37,11 +35,11 @@ func LoadConfig(path string, env []string) (*gateway.Config, error) {
 			return nil, err
 		}
 		if c.Departments == nil {
-			c.Departments = gateway.DefaultConfig().Departments
+			c.Departments = DefaultConfig().Departments
 		}
 	}
 	// HELPDESK_IMAP_<NAME>_PASSWORD[_FILE] name a mailbox of the file.
-	if err := applyEnv(c, gateway.WithoutIMAPEnv(env)); err != nil {
+	if err := applyEnv(c, WithoutIMAPEnv(env)); err != nil {
 		return nil, err
 	}
 	if err := c.ApplyIMAPEnv(env); err != nil {
@@ -57,7 +55,7 @@ func LoadConfig(path string, env []string) (*gateway.Config, error) {
 // applyEnv sets scalar fields from HELPDESK_<SECTION>_<KEY> (or
 // HELPDESK_<KEY> for top-level keys), named after their TOML keys.
 // Tables and lists (departments, agents) come from the file only.
-func applyEnv(c *gateway.Config, env []string) error {
+func applyEnv(c *Config, env []string) error {
 	vars := map[string]string{}
 	for _, kv := range env {
 		k, v, ok := strings.Cut(kv, "=")
@@ -80,7 +78,7 @@ func applyEnv(c *gateway.Config, env []string) error {
 			}
 			name := prefix + "_" + strings.ToUpper(tag)
 			fv := v.Field(i)
-			if fv.Kind() == reflect.Struct && fv.Type() != reflect.TypeOf(gateway.Duration{}) {
+			if fv.Kind() == reflect.Struct && fv.Type() != reflect.TypeOf(Duration{}) {
 				if err := walk(fv, name); err != nil {
 					return err
 				}
@@ -108,8 +106,8 @@ func applyEnv(c *gateway.Config, env []string) error {
 
 func setField(v reflect.Value, s string) error {
 	switch {
-	case v.Type() == reflect.TypeOf(gateway.Duration{}):
-		return v.Addr().Interface().(*gateway.Duration).UnmarshalText([]byte(s))
+	case v.Type() == reflect.TypeOf(Duration{}):
+		return v.Addr().Interface().(*Duration).UnmarshalText([]byte(s))
 	case v.Kind() == reflect.String:
 		v.SetString(s)
 	case v.Kind() == reflect.Int64 || v.Kind() == reflect.Int:

@@ -1,4 +1,4 @@
-package main
+package gateway
 
 import (
 	"time"
@@ -6,10 +6,11 @@ import (
 	"helpdesk/core"
 )
 
-// The JSON shapes of `ticket list|show|find --json` are part of the
-// outside contract (DESIGN.md); keys are snake_case and never removed.
+// TicketView and its parts are the JSON shapes of `ticket list|show|find
+// --json`, part of the outside contract (DESIGN.md): keys are snake_case
+// and never removed.
 
-type ticketJSON struct {
+type TicketView struct {
 	Number      int64       `json:"number"`
 	Status      string      `json:"status"`
 	Type        string      `json:"type"`
@@ -20,38 +21,38 @@ type ticketJSON struct {
 	Assignee    string      `json:"assignee"`
 	Solved      bool        `json:"solved"`
 	Rank        float64     `json:"rank"`
-	Account     accountJSON `json:"account"`
-	Credits     creditsJSON `json:"credits"`
-	SLA         slaJSON     `json:"sla"`
+	Account     AccountView `json:"account"`
+	Credits     CreditsView `json:"credits"`
+	SLA         SLAView     `json:"sla"`
 	Predecessor *int64      `json:"predecessor"`
-	Rating      *ratingJSON `json:"rating"`
+	Rating      *RatingView `json:"rating"`
 	CreatedAt   time.Time   `json:"created_at"`
 	UpdatedAt   time.Time   `json:"updated_at"`
 	ClosedAt    *time.Time  `json:"closed_at"`
-	Tasks       *[]taskJSON `json:"tasks,omitempty"`
+	Tasks       *[]TaskView `json:"tasks,omitempty"`
 	// Participants are the ticket's people, the requester first
 	// (DESIGN.md); set by `ticket show`.
-	Participants *[]participantJSON `json:"participants,omitempty"`
-	Messages     *[]messageJSON     `json:"messages,omitempty"`
+	Participants *[]ParticipantView `json:"participants,omitempty"`
+	Messages     *[]MessageView     `json:"messages,omitempty"`
 }
 
-type taskJSON struct {
+type TaskView struct {
 	Number int    `json:"number"`
 	Title  string `json:"title"`
 	Status string `json:"status"`
 }
 
-type accountJSON struct {
+type AccountView struct {
 	ID           int64  `json:"id"`
 	Kind         string `json:"kind"`
 	Name         string `json:"name,omitempty"`
 	PrimaryEmail string `json:"primary_email"`
 }
 
-// creditsJSON is the ticket's support credits (docs/rules.md §5): category
+// CreditsView is the ticket's support credits (docs/rules.md §5): category
 // is null until an agent assesses it; awaiting_confirmation and
 // awaiting_credits say what held staff answers wait for.
-type creditsJSON struct {
+type CreditsView struct {
 	Category             *int `json:"category"`
 	Charged              int  `json:"charged"`
 	Preagreed            bool `json:"preagreed"`
@@ -59,18 +60,18 @@ type creditsJSON struct {
 	AwaitingCredits      bool `json:"awaiting_credits"`
 }
 
-type slaJSON struct {
+type SLAView struct {
 	FirstResponseDue *time.Time `json:"first_response_due"` // null when no customer is waiting
 	State            string     `json:"state"`              // ok, at_risk, breached, met, none
 	Started          *time.Time `json:"started"`
 }
 
-type ratingJSON struct {
+type RatingView struct {
 	Score   int    `json:"score"`
 	Comment string `json:"comment"`
 }
 
-type messageJSON struct {
+type MessageView struct {
 	ID          int64             `json:"id"`
 	Direction   string            `json:"direction"`
 	From        string            `json:"from"`
@@ -84,11 +85,11 @@ type messageJSON struct {
 	CreatedAt   time.Time         `json:"created_at"`
 	// Auth is the sender check of an inbound mail (docs/rules.md §6);
 	// null for outbound mail, notes and mail that was not checked.
-	Auth *authJSON `json:"auth"`
+	Auth *AuthView `json:"auth"`
 }
 
-func toTicketJSON(r *core.TicketSummary, msgs []core.Message) ticketJSON {
-	t := ticketJSON{
+func TicketViewOf(r *core.TicketSummary, msgs []core.Message) TicketView {
+	t := TicketView{
 		Number:     r.Number,
 		Status:     r.Status,
 		Type:       r.Type,
@@ -99,8 +100,8 @@ func toTicketJSON(r *core.TicketSummary, msgs []core.Message) ticketJSON {
 		Assignee:   r.Assignee,
 		Solved:     r.Solved,
 		Rank:       r.Rank,
-		Account:    accountJSON{ID: r.Account.ID, Kind: r.Account.Kind, Name: r.Account.Name, PrimaryEmail: r.Email},
-		SLA:        slaJSON{State: r.SLAState, Started: optTime(r.SLAStart)},
+		Account:    AccountView{ID: r.Account.ID, Kind: r.Account.Kind, Name: r.Account.Name, PrimaryEmail: r.Email},
+		SLA:        SLAView{State: r.SLAState, Started: optTime(r.SLAStart)},
 		ClosedAt:   optTime(r.ClosedAt),
 		CreatedAt:  r.CreatedAt,
 		UpdatedAt:  r.UpdatedAt,
@@ -108,7 +109,7 @@ func toTicketJSON(r *core.TicketSummary, msgs []core.Message) ticketJSON {
 	if r.AwaitingReply {
 		t.SLA.FirstResponseDue = optTime(r.SLADue)
 	}
-	t.Credits = creditsJSON{Charged: r.Charged, Preagreed: r.Preagreed,
+	t.Credits = CreditsView{Charged: r.Charged, Preagreed: r.Preagreed,
 		AwaitingConfirmation: r.Hold == core.HoldConfirmation, AwaitingCredits: r.Hold == core.HoldCredits}
 	if r.Category != 0 {
 		c := r.Category
@@ -119,12 +120,12 @@ func toTicketJSON(r *core.TicketSummary, msgs []core.Message) ticketJSON {
 		t.Predecessor = &p
 	}
 	if r.RatingScore != 0 {
-		t.Rating = &ratingJSON{Score: r.RatingScore, Comment: r.RatingComment}
+		t.Rating = &RatingView{Score: r.RatingScore, Comment: r.RatingComment}
 	}
 	if msgs != nil {
-		ms := make([]messageJSON, 0, len(msgs))
+		ms := make([]MessageView, 0, len(msgs))
 		for _, m := range msgs {
-			ms = append(ms, toMessageJSON(m))
+			ms = append(ms, MessageViewOf(m))
 		}
 		t.Messages = &ms
 	}
@@ -138,35 +139,60 @@ func optTime(t time.Time) *time.Time {
 	return &t
 }
 
-func withTasks(t *ticketJSON, tasks []core.Task) {
-	out := make([]taskJSON, 0, len(tasks))
+func WithTasks(t *TicketView, tasks []core.Task) {
+	out := make([]TaskView, 0, len(tasks))
 	for _, tk := range tasks {
-		out = append(out, taskJSON{Number: tk.Number, Title: tk.Title, Status: tk.Status})
+		out = append(out, TaskView{Number: tk.Number, Title: tk.Title, Status: tk.Status})
 	}
 	t.Tasks = &out
 }
 
-func toMessageJSON(m core.Message) messageJSON {
+func MessageViewOf(m core.Message) MessageView {
 	atts := m.Attachments
 	if atts == nil {
 		atts = []core.Attachment{}
 	}
-	return messageJSON{ID: m.ID, Direction: m.Direction, From: m.From, MessageID: "<" + m.MessageID + ">",
+	return MessageView{ID: m.ID, Direction: m.Direction, From: m.From, MessageID: "<" + m.MessageID + ">",
 		Subject: m.Subject, Text: m.Text, Quoted: m.Quoted, Auto: m.Auto, AutoReason: m.AutoReason,
-		Attachments: atts, CreatedAt: m.CreatedAt, Auth: toAuthJSON(m.Auth)}
+		Attachments: atts, CreatedAt: m.CreatedAt, Auth: AuthViewOf(m.Auth)}
 }
 
-// participantJSON is one of a ticket's people: role is requester or
+// ParticipantView is one of a ticket's people: role is requester or
 // participant (docs/rules.md §1).
-type participantJSON struct {
+type ParticipantView struct {
 	Email string `json:"email"`
 	Role  string `json:"role"`
 }
 
-func withParticipants(t *ticketJSON, requester string, ps []core.Participant) {
-	out := []participantJSON{{Email: requester, Role: core.RoleRequester}}
+func WithParticipants(t *TicketView, requester string, ps []core.Participant) {
+	out := []ParticipantView{{Email: requester, Role: core.RoleRequester}}
 	for _, p := range ps {
-		out = append(out, participantJSON{Email: p.Email, Role: core.RoleParticipant})
+		out = append(out, ParticipantView{Email: p.Email, Role: core.RoleParticipant})
 	}
 	t.Participants = &out
+}
+
+// AuthView is a message's sender check in `ticket show --json`: dmarc,
+// spf and dkim are each pass, fail, none or temperror (DESIGN.md).
+type AuthView struct {
+	DMARC         string `json:"dmarc"`
+	SPF           string `json:"spf"`
+	DKIM          string `json:"dkim"`
+	Domain        string `json:"domain"`
+	Policy        string `json:"policy,omitempty"`
+	Authenticated bool   `json:"authenticated"`
+}
+
+func AuthViewOf(a *core.Auth) *AuthView {
+	if a == nil {
+		return nil
+	}
+	or := func(s string) string {
+		if s == "" {
+			return core.AuthNone
+		}
+		return s
+	}
+	return &AuthView{DMARC: or(a.DMARC), SPF: or(a.SPF), DKIM: or(a.DKIM), Domain: a.Domain,
+		Policy: a.Policy, Authenticated: a.Authenticated()}
 }
