@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"flag"
 	"fmt"
@@ -45,70 +46,11 @@ func tuneGC() {
 	}
 }
 
-const usage = `usage: helpdesk COMMAND [flags]
-
-  serve                     run the gateway until SIGINT/SIGTERM
-  demo                      run a self-contained demonstration and exit
-  migrate [--json]          create or upgrade the database (after a backup, PATH.pre-N)
-  bench [-n N] [-c C]       measure SMTP intake against a null server, in one run
-  ticket list [--limit N] [--after NUMBER] [--status S] [--json]
-                            tickets in order of number, 50 a page (--limit 0: all); a full
-                            page ends with "next: --after N"; filters also --department D,
-                            --account EMAIL|ID, --since DATE, --active
-  ticket show N [--json]
-  ticket find MESSAGE-ID [--json]
-  ticket act N ACTION [ARGS] [--agent ID]
-                            an action as that agent, or without --agent as the admin;
-                            ticket act N help [--agent ID] lists the actions
-  queue [--limit N] [--after NUMBER] [--json]
-                            active tickets awaiting a staff reply, in queue order; the
-                            filters of ticket list
-  sweep [--at RFC3339] [--json]
-                            run the timer rules once, as if the clock read --at
-  account entitle EMAIL subscription --until DATE | incident N
-  account list | show ID | add --primary EMAIL [--name N] [--kind K] | rename ID NAME  [--json]
-  account merge FROM TO [--force] [--json]
-                            merge account FROM into TO (an id or a profile's address each):
-                            profiles, tickets and credits move; FROM stays, marked merged
-  profile add ACCOUNT EMAIL [--role R] | show EMAIL | set EMAIL [--email NEW] [--role R]
-          [--language en|ru] [--notifications on|off]  [--json]
-  profile move EMAIL --to ACCOUNT [--role R] [--json]
-                            move a profile to another account (an id or a profile's address);
-                            its tickets stay with their account
-  ticket open --to EMAIL --subject S --text T [--agent ID] [--department D] [--json]
-  credits show EMAIL|ID [--json]
-                            balance, lots and ledger of the account of EMAIL, or with id ID
-  credits grant EMAIL --license cs-cart-first|cs-cart-additional|cs-cart-storefront|multivendor
-  credits purchase EMAIL --package 25|50|100|200
-  credits transfer FROM-EMAIL TO-EMAIL N | credits verify | credits preagree EMAIL on|off
-  status [--json] [--direct] the running serve's /status as a table (else from the database)
-  channel list [--json]     the channels (IMAP mailboxes, smtp, relay, slack) and whether enabled
-  channel add NAME --address HOST:PORT --username U --password-file F [--tls none|starttls|implicit]
-                            add an IMAP mailbox at run time
-  channel update NAME [--address A] [--username U] [--password-file F|-] [--tls T] [--mailbox M] ...
-                            change an added mailbox; a running serve reconnects it within seconds
-  channel enable|disable NAME
-                            a running serve starts or stops it within seconds; a disabled
-                            relay or slack holds its outbox rows until enabled
-  channel remove NAME       remove a mailbox added with channel add
-  channel verify NAME       log in to a mailbox, try the relay up to MAIL FROM (sending nothing)
-                            and check the published DKIM key, EHLO the listener, or call Slack's auth.test
-  quarantine list [--json]  mail that could not be processed
-  quarantine show ID [--raw|--json] | retry ID | drop ID
-  outbox list [--dead] [--json]  pending and dead notifications, with their attempts
-  outbox retry ID|--all-dead     put dead notifications back to pending, due now
-  backup FILE               copy the database while serve runs (never overwrites FILE)
-  dkim keygen [--alg rsa|ed25519] [--out FILE] [--selector S] [--domain D]
-                            a new key for signing outbound mail, and the DNS record to publish
-  version [--json]          the version, VCS revision and time, Go and module versions
-  help [COMMAND [SUBCOMMAND]]
-                            this text, or a command's usage and flags (also COMMAND --help)
-
-Every command takes --config FILE (default $HELPDESK_CONFIG, else
-helpdesk.toml when present, else built-in defaults) and --db PATH; the
-commands that print a result take --json. Exit codes: 0 done, 1 failure
-at run time, 2 usage or configuration error.
-`
+// usage is the global help: the commands, one or a few lines each, which
+// `helpdesk help CMD` also cuts a command's lines from.
+//
+//go:embed usage.txt
+var usage string
 
 type usageError struct{ msg string }
 
