@@ -204,22 +204,3 @@ func onOff(b bool) string {
 	}
 	return "off"
 }
-
-// creditsLine is the ticket's credits for `ticket show`.
-func creditsLine(r *core.TicketSummary) string {
-	s := "not assessed"
-	if r.Category != 0 {
-		s = fmt.Sprintf("category %d", r.Category)
-	}
-	s += fmt.Sprintf(", %d credits charged", r.Charged)
-	if r.Preagreed {
-		s += ", pre-agreed"
-	}
-	switch r.Hold {
-	case core.HoldConfirmation:
-		s += ", answer awaiting the customer's confirmation"
-	case core.HoldCredits:
-		s += ", answer awaiting credits"
-	}
-	return s
-}

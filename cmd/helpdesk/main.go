@@ -189,8 +189,12 @@ func (c *common) open(ctx context.Context, env []string) (*gateway.Config, *stor
 	return cfg, db, nil
 }
 
-func (c *common) logger(w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{ReplaceAttr: gateway.Redact, Level: c.level}
+func (c *common) logger(w io.Writer) *slog.Logger { return c.loggerAt(w, c.level) }
+
+// loggerAt is logger at a level of the caller's (serve's can change on
+// SIGHUP).
+func (c *common) loggerAt(w io.Writer, level slog.Leveler) *slog.Logger {
+	opts := &slog.HandlerOptions{ReplaceAttr: gateway.Redact, Level: level}
 	if c.logFormat == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
@@ -243,7 +247,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, env []string
 	}
 	level := new(slog.LevelVar)
 	level.Set(c.level)
-	log := serveLogger(&c, stderr, level)
+	log := c.loggerAt(stderr, level)
 	r := &reloader{c: &c, env: env, level: level, log: log}
 	return gateway.Serve(ctx, cfg, log, *grace, r.reload)
 }

@@ -2,20 +2,10 @@ package main
 
 import (
 	"context"
-	"io"
 	"log/slog"
 
 	"helpdesk/gateway"
 )
-
-// serveLogger is common.logger with a level that SIGHUP can change.
-func serveLogger(c *common, w io.Writer, level *slog.LevelVar) *slog.Logger {
-	opts := &slog.HandlerOptions{ReplaceAttr: gateway.Redact, Level: level}
-	if c.logFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
-}
 
 // reloader re-reads serve's configuration on SIGHUP.
 type reloader struct {

@@ -76,81 +76,14 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 func ticketShow(ctx context.Context, db *store.DB, n int64, asJSON bool, w io.Writer) error {
-	r, err := db.TicketRow(ctx, n)
+	d, err := gateway.LoadTicket(ctx, db, n)
 	if err != nil {
 		return cliError(err, fmt.Sprintf("ticket #%d", n))
 	}
-	msgs, err := db.Messages(ctx, n)
-	if err != nil {
-		return err
-	}
-	if msgs == nil {
-		msgs = []core.Message{}
-	}
-	tasks, err := db.Tasks(ctx, n)
-	if err != nil {
-		return err
-	}
-	requester, people, err := db.TicketPeople(ctx, n)
-	if err != nil {
-		return err
-	}
 	if asJSON {
-		tj := gateway.TicketViewOf(r, msgs)
-		gateway.WithTasks(&tj, tasks)
-		gateway.WithParticipants(&tj, requester, people)
-		return writeJSON(w, tj)
+		return writeJSON(w, d.View())
 	}
-	fmt.Fprintf(w, "#%d %s\n", r.Number, r.Subject)
-	fmt.Fprintf(w, "status %s · %s · department %s · priority %s · account %s #%d (%s)\n",
-		r.Status, r.Type, r.Department, r.Priority, r.Account.Kind, r.Account.ID, r.Email)
-	var extra []string
-	if r.HotRush {
-		extra = append(extra, "HotRush")
-	}
-	if r.Assignee != "" {
-		extra = append(extra, "assigned to "+r.Assignee)
-	}
-	if r.Solved {
-		extra = append(extra, "marked solved")
-	}
-	if r.AwaitingReply {
-		extra = append(extra, fmt.Sprintf("first response due %s (%s)", r.SLADue.UTC().Format("2006-01-02 15:04Z"), r.SLAState))
-	}
-	if r.Predecessor != 0 {
-		extra = append(extra, fmt.Sprintf("follows #%d", r.Predecessor))
-	}
-	if r.RatingScore != 0 {
-		extra = append(extra, fmt.Sprintf("rated %d/5", r.RatingScore))
-	}
-	if r.Category != 0 || r.Preagreed {
-		extra = append(extra, creditsLine(r))
-	}
-	if len(extra) > 0 {
-		fmt.Fprintln(w, strings.Join(extra, " · "))
-	}
-	fmt.Fprintln(w, peopleLine(requester, people))
-	for _, tk := range tasks {
-		fmt.Fprintf(w, "task %d: %s [%s]\n", tk.Number, tk.Title, tk.Status)
-	}
-	for _, m := range msgs {
-		auto := ""
-		if m.Auto {
-			auto = " [automatic: " + m.AutoReason + "]"
-		}
-		fmt.Fprintf(w, "\n--- %s %s from %s <%s>%s\n", m.CreatedAt.Format("2006-01-02 15:04"), m.Direction, m.From, m.MessageID, auto)
-		if m.Auth != nil {
-			fmt.Fprintln(w, senderLine(m.Auth))
-		}
-		fmt.Fprintln(w, m.Text)
-		for _, a := range m.Attachments {
-			fmt.Fprintf(w, "  [attachment] %s (%d bytes)\n", a.Filename, a.Size)
-		}
-		if m.Quoted != "" {
-			fmt.Fprintf(w, "  [%d lines of quoted history hidden]\n", strings.Count(m.Quoted, "\n")+1)
-		}
-	}
-	return nil
+	return d.WriteText(w)
 }
 
 func ticketFind(ctx context.Context, db *store.DB, id string, asJSON bool, w io.Writer) error {
@@ -220,18 +153,4 @@ func clip(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
-}
-
-// peopleLine lists a ticket's people for `ticket show`: "requester
-// ann@… · cc bob@…, carl@…".
-func peopleLine(requester string, ps []core.Participant) string {
-	line := "requester " + requester
-	if len(ps) > 0 {
-		var cc []string
-		for _, p := range ps {
-			cc = append(cc, p.Email)
-		}
-		line += " · cc " + strings.Join(cc, ", ")
-	}
-	return line
 }

@@ -1,0 +1,149 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"helpdesk/core"
+	"helpdesk/store"
+)
+
+// TicketDetail is everything `helpdesk ticket show` shows of a ticket.
+type TicketDetail struct {
+	Ticket    *core.TicketSummary
+	Messages  []core.Message
+	Tasks     []core.Task
+	Requester string
+	People    []core.Participant
+}
+
+// LoadTicket reads ticket n with its messages, tasks and people; an
+// unknown number is an ENOTFOUND error.
+func LoadTicket(ctx context.Context, db *store.DB, n int64) (*TicketDetail, error) {
+	r, err := db.TicketRow(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	d := &TicketDetail{Ticket: r}
+	if d.Messages, err = db.Messages(ctx, n); err != nil {
+		return nil, err
+	}
+	if d.Messages == nil {
+		d.Messages = []core.Message{}
+	}
+	if d.Tasks, err = db.Tasks(ctx, n); err != nil {
+		return nil, err
+	}
+	if d.Requester, d.People, err = db.TicketPeople(ctx, n); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// View is the ticket as `ticket show --json` prints it.
+func (d *TicketDetail) View() TicketView {
+	v := TicketViewOf(d.Ticket, d.Messages)
+	WithTasks(&v, d.Tasks)
+	WithParticipants(&v, d.Requester, d.People)
+	return v
+}
+
+// WriteText writes the ticket as `ticket show` prints it.
+func (d *TicketDetail) WriteText(w io.Writer) error {
+	r := d.Ticket
+	fmt.Fprintf(w, "#%d %s\n", r.Number, r.Subject)
+	fmt.Fprintf(w, "status %s · %s · department %s · priority %s · account %s #%d (%s)\n",
+		r.Status, r.Type, r.Department, r.Priority, r.Account.Kind, r.Account.ID, r.Email)
+	var extra []string
+	if r.HotRush {
+		extra = append(extra, "HotRush")
+	}
+	if r.Assignee != "" {
+		extra = append(extra, "assigned to "+r.Assignee)
+	}
+	if r.Solved {
+		extra = append(extra, "marked solved")
+	}
+	if r.AwaitingReply {
+		extra = append(extra, fmt.Sprintf("first response due %s (%s)", r.SLADue.UTC().Format("2006-01-02 15:04Z"), r.SLAState))
+	}
+	if r.Predecessor != 0 {
+		extra = append(extra, fmt.Sprintf("follows #%d", r.Predecessor))
+	}
+	if r.RatingScore != 0 {
+		extra = append(extra, fmt.Sprintf("rated %d/5", r.RatingScore))
+	}
+	if r.Category != 0 || r.Preagreed {
+		extra = append(extra, creditsLine(r))
+	}
+	if len(extra) > 0 {
+		fmt.Fprintln(w, strings.Join(extra, " · "))
+	}
+	fmt.Fprintln(w, peopleLine(d.Requester, d.People))
+	for _, tk := range d.Tasks {
+		fmt.Fprintf(w, "task %d: %s [%s]\n", tk.Number, tk.Title, tk.Status)
+	}
+	for _, m := range d.Messages {
+		auto := ""
+		if m.Auto {
+			auto = " [automatic: " + m.AutoReason + "]"
+		}
+		fmt.Fprintf(w, "\n--- %s %s from %s <%s>%s\n", m.CreatedAt.Format("2006-01-02 15:04"), m.Direction, m.From, m.MessageID, auto)
+		if m.Auth != nil {
+			fmt.Fprintln(w, senderLine(m.Auth))
+		}
+		fmt.Fprintln(w, m.Text)
+		for _, a := range m.Attachments {
+			fmt.Fprintf(w, "  [attachment] %s (%d bytes)\n", a.Filename, a.Size)
+		}
+		if m.Quoted != "" {
+			fmt.Fprintf(w, "  [%d lines of quoted history hidden]\n", strings.Count(m.Quoted, "\n")+1)
+		}
+	}
+	return nil
+}
+
+// creditsLine is the ticket's credits for `ticket show`.
+func creditsLine(r *core.TicketSummary) string {
+	s := "not assessed"
+	if r.Category != 0 {
+		s = fmt.Sprintf("category %d", r.Category)
+	}
+	s += fmt.Sprintf(", %d credits charged", r.Charged)
+	if r.Preagreed {
+		s += ", pre-agreed"
+	}
+	switch r.Hold {
+	case core.HoldConfirmation:
+		s += ", answer awaiting the customer's confirmation"
+	case core.HoldCredits:
+		s += ", answer awaiting credits"
+	}
+	return s
+}
+
+// peopleLine lists a ticket's people for `ticket show`: "requester
+// ann@… · cc bob@…, carl@…".
+func peopleLine(requester string, ps []core.Participant) string {
+	line := "requester " + requester
+	if len(ps) > 0 {
+		var cc []string
+		for _, p := range ps {
+			cc = append(cc, p.Email)
+		}
+		line += " · cc " + strings.Join(cc, ", ")
+	}
+	return line
+}
+
+// senderLine is a message's sender check in `ticket show`.
+func senderLine(a *core.Auth) string {
+	mark := ""
+	if !a.Authenticated() {
+		mark = "⚠ "
+	}
+	j := AuthViewOf(a)
+	return fmt.Sprintf("%ssender %s: %s (dmarc=%s spf=%s dkim=%s)", mark, j.Domain, a, j.DMARC, j.SPF, j.DKIM)
+}
