@@ -44,6 +44,14 @@ type OutboxItem struct {
 	LastError   string
 }
 
+// OutboxSent is an outbox row that went out, to be marked sent: its
+// attempt ended at At and took Duration.
+type OutboxSent struct {
+	ID       int64
+	At       time.Time
+	Duration time.Duration
+}
+
 // Notice templates.
 const (
 	TemplateAck      = "ack"      // acknowledgment of a new ticket (Predecessor set when it follows a closed one)

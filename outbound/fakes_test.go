@@ -230,6 +230,8 @@ type fakeQueue struct {
 	threads map[int64][2]string
 	DoneErr error
 	DueErr  error
+	// DoneCalls counts DoneAll calls.
+	DoneCalls int
 }
 
 var _ Queue = (*fakeQueue)(nil)
@@ -327,6 +329,29 @@ func (q *fakeQueue) Done(_ context.Context, id int64, at time.Time, dur time.Dur
 	r.State, r.DoneAt, r.LastError = "sent", at, ""
 	r.History = append(r.History, fakeAttempt{at, dur, "sent", ""})
 	r.Attempts++
+	return nil
+}
+
+// DoneAll marks the rows sent as Done does, all or none, and counts the
+// calls: each is one transaction in the store.
+func (q *fakeQueue) DoneAll(_ context.Context, rows []core.OutboxSent) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.DoneCalls++
+	if q.DoneErr != nil {
+		return q.DoneErr
+	}
+	for _, s := range rows {
+		if _, err := q.get(s.ID); err != nil {
+			return err
+		}
+	}
+	for _, s := range rows {
+		r := q.rows[s.ID]
+		r.State, r.DoneAt, r.LastError = "sent", s.At, ""
+		r.History = append(r.History, fakeAttempt{s.At, s.Duration, "sent", ""})
+		r.Attempts++
+	}
 	return nil
 }
 

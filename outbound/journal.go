@@ -25,7 +25,9 @@ import (
 // and that commit; syncing the journal would narrow this only by the
 // commit's wait for the writer, and cost a second fsync per row sent
 // (0.5-4 ms each on the machine of docs/PERFORMANCE.md, against 12-15 µs
-// for the write and truncate). It holds at most the one row in flight. Each
+// for the write and truncate). It holds the rows of at most one batch:
+// the worker marks a batch's rows in one transaction, then truncates it.
+// Each
 // line names the row's ticket and kind too, so that a journal left next
 // to a database restored from a backup does not mark some other row.
 type Journal struct {

@@ -13,11 +13,13 @@ type Queue interface {
 	// Due returns up to limit pending rows with NextAttempt <= now, in ID
 	// order.
 	Due(ctx context.Context, now time.Time, limit int) ([]core.OutboxItem, error)
-	// Done marks a row sent. Done, Retry and Dead each record the attempt
-	// in the row's history: it ended at at and took dur.
-	Done(ctx context.Context, id int64, at time.Time, dur time.Duration) error
+	// DoneAll marks rows sent, all in one transaction, each with its
+	// attempt in the row's history; a row no longer pending is left as
+	// it is.
+	DoneAll(ctx context.Context, rows []core.OutboxSent) error
 	// Retry records a failed attempt (attempts+1) and the next attempt
-	// time.
+	// time. Retry and Dead each record the attempt in the row's history:
+	// it ended at at and took dur.
 	Retry(ctx context.Context, id int64, at, next time.Time, dur time.Duration, errText string) error
 	// Dead marks a row failed for good; it is never retried automatically.
 	Dead(ctx context.Context, id int64, at time.Time, dur time.Duration, errText string) error

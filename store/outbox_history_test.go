@@ -245,3 +245,44 @@ func TestOutbox_MarkSent(t *testing.T) {
 		t.Fatalf("due after marking: %+v, want only row %d", due, ids[1])
 	}
 }
+
+// TestOutbox_DoneAll: a batch of rows is marked sent in one transaction,
+// each with its attempt; a row that is no longer pending is left as it
+// is and does not fail the batch.
+func TestOutbox_DoneAll(t *testing.T) {
+	db := MustOpen(t)
+	tk := mustTicket(t, db, "ann@shop.example")
+	ctx := context.Background()
+	ids := mustEnqueue(t, db, tk.Number, 50)
+	if err := db.Dead(ctx, ids[49], t0, time.Second, "550 no"); err != nil {
+		t.Fatal(err)
+	}
+	var rows []core.OutboxSent
+	for i, id := range ids {
+		rows = append(rows, core.OutboxSent{ID: id, At: t0.Add(time.Duration(i) * time.Second), Duration: time.Second})
+	}
+	before := db.Statements()
+	if err := db.DoneAll(ctx, rows); err != nil {
+		t.Fatalf("DoneAll: %v", err)
+	}
+	if got := db.Statements() - before; got != 2 {
+		t.Errorf("DoneAll of %d rows ran %d transaction statements, want one BEGIN and one COMMIT", len(rows), got)
+	}
+	if due, err := db.Due(ctx, t0.Add(time.Hour), 100); err != nil || len(due) != 0 {
+		t.Fatalf("due after DoneAll: %d rows, %v", len(due), err)
+	}
+	h, err := db.OutboxHistory(ctx, ids[3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h) != 1 || h[0].Result != "sent" || !h[0].At.Equal(t0.Add(2*time.Second)) || h[0].Duration != time.Second {
+		t.Errorf("history of row 3: %+v, want one sent attempt started at t0+2s", h)
+	}
+	dead, err := db.OutboxRows(ctx, true, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dead) != 1 || dead[0].ID != ids[49] || len(dead[0].History) != 1 {
+		t.Fatalf("dead rows %+v, want row %d untouched", dead, ids[49])
+	}
+}
