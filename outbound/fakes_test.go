@@ -294,14 +294,17 @@ func (q *fakeQueue) Wake(_ context.Context, lane core.Lane) error {
 }
 
 // MarkSent marks a pending row sent, as the store does.
-func (q *fakeQueue) MarkSent(_ context.Context, id, ticket int64, kind string, at time.Time) (bool, error) {
+func (q *fakeQueue) MarkSent(_ context.Context, s core.OutboxSent, kind string) (bool, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	r, ok := q.rows[id]
-	if !ok || r.State != "pending" || r.Ticket != ticket || r.Kind != kind {
+	r, ok := q.rows[s.ID]
+	if !ok || r.State != "pending" || r.Ticket != s.Ticket || r.Kind != kind {
 		return false, nil
 	}
 	r.State, r.Attempts = "sent", r.Attempts+1
+	if s.SlackTS != "" {
+		q.threads[s.Ticket] = [2]string{s.SlackChannel, s.SlackTS}
+	}
 	return true, nil
 }
 
@@ -347,6 +350,9 @@ func (q *fakeQueue) DoneAll(_ context.Context, rows []core.OutboxSent) error {
 		}
 	}
 	for _, s := range rows {
+		if s.SlackTS != "" {
+			q.threads[s.Ticket] = [2]string{s.SlackChannel, s.SlackTS}
+		}
 		r := q.rows[s.ID]
 		r.State, r.DoneAt, r.LastError = "sent", s.At, ""
 		r.History = append(r.History, fakeAttempt{s.At, s.Duration, "sent", ""})

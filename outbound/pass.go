@@ -174,7 +174,7 @@ func (w *Worker) mark(ctx context.Context, rows []sentRow) error {
 	done := make([]core.OutboxSent, len(rows))
 	journaled := 0
 	for i, r := range rows {
-		done[i] = core.OutboxSent{ID: r.entry.ID, At: r.at, Duration: r.dur}
+		done[i] = r.entry.sent(r.at, r.dur)
 		if r.journaled {
 			journaled++
 		}
@@ -188,6 +188,9 @@ func (w *Worker) mark(ctx context.Context, rows []sentRow) error {
 			}
 		}
 		return markError(rows, journaled, err)
+	}
+	for _, r := range rows {
+		w.threads.forget(r.entry)
 	}
 	if journaled > 0 {
 		if err := w.opts.Journal.clear(); err != nil {

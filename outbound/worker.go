@@ -118,6 +118,8 @@ type Worker struct {
 	breakers map[core.Lane]*breaker
 	// unmarked are rows that went out but are not marked sent yet.
 	unmarked []JournalEntry
+	// threads are the tickets' cards posted but not marked yet.
+	threads threadCache
 }
 
 // NewWorker returns a worker that drains q, mailing with m and posting to
@@ -159,6 +161,7 @@ func NewWorker(q Queue, m Mailer, s Slack, opts Options) *Worker {
 		holds:    map[holdKey]hold{},
 		breakers: map[core.Lane]*breaker{},
 		unmarked: opts.Unmarked,
+		threads:  threadCache{m: map[int64][2]string{}},
 	}
 }
 
@@ -284,6 +287,9 @@ func (w *Worker) process(ctx context.Context, it core.OutboxItem, now time.Time)
 	start := w.opts.Now()
 	sendErr := w.perform(ctx, it, now, log)
 	mark.entry = JournalEntry{ID: it.ID, Ticket: it.Ticket, Kind: it.Kind}
+	if it.Kind == core.OutboxSlackTicket && sendErr == nil {
+		mark.entry.Channel, mark.entry.TS = w.threads.get(it.Ticket)
+	}
 	if j := w.opts.Journal; j != nil && sendErr == nil {
 		// First thing after the relay's 250 or Slack's answer.
 		if err := j.add(mark.entry); err != nil {
@@ -343,13 +349,14 @@ func (w *Worker) markUnmarked(ctx context.Context, now time.Time) error {
 	}
 	marked := 0
 	for _, e := range w.unmarked {
-		was, err := w.q.MarkSent(ctx, e.ID, e.Ticket, e.Kind, now)
+		was, err := w.q.MarkSent(ctx, e.sent(now, 0), e.Kind)
 		if err != nil {
 			return fmt.Errorf("outbox: mark journaled row %d sent: %w", e.ID, err)
 		}
 		if was {
 			marked++
 		}
+		w.threads.forget(e)
 	}
 	if marked > 0 {
 		w.log.InfoContext(ctx, "marked rows sent that went out before a restart", "rows", marked)

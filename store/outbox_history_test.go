@@ -75,6 +75,22 @@ func TestOutbox_HistoryAndRetryDead(t *testing.T) {
 	if len(rows[0].History) != 2 || rows[0].History[1].Result != "dead" || rows[0].LastError != "550 no such user" {
 		t.Fatalf("dead row: %+v", rows[0])
 	}
+	// A card's row records its ticket's thread, from DoneAll and from
+	// MarkSent (the journal after a restart).
+	card := mustEnqueue(t, db, tk.Number, 2)
+	if err := db.DoneAll(ctx, []core.OutboxSent{{ID: card[0], Ticket: tk.Number, At: t0, SlackChannel: "C1", SlackTS: "17.1"}}); err != nil {
+		t.Fatal(err)
+	}
+	if ch, ts, err := db.SlackThread(ctx, tk.Number); err != nil || ch != "C1" || ts != "17.1" {
+		t.Fatalf("thread after DoneAll: %q %q %v", ch, ts, err)
+	}
+	if ok, err := db.MarkSent(ctx, core.OutboxSent{ID: card[1], Ticket: tk.Number, At: t0, SlackChannel: "C2", SlackTS: "17.2"},
+		core.OutboxEmail); !ok || err != nil {
+		t.Fatalf("MarkSent: %v %v", ok, err)
+	}
+	if ch, ts, err := db.SlackThread(ctx, tk.Number); err != nil || ch != "C2" || ts != "17.2" {
+		t.Fatalf("thread after MarkSent: %q %q %v", ch, ts, err)
+	}
 	dead, err := db.OutboxRows(ctx, true, 0)
 	must(err)
 	if len(dead) != 1 || dead[0].ID != ids[1] {
@@ -232,7 +248,7 @@ func TestOutbox_MarkSent(t *testing.T) {
 		{"sent before", ids[2], tk.Number, core.OutboxEmail, false},
 		{"no such row", ids[2] + 100, tk.Number, core.OutboxEmail, false},
 	} {
-		got, err := db.MarkSent(ctx, c.id, c.ticket, c.kind, t0.Add(time.Minute))
+		got, err := db.MarkSent(ctx, core.OutboxSent{ID: c.id, Ticket: c.ticket, At: t0.Add(time.Minute)}, c.kind)
 		if err != nil || got != c.want {
 			t.Errorf("%s: MarkSent = %v, %v; want %v", c.name, got, err, c.want)
 		}
