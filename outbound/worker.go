@@ -29,7 +29,7 @@ const (
 const (
 	DefaultPollInterval = 10 * time.Second
 	DefaultMaxAttempts  = 20
-	DefaultBatchSize    = 100
+	DefaultBatchSize    = 400
 	DefaultSendTimeout  = 5 * time.Minute
 	DefaultConcurrency  = 8
 )
