@@ -44,6 +44,19 @@ type OutboxItem struct {
 	LastError   string
 }
 
+// OutboxSent is an outbox row that went out, to be marked sent: its
+// attempt ended at At and took Duration. A ticket's card (an
+// OutboxSlackTicket row) also names where it was posted, which becomes
+// the ticket's Slack thread in the same transaction.
+type OutboxSent struct {
+	ID       int64
+	Ticket   int64
+	At       time.Time
+	Duration time.Duration
+	// SlackChannel and SlackTS: the card's message, "" for other rows.
+	SlackChannel, SlackTS string
+}
+
 // Notice templates.
 const (
 	TemplateAck      = "ack"      // acknowledgment of a new ticket (Predecessor set when it follows a closed one)

@@ -24,6 +24,11 @@ func TestBreaker(t *testing.T) {
 		if !b.paused(now.Add(want-time.Nanosecond)) || b.paused(now.Add(want)) {
 			t.Fatalf("failure %d: paused until %v, want %v", b.fails, b.until.Sub(now), want)
 		}
+		// A row in flight when the lane was paused fails too: the pause
+		// stays.
+		if b.failed(now.Add(time.Second)) || !b.until.Equal(now.Add(want)) {
+			t.Fatalf("a failure during the pause moved it to %v", b.until.Sub(now))
+		}
 		now = now.Add(want)
 	}
 	if !b.answered() {
@@ -31,6 +36,13 @@ func TestBreaker(t *testing.T) {
 	}
 	if b.paused(t0) || b.failed(t0) {
 		t.Error("an answer must close the breaker and restart the count")
+	}
+	if got := b.width(8); got != 1 {
+		t.Errorf("width after a failure = %d, want 1", got)
+	}
+	b.answered()
+	if got := b.width(8); got != 8 {
+		t.Errorf("width once a row went through = %d, want 8", got)
 	}
 }
 

@@ -230,6 +230,8 @@ type fakeQueue struct {
 	threads map[int64][2]string
 	DoneErr error
 	DueErr  error
+	// DoneCalls counts DoneAll calls.
+	DoneCalls int
 }
 
 var _ Queue = (*fakeQueue)(nil)
@@ -292,14 +294,17 @@ func (q *fakeQueue) Wake(_ context.Context, lane core.Lane) error {
 }
 
 // MarkSent marks a pending row sent, as the store does.
-func (q *fakeQueue) MarkSent(_ context.Context, id, ticket int64, kind string, at time.Time) (bool, error) {
+func (q *fakeQueue) MarkSent(_ context.Context, s core.OutboxSent, kind string) (bool, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	r, ok := q.rows[id]
-	if !ok || r.State != "pending" || r.Ticket != ticket || r.Kind != kind {
+	r, ok := q.rows[s.ID]
+	if !ok || r.State != "pending" || r.Ticket != s.Ticket || r.Kind != kind {
 		return false, nil
 	}
 	r.State, r.Attempts = "sent", r.Attempts+1
+	if s.SlackTS != "" {
+		q.threads[s.Ticket] = [2]string{s.SlackChannel, s.SlackTS}
+	}
 	return true, nil
 }
 
@@ -327,6 +332,32 @@ func (q *fakeQueue) Done(_ context.Context, id int64, at time.Time, dur time.Dur
 	r.State, r.DoneAt, r.LastError = "sent", at, ""
 	r.History = append(r.History, fakeAttempt{at, dur, "sent", ""})
 	r.Attempts++
+	return nil
+}
+
+// DoneAll marks the rows sent as Done does, all or none, and counts the
+// calls: each is one transaction in the store.
+func (q *fakeQueue) DoneAll(_ context.Context, rows []core.OutboxSent) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.DoneCalls++
+	if q.DoneErr != nil {
+		return q.DoneErr
+	}
+	for _, s := range rows {
+		if _, err := q.get(s.ID); err != nil {
+			return err
+		}
+	}
+	for _, s := range rows {
+		if s.SlackTS != "" {
+			q.threads[s.Ticket] = [2]string{s.SlackChannel, s.SlackTS}
+		}
+		r := q.rows[s.ID]
+		r.State, r.DoneAt, r.LastError = "sent", s.At, ""
+		r.History = append(r.History, fakeAttempt{s.At, s.Duration, "sent", ""})
+		r.Attempts++
+	}
 	return nil
 }
 

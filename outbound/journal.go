@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
+
+	"helpdesk/core"
 )
 
 // Journal is a small file of the outbox rows that went out but may not be
@@ -25,9 +28,12 @@ import (
 // and that commit; syncing the journal would narrow this only by the
 // commit's wait for the writer, and cost a second fsync per row sent
 // (0.5-4 ms each on the machine of docs/PERFORMANCE.md, against 12-15 µs
-// for the write and truncate). It holds at most the one row in flight. Each
-// line names the row's ticket and kind too, so that a journal left next
-// to a database restored from a backup does not mark some other row.
+// for the write and truncate). It holds the rows of at most one batch:
+// the worker marks a batch's rows in one transaction, then truncates it.
+// Each line names the row's ticket and kind too, so that a journal left
+// next to a database restored from a backup does not mark some other
+// row, and a ticket's card where it was posted: the ticket's Slack
+// thread is recorded when the card's row is marked.
 type Journal struct {
 	mu   sync.Mutex
 	f    *os.File
@@ -38,9 +44,15 @@ type Journal struct {
 type JournalEntry struct {
 	ID, Ticket int64
 	Kind       string
+	// Channel and TS: where a ticket's card was posted, "" for other
+	// rows. (Slack's channel IDs and timestamps hold no spaces.)
+	Channel, TS string
 }
 
 func (e JournalEntry) line() string {
+	if e.TS != "" {
+		return fmt.Sprintf("%d %d %s %s %s\n", e.ID, e.Ticket, e.Kind, e.Channel, e.TS)
+	}
 	return fmt.Sprintf("%d %d %s\n", e.ID, e.Ticket, e.Kind)
 }
 
@@ -57,13 +69,17 @@ func OpenJournal(path string) (*Journal, []JournalEntry, error) {
 	// which is no row.
 	for _, l := range lines[:len(lines)-1] {
 		f := strings.Fields(l)
-		if len(f) != 3 {
+		if len(f) != 3 && len(f) != 5 {
 			continue
 		}
 		id, err1 := strconv.ParseInt(f[0], 10, 64)
 		ticket, err2 := strconv.ParseInt(f[1], 10, 64)
 		if err1 == nil && err2 == nil && id > 0 {
-			rows = append(rows, JournalEntry{ID: id, Ticket: ticket, Kind: f[2]})
+			e := JournalEntry{ID: id, Ticket: ticket, Kind: f[2]}
+			if len(f) == 5 {
+				e.Channel, e.TS = f[3], f[4]
+			}
+			rows = append(rows, e)
 		}
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
@@ -95,3 +111,8 @@ func (j *Journal) clear() error {
 
 // Close closes the file.
 func (j *Journal) Close() error { return j.f.Close() }
+
+// sent is the row to mark, as sent at at after dur.
+func (e JournalEntry) sent(at time.Time, dur time.Duration) core.OutboxSent {
+	return core.OutboxSent{ID: e.ID, Ticket: e.Ticket, At: at, Duration: dur, SlackChannel: e.Channel, SlackTS: e.TS}
+}

@@ -75,7 +75,7 @@ func TestWorker_JournalEmptyAfterEachRow(t *testing.T) {
 // when it parses: "1 4 email" may be the start of "1 42 email".
 func TestOpenJournal_CutLine(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "j")
-	if err := os.WriteFile(path, []byte("12 3 email\n13 0 slack_notice\nnonsense\n1 4 email"), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte("12 3 email\n13 0 slack_notice\n14 3 slack_ticket C0SUPPORT 1700000000.000001\nnonsense\n1 4 email"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	j, rows, err := OpenJournal(path)
@@ -83,8 +83,9 @@ func TestOpenJournal_CutLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	j.Close()
-	want := []JournalEntry{{12, 3, "email"}, {13, 0, "slack_notice"}}
-	if len(rows) != 2 || rows[0] != want[0] || rows[1] != want[1] {
+	want := []JournalEntry{{ID: 12, Ticket: 3, Kind: "email"}, {ID: 13, Kind: "slack_notice"},
+		{ID: 14, Ticket: 3, Kind: "slack_ticket", Channel: "C0SUPPORT", TS: "1700000000.000001"}}
+	if len(rows) != 3 || rows[0] != want[0] || rows[1] != want[1] || rows[2] != want[2] {
 		t.Fatalf("rows %v, want %v", rows, want)
 	}
 }
@@ -101,5 +102,49 @@ func TestWorker_JournalOfAnotherDatabase(t *testing.T) {
 	}
 	if n := len(env.relay.received()); n != 1 {
 		t.Fatalf("relay got %d mails, want 1", n)
+	}
+}
+
+// TestWorker_JournalKeepsTheCard: a ticket's card is posted and the
+// process dies before its row is marked. The journal holds where it was
+// posted; the restart marks the row, records the ticket's thread from it,
+// and the reply goes into that thread without a second card.
+func TestWorker_JournalKeepsTheCard(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "helpdesk.db-sent")
+	j, _, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := MustWorker(t, func(o *Options, _ *Mailer) { o.Journal = j })
+	card := env.q.add(t, core.OutboxSlackTicket, 1, testPost(), t0)
+	env.q.DoneErr = errors.New("killed before the commit")
+	if _, err := env.w.Drain(context.Background()); err == nil {
+		t.Fatal("Drain: no error, want the mark to fail")
+	}
+	j.Close()
+	if _, ts, _ := env.q.SlackThread(context.Background(), 1); ts != "" {
+		t.Fatalf("thread %q recorded before the mark", ts)
+	}
+
+	env.q.DoneErr = nil
+	reply := env.q.add(t, core.OutboxSlackReply, 1, testPost(), t0)
+	j2, unmarked, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j2.Close()
+	if len(unmarked) != 1 || unmarked[0].TS == "" || unmarked[0].Channel != "C0SUPPORT" {
+		t.Fatalf("journal holds %+v, want the card with its channel and ts", unmarked)
+	}
+	w := NewWorker(env.q, env.w.mail, env.w.sl, Options{From: testFrom, Now: env.clock.Now, Journal: j2, Unmarked: unmarked,
+		Channels: map[string]string{"support": "C0SUPPORT"}})
+	if sent, err := w.Drain(context.Background()); err != nil || sent != 1 {
+		t.Fatalf("Drain after the restart: sent %d, %v; want the reply only", sent, err)
+	}
+	checkRow(t, env.q.row(card), "sent", 1)
+	checkRow(t, env.q.row(reply), "sent", 1)
+	msgs := env.slack.posted()
+	if len(msgs) != 2 || msgs[0].ThreadTS != "" || msgs[1].ThreadTS != msgs[0].TS || msgs[0].TS != unmarked[0].TS {
+		t.Fatalf("posts %+v, want the card once and the reply in its thread", msgs)
 	}
 }

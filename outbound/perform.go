@@ -77,7 +77,7 @@ func (w *Worker) postTicket(ctx context.Context, it core.OutboxItem, log *slog.L
 	}
 	// A retry after the post succeeded but the row stayed pending must not
 	// post a second parent.
-	if _, ts, err := w.q.SlackThread(ctx, it.Ticket); err != nil {
+	if _, ts, err := w.slackThread(ctx, it.Ticket); err != nil {
 		return threadError(err)
 	} else if ts != "" {
 		return nil
@@ -90,21 +90,16 @@ func (w *Worker) postTicket(ctx context.Context, it core.OutboxItem, log *slog.L
 	if err != nil {
 		return err
 	}
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
-	defer cancel()
-	if err := w.q.SetSlackThread(rctx, it.Ticket, channel, ts); err != nil {
-		// Temporary: the retry posts a second parent, which beats replies
-		// waiting forever for a thread nobody recorded.
-		return fmt.Errorf("ticket posted to %s as %s, but recording the thread failed: %w", channel, ts, err)
-	}
-	log.DebugContext(ctx, "slack thread recorded", keyChannel, channel)
+	// The thread is recorded with the row's mark (threadCache).
+	w.threads.put(it.Ticket, channel, ts)
+	log.DebugContext(ctx, "slack card posted", keyChannel, channel)
 	return nil
 }
 
 // thread returns where the ticket's card was posted, or errWaitThread
 // when it is not posted yet.
 func (w *Worker) thread(ctx context.Context, ticket int64) (channel, ts string, err error) {
-	channel, ts, err = w.q.SlackThread(ctx, ticket)
+	channel, ts, err = w.slackThread(ctx, ticket)
 	if err != nil {
 		return "", "", threadError(err)
 	}
@@ -155,7 +150,7 @@ func (w *Worker) postNotice(ctx context.Context, it core.OutboxItem, log *slog.L
 	var threadTS string
 	switch {
 	case n.InThread && it.Ticket != 0:
-		ch, ts, err := w.q.SlackThread(ctx, it.Ticket)
+		ch, ts, err := w.slackThread(ctx, it.Ticket)
 		if err != nil {
 			return threadError(err)
 		}

@@ -13,26 +13,27 @@ type Queue interface {
 	// Due returns up to limit pending rows with NextAttempt <= now, in ID
 	// order.
 	Due(ctx context.Context, now time.Time, limit int) ([]core.OutboxItem, error)
-	// Done marks a row sent. Done, Retry and Dead each record the attempt
-	// in the row's history: it ended at at and took dur.
-	Done(ctx context.Context, id int64, at time.Time, dur time.Duration) error
+	// DoneAll marks rows sent, all in one transaction, each with its
+	// attempt in the row's history; a row no longer pending is left as
+	// it is.
+	DoneAll(ctx context.Context, rows []core.OutboxSent) error
 	// Retry records a failed attempt (attempts+1) and the next attempt
-	// time.
+	// time. Retry and Dead each record the attempt in the row's history:
+	// it ended at at and took dur.
 	Retry(ctx context.Context, id int64, at, next time.Time, dur time.Duration, errText string) error
 	// Dead marks a row failed for good; it is never retried automatically.
 	Dead(ctx context.Context, id int64, at time.Time, dur time.Duration, errText string) error
 	// SlackThread returns the channel and ts of the ticket's parent
-	// message, "" when it is not posted yet.
+	// message, "" when it is not recorded yet. (DoneAll and MarkSent
+	// record it, from the card's row.)
 	SlackThread(ctx context.Context, ticket int64) (channel, ts string, err error)
-	// SetSlackThread records the ticket's parent message.
-	SetSlackThread(ctx context.Context, ticket int64, channel, ts string) error
 	// Wake makes every pending row of the lane that failed before due
 	// now. The worker calls it
 	// when a row that had failed goes through: the channel is back, and
 	// the rest of its backlog should not sit out its back-off.
 	Wake(ctx context.Context, lane core.Lane) error
-	// MarkSent marks row id sent at at if it is still pending and of
-	// that ticket and kind, and says whether it was: the rows the
-	// Journal holds after a restart.
-	MarkSent(ctx context.Context, id, ticket int64, kind string, at time.Time) (bool, error)
+	// MarkSent marks row r.ID sent at r.At if it is still pending and of
+	// that ticket and kind, with the card's thread as DoneAll does, and
+	// says whether it was: the rows the Journal holds after a restart.
+	MarkSent(ctx context.Context, r core.OutboxSent, kind string) (bool, error)
 }

@@ -30,8 +30,9 @@ const (
 const (
 	DefaultPollInterval = 10 * time.Second
 	DefaultMaxAttempts  = 20
-	DefaultBatchSize    = 100
+	DefaultBatchSize    = 400
 	DefaultSendTimeout  = 5 * time.Minute
+	DefaultConcurrency  = 8
 )
 
 // recordTimeout bounds writing a row's result. The write runs even while
@@ -70,6 +71,12 @@ type Options struct {
 	BatchSize int
 	// SendTimeout bounds one row's send; zero means DefaultSendTimeout.
 	SendTimeout time.Duration
+	// Concurrency is how many rows of a lane (mail, Slack) are sent at
+	// once; zero means DefaultConcurrency, 1 sends one row at a time. A
+	// ticket's rows of one lane still go one after the other, and a lane
+	// sends one row at a time until a row went through (at the start,
+	// and after each failure).
+	Concurrency int
 	// Rand returns a number in [0, 1) for back-off jitter; nil means
 	// math/rand/v2.Float64. Tests fix it to get exact retry times.
 	Rand func() float64
@@ -86,7 +93,8 @@ type Options struct {
 	Unmarked []JournalEntry
 	// Report, when set, is called after each attempt with the row's kind
 	// and the send error, nil when the row was sent: for metrics and the
-	// channels' last success and last error. It must not block.
+	// channels' last success and last error. It must not block, and it
+	// is called from several goroutines at once.
 	Report func(kind string, err error)
 	// Delivered, when set, is called after a sent row is marked done,
 	// with the row and when the send ended (its latency is at minus
@@ -117,6 +125,8 @@ type Worker struct {
 	unmarked []JournalEntry
 	// channels, once SetChannels is called, replace opts.Channels.
 	channels atomic.Pointer[map[string]string]
+	// threads are the tickets' cards posted but not marked yet.
+	threads threadCache
 }
 
 // NewWorker returns a worker that drains q, mailing with m and posting to
@@ -143,6 +153,9 @@ func NewWorker(q Queue, m Mailer, s Slack, opts Options) *Worker {
 	if opts.SendTimeout <= 0 {
 		opts.SendTimeout = DefaultSendTimeout
 	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = DefaultConcurrency
+	}
 	if opts.Rand == nil {
 		opts.Rand = rand.Float64
 	}
@@ -155,6 +168,7 @@ func NewWorker(q Queue, m Mailer, s Slack, opts Options) *Worker {
 		holds:    map[holdKey]hold{},
 		breakers: map[core.Lane]*breaker{},
 		unmarked: opts.Unmarked,
+		threads:  threadCache{m: map[int64][2]string{}},
 	}
 }
 
@@ -188,15 +202,18 @@ func (w *Worker) Run(ctx context.Context) error {
 }
 
 // Drain makes one pass over the rows due now, in ID order, and returns
-// how many it sent. Failed rows are recorded for retry (or as dead) and
-// do not make Drain fail. Once a row of a ticket fails or has to wait,
-// the ticket's later rows in the same lane wait too: mail waits behind
-// mail, Slack behind Slack, and neither behind the other.
+// how many it sent. Rows of different tickets go out concurrently (up to
+// Options.Concurrency a lane), a ticket's rows of one lane in order. Rows
+// sent are marked in one transaction a batch, journaled until then.
+// Failed rows are recorded for retry (or as dead) and do not make Drain
+// fail. Once a row of a ticket fails or has to wait, the ticket's later
+// rows in the same lane wait too: mail waits behind mail, Slack behind
+// Slack, and neither behind the other.
 //
 // Drain returns an error when the queue does: reading the due rows fails,
 // or recording a result fails (the error then says whether the side effect
-// happened). It also returns when ctx is done, leaving the row in flight
-// untouched.
+// happened). It also returns when ctx is done, leaving the rows not yet
+// sent untouched; those sent are marked first.
 func (w *Worker) Drain(ctx context.Context) (sent int, err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -210,79 +227,33 @@ func (w *Worker) Drain(ctx context.Context) (sent int, err error) {
 			delete(w.holds, k)
 		}
 	}
+	p := &pass{w: w, now: now, holds: map[holdKey]hold{}}
 	seen := map[int64]bool{}
-	pass := map[holdKey]hold{} // lanes with a failed or waiting row in this pass
 	limit := w.opts.BatchSize
 	for {
 		items, err := w.q.Due(ctx, now, limit)
 		if err != nil {
-			return sent, fmt.Errorf("outbox: read due rows: %w", err)
+			return p.sent, fmt.Errorf("outbox: read due rows: %w", err)
 		}
-		fresh, woke := 0, false
+		var fresh []core.OutboxItem
 		for _, it := range items {
-			if seen[it.ID] {
-				continue // held back earlier in this pass, still pending
-			}
-			seen[it.ID] = true
-			fresh++
-			if held(it, pass, w.holds) {
-				continue
-			}
-			l := laneOf(it)
-			b := w.breakers[l]
-			if b == nil {
-				b = &breaker{}
-				w.breakers[l] = b
-			}
-			if w.opts.Hold != nil && w.opts.Hold(it.Kind) || b.paused(now) {
-				if it.Ticket != 0 {
-					addHold(pass, keyOf(it), hold{})
-				}
-				continue
-			}
-			res, next, err := w.process(ctx, it, now)
-			if err != nil {
-				return sent, err
-			}
-			reopened := false
-			switch res {
-			case outcomeSent, outcomeDead:
-				if reopened = b.answered(); reopened {
-					w.log.InfoContext(ctx, "channel answers again", keyLane, l)
-				}
-			case outcomeRetry:
-				if b.failed(now) {
-					w.log.WarnContext(ctx, "channel looks down: its rows wait, one is tried when the pause ends",
-						keyLane, l, "failures_in_a_row", b.fails, "pause", b.until.Sub(now))
-				}
-			}
-			switch {
-			case res == outcomeSent:
-				sent++
-				if it.Attempts > 0 || reopened {
-					if err := w.wake(ctx, l); err != nil {
-						return sent, err
-					}
-					woke = true
-				}
-			case it.Ticket == 0: // no ticket, no order to keep
-			case res == outcomeDead:
-				addHold(pass, keyOf(it), hold{})
-			default:
-				h := hold{threadOnly: res == outcomeWaiting}
-				addHold(pass, keyOf(it), h)
-				h.until = next
-				addHold(w.holds, keyOf(it), h)
+			if !seen[it.ID] { // else held back earlier in this pass, still pending
+				seen[it.ID] = true
+				fresh = append(fresh, it)
 			}
 		}
-		// Rows woken above were not due when this batch was read.
-		if len(items) < limit && !woke {
-			return sent, nil
+		p.woke = false
+		if err := p.batch(ctx, fresh); err != nil {
+			return p.sent, err
+		}
+		// Rows woken in the batch were not due when it was read.
+		if len(items) < limit && !p.woke {
+			return p.sent, nil
 		}
 		// Rows held back above stay due, so a full batch of nothing but
 		// them is read again with a larger limit, to reach the rows behind
 		// (a disabled relay must not hold back Slack).
-		if fresh == 0 {
+		if len(fresh) == 0 {
 			limit *= 2
 		}
 	}
@@ -313,21 +284,25 @@ func (w *Worker) wake(ctx context.Context, l core.Lane) error {
 	return nil
 }
 
-// process performs one row and records the result, with the time of the
-// next attempt for a retried row. err is set only when recording failed or
-// ctx is done.
-func (w *Worker) process(ctx context.Context, it core.OutboxItem, now time.Time) (res outcome, next time.Time, err error) {
+// process performs one row and records a failure, with the time of the
+// next attempt for a retried row. A row that went out is journaled and
+// returned in mark, for the batch's mark. err is set only when recording
+// failed or ctx is done.
+func (w *Worker) process(ctx context.Context, it core.OutboxItem, now time.Time) (res outcome, next time.Time, mark sentRow, err error) {
 	log := w.log.With(keyOutboxID, it.ID, keyTicket, it.Ticket, keyKind, it.Kind)
 
 	start := w.opts.Now()
 	sendErr := w.perform(ctx, it, now, log)
-	entry, journaled := JournalEntry{ID: it.ID, Ticket: it.Ticket, Kind: it.Kind}, false
+	mark.entry = JournalEntry{ID: it.ID, Ticket: it.Ticket, Kind: it.Kind}
+	if it.Kind == core.OutboxSlackTicket && sendErr == nil {
+		mark.entry.Channel, mark.entry.TS = w.threads.get(it.Ticket)
+	}
 	if j := w.opts.Journal; j != nil && sendErr == nil {
 		// First thing after the relay's 250 or Slack's answer.
-		if err := j.add(entry); err != nil {
+		if err := j.add(mark.entry); err != nil {
 			log.WarnContext(ctx, "outbox row sent but not journaled; a crash before it is marked sends it again", keyError, err)
 		} else {
-			journaled = true
+			mark.journaled = true
 		}
 	}
 	end := w.opts.Now()
@@ -335,35 +310,17 @@ func (w *Worker) process(ctx context.Context, it core.OutboxItem, now time.Time)
 	if sendErr != nil && ctx.Err() != nil {
 		// Shutting down: the failure says nothing about the row, so it is
 		// not counted as an attempt.
-		return 0, next, fmt.Errorf("send outbox %d: %w", it.ID, ctx.Err())
+		return 0, next, mark, fmt.Errorf("send outbox %d: %w", it.ID, ctx.Err())
 	}
 	if w.opts.Report != nil && !errors.Is(sendErr, errWaitThread) {
 		w.opts.Report(it.Kind, sendErr)
 	}
+	if sendErr == nil {
+		mark.at, mark.dur, mark.item = end, dur, it
+		return outcomeSent, next, mark, nil
+	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
-
-	if sendErr == nil {
-		if err := w.q.Done(rctx, it.ID, end, dur); err != nil {
-			if journaled {
-				w.unmarked = append(w.unmarked, entry)
-				return 0, next, fmt.Errorf("outbox %d (ticket %d, %s) WAS SENT but marking it done failed; "+
-					"the next pass marks it from the journal: %w", it.ID, it.Ticket, it.Kind, err)
-			}
-			return 0, next, fmt.Errorf("outbox %d (ticket %d, %s) WAS SENT but marking it done failed; "+
-				"it will be sent again (an email keeps its Message-ID): %w", it.ID, it.Ticket, it.Kind, err)
-		}
-		if journaled {
-			if err := w.opts.Journal.clear(); err != nil {
-				log.WarnContext(ctx, "outbox journal not cleared", keyError, err)
-			}
-		}
-		if w.opts.Delivered != nil {
-			w.opts.Delivered(it, end)
-		}
-		log.InfoContext(ctx, "outbox row sent")
-		return outcomeSent, next, nil
-	}
 
 	attempt := it.Attempts + 1
 	errText := truncate(sendErr.Error(), 1000)
@@ -372,22 +329,22 @@ func (w *Worker) process(ctx context.Context, it core.OutboxItem, now time.Time)
 			errText = truncate(fmt.Sprintf("gave up after %d attempts: %s", attempt, sendErr), 1000)
 		}
 		if err := w.q.Dead(rctx, it.ID, end, dur, errText); err != nil {
-			return 0, next, fmt.Errorf("outbox %d: mark dead: %w", it.ID, err)
+			return 0, next, mark, fmt.Errorf("outbox %d: mark dead: %w", it.ID, err)
 		}
 		log.ErrorContext(ctx, "outbox row failed for good", keyAttempt, attempt, keyError, sendErr)
-		return outcomeDead, next, nil
+		return outcomeDead, next, mark, nil
 	}
 
 	next = now.Add(max(backoffFrom(w.opts.RetryBase, it.Attempts, w.opts.Rand()), retryAfter(sendErr)))
 	if err := w.q.Retry(rctx, it.ID, end, next, dur, errText); err != nil {
-		return 0, next, fmt.Errorf("outbox %d: record retry: %w", it.ID, err)
+		return 0, next, mark, fmt.Errorf("outbox %d: record retry: %w", it.ID, err)
 	}
 	res, level := outcomeRetry, slog.LevelWarn
 	if errors.Is(sendErr, errWaitThread) {
 		res, level = outcomeWaiting, slog.LevelInfo
 	}
 	log.Log(ctx, level, "outbox row will be retried", keyAttempt, attempt, keyNext, next, keyError, sendErr)
-	return res, next, nil
+	return res, next, mark, nil
 }
 
 // markUnmarked marks sent the rows that went out but were not marked:
@@ -399,13 +356,14 @@ func (w *Worker) markUnmarked(ctx context.Context, now time.Time) error {
 	}
 	marked := 0
 	for _, e := range w.unmarked {
-		was, err := w.q.MarkSent(ctx, e.ID, e.Ticket, e.Kind, now)
+		was, err := w.q.MarkSent(ctx, e.sent(now, 0), e.Kind)
 		if err != nil {
 			return fmt.Errorf("outbox: mark journaled row %d sent: %w", e.ID, err)
 		}
 		if was {
 			marked++
 		}
+		w.threads.forget(e)
 	}
 	if marked > 0 {
 		w.log.InfoContext(ctx, "marked rows sent that went out before a restart", "rows", marked)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -415,6 +416,8 @@ func TestWorker_SlackNotice(t *testing.T) {
 	if len(msgs) != 3 {
 		t.Fatalf("%d posts, want 3", len(msgs))
 	}
+	// Rows of different tickets go out concurrently, in any order.
+	slices.SortFunc(msgs, func(a, b slackMsg) int { return strings.Compare(a.Channel+a.Text, b.Channel+b.Text) })
 	want := "<@U0HEAD> <@U0SECOND> Bounce from &lt;!channel&gt;@customer.test"
 	if m := msgs[0]; m.Channel != "C0BILLING" || m.ThreadTS != "" || m.Text != want {
 		t.Errorf("notice %+v, want %q in C0BILLING", m, want)

@@ -47,6 +47,51 @@ func (s *DB) Done(ctx context.Context, id int64, at time.Time, dur time.Duration
 		done_at = ?, last_error = '' WHERE id = ?`, fmtTime(at), id)
 }
 
+// DoneAll marks rows sent and records their attempts, all in one
+// transaction: the worker marks a batch of rows at once, so that a row
+// sent costs no commit (and no fsync) of its own. A row that is not
+// pending any more is left as it is. A row with a SlackTS records its
+// ticket's thread.
+func (s *DB) DoneAll(ctx context.Context, rows []core.OutboxSent) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		ctx := uninterrupted(ctx)
+		for _, r := range rows {
+			if err := setThread(ctx, tx, r); err != nil {
+				return err
+			}
+			res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', attempts = attempts + 1,
+				done_at = ?, last_error = '' WHERE id = ? AND state = 'pending'`, fmtTime(r.At), r.ID)
+			if err != nil {
+				return fmt.Errorf("update outbox %d: %w", r.ID, err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO outbox_attempts (outbox_id, at, duration_ms, result, error)
+				VALUES (?, ?, ?, 'sent', '')`, r.ID, fmtTime(r.At.Add(-r.Duration)), r.Duration.Milliseconds()); err != nil {
+				return fmt.Errorf("record attempt of outbox %d: %w", r.ID, err)
+			}
+		}
+		return nil
+	})
+}
+
+// setThread records the ticket's Slack thread from the card row r,
+// when r is one.
+func setThread(ctx context.Context, tx *sql.Tx, r core.OutboxSent) error {
+	if r.SlackTS == "" {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE tickets SET slack_channel = ?, slack_ts = ? WHERE id = ?`,
+		r.SlackChannel, r.SlackTS, r.Ticket); err != nil {
+		return fmt.Errorf("record the slack thread of ticket %d: %w", r.Ticket, err)
+	}
+	return nil
+}
+
 // Retry records a failed attempt and when to try again.
 func (s *DB) Retry(ctx context.Context, id int64, at, next time.Time, dur time.Duration, errText string) error {
 	return s.attempt(ctx, id, at, dur, "retry", errText, `UPDATE outbox SET attempts = attempts + 1,

@@ -30,18 +30,32 @@ func (s *DB) attempt(ctx context.Context, id int64, at time.Time, dur time.Durat
 	})
 }
 
-// MarkSent marks row id sent at at if it is still pending and of that
-// ticket and kind, recording the attempt: the worker sent it just before
-// a crash and found it in its journal at the restart. It reports whether
-// the row was marked.
-func (s *DB) MarkSent(ctx context.Context, id, ticket int64, kind string, at time.Time) (bool, error) {
-	err := s.attempt(ctx, id, at, 0, "sent", "sent before a restart, marked from the outbox journal",
-		`UPDATE outbox SET state = 'sent', attempts = attempts + 1, done_at = ?, last_error = ''
-		WHERE id = ? AND state = 'pending' AND COALESCE(ticket_id, 0) = ? AND kind = ?`, fmtTime(at), id, ticket, kind)
-	if core.ErrorCode(err) == core.ENOTFOUND {
-		return false, nil
-	}
-	return err == nil, err
+// MarkSent marks row r.ID sent at r.At if it is still pending and of
+// that ticket and kind, recording the attempt, and then the ticket's
+// Slack thread when r has one: the worker sent it just before a crash
+// and found it in its journal at the restart. It reports whether the
+// row was marked.
+func (s *DB) MarkSent(ctx context.Context, r core.OutboxSent, kind string) (bool, error) {
+	marked := false
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		ctx := uninterrupted(ctx)
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', attempts = attempts + 1, done_at = ?,
+			last_error = '' WHERE id = ? AND state = 'pending' AND COALESCE(ticket_id, 0) = ? AND kind = ?`,
+			fmtTime(r.At), r.ID, r.Ticket, kind)
+		if err != nil {
+			return fmt.Errorf("update outbox %d: %w", r.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox_attempts (outbox_id, at, duration_ms, result, error)
+			VALUES (?, ?, 0, 'sent', 'sent before a restart, marked from the outbox journal')`, r.ID, fmtTime(r.At)); err != nil {
+			return fmt.Errorf("record attempt of outbox %d: %w", r.ID, err)
+		}
+		marked = true
+		return setThread(ctx, tx, r)
+	})
+	return marked && err == nil, err
 }
 
 // OutboxAttempt is one try at an outbox row.

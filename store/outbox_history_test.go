@@ -75,6 +75,22 @@ func TestOutbox_HistoryAndRetryDead(t *testing.T) {
 	if len(rows[0].History) != 2 || rows[0].History[1].Result != "dead" || rows[0].LastError != "550 no such user" {
 		t.Fatalf("dead row: %+v", rows[0])
 	}
+	// A card's row records its ticket's thread, from DoneAll and from
+	// MarkSent (the journal after a restart).
+	card := mustEnqueue(t, db, tk.Number, 2)
+	if err := db.DoneAll(ctx, []core.OutboxSent{{ID: card[0], Ticket: tk.Number, At: t0, SlackChannel: "C1", SlackTS: "17.1"}}); err != nil {
+		t.Fatal(err)
+	}
+	if ch, ts, err := db.SlackThread(ctx, tk.Number); err != nil || ch != "C1" || ts != "17.1" {
+		t.Fatalf("thread after DoneAll: %q %q %v", ch, ts, err)
+	}
+	if ok, err := db.MarkSent(ctx, core.OutboxSent{ID: card[1], Ticket: tk.Number, At: t0, SlackChannel: "C2", SlackTS: "17.2"},
+		core.OutboxEmail); !ok || err != nil {
+		t.Fatalf("MarkSent: %v %v", ok, err)
+	}
+	if ch, ts, err := db.SlackThread(ctx, tk.Number); err != nil || ch != "C2" || ts != "17.2" {
+		t.Fatalf("thread after MarkSent: %q %q %v", ch, ts, err)
+	}
 	dead, err := db.OutboxRows(ctx, true, 0)
 	must(err)
 	if len(dead) != 1 || dead[0].ID != ids[1] {
@@ -232,7 +248,7 @@ func TestOutbox_MarkSent(t *testing.T) {
 		{"sent before", ids[2], tk.Number, core.OutboxEmail, false},
 		{"no such row", ids[2] + 100, tk.Number, core.OutboxEmail, false},
 	} {
-		got, err := db.MarkSent(ctx, c.id, c.ticket, c.kind, t0.Add(time.Minute))
+		got, err := db.MarkSent(ctx, core.OutboxSent{ID: c.id, Ticket: c.ticket, At: t0.Add(time.Minute)}, c.kind)
 		if err != nil || got != c.want {
 			t.Errorf("%s: MarkSent = %v, %v; want %v", c.name, got, err, c.want)
 		}
@@ -243,5 +259,46 @@ func TestOutbox_MarkSent(t *testing.T) {
 	}
 	if len(due) != 1 || due[0].ID != ids[1] {
 		t.Fatalf("due after marking: %+v, want only row %d", due, ids[1])
+	}
+}
+
+// TestOutbox_DoneAll: a batch of rows is marked sent in one transaction,
+// each with its attempt; a row that is no longer pending is left as it
+// is and does not fail the batch.
+func TestOutbox_DoneAll(t *testing.T) {
+	db := MustOpen(t)
+	tk := mustTicket(t, db, "ann@shop.example")
+	ctx := context.Background()
+	ids := mustEnqueue(t, db, tk.Number, 50)
+	if err := db.Dead(ctx, ids[49], t0, time.Second, "550 no"); err != nil {
+		t.Fatal(err)
+	}
+	var rows []core.OutboxSent
+	for i, id := range ids {
+		rows = append(rows, core.OutboxSent{ID: id, At: t0.Add(time.Duration(i) * time.Second), Duration: time.Second})
+	}
+	before := db.Statements()
+	if err := db.DoneAll(ctx, rows); err != nil {
+		t.Fatalf("DoneAll: %v", err)
+	}
+	if got := db.Statements() - before; got != 2 {
+		t.Errorf("DoneAll of %d rows ran %d transaction statements, want one BEGIN and one COMMIT", len(rows), got)
+	}
+	if due, err := db.Due(ctx, t0.Add(time.Hour), 100); err != nil || len(due) != 0 {
+		t.Fatalf("due after DoneAll: %d rows, %v", len(due), err)
+	}
+	h, err := db.OutboxHistory(ctx, ids[3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h) != 1 || h[0].Result != "sent" || !h[0].At.Equal(t0.Add(2*time.Second)) || h[0].Duration != time.Second {
+		t.Errorf("history of row 3: %+v, want one sent attempt started at t0+2s", h)
+	}
+	dead, err := db.OutboxRows(ctx, true, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dead) != 1 || dead[0].ID != ids[49] || len(dead[0].History) != 1 {
+		t.Fatalf("dead rows %+v, want row %d untouched", dead, ids[49])
 	}
 }

@@ -1,0 +1,226 @@
+package outbound
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"helpdesk/core"
+)
+
+// A pass sends the batches of rows that Drain reads. In a batch, rows
+// go out concurrently, up to Options.Concurrency a lane (fewer while the
+// lane's breaker says so), and a row waits while an earlier row of its
+// ticket's lane is in flight: it is then sent, or held, once that row's
+// outcome is known, as if the rows had gone out one by one. The rows sent
+// are marked in one transaction at the end of the batch, before the next
+// one is read; the journal holds them until then, so that a crash in
+// between does not send them twice.
+//
+// Only the goroutine that runs batch touches the pass, the holds and the
+// breakers; the sends report back on a channel.
+type pass struct {
+	w     *Worker
+	now   time.Time
+	holds map[holdKey]hold // lanes with a failed or waiting row in this pass
+	sent  int
+	woke  bool // a lane was woken: rows not due when the batch was read are
+
+	// For the batch in progress:
+	results chan sendResult
+	busy    map[holdKey]bool  // lanes of tickets with a row in flight
+	lanes   map[core.Lane]int // rows in flight by lane
+	flying  int
+	marks   []sentRow
+}
+
+// sentRow is a row that went out, to be marked sent.
+type sentRow struct {
+	item      core.OutboxItem // for Options.Delivered
+	entry     JournalEntry
+	journaled bool
+	at        time.Time
+	dur       time.Duration
+}
+
+// sendResult is what process made of a row.
+type sendResult struct {
+	it   core.OutboxItem
+	res  outcome
+	next time.Time
+	mark sentRow
+	err  error
+}
+
+// batch sends items (in ID order), settles each outcome as it comes, and
+// marks the rows sent. After an error it sends nothing more, waits for
+// the rows in flight, marks those sent and returns the first error.
+func (p *pass) batch(ctx context.Context, items []core.OutboxItem) error {
+	p.results = make(chan sendResult)
+	p.busy, p.lanes, p.flying, p.marks = map[holdKey]bool{}, map[core.Lane]int{}, 0, nil
+	var first error
+	for {
+		if first == nil {
+			items = p.dispatch(ctx, items)
+		}
+		if p.flying == 0 {
+			break
+		}
+		r := <-p.results
+		p.flying--
+		p.lanes[laneOf(r.it)]--
+		delete(p.busy, keyOf(r.it))
+		if r.err == nil {
+			r.err = p.settle(ctx, r)
+		}
+		if r.err != nil && first == nil {
+			first = r.err
+		}
+	}
+	if err := p.w.mark(ctx, p.marks); err != nil {
+		return err
+	}
+	return first
+}
+
+// dispatch starts the rows of items that may go now and returns those
+// that must wait for a row in flight or for room in their lane, in
+// order. The rows it neither starts nor keeps are held for this pass.
+func (p *pass) dispatch(ctx context.Context, items []core.OutboxItem) []core.OutboxItem {
+	w := p.w
+	keep := items[:0]
+	for _, it := range items {
+		k, l := keyOf(it), laneOf(it)
+		if it.Ticket != 0 && p.busy[k] {
+			keep = append(keep, it) // its ticket's earlier row decides
+			continue
+		}
+		if held(it, p.holds, w.holds) {
+			continue
+		}
+		b := w.breakers[l]
+		if b == nil {
+			b = &breaker{}
+			w.breakers[l] = b
+		}
+		if w.opts.Hold != nil && w.opts.Hold(it.Kind) || b.paused(p.now) {
+			if it.Ticket != 0 {
+				addHold(p.holds, k, hold{})
+			}
+			continue
+		}
+		if p.lanes[l] >= b.width(w.opts.Concurrency) {
+			keep = append(keep, it)
+			continue
+		}
+		if it.Ticket != 0 {
+			p.busy[k] = true
+		}
+		p.lanes[l]++
+		p.flying++
+		go func() {
+			res, next, mark, err := w.process(ctx, it, p.now)
+			p.results <- sendResult{it: it, res: res, next: next, mark: mark, err: err}
+		}()
+	}
+	return keep
+}
+
+// settle updates the lane's breaker and the ticket's holds from a row's
+// outcome, and queues a row that went out for the batch's mark.
+func (p *pass) settle(ctx context.Context, r sendResult) error {
+	w, it, l := p.w, r.it, laneOf(r.it)
+	b := w.breakers[l]
+	reopened := false
+	switch r.res {
+	case outcomeSent, outcomeDead:
+		if reopened = b.answered(); reopened {
+			w.log.InfoContext(ctx, "channel answers again", keyLane, l)
+		}
+	case outcomeRetry:
+		if b.failed(p.now) {
+			w.log.WarnContext(ctx, "channel looks down: its rows wait, one is tried when the pause ends",
+				keyLane, l, "failures_in_a_row", b.fails, "pause", b.until.Sub(p.now))
+		}
+	}
+	switch {
+	case r.res == outcomeSent:
+		p.sent++
+		p.marks = append(p.marks, r.mark)
+		if it.Attempts > 0 || reopened {
+			if err := w.wake(ctx, l); err != nil {
+				return err
+			}
+			p.woke = true
+		}
+	case it.Ticket == 0: // no ticket, no order to keep
+	case r.res == outcomeDead:
+		addHold(p.holds, keyOf(it), hold{})
+	default:
+		h := hold{threadOnly: r.res == outcomeWaiting}
+		addHold(p.holds, keyOf(it), h)
+		h.until = r.next
+		addHold(w.holds, keyOf(it), h)
+	}
+	return nil
+}
+
+// mark marks the rows sent in one transaction and empties the journal.
+// When that fails, the journaled rows are kept for the next pass, which
+// marks them before it sends anything.
+func (w *Worker) mark(ctx context.Context, rows []sentRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	done := make([]core.OutboxSent, len(rows))
+	journaled := 0
+	for i, r := range rows {
+		done[i] = r.entry.sent(r.at, r.dur)
+		if r.journaled {
+			journaled++
+		}
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	if err := w.q.DoneAll(rctx, done); err != nil {
+		for _, r := range rows {
+			if r.journaled {
+				w.unmarked = append(w.unmarked, r.entry)
+			}
+		}
+		return markError(rows, journaled, err)
+	}
+	for _, r := range rows {
+		w.threads.forget(r.entry)
+	}
+	if journaled > 0 {
+		if err := w.opts.Journal.clear(); err != nil {
+			w.log.WarnContext(ctx, "outbox journal not cleared", keyError, err)
+		}
+	}
+	for _, r := range rows {
+		if w.opts.Delivered != nil {
+			w.opts.Delivered(r.item, r.at)
+		}
+		w.log.InfoContext(ctx, "outbox row sent", keyOutboxID, r.entry.ID, keyTicket, r.entry.Ticket, keyKind, r.entry.Kind)
+	}
+	return nil
+}
+
+// markError says which rows went out but could not be marked sent, and
+// what becomes of them.
+func markError(rows []sentRow, journaled int, err error) error {
+	e := rows[0].entry
+	what := fmt.Sprintf("outbox %d (ticket %d, %s)", e.ID, e.Ticket, e.Kind)
+	if len(rows) > 1 {
+		what = fmt.Sprintf("%s and %d other rows", what, len(rows)-1)
+	}
+	switch journaled {
+	case len(rows):
+		return fmt.Errorf("%s WAS SENT but marking it done failed; the next pass marks it from the journal: %w", what, err)
+	case 0:
+		return fmt.Errorf("%s WAS SENT but marking it done failed; it will be sent again (an email keeps its Message-ID): %w", what, err)
+	}
+	return fmt.Errorf("%s WAS SENT but marking it done failed; the next pass marks the %d journaled, "+
+		"the others will be sent again (an email keeps its Message-ID): %w", what, journaled, err)
+}

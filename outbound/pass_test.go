@@ -1,0 +1,106 @@
+package outbound
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"helpdesk/core"
+)
+
+// orderMailer records the Message-IDs it is given per ticket (from
+// "t<ticket>.n<seq>@…"), takes a little while for each, counts the sends
+// in flight, and fails the ids in fail once each.
+type orderMailer struct {
+	mu       sync.Mutex
+	got      map[string][]string // ticket -> Message-IDs in the order sent
+	flying   int
+	most     int
+	fail     map[string]bool
+	maxDelay time.Duration
+}
+
+func (m *orderMailer) Send(ctx context.Context, from string, to []string, msg []byte, id string) error {
+	m.mu.Lock()
+	m.flying++
+	m.most = max(m.most, m.flying)
+	m.mu.Unlock()
+	time.Sleep(time.Duration(rand.Int64N(int64(m.maxDelay))))
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.flying--
+	if m.fail[id] {
+		delete(m.fail, id)
+		return errors.New("451 try again later")
+	}
+	ticket, _, _ := strings.Cut(id, ".")
+	m.got[ticket] = append(m.got[ticket], id)
+	return nil
+}
+
+// Many rows due at once go out concurrently, each ticket's in order, and
+// are marked sent in one transaction a batch rather than one a row. A
+// ticket whose row fails sends nothing more until that row went out.
+func TestWorker_ConcurrentBatch(t *testing.T) {
+	const tickets, each = 40, 5
+	m := &orderMailer{got: map[string][]string{}, fail: map[string]bool{"t7.n2@support.example.com": true},
+		maxDelay: 3 * time.Millisecond}
+	env := MustWorker(t, func(_ *Options, mm *Mailer) { *mm = m })
+	for seq := 1; seq <= each; seq++ {
+		for tk := int64(1); tk <= tickets; tk++ {
+			n := testNotice()
+			n.MessageID = fmt.Sprintf("t%d.n%d@support.example.com", tk, seq)
+			env.q.add(t, core.OutboxEmail, tk, n, t0)
+		}
+	}
+
+	env.drain(t, tickets*each-(each-1)) // ticket 7 stops at its 2nd mail
+	if m.most < 2 || m.most > DefaultConcurrency {
+		t.Errorf("at most %d sends at once, want 2 to %d", m.most, DefaultConcurrency)
+	}
+	if n, batches := env.q.DoneCalls, (tickets*each+DefaultBatchSize-1)/DefaultBatchSize; n > batches+1 {
+		t.Errorf("%d transactions marked %d rows, want about one a batch (%d)", n, tickets*each, batches)
+	}
+	if got := m.got["t7"]; len(got) != 1 {
+		t.Fatalf("ticket 7 sent %v, want only its first mail before the failed one", got)
+	}
+
+	env.clock.Add(time.Hour)
+	env.drain(t, each-1)
+	for tk := 1; tk <= tickets; tk++ {
+		got := m.got[fmt.Sprintf("t%d", tk)]
+		if len(got) != each {
+			t.Fatalf("ticket %d: sent %v, want %d mails", tk, got, each)
+		}
+		for i, id := range got {
+			if want := fmt.Sprintf("t%d.n%d@support.example.com", tk, i+1); id != want {
+				t.Fatalf("ticket %d: sent %v, want n1 to n%d in order", tk, got, each)
+			}
+		}
+	}
+	for id := int64(1); id <= tickets*each; id++ {
+		if r := env.q.row(id); r.State != "sent" || len(r.History) == 0 || r.History[len(r.History)-1].Result != "sent" {
+			t.Fatalf("row %d: %s, history %+v", id, r.State, r.History)
+		}
+	}
+}
+
+// With Concurrency 1 the rows go out one at a time, in ID order.
+func TestWorker_ConcurrencyOne(t *testing.T) {
+	m := &orderMailer{got: map[string][]string{}, maxDelay: time.Millisecond}
+	env := MustWorker(t, func(o *Options, mm *Mailer) { *mm, o.Concurrency = m, 1 })
+	for tk := int64(1); tk <= 20; tk++ {
+		n := testNotice()
+		n.MessageID = fmt.Sprintf("t%d.n1@support.example.com", tk)
+		env.q.add(t, core.OutboxEmail, tk, n, t0)
+	}
+	env.drain(t, 20)
+	if m.most != 1 {
+		t.Errorf("%d sends at once, want 1", m.most)
+	}
+}
