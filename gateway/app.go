@@ -17,6 +17,7 @@ import (
 	imapin "helpdesk/inbound/imap"
 	smtpin "helpdesk/inbound/smtp"
 	"helpdesk/internal/buildinfo"
+	"helpdesk/internal/netaddr"
 	"helpdesk/outbound"
 	"helpdesk/store"
 )
@@ -260,10 +261,10 @@ func (c *Config) FromAddress() (core.Address, error) {
 
 // Start binds the listeners and starts the outbox worker.
 func (a *App) Start(ctx context.Context) error {
-	if a.cfg.HTTP.Token == "" && !isLoopback(a.cfg.HTTP.Listen) {
+	if a.cfg.HTTP.Token == "" && !netaddr.IsLoopback(a.cfg.HTTP.Listen) {
 		return fmt.Errorf("http.listen %s is not loopback: set http.token", a.cfg.HTTP.Listen)
 	}
-	if a.cfg.Secret == insecureSecret && !isLoopback(a.cfg.SMTP.Listen) {
+	if a.cfg.Secret == insecureSecret && !netaddr.IsLoopback(a.cfg.SMTP.Listen) {
 		return fmt.Errorf("smtp.listen %s is not loopback: set secret, or anyone can forge reply addresses", a.cfg.SMTP.Listen)
 	}
 	smtpLn, err := net.Listen("tcp", a.cfg.SMTP.Listen)
@@ -366,16 +367,4 @@ func (a *App) Shutdown(ctx context.Context) error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
-}
-
-func isLoopback(hostport string) bool {
-	host, _, err := net.SplitHostPort(hostport)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

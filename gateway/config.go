@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/mail"
 	"sort"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"helpdesk/core"
 	"helpdesk/core/calendar"
+	"helpdesk/internal/netaddr"
 	"helpdesk/outbound"
 )
 
@@ -409,23 +409,13 @@ func (c *Config) validateRelay() []error {
 	if (m.RelayUsername == "") != (m.RelayPassword == "") {
 		errs = append(errs, errors.New("mail.relay_username and mail.relay_password (or relay_password_file) go together"))
 	}
-	if m.RelayUsername != "" && mode == outbound.RelayTLSNone && m.Relay != "" && !isLoopbackHost(m.Relay) {
+	if m.RelayUsername != "" && mode == outbound.RelayTLSNone && m.Relay != "" && !netaddr.IsLoopback(m.Relay) {
 		errs = append(errs, fmt.Errorf("mail.relay %s is not loopback: set relay_tls to starttls or implicit before sending it a password", m.Relay))
 	}
 	if (m.RelayCertFile == "") != (m.RelayKeyFile == "") {
 		errs = append(errs, errors.New("mail.relay_cert_file and mail.relay_key_file go together"))
 	}
 	return errs
-}
-
-// isLoopbackHost reports whether hostport names localhost or a loopback IP.
-func isLoopbackHost(hostport string) bool {
-	host, _, err := net.SplitHostPort(hostport)
-	if err != nil {
-		return false
-	}
-	ip := net.ParseIP(host)
-	return host == "localhost" || ip != nil && ip.IsLoopback()
 }
 
 // Relay builds the outbound relay from [mail]; Mail.Relay must be set.

@@ -11,6 +11,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"helpdesk/internal/netaddr"
 )
 
 // DefaultRelayTimeout bounds a whole SMTP transaction when
@@ -160,7 +162,7 @@ func (r *Relay) open(ctx context.Context, report func(step, detail string)) (*re
 	if err := mode.check(); err != nil {
 		return nil, &RelayStepError{Step: StepConnect, Err: err}
 	}
-	if r.Username != "" && mode == RelayTLSNone && !isLoopbackAddr(r.Addr) {
+	if r.Username != "" && mode == RelayTLSNone && !netaddr.IsLoopback(r.Addr) {
 		return nil, &RelayStepError{Step: StepConnect, Err: errors.New("credentials are set but TLS is off and the relay is not on loopback")}
 	}
 
@@ -301,19 +303,6 @@ func (r *Relay) tlsConfig() (*tls.Config, error) {
 		conf.ServerName = host
 	}
 	return conf, nil
-}
-
-// isLoopbackAddr reports whether hostport names localhost or a loopback IP.
-func isLoopbackAddr(hostport string) bool {
-	host, _, err := net.SplitHostPort(hostport)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // ctxErr explains an I/O error caused by closing the connection on

@@ -1,0 +1,21 @@
+// Package netaddr answers questions about listen and dial addresses that
+// several parts of the gateway ask alike.
+package netaddr
+
+import "net"
+
+// IsLoopback reports whether hostport names localhost or a loopback IP:
+// an address only this machine can reach, where the gateway allows what
+// it refuses on a public one (no HTTP token, the built-in secret, a relay
+// password without TLS).
+func IsLoopback(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
