@@ -30,13 +30,15 @@ const (
 )
 
 // Resolver is the one DNS resolver of the gateway, for the sender checks
-// and `channel verify`, built from [auth] dns with bounded lookups.
-func (c *Config) Resolver() (*mailauth.DNSResolver, error) {
+// and `channel verify`, built from [auth] dns with bounded lookups and
+// answers cached with mailauth's defaults: mail comes again and again from
+// the same domains, and SPF alone costs several lookups a mail.
+func (c *Config) Resolver() (mailauth.Resolver, error) {
 	r, err := mailauth.NewResolver(c.Auth.DNS, dnsLookupTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("auth.dns: %w", err)
 	}
-	return r, nil
+	return mailauth.NewCachingResolver(r, mailauth.CacheOptions{}), nil
 }
 
 // checksSenders reports whether any department wants senders checked.
