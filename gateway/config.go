@@ -11,6 +11,7 @@ import (
 
 	"helpdesk/core"
 	"helpdesk/core/calendar"
+	"helpdesk/inbound/mailauth"
 	"helpdesk/internal/netaddr"
 	"helpdesk/outbound"
 )
@@ -249,6 +250,7 @@ func DefaultConfig() *Config {
 	c.HTTP.Listen = "127.0.0.1:8025"
 	c.Outbox.PollInterval = Duration{5 * time.Second}
 	c.Sweep.Interval = Duration{time.Minute}
+	c.Auth.DNSCache = Duration{mailauth.DefaultCacheTTL}
 	c.Log.Level = "info"
 	c.Calendar.Timezone = "Etc/GMT-4"
 	c.Departments = map[string]DepartmentConfig{

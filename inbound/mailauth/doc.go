@@ -6,7 +6,8 @@
 //
 // # Use
 //
-//	res, _ := mailauth.NewResolver(cfg.Auth.DNS, 0)
+//	dns, _ := mailauth.NewResolver(cfg.Auth.DNS, 0)
+//	res := mailauth.NewCachingResolver(dns, mailauth.CacheOptions{})
 //	v := mailauth.New(res, mailauth.Options{})
 //	r := v.Verify(ctx, mailauth.Input{RemoteIP: ip, HELO: helo,
 //		MailFrom: from, Message: raw, FromDomain: email.From.Domain})
@@ -47,4 +48,11 @@
 // as a whole by Options.Timeout; DKIM verifies at most
 // Options.MaxSignatures signatures and skips messages over
 // Options.MaxMessageBytes; SPF stops at RFC 7208's 10 DNS lookups.
+//
+// # Caching
+//
+// CachingResolver keeps answers, found or not found, for a fixed time
+// (net.Resolver does not expose record TTLs) and a bounded number of names,
+// and makes one query for concurrent lookups of the same name. Failures
+// are never kept.
 package mailauth
