@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // docs/rules.md §1: every customer notice is written in English or
@@ -29,19 +30,17 @@ func MailLanguage(e *Email) string {
 	if slices.Contains(Languages, e.Language) {
 		return e.Language
 	}
-	return scriptLanguage(e.Subject + "\n" + e.Text)
+	return scriptLanguage(e.Subject, e.Text)
 }
 
-// scriptLanguage counts letters: more Cyrillic than Latin is LangRU.
-func scriptLanguage(s string) string {
+// scriptLanguage counts the letters of the texts: more Cyrillic than
+// Latin is LangRU.
+func scriptLanguage(texts ...string) string {
 	var cyr, lat int
-	for _, r := range s {
-		switch {
-		case unicode.Is(unicode.Cyrillic, r):
-			cyr++
-		case unicode.Is(unicode.Latin, r):
-			lat++
-		}
+	for _, s := range texts {
+		c, l := countScripts(s)
+		cyr += c
+		lat += l
 	}
 	switch {
 	case cyr > 0 && cyr >= lat:
@@ -50,6 +49,30 @@ func scriptLanguage(s string) string {
 		return LangEN
 	}
 	return ""
+}
+
+// countScripts counts the Cyrillic and the Latin letters of s. ASCII,
+// most of a mail, is told without the Unicode tables: its Latin letters
+// are A–Z and a–z, and it has no Cyrillic.
+func countScripts(s string) (cyr, lat int) {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if 'a' <= c|0x20 && c|0x20 <= 'z' {
+				lat++
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		switch {
+		case unicode.Is(unicode.Cyrillic, r):
+			cyr++
+		case unicode.Is(unicode.Latin, r):
+			lat++
+		}
+	}
+	return cyr, lat
 }
 
 func deptLanguage(d Department) string {
