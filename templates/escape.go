@@ -136,21 +136,16 @@ func escapeMarkdown(s string) string {
 	return b.String()
 }
 
-// units splits s into the characters a reader sees: in markdown mode an
-// escape "\X" is one character, so that cutting never separates the
-// backslash from what it escapes.
-func (m mode) units(s string) []string {
-	var us []string
-	for i := 0; i < len(s); {
-		_, n := utf8.DecodeRuneInString(s[i:])
-		if m == markdownMode && s[i] == '\\' && i+n < len(s) {
-			_, n2 := utf8.DecodeRuneInString(s[i+n:])
-			n += n2
-		}
-		us = append(us, s[i:i+n])
-		i += n
+// unit is the length of the character a reader sees at the start of s:
+// in markdown mode an escape "\X" is one character, so that cutting
+// never separates the backslash from what it escapes.
+func (m mode) unit(s string) int {
+	_, n := utf8.DecodeRuneInString(s)
+	if m == markdownMode && s[0] == '\\' && n < len(s) {
+		_, n2 := utf8.DecodeRuneInString(s[n:])
+		n += n2
 	}
-	return us
+	return n
 }
 
 // excerpt returns the start of s, about n characters long. It cuts at the
@@ -158,18 +153,35 @@ func (m mode) units(s string) []string {
 // word is not split, and marks the cut with an ellipsis.
 func (m mode) excerpt(n int, s string) string {
 	s = strings.TrimSpace(s) // unicode.IsSpace includes the no-break space
-	us := m.units(s)
-	if len(us) <= n {
-		return s
+	if len(s) <= n {
+		return s // no more characters than bytes
+	}
+	// The cut falls on one of the characters first..n; at[i-first] is
+	// where character i starts, and at[n+1-first] where character n
+	// ends. The text is walked no further than that.
+	first := min(n*4/5+1, n)
+	at := make([]int, 0, n+2-first)
+	for i, k := 0, 0; ; k++ {
+		if i == len(s) {
+			return s // n characters or fewer
+		}
+		if k >= first {
+			at = append(at, i)
+		}
+		i += m.unit(s[i:])
+		if k == n {
+			at = append(at, i)
+			break
+		}
 	}
 	cut := n
 	for i := n; i > n*4/5; i-- {
-		if isBlank(us[i]) {
+		if isBlank(s[at[i-first]:at[i+1-first]]) {
 			cut = i
 			break
 		}
 	}
-	out := strings.TrimRightFunc(strings.Join(us[:cut], ""), unicode.IsSpace)
+	out := strings.TrimRightFunc(s[:at[cut-first]], unicode.IsSpace)
 	return out + " …"
 }
 
