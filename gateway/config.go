@@ -108,10 +108,33 @@ type Config struct {
 	Sweep   struct {
 		Interval Duration `toml:"interval"`
 	} `toml:"sweep"`
+	// Limits bound what one mail may cost (docs/operations.md, "Limits");
+	// zero keeps each default.
+	Limits LimitsConfig `toml:"limits"`
 	Log struct {
 		// serve takes a new one on SIGHUP, unless --log-level was given.
 		Level string `toml:"level"` // debug | info (default) | warn | error; --log-level wins
 	} `toml:"log"`
+}
+
+// LimitsConfig is the [limits] table: the budget of one hostile mail in
+// memory, CPU and the mail it makes us send.
+type LimitsConfig struct {
+	// MIME structure: deeper or larger mails are refused (SMTP 554) or
+	// quarantined (IMAP) with the reason.
+	MIMEDepth int `toml:"mime_depth"`
+	MIMEParts int `toml:"mime_parts"`
+	// HTMLTextBytes bounds the text taken from an HTML body; the raw mail
+	// stays whole in the store.
+	HTMLTextBytes int `toml:"html_text_bytes"`
+	// ParseMemory is the bytes of mail being read and parsed at once,
+	// over every channel; a mail that does not fit waits for its turn.
+	ParseMemory int64 `toml:"parse_memory"`
+	// Amplification: commands read from one mail, the customer's text
+	// quoted in a notice, and the message ids kept in References.
+	CommandsPerMail int `toml:"commands_per_mail"`
+	QuoteBytes      int `toml:"quote_bytes"`
+	References      int `toml:"references"`
 }
 
 // RulesConfig overrides the numbers of docs/rules.md §2–§4; zero keeps the
