@@ -111,7 +111,7 @@ type Config struct {
 	// Limits bound what one mail may cost (docs/operations.md, "Limits");
 	// zero keeps each default.
 	Limits LimitsConfig `toml:"limits"`
-	Log struct {
+	Log    struct {
 		// serve takes a new one on SIGHUP, unless --log-level was given.
 		Level string `toml:"level"` // debug | info (default) | warn | error; --log-level wins
 	} `toml:"log"`
