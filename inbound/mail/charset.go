@@ -209,11 +209,20 @@ func guessCharset(p *enmime.Part) string {
 	if p.ContentType == "text/html" {
 		d = chardet.NewHtmlDetector()
 	}
-	if r, err := d.DetectBest(p.Content); err == nil && r.Confidence >= minGuessConfidence {
+	sample := p.Content
+	if len(sample) > guessSample {
+		sample = sample[:guessSample]
+	}
+	if r, err := d.DetectBest(sample); err == nil && r.Confidence >= minGuessConfidence {
 		return strings.ToLower(r.Charset)
 	}
 	return "windows-1252"
 }
+
+// guessSample is how much of a part the guess reads: the charset shows
+// in the first pages, and the guess costs time and memory in the size
+// of what it reads.
+const guessSample = 64 << 10
 
 // minGuessConfidence is the chardet confidence (0-100) below which a
 // guess is not trusted; enmime uses the same threshold.

@@ -159,14 +159,17 @@ func zammadScores(t *testing.T, dir string) []score {
 		}
 		subj.add(t, e.Subject == strings.TrimSpace(wantSubj), "%s: %q, want %q", name, e.Subject, wantSubj)
 		msg, _, _ := messageStart(raw)
-		c := readContent(msg)
+		c, err := readContent(msg, ParseOptions{}.withDefaults())
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
 		gotType, ours := "text/plain", normalizeBody(e.Text+"\n"+e.Quoted)
 		if c.root != nil {
 			if p := c.root.DepthMatchFirst(func(p *enmime.Part) bool { return p.ContentType == "text/html" && p.Disposition != "attachment" }); p != nil {
 				// Zammad keeps the HTML body where we read the plain text
 				// alternative; compare what we make of the same HTML.
 				gotType = "text/html"
-				text, quoted := htmlText(string(p.Content))
+				text, quoted, _ := htmlText(p.Content, DefaultMaxHTMLText)
 				ours = normalizeBody(text + "\n" + quoted)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"helpdesk/core"
 )
@@ -28,6 +29,10 @@ func FuzzParse(f *testing.F) {
 		"From MAILER-DAEMON Mon\nFrom: <>\nContent-Type: multipart/report; boundary=\"\"\n\n",
 	} {
 		f.Add([]byte(s))
+	}
+	// Small versions of the shapes a hostile sender uses.
+	for _, s := range adversarialShapes {
+		f.Add(s.make(2000))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		e, err := Parse(raw, core.Envelope{})
@@ -82,4 +87,29 @@ func corpusSeeds(f *testing.F) [][]byte {
 		return nil
 	})
 	return seeds
+}
+
+// FuzzHTMLText checks that no HTML makes htmlText panic, and that the
+// text it makes stays within its limit (plus the little that closing
+// the open elements writes) and is UTF-8.
+func FuzzHTMLText(f *testing.F) {
+	for _, s := range []string{
+		`<div>Works.</div><div class="gmail_quote"><blockquote type="cite">old</blockquote></div>`,
+		`<p><b>a<div>b</b>c</div><font><p>x</font>y</p><a href="h"><img alt="i"></a>`,
+		`<div style="border-top:solid 1pt"><b>From:</b> x</div><div id="divRplyFwdMsg">y</div>`,
+		`<head><title>t</title><style>p{}</style></head><h1>T</h1><ul><li>a<li>b</ul><pre>` + "\n x\n</pre>",
+		strings.Repeat("<blockquote>", 600) + "deep" + strings.Repeat("<b>", 20) + "bold",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		const limit = 512
+		text, quoted, _ := htmlText(src, limit)
+		if len(text)+len(quoted) > 4*limit+4096 {
+			t.Fatalf("%d bytes of text from a limit of %d", len(text)+len(quoted), limit)
+		}
+		if !utf8.ValidString(text) || !utf8.ValidString(quoted) {
+			t.Fatalf("invalid UTF-8 in %q / %q", text, quoted)
+		}
+	})
 }

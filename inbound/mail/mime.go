@@ -3,6 +3,7 @@ package mail
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"net/textproto"
 	"strings"
@@ -16,53 +17,134 @@ type content struct {
 	ctype    string               // top-level media type, lower case
 	root     *enmime.Part         // the part tree; nil when it was unreadable
 	text     string               // the plain text body, UTF-8
-	html     string               // the HTML body, UTF-8, when there is no plain text
+	html     []byte               // the HTML body, UTF-8, when there is no plain text
 	files    [][]*enmime.Part     // candidate attachments
 	warnings []string
 }
 
-// parser keeps partial content and skips broken parts instead of failing:
-// a mail is never refused, nor its text lost, for a MIME defect. Declared
-// charsets are decoded by decodeCharsets rather than by enmime (see
-// utf8MediaType), and HTML is turned into text by splitHTML, which knows
-// the quote containers of mail clients.
+// parser reads the header and decodes the content of each part for
+// readParts, keeping partial content and skipping broken parts instead
+// of failing: a mail is never refused, nor its text lost, for a MIME
+// defect. Declared charsets are decoded by decodeCharsets rather than by
+// enmime (see utf8MediaType), and HTML is turned into text by htmlText,
+// which knows the quote containers of mail clients.
 var parser = enmime.NewParser(
 	enmime.SkipMalformedParts(true),
 	enmime.MultipartWOBoundaryAsSinglePart(true),
 	enmime.SetReadPartErrorPolicy(func(*enmime.Part, error) bool { return true }),
-	enmime.MaxStoredPartErrors(20),
+	enmime.MaxStoredPartErrors(maxPartErrors),
 	enmime.DisableCharacterDetection(true),
 	enmime.DisableTextConversion(true),
 	enmime.SetCustomParseMediaType(utf8MediaType),
 )
 
-// readContent decodes msg with enmime. If enmime still gives up, or
-// panics, the header is read on its own and the body kept as plain text,
-// with a warning: the customer's words must reach the ticket regardless.
-func readContent(msg []byte) content {
-	env, err := readEnvelope(msg)
+// readContent reads the MIME structure of msg. If it is unreadable, or
+// reading panics, the header is read on its own and the body kept as
+// plain text, with a warning: the customer's words must reach the
+// ticket regardless. The only error is a *LimitError.
+func readContent(msg []byte, opts ParseOptions) (content, error) {
+	root, err := readTree(msg, opts)
 	if err != nil {
-		return fallbackContent(msg, err)
+		var le *LimitError
+		if errors.As(err, &le) {
+			return content{}, le
+		}
+		return fallbackContent(msg, err), nil
 	}
 	c := content{
-		header: env.Root.Header,
-		ctype:  env.Root.ContentType,
-		root:   env.Root,
-		files:  [][]*enmime.Part{env.Attachments, env.Inlines, env.OtherParts},
+		header: root.Header,
+		ctype:  root.ContentType,
+		root:   root,
+		files:  fileGroups(root),
 	}
-	for _, e := range env.Errors {
-		c.warnings = append(c.warnings, e.Error())
+	if htmlOnly(root) {
+		addProblem(root, enmime.ErrorPlainTextFromHTML, "Message did not contain a text/plain part", false)
 	}
-	c.warnings = append(c.warnings, decodeCharsets(env.Root)...)
-	c.text, c.html = bodies(env.Root)
-	// A multipart without a boundary cannot be split; enmime keeps it as
-	// one opaque part, and its bytes are the best text there is.
-	if root := env.Root; strings.HasPrefix(root.ContentType, "multipart/") &&
+	root.DepthMatchAll(func(p *enmime.Part) bool {
+		for _, e := range p.Errors {
+			c.warnings = append(c.warnings, e.Error())
+		}
+		return false
+	})
+	c.warnings = append(c.warnings, decodeCharsets(root)...)
+	c.text, c.html = bodies(root)
+	// A multipart without a boundary cannot be split; it is kept as one
+	// opaque part, and its bytes are the best text there is.
+	if strings.HasPrefix(root.ContentType, "multipart/") &&
 		root.FirstChild == nil && strings.TrimSpace(c.text) == "" {
 		c.text = string(root.Content)
 		c.warnings = append(c.warnings, root.ContentType+" without parts, body kept as plain text")
 	}
-	return c
+	return c, nil
+}
+
+// fileGroups are the parts enmime's envelope would list as attachments,
+// inlines and other parts, in that order; attachmentList takes its
+// files from them.
+func fileGroups(root *enmime.Part) [][]*enmime.Part {
+	if !multipartRoot(root) {
+		if !binaryBody(root) {
+			return nil
+		}
+		if root.Disposition == "inline" {
+			return [][]*enmime.Part{nil, {root}, nil}
+		}
+		return [][]*enmime.Part{{root}, nil, nil}
+	}
+	return [][]*enmime.Part{
+		root.BreadthMatchAll(func(p *enmime.Part) bool {
+			return p.Disposition == "attachment" || p.ContentType == "application/octet-stream"
+		}),
+		root.BreadthMatchAll(func(p *enmime.Part) bool {
+			return p.Disposition == "inline" && !strings.HasPrefix(p.ContentType, "multipart/")
+		}),
+		root.BreadthMatchAll(func(p *enmime.Part) bool {
+			return !strings.HasPrefix(p.ContentType, "multipart/") && p.Disposition == "" &&
+				p.ContentType != "application/octet-stream" && !isTextType(p.ContentType)
+		}),
+	}
+}
+
+// binaryBody is enmime's test of whether a mail that is not multipart is
+// a file rather than text.
+func binaryBody(root *enmime.Part) bool {
+	parse := func(field string) (string, map[string]string, error) {
+		mt, params, _, err := utf8MediaType(root.Header.Get(field))
+		return strings.ToLower(mt), params, err
+	}
+	ctype, _, err := parse("Content-Type")
+	disp, dparams, _ := parse("Content-Disposition")
+	if root.Header.Get("Content-Type") == "" || err == nil && isTextType(ctype) {
+		return disp == "attachment"
+	}
+	if disp == "attachment" || disp == "inline" && len(dparams) > 0 || ctype == "attachment" {
+		return true
+	}
+	return !isTextType(ctype)
+}
+
+// htmlOnly reports whether enmime would find an HTML body and no plain
+// text, which it notes with a warning.
+func htmlOnly(root *enmime.Part) bool {
+	isPlain := func(p *enmime.Part) bool { return p.ContentType == "text/plain" && p.Disposition != "attachment" }
+	if !multipartRoot(root) {
+		if binaryBody(root) || root.Header.Get("Content-Type") == "" {
+			return false
+		}
+		mt, _, _, err := utf8MediaType(root.Header.Get("Content-Type"))
+		return err == nil && mt == "text/html" && len(root.Content) > 0
+	}
+	text := false
+	if root.ContentType == "multipart/alternative" {
+		if p := root.BreadthMatchFirst(isPlain); p != nil {
+			text = len(p.Content) > 0
+		}
+	} else {
+		parts := root.DepthMatchAll(isPlain)
+		text = len(parts) > 1 || len(parts) == 1 && len(parts[0].Content) > 0
+	}
+	h := root.DepthMatchFirst(func(p *enmime.Part) bool { return p.ContentType == "text/html" && p.Disposition != "attachment" })
+	return !text && h != nil && len(h.Content) > 0
 }
 
 // bodies returns the text and HTML bodies of the part tree, chosen as
@@ -70,16 +152,16 @@ func readContent(msg []byte) content {
 // elsewhere every inline plain text part in order (joined by a blank
 // line, where enmime would put a "--" line that reads as a signature
 // delimiter), and the first inline HTML part. html is only returned when
-// there is no plain text.
-func bodies(root *enmime.Part) (text, html string) {
+// there is no plain text; it is the part's content, not a copy.
+func bodies(root *enmime.Part) (text string, html []byte) {
 	if root.FirstChild == nil {
 		switch root.ContentType {
 		case "text/plain", "":
-			return string(root.Content), ""
+			return string(root.Content), nil
 		case "text/html":
-			return "", string(root.Content)
+			return "", root.Content
 		}
-		return "", ""
+		return "", nil
 	}
 	isText := func(p *enmime.Part) bool { return p.ContentType == "text/plain" && p.Disposition != "attachment" }
 	if root.ContentType == "multipart/alternative" {
@@ -94,28 +176,32 @@ func bodies(root *enmime.Part) (text, html string) {
 		text = strings.Join(parts, "\n\n")
 	}
 	if strings.TrimSpace(text) != "" {
-		return text, ""
+		return text, nil
 	}
 	if p := root.DepthMatchFirst(func(p *enmime.Part) bool {
 		return p.ContentType == "text/html" && p.Disposition != "attachment"
 	}); p != nil {
-		html = string(p.Content)
+		html = p.Content
 	}
 	return text, html
 }
 
-// readEnvelope runs enmime and turns a panic inside it into an error.
-func readEnvelope(msg []byte) (env *enmime.Envelope, err error) {
+// readTree runs readParts on msg with its large attachments elided, and
+// turns a panic inside enmime into an error.
+func readTree(msg []byte, opts ParseOptions) (root *enmime.Part, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			env, err = nil, fmt.Errorf("panic: %v", r)
+			root, err = nil, fmt.Errorf("panic: %v", r)
 		}
 	}()
-	env, err = parser.ReadEnvelope(bytes.NewReader(elideLargeParts(msg)))
-	if err == nil && (env == nil || env.Root == nil) {
-		err = fmt.Errorf("no MIME root")
+	root, err = readParts(elideLargeParts(msg), opts)
+	if err != nil {
+		var le *LimitError
+		if !errors.As(err, &le) {
+			err = fmt.Errorf("Failed to ReadParts: %w", err)
+		}
 	}
-	return env, err
+	return root, err
 }
 
 // fallbackContent keeps the header and the whole body as text.

@@ -32,7 +32,11 @@ func ParseWith(raw []byte, env core.Envelope, opts ParseOptions) (*core.Email, e
 	if !ok {
 		return nil, invalid(msgNoHeader)
 	}
-	c := readContent(msg)
+	opts = opts.withDefaults()
+	c, err := readContent(msg, opts)
+	if err != nil {
+		return nil, err
+	}
 	p := &parsed{email: &core.Email{Raw: raw, Envelope: env, BodyHash: bodyHash(msg)}}
 	if skipped != "" {
 		p.warn("skipped " + skipped + " before the header")
@@ -43,7 +47,7 @@ func ParseWith(raw []byte, env core.Envelope, opts ParseOptions) (*core.Email, e
 	p.addresses(c)
 	p.subjectAndDate(c)
 	p.email.Language = contentLanguage(c)
-	text := p.extractText(c)
+	text := p.extractText(c, opts)
 	reason := p.classify(c, env, text)
 	if p.email.From.Addr == "" {
 		if reason == "" {
@@ -51,7 +55,7 @@ func ParseWith(raw []byte, env core.Envelope, opts ParseOptions) (*core.Email, e
 		}
 		p.unknownSender(c)
 	}
-	p.email.Attachments = p.attachments(c, opts.withDefaults())
+	p.email.Attachments = p.attachments(c, opts)
 	if p.email.Subject == "" && strings.TrimSpace(text) == "" && len(p.email.Attachments) == 0 {
 		return nil, invalid(msgNoContent)
 	}

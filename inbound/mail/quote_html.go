@@ -1,9 +1,10 @@
 package mail
 
 import (
+	"bytes"
 	"strings"
+	"unicode"
 
-	"github.com/inbucket/html2text"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -19,196 +20,161 @@ import (
 //     marker, and the bordered "From:" block of the desktop client)
 //     starts the history: it and everything after it are cut.
 //
-// quoted is the text of what was cut. HTML is parsed with
-// golang.org/x/net/html, which accepts any input, and rendered with
-// html2text, which enmime uses for the same purpose.
-func htmlText(src string) (text, quoted string) {
-	doc, err := html.Parse(strings.NewReader(src))
-	if err != nil {
-		return "", ""
-	}
-	var cut []*html.Node
-	if start := outlookHistory(doc); start != nil {
-		cut = append(cut, detachFrom(start)...)
-	}
-	containers := quoteContainers(doc)
-	for i := len(containers) - 1; i >= 0; i-- {
-		if n := containers[i]; !textAfter(n) {
-			n.Parent.RemoveChild(n)
-			cut = append([]*html.Node{n}, cut...)
+// quoted is the text of what was cut. When nothing but history is left,
+// all of it stays the text. The text is rendered as html2text renders it
+// (see htmlRenderer), but in one pass over the tokens, without building
+// the document tree: memory is the text it makes, and time linear in
+// src. At most limit bytes of text are made; truncated says the rest of
+// src was not read.
+func htmlText(src []byte, limit int) (text, quoted string, truncated bool) {
+	r := newHTMLRenderer(limit)
+	z := html.NewTokenizer(bytes.NewReader(src))
+	for !r.full() {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			break
 		}
+		r.token(z, tt)
 	}
-	text = renderText(doc)
-	if strings.TrimSpace(text) == "" && len(cut) > 0 {
-		// Only history: keep it all as the text rather than lose it.
-		doc, _ = html.Parse(strings.NewReader(src))
-		return renderText(doc), ""
+	truncated = r.full()
+	r.finish()
+	out := r.root.buf.String()
+	outlook := len(out)
+	if r.outlookAt >= 0 {
+		outlook = r.outlookAt
 	}
+	cuts := r.cutQuotes(outlook)
+	var kept strings.Builder
 	var parts []string
-	for _, n := range cut {
-		if t := strings.TrimSpace(renderText(n)); t != "" {
+	at := 0
+	for _, q := range cuts {
+		kept.WriteString(out[at:q.start])
+		if t := strings.TrimSpace(finishText(out[q.start:q.end])); t != "" {
 			parts = append(parts, t)
 		}
+		at = q.end
 	}
-	return text, strings.Join(parts, "\n\n")
+	kept.WriteString(out[at:outlook])
+	if t := strings.TrimSpace(finishText(out[outlook:])); t != "" {
+		parts = append(parts, t)
+	}
+	text = finishText(kept.String())
+	if strings.TrimSpace(text) == "" && (len(cuts) > 0 || outlook < len(out)) {
+		// Only history: keep it all as the text rather than lose it.
+		return finishText(out), "", truncated
+	}
+	return text, strings.Join(parts, "\n\n"), truncated
 }
 
-// renderText renders n as text; html2text only fails on write errors to
-// its own buffer, so an error yields the plain text content.
-func renderText(n *html.Node) string {
-	s, err := html2text.FromHTMLNode(n, html2text.Options{})
-	if err != nil {
-		return textContent(n)
-	}
-	return s
-}
-
-// quoteContainers returns the outermost elements that wrap quoted
-// history, in document order.
-func quoteContainers(doc *html.Node) []*html.Node {
-	var found []*html.Node
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && isQuoteContainer(n) {
-			found = append(found, n)
-			return
+// cutQuotes returns the quote containers to cut, with their spans ended
+// at the history: going back from the last one, each that no text
+// follows, other than that of the containers cut after it.
+func (r *htmlRenderer) cutQuotes(outlook int) []quoteSpan {
+	var cuts []quoteSpan
+	for i := len(r.quotes) - 1; i >= 0; i-- {
+		q := r.quotes[i]
+		if q.start >= outlook {
+			continue
 		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
+		// A container the history starts in ends there.
+		if q.end < outlook && q.textAfter != r.outsideBefore() {
+			break
 		}
+		q.end = min(q.end, outlook)
+		cuts = append([]quoteSpan{q}, cuts...)
 	}
-	walk(doc)
-	return found
+	return cuts
 }
 
-func isQuoteContainer(n *html.Node) bool {
-	switch n.DataAtom {
-	case atom.Blockquote:
-		return strings.EqualFold(attr(n, "type"), "cite") || hasClass(n, "gmail_quote")
-	case atom.Div:
-		return hasClass(n, "gmail_quote") || hasClass(n, "yahoo_quoted") ||
-			hasClass(n, "moz-cite-prefix") || strings.HasPrefix(attr(n, "id"), "yahoo_quoted")
-	}
-	return false
-}
-
-// outlookHistory returns the element where Outlook's quoted history
-// starts, or nil.
-func outlookHistory(doc *html.Node) *html.Node {
-	var found *html.Node
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		if found != nil {
-			return
-		}
-		if n.Type == html.ElementNode {
-			id := attr(n, "id")
-			switch {
-			case id == "divRplyFwdMsg" || id == "appendonsend":
-				found = n
-				// Outlook on the web draws a rule just before the header.
-				if p := prevElement(n); p != nil && p.DataAtom == atom.Hr {
-					found = p
-				}
-				return
-			case n.DataAtom == atom.Div && isOutlookHeaderDiv(n):
-				found = n
-				return
-			}
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(doc)
-	return found
-}
-
-// isOutlookHeaderDiv matches the desktop client's separator: a div with
-// a solid top border whose text starts with a header field ("From:",
-// "Von:", "De:" …).
-func isOutlookHeaderDiv(n *html.Node) bool {
-	style := strings.ToLower(strings.ReplaceAll(attr(n, "style"), " ", ""))
-	if !strings.Contains(style, "border-top:solid") {
-		return false
-	}
-	t := strings.TrimSpace(textContent(n))
-	if len(t) > 200 {
-		t = t[:200]
-	}
-	return isHeaderLine(strings.TrimLeft(t, "* "))
-}
-
-// detachFrom removes start and everything after it in document order,
-// and returns the removed nodes in order.
-func detachFrom(start *html.Node) []*html.Node {
-	cut := []*html.Node{start}
-	for n := start; n.Parent != nil; n = n.Parent {
-		for s := n.NextSibling; s != nil; s = s.NextSibling {
-			cut = append(cut, s)
-		}
-	}
-	for _, n := range cut {
-		n.Parent.RemoveChild(n)
-	}
-	return cut
-}
-
-// textAfter reports whether non-blank text follows n in document order.
-func textAfter(n *html.Node) bool {
-	for ; n != nil; n = n.Parent {
-		for s := n.NextSibling; s != nil; s = s.NextSibling {
-			if strings.TrimSpace(textContent(s)) != "" {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// textContent is the text of n and its descendants, without markup;
-// style and script contents are not text.
-func textContent(n *html.Node) string {
+// finishText is html2text's last step: no space after a line break,
+// no more than one blank line, no white space at the ends.
+func finishText(s string) string {
+	s = strings.ReplaceAll(s, "\n ", "\n")
 	var b strings.Builder
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		switch {
-		case n.Type == html.TextNode:
-			b.WriteString(n.Data)
-		case n.Type == html.ElementNode && (n.DataAtom == atom.Style || n.DataAtom == atom.Script):
-			return
+	b.Grow(len(s))
+	for {
+		i := strings.Index(s, "\n\n")
+		if i < 0 {
+			b.WriteString(s)
+			break
 		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
+		b.WriteString(s[:i+2])
+		s = strings.TrimLeft(s[i+2:], "\n")
 	}
-	walk(n)
-	return b.String()
+	return strings.TrimSpace(b.String())
 }
 
-func prevElement(n *html.Node) *html.Node {
-	for p := n.PrevSibling; p != nil; p = p.PrevSibling {
-		if p.Type == html.ElementNode {
-			return p
-		}
-		if p.Type == html.TextNode && strings.TrimSpace(p.Data) != "" {
-			return nil
-		}
-	}
-	return nil
+// quoteSpan is where an outermost quote container is in the rendered
+// text, and how many texts outside containers came before its end (a
+// container is cut when that is all of them).
+type quoteSpan struct {
+	start, end int
+	textAfter  int
 }
 
-func attr(n *html.Node, key string) string {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val
-		}
+func isQuoteContainer(a atom.Atom, attrs *tagAttrs) bool {
+	switch a {
+	case atom.Blockquote:
+		return strings.EqualFold(attrs.typ, "cite") || hasClass(attrs, "gmail_quote")
+	case atom.Div:
+		return hasClass(attrs, "gmail_quote") || hasClass(attrs, "yahoo_quoted") ||
+			hasClass(attrs, "moz-cite-prefix") || strings.HasPrefix(attrs.id, "yahoo_quoted")
 	}
-	return ""
+	return false
 }
 
-func hasClass(n *html.Node, class string) bool {
-	for _, c := range strings.Fields(attr(n, "class")) {
+// isOutlookMarker matches the elements of Outlook on the web that start
+// the history; the rule it draws just before renders as nothing.
+func isOutlookMarker(attrs *tagAttrs) bool {
+	return attrs.id == "divRplyFwdMsg" || attrs.id == "appendonsend"
+}
+
+// mayBeOutlookHeader matches the desktop client's separator by its
+// style: a div with a solid top border. Its text decides (outlookCandidate).
+func mayBeOutlookHeader(a atom.Atom, attrs *tagAttrs) bool {
+	return a == atom.Div && strings.Contains(strings.ToLower(strings.ReplaceAll(attrs.style, " ", "")), "border-top:solid")
+}
+
+// outlookHeadLen is how much of a bordered div's text is read to see
+// whether it starts with a header field ("From:", "Von:", "De:" …).
+const outlookHeadLen = 200
+
+// outlookCandidate is a bordered div whose text is still being read.
+type outlookCandidate struct {
+	start         int // where it starts in the rendered text
+	outsideBefore int // texts outside quote containers before it
+	head          []byte
+	open          bool // its end tag is still to come
+	decided, is   bool // is: it starts the history
+}
+
+// add reads more of the div's text; once there is enough, it decides.
+func (c *outlookCandidate) add(s []byte) {
+	if c.decided {
+		return
+	}
+	if len(c.head) == 0 {
+		s = bytes.TrimLeftFunc(s, unicode.IsSpace)
+	}
+	c.head = append(c.head, s[:min(len(s), outlookHeadLen+8-len(c.head))]...)
+	if len(c.head) >= outlookHeadLen {
+		c.decide()
+	}
+}
+
+func (c *outlookCandidate) decide() {
+	if c.decided {
+		return
+	}
+	t := strings.TrimSpace(string(c.head))
+	if len(t) > outlookHeadLen {
+		t = t[:outlookHeadLen]
+	}
+	c.decided, c.is = true, isHeaderLine(strings.TrimLeft(t, "* "))
+}
+
+func hasClass(attrs *tagAttrs, class string) bool {
+	for _, c := range strings.Fields(attrs.class) {
 		if c == class {
 			return true
 		}

@@ -54,7 +54,7 @@ func TestHTMLText(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			text, quoted := htmlText(c.html)
+			text, quoted, _ := htmlText([]byte(c.html), DefaultMaxHTMLText)
 			if !strings.Contains(text, c.text) {
 				t.Fatalf("text=%q, want it to contain %q", text, c.text)
 			}

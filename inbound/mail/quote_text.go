@@ -20,23 +20,57 @@ import (
 // trailing whitespace trimmed. When nothing would be left the text stays
 // whole, because the customer's words must never vanish.
 func splitQuote(text string) (newText, quoted string) {
-	lines := strings.Split(text, "\n")
+	head, tail := text, ""
+	if i := lineEnd(text, maxTrimLines); i >= 0 {
+		head, tail = text[:i], text[i:]
+	}
+	lines := strings.Split(head, "\n")
 	keep := trimReply(lines)
-	var kept, cut []string
+	var kept, cut strings.Builder
 	k := 0
 	for i, l := range lines {
+		b, n := &cut, i-k // n: lines written to b before
 		if k < len(keep) && keep[k] == i {
-			kept = append(kept, l)
+			b, n = &kept, k
 			k++
+		}
+		if n > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(l)
+	}
+	// Lines past the trimmer's reach go with the last line it read.
+	if tail != "" {
+		if len(keep) > 0 && keep[len(keep)-1] == len(lines)-1 {
+			kept.WriteString(tail)
 		} else {
-			cut = append(cut, l)
+			cut.WriteString(tail)
 		}
 	}
-	newText = trimLines(strings.Join(kept, "\n"))
+	newText = trimLines(kept.String())
 	if strings.TrimSpace(newText) == "" {
 		return trimLines(text), ""
 	}
-	return newText, trimLines(strings.Join(cut, "\n"))
+	return newText, trimLines(cut.String())
+}
+
+// maxTrimLines is how many lines the trimmer classifies. Replies are far
+// shorter; a text longer than this (a pasted log, or a mail built to
+// cost) is cut or kept after them as its last classified line is, and
+// costs no more than a scan.
+const maxTrimLines = 20000
+
+// lineEnd returns the index of the n-th LF of s, or -1 when s has fewer.
+func lineEnd(s string, n int) int {
+	at := 0
+	for ; n > 0; n-- {
+		i := strings.IndexByte(s[at:], '\n')
+		if i < 0 {
+			return -1
+		}
+		at += i + 1
+	}
+	return at - 1
 }
 
 // The line classes of the trimmer.

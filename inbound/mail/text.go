@@ -8,9 +8,25 @@ import "strings"
 // lines stay until splitQuote has seen them, because "-- " needs its space.
 func normalizeText(s string) string {
 	s = toUTF8(s)
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.ReplaceAll(s, "\r", "\n")
-	s = strings.ReplaceAll(s, "\x00", "")
+	if strings.ContainsAny(s, "\r\x00") {
+		// One pass and one copy, however long the text: CR LF and lone
+		// CR become LF, NULs go.
+		var b strings.Builder
+		b.Grow(len(s))
+		for i := 0; i < len(s); i++ {
+			switch c := s[i]; c {
+			case '\r':
+				b.WriteByte('\n')
+				if i+1 < len(s) && s[i+1] == '\n' {
+					i++
+				}
+			case 0:
+			default:
+				b.WriteByte(c)
+			}
+		}
+		s = b.String()
+	}
 	s = strings.TrimPrefix(s, "\ufeff")
 	s = strings.TrimRight(s, " \t\n\f\v")
 	// Drop leading blank lines but keep the first line's indentation.
@@ -27,10 +43,16 @@ func normalizeText(s string) string {
 // trimLines removes trailing whitespace from every line and blank lines
 // at both ends: the final form of Text and Quoted.
 func trimLines(s string) string {
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimRight(l, " \t\f\v")
+	var b strings.Builder
+	b.Grow(len(s))
+	for {
+		line, rest, more := strings.Cut(s, "\n")
+		b.WriteString(strings.TrimRight(line, " \t\f\v"))
+		if !more {
+			break
+		}
+		b.WriteByte('\n')
+		s = rest
 	}
-	s = strings.Join(lines, "\n")
-	return strings.TrimRight(strings.TrimLeft(s, "\n"), "\n")
+	return strings.TrimRight(strings.TrimLeft(b.String(), "\n"), "\n")
 }

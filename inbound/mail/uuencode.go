@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"bytes"
 	"regexp"
 	"strings"
 
@@ -30,10 +31,10 @@ func uuencodedFiles(root *enmime.Part) []core.Attachment {
 		if isUUEncoding(p.Header.Get("Content-Transfer-Encoding")) {
 			continue // listed by attachmentList
 		}
-		text := string(p.Content)
-		if !strings.Contains(text, "begin ") {
+		if !bytes.Contains(p.Content, []byte("begin ")) {
 			continue // the pattern costs a scan of the whole text
 		}
+		text := string(p.Content)
 		for _, m := range uuBegin.FindAllStringSubmatchIndex(text, 20) {
 			data, name, ok := uudecode(text[m[0]:])
 			if !ok {
@@ -51,43 +52,51 @@ func uuencodedFiles(root *enmime.Part) []core.Attachment {
 
 // uudecode decodes uuencoded data. A "begin" line is optional (parts
 // with a uuencode transfer encoding sometimes carry the bare lines);
-// decoding stops at "end", at a zero-length line, or at the first line
-// that is not uuencode. name is the file name of the begin line.
+// decoding stops at "end", at a zero-length line, at the next "begin"
+// line, or at the first line that is not uuencode. name is the file name
+// of the begin line. Lines are read as they come, so decoding costs the
+// encoded file, not the text after it.
 func uudecode(s string) (data []byte, name string, ok bool) {
-	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
-	i := 0
-	for i < len(lines) && strings.TrimSpace(lines[i]) == "" {
-		i++
+	next := func() (string, bool) {
+		if s == "" {
+			return "", false
+		}
+		l, rest, _ := strings.Cut(s, "\n")
+		s = rest
+		return strings.TrimSuffix(l, "\r"), true
 	}
-	if i < len(lines) && strings.HasPrefix(lines[i], "begin ") {
-		if f := strings.SplitN(lines[i], " ", 3); len(f) == 3 {
+	l, more := next()
+	for more && strings.TrimSpace(l) == "" {
+		l, more = next()
+	}
+	if more && strings.HasPrefix(l, "begin ") {
+		if f := strings.SplitN(l, " ", 3); len(f) == 3 {
 			name = strings.TrimSpace(f[2])
 		}
-		i++
+		l, more = next()
 	}
-	for ; i < len(lines); i++ {
-		l := lines[i]
-		if l == "end" || l == "" {
+	for ; more; l, more = next() {
+		if l == "end" || l == "" || strings.HasPrefix(l, "begin ") {
 			break
 		}
 		n := int(l[0]-' ') & 63
 		if n == 0 {
 			break
 		}
-		var out []byte
-		for j := 1; j+3 < len(l)+3 && len(out) < n; j += 4 {
+		start := len(data)
+		for j := 1; j+3 < len(l)+3 && len(data)-start < n; j += 4 {
 			var c [4]byte
 			for k := 0; k < 4; k++ {
 				if j+k < len(l) {
 					c[k] = (l[j+k] - ' ') & 63
 				}
 			}
-			out = append(out, c[0]<<2|c[1]>>4, c[1]<<4|c[2]>>2, c[2]<<6|c[3])
+			data = append(data, c[0]<<2|c[1]>>4, c[1]<<4|c[2]>>2, c[2]<<6|c[3])
 		}
-		if len(out) < n {
+		if len(data)-start < n {
 			return nil, "", false
 		}
-		data = append(data, out[:n]...)
+		data = data[:start+n]
 		ok = true
 	}
 	return data, name, ok
