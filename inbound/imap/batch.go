@@ -9,6 +9,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"helpdesk/core"
+	"helpdesk/inbound/mail"
 )
 
 // meta is what the first FETCH of a batch says about a message.
@@ -32,6 +33,9 @@ func (s *session) batch(ctx context.Context, uids []imap.UID) (done imap.UID, er
 	var a acks
 	var bodies map[imap.UID][]byte
 	var pending []item // fetched, waiting to be received in order
+	// held is the share of the parse budget of the bodies in memory.
+	var held *mail.Reservation
+	defer func() { held.Release() }()
 	// flush receives the pending messages, in UID order, and stops at the
 	// first that fails for a reason that may pass.
 	flush := func() error {
@@ -43,6 +47,7 @@ func (s *session) batch(ctx context.Context, uids []imap.UID) (done imap.UID, er
 			a.add(r.m, r.quarantined)
 			done = r.m.uid
 		}
+		clear(pending) // the bodies go with them
 		pending = pending[:0]
 		return ferr
 	}
@@ -68,7 +73,13 @@ func (s *session) batch(ctx context.Context, uids []imap.UID) (done imap.UID, er
 				if err = flush(); err != nil {
 					break
 				}
-				if bodies, err = s.fetchBodies(s.chunk(uids[i:], metas)); err != nil {
+				bodies = nil
+				held.Release()
+				chunk := s.chunk(uids[i:], metas)
+				if held, err = s.p.opts.ParseBudget.Acquire(ctx, chunkBytes(chunk, metas)); err != nil {
+					break
+				}
+				if bodies, err = s.fetchBodies(chunk); err != nil {
 					break
 				}
 			}
@@ -116,6 +127,15 @@ func (s *session) chunk(uids []imap.UID, metas map[imap.UID]meta) []imap.UID {
 		total += m.size
 	}
 	return out
+}
+
+// chunkBytes is the size of the bodies of chunk, as the server gave it.
+func chunkBytes(chunk []imap.UID, metas map[imap.UID]meta) int64 {
+	var n int64
+	for _, uid := range chunk {
+		n += metas[uid].size
+	}
+	return n
 }
 
 // fetchMeta asks for the UID, size and envelope of a batch; no body, so

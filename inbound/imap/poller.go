@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"helpdesk/core"
+	"helpdesk/inbound/mail"
 	"helpdesk/internal/retry"
 )
 
@@ -88,6 +89,15 @@ type Options struct {
 	// MaxMessageBytes: larger mail is quarantined without fetching its
 	// body; 0 means 25 MiB.
 	MaxMessageBytes int64
+	// ParseOptions bound what is read of a mail; mail over a MIME limit
+	// is quarantined with the limit as its reason. The zero value means
+	// mail's defaults.
+	ParseOptions mail.ParseOptions
+	// ParseBudget, when set, is the memory shared with the other
+	// channels for mail being read and parsed: each FETCH of bodies
+	// first reserves their RFC822.SIZE and waits its turn. nil reserves
+	// nothing.
+	ParseBudget *mail.Budget
 	// TrustedAuthservID is the authserv-id of the MTA that delivered to
 	// the mailbox; its Authentication-Results field says who sent each
 	// mail (docs/rules.md §6). Without one, or when a mail carries none,

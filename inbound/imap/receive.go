@@ -44,7 +44,9 @@ func (s *session) receiveAll(ctx context.Context, items []item) ([]received, err
 		case it.raw == nil:
 			ps[i].reason = fmt.Sprintf("message is %d bytes, more than the limit of %d bytes", it.m.size, s.p.opts.MaxMessageBytes)
 		default:
-			e, err := mail.Parse(it.raw, core.Envelope{}) // IMAP has no envelope; core uses To and Cc
+			// IMAP has no envelope; core uses To and Cc. A mail over a
+			// MIME limit is EINVALID, and quarantined with the limit.
+			e, err := mail.ParseWith(it.raw, core.Envelope{}, s.p.opts.ParseOptions)
 			if err != nil && core.ErrorCode(err) == core.EINVALID {
 				ps[i].reason = core.ErrorMessage(err)
 			} else if err != nil {

@@ -17,6 +17,8 @@ const (
 	ReasonUnknownRecipient    = "unknown_recipient"      // 550 at RCPT: no such address, no relaying
 	ReasonTooLarge            = "too_large"              // 552: over the size limit
 	ReasonInvalid             = "invalid"                // 554: the message cannot be parsed
+	ReasonMIMELimit           = "mime_limit"             // 554: MIME nesting or parts over the limit
+	ReasonBusy                = "busy"                   // 452: the parse budget stayed full
 	ReasonLineTooLong         = "line_too_long"          // 554: a line over the limit
 	ReasonRefused             = "refused"                // 554: core refused it (invalid or forbidden)
 	ReasonDisabled            = "disabled"               // 421: the smtp channel is disabled
@@ -35,6 +37,7 @@ var Replies = []struct {
 }{
 	{220, ReasonGreeting}, {250, ReasonAccepted}, {451, ReasonTemporary}, {451, ReasonReadError}, {451, ReasonRateLimited},
 	{550, ReasonRejected}, {550, ReasonUnknownRecipient}, {552, ReasonTooLarge}, {554, ReasonInvalid},
+	{554, ReasonMIMELimit}, {452, ReasonBusy},
 	{554, ReasonLineTooLong}, {554, ReasonRefused}, {421, ReasonDisabled}, {421, ReasonTooManyConnections},
 	{530, ReasonAuthRequired}, {535, ReasonAuthFailed}, {538, ReasonEncryptionRequired},
 	{454, ReasonTooManyAuthFailures},

@@ -79,6 +79,20 @@ type Options struct {
 	// ReceiveTimeout bounds core's transaction for one message; 0 means
 	// 30 s. Past it the client gets 451 and retries.
 	ReceiveTimeout time.Duration
+	// ParseOptions bound what is read of a message; a message over a
+	// MIME limit is refused with 554. The zero value means mail's
+	// defaults.
+	ParseOptions mail.ParseOptions
+	// ParseBudget, when set, is the memory shared by every message being
+	// read and parsed: a message reserves its declared SIZE (else
+	// MaxMessageBytes) before its body is read, and keeps what it turned
+	// out to be until it is stored. nil reserves nothing.
+	ParseBudget *mail.Budget
+	// BudgetWait is how long a message waits for its share of
+	// ParseBudget before the client gets 452 and tries later; 0 means
+	// 60 s, well within a client's wait for the reply to DATA, and a
+	// negative value not to wait at all.
+	BudgetWait time.Duration
 	// Verifier, when set, checks the sender of each mail (SPF, DKIM,
 	// DMARC; docs/rules.md §6) at the end of DATA, within half of the
 	// ReceiveTimeout. nil checks nothing: core gets no sender check.
@@ -142,6 +156,9 @@ func New(recv Receiver, opts Options) *Server {
 	}
 	if opts.ReceiveTimeout == 0 {
 		opts.ReceiveTimeout = 30 * time.Second
+	}
+	if opts.BudgetWait == 0 {
+		opts.BudgetWait = time.Minute
 	}
 	if opts.MaxLineLength <= 0 {
 		opts.MaxLineLength = 1 << 20
@@ -346,7 +363,14 @@ func (ss *session) Data(r io.Reader) error {
 }
 
 func (ss *session) data(r io.Reader) (reason string, err error) {
+	res, err := ss.reserve()
+	if err != nil {
+		ss.log.Warn("message deferred: too much mail being read at once", "size", ss.size, "waited", max(ss.srv.opts.BudgetWait, 0))
+		return ReasonBusy, errBusy
+	}
+	defer res.Release()
 	raw, err := readMessage(r, ss.size, ss.srv.opts.MaxMessageBytes)
+	res.Shrink(int64(cap(raw)))
 	if err != nil {
 		if errors.Is(err, gosmtp.ErrDataTooLarge) {
 			return ReasonTooLarge, gosmtp.ErrDataTooLarge
@@ -367,8 +391,12 @@ func (ss *session) data(r io.Reader) (reason string, err error) {
 			reason, err = ReasonTemporary, errTemporary
 		}
 	}()
-	e, err := mail.Parse(raw, ss.env)
+	e, err := mail.ParseWith(raw, ss.env, ss.srv.opts.ParseOptions)
 	if err != nil {
+		if le := (*mail.LimitError)(nil); errors.As(err, &le) {
+			ss.log.Info("message refused", "reason", core.ErrorMessage(err), "limit", le.Key)
+			return ReasonMIMELimit, &gosmtp.SMTPError{Code: 554, EnhancedCode: gosmtp.EnhancedCode{5, 6, 0}, Message: core.ErrorMessage(err)}
+		}
 		if core.ErrorCode(err) == core.EINVALID {
 			ss.log.Info("message refused", "reason", core.ErrorMessage(err))
 			return ReasonInvalid, &gosmtp.SMTPError{Code: 554, EnhancedCode: gosmtp.EnhancedCode{5, 6, 0}, Message: core.ErrorMessage(err)}
@@ -417,6 +445,21 @@ var errTooManyAuthFailsFromIP = &gosmtp.SMTPError{Code: 454, EnhancedCode: gosmt
 
 var errTooManyAuthFails = &gosmtp.SMTPError{Code: 454, EnhancedCode: gosmtp.EnhancedCode{4, 7, 0},
 	Message: "Too many failed authentication attempts on this connection"}
+
+// reserve takes the message's share of the parse budget: its declared
+// size, else the largest allowed, waiting at most BudgetWait.
+func (ss *session) reserve() (*mail.Reservation, error) {
+	n := ss.srv.opts.MaxMessageBytes
+	if ss.size > 0 && ss.size < n {
+		n = ss.size
+	}
+	ctx, cancel := context.WithTimeout(ss.srv.base, max(ss.srv.opts.BudgetWait, 0))
+	defer cancel()
+	return ss.srv.opts.ParseBudget.Acquire(ctx, n)
+}
+
+var errBusy = &gosmtp.SMTPError{Code: 452, EnhancedCode: gosmtp.EnhancedCode{4, 3, 1},
+	Message: "Too much mail is being received at the moment, try again later"}
 
 var errTemporary = &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 3, 0},
 	Message: "temporarily unable to store the message, try again later"}
