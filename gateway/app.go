@@ -15,6 +15,7 @@ import (
 	"helpdesk/core"
 	"helpdesk/inbound/admin"
 	imapin "helpdesk/inbound/imap"
+	inmail "helpdesk/inbound/mail"
 	smtpin "helpdesk/inbound/smtp"
 	"helpdesk/internal/buildinfo"
 	"helpdesk/internal/netaddr"
@@ -33,11 +34,14 @@ type App struct {
 	Worker *outbound.Worker
 	Slack  *slackDesk // the Slack desk; nil when Slack is not configured
 
-	Pollers  []*imapin.Poller // the configured mailboxes enabled at start
-	metrics  *admin.Metrics
-	sup      *supervisor // channels: enable, disable, add, remove at run time
-	smtp     *smtpin.Server
-	http     *http.Server
+	Pollers []*imapin.Poller // the configured mailboxes enabled at start
+	metrics *admin.Metrics
+	sup     *supervisor // channels: enable, disable, add, remove at run time
+	smtp    *smtpin.Server
+	http    *http.Server
+	// budget is the memory of mail being read and parsed, shared by the
+	// SMTP server and every IMAP poller ([limits] parse_memory).
+	budget   *inmail.Budget
 	SMTPAddr string // bound address, known after Start
 	HTTPAddr string
 
@@ -80,6 +84,7 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	a.metrics = admin.NewMetrics()
+	a.budget = inmail.NewBudget(a.cfg.ParseMemory())
 	a.sup = newSupervisor(a)
 	if err := a.newWorker(channels); err != nil {
 		return err
@@ -166,6 +171,7 @@ func (a *App) newSMTP() (*smtpin.Server, error) {
 		// AUTH in the clear only from loopback peers (the package's rule).
 		AuthUsername: cfg.SMTP.AuthUsername, AllowInsecureAuth: true,
 		TrustedAuthservID: cfg.Auth.TrustedAuthservID,
+		ParseOptions:      cfg.ParseOptions(), ParseBudget: a.budget,
 	}
 	a.observeSMTP(&smtpOpts)
 	var err error
@@ -212,7 +218,8 @@ func IMAPOptions(m IMAPConfig, cfg *Config, log *slog.Logger) imapin.Options {
 		PollInterval: m.PollInterval.Duration, IDLE: *m.IDLE,
 		ProcessedMailbox: m.ProcessedMailbox, FailedMailbox: m.FailedMailbox,
 		MaxMessageBytes: cfg.SMTP.MaxMessageBytes, TrustedAuthservID: cfg.Auth.TrustedAuthservID,
-		Logger: log.With("component", "imap"), // the poller adds imap=NAME and mailbox=FOLDER
+		ParseOptions: cfg.ParseOptions(),
+		Logger:       log.With("component", "imap"), // the poller adds imap=NAME and mailbox=FOLDER
 	}
 }
 

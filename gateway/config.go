@@ -406,6 +406,7 @@ func (c *Config) Validate() error {
 	}
 	errs = append(errs, c.Credits.validate()...)
 	errs = append(errs, c.validateAuth()...)
+	errs = append(errs, c.validateParseLimits()...)
 	return errors.Join(errs...)
 }
 

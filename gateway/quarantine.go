@@ -27,7 +27,7 @@ func (a *App) RetryQuarantined(ctx context.Context, id int64) (*core.Receipt, er
 		// Held by the unknown-sender policy: retrying it is accepting it.
 		return a.AcceptHeld(ctx, id, core.Actor{Kind: core.ActorAdmin, ID: "admin"})
 	}
-	e, err := mail.Parse(q.Raw, core.Envelope{})
+	e, err := mail.ParseWith(q.Raw, core.Envelope{}, a.Config().ParseOptions())
 	if err != nil {
 		return nil, fmt.Errorf("quarantined mail %d still cannot be parsed: %w", id, err)
 	}
@@ -54,7 +54,7 @@ func (a *App) AcceptHeld(ctx context.Context, id int64, by core.Actor) (*core.Re
 	if q.Raw == nil {
 		return nil, core.Errorf(core.EINVALID, "quarantined mail %d was too large to keep; nothing to accept", id)
 	}
-	e, err := mail.Parse(q.Raw, core.Envelope{})
+	e, err := mail.ParseWith(q.Raw, core.Envelope{}, a.Config().ParseOptions())
 	if err != nil {
 		return nil, fmt.Errorf("quarantined mail %d cannot be parsed: %w", id, err)
 	}

@@ -261,6 +261,7 @@ func (a *App) newPoller(c store.Channel) (*imapin.Poller, error) {
 	name := "imap:" + m.Name
 	opts := IMAPOptions(*m, a.live.Load(), a.log)
 	opts.OnCommit = func(d time.Duration) { a.metrics.Intake(name, d) }
+	opts.ParseBudget = a.budget
 	return imapin.New(countingReceiver{kicker{a.Core, a.Worker}, name, a.metrics},
 		countingStore{a.DB, name, a.metrics}, opts), nil
 }

@@ -248,9 +248,25 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, env []string
 	level := new(slog.LevelVar)
 	level.Set(c.level)
 	log := c.loggerAt(stderr, level)
+	tuneServeMemory(cfg)
 	r := &reloader{c: &c, env: env, level: level, log: log}
 	return gateway.Serve(ctx, cfg, log, *grace, r.reload)
 }
+
+// tuneServeMemory bounds serve's memory by the mail it reads at once
+// ([limits] parse_memory): the collector's soft limit follows it (see
+// gateway.Config.MemoryLimit) unless GOMEMLIMIT is set, and large C
+// blocks go back to the system when freed.
+func tuneServeMemory(cfg *gateway.Config) {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(cfg.MemoryLimit())
+	}
+	returnLargeCBlocks()
+}
+
+// largeCBlock is the size from which C memory blocks are mapped on
+// their own (returnLargeCBlocks).
+const largeCBlock = 1 << 20
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)

@@ -470,30 +470,51 @@ func (ss *session) Reset() {
 
 // readMessage reads a message into one slice, which is stored as it is
 // (core.Email.Raw). With the client's SIZE (RFC 1870, sent by the usual
-// MTAs) the slice is allocated once at about that size; io.ReadAll would
-// grow it by doubling, allocating about twice the message and clearing
-// it, which for ten 20 MB attachments at once was most of the peak
-// memory. Without SIZE it grows as io.ReadAll's does.
+// MTAs) the slice is allocated once at about that size. Without it the
+// message is read in chunks and copied once into a slice of its size:
+// growing one slice by doubling allocates several times the message
+// over its way, and for twenty large mails at once that garbage was
+// most of the peak memory.
 func readMessage(r io.Reader, size, limit int64) ([]byte, error) {
-	n := int64(512)
+	n := 64 << 10
 	if size > 0 && size <= limit {
 		// A little over: a client may count line ends differently.
-		n = size + size/64 + 512
+		n = int(size + size/64 + 512)
 	}
+	var chunks [][]byte
+	total := 0
 	b := make([]byte, 0, n)
 	for {
 		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
+			chunks = append(chunks, b)
+			b = make([]byte, 0, min(2*cap(b), maxReadChunk))
 		}
 		m, err := r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+m]
-		if err == io.EOF {
-			return b, nil
-		}
+		total += m
 		if err != nil {
-			return b, err
+			if err == io.EOF {
+				err = nil
+			}
+			return joinChunks(chunks, b, total), err
 		}
 	}
+}
+
+// maxReadChunk bounds the chunks readMessage reads a message without
+// SIZE into.
+const maxReadChunk = 4 << 20
+
+// joinChunks returns the chunks and last as one slice of total bytes.
+func joinChunks(chunks [][]byte, last []byte, total int) []byte {
+	if len(chunks) == 0 {
+		return last
+	}
+	out := make([]byte, 0, total)
+	for _, c := range chunks {
+		out = append(out, c...)
+	}
+	return append(out, last...)
 }
 
 func (ss *session) Logout() error { return nil }
