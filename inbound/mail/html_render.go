@@ -2,6 +2,7 @@ package mail
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -29,11 +30,12 @@ type htmlRenderer struct {
 	limit, used int
 	cut         bool // text was dropped at the limit
 
-	root  *textCtx
-	ctxs  []*textCtx // root, then one per open bold text or heading
-	stack []htmlFrame
-	skip  int  // open elements whose content is not text
-	body  bool // the document's body has begun
+	root      *textCtx
+	ctxs      []*textCtx // root, then one per open bold text or heading
+	stack     []htmlFrame
+	openKinds map[atom.Atom]int // open elements by kind, to skip futile searches
+	skip      int               // open elements whose content is not text
+	body      bool              // the document's body has begun
 	// afterPre is set right after a pre start tag, whose first line
 	// break the parser drops.
 	afterPre bool
@@ -71,12 +73,15 @@ type textCtx struct {
 
 // htmlFrame is an open element.
 type htmlFrame struct {
-	a     atom.Atom
-	name  string // for elements without an atom
-	skip  bool   // its content is not text: style, script, head
-	sub   bool   // it renders into a textCtx of its own
-	quote int    // 1 + its index in quotes, when it is a quote container
-	cand  int    // 1 + its index in cands, when it may be Outlook's header
+	a    atom.Atom
+	name string // for elements without an atom
+	// special, boundary: the element's kind for the searches of end
+	// tags (see find), noted once when it opens.
+	special, boundary bool
+	skip              bool // its content is not text: style, script, head
+	sub               bool // it renders into a textCtx of its own
+	quote             int  // 1 + its index in quotes, when it is a quote container
+	cand              int  // 1 + its index in cands, when it may be Outlook's header
 	// For a link: its target, and what its only child is, if it has one.
 	href              string
 	children          int
@@ -86,7 +91,7 @@ type htmlFrame struct {
 
 func newHTMLRenderer(limit int) *htmlRenderer {
 	root := &textCtx{}
-	return &htmlRenderer{limit: limit, root: root, ctxs: []*textCtx{root}, outlookAt: -1}
+	return &htmlRenderer{limit: limit, root: root, ctxs: []*textCtx{root}, outlookAt: -1, openKinds: map[atom.Atom]int{}}
 }
 
 func (r *htmlRenderer) ctx() *textCtx { return r.ctxs[len(r.ctxs)-1] }
@@ -381,6 +386,8 @@ func (r *htmlRenderer) push(f htmlFrame) {
 	if f.skip {
 		r.skip++
 	}
+	f.special, f.boundary = special[f.a], scopeBoundary[f.a]
+	r.openKinds[f.a]++
 	r.stack = append(r.stack, f)
 }
 
@@ -418,6 +425,7 @@ func (r *htmlRenderer) end(a atom.Atom, name string) {
 		// that blocks were opened in (<font><p>…</font>…</p>) by moving
 		// the blocks out of it: they stay open. The element itself
 		// renders as nothing.
+		r.openKinds[a]--
 		r.stack = append(r.stack[:i], r.stack[i+1:]...)
 	default:
 		r.popTo(i)
@@ -455,18 +463,22 @@ func (r *htmlRenderer) closeHead() {
 // any other), as the HTML parser does; formatting elements such as b or
 // a are found across both.
 func (r *htmlRenderer) find(a atom.Atom, name string) int {
+	if r.openKinds[a] == 0 {
+		return -1
+	}
+	isFormatting, isSpecial := formatting[a], special[a]
 	for i, n := len(r.stack)-1, 0; i >= 0 && n < maxEndSearch; i, n = i-1, n+1 {
 		f := &r.stack[i]
 		if f.a == a && (a != 0 || f.name == name) {
 			return i
 		}
 		switch {
-		case formatting[a]:
-		case special[a]:
-			if scopeBoundary[f.a] {
+		case isFormatting:
+		case isSpecial:
+			if f.boundary {
 				return -1
 			}
-		case special[f.a]:
+		case f.special:
 			return -1
 		}
 	}
@@ -475,12 +487,15 @@ func (r *htmlRenderer) find(a atom.Atom, name string) int {
 
 // inScope returns the open element a in button scope, or -1.
 func (r *htmlRenderer) inScope(a atom.Atom) int {
+	if r.openKinds[a] == 0 {
+		return -1
+	}
 	for i, n := len(r.stack)-1, 0; i >= 0 && n < maxEndSearch; i, n = i-1, n+1 {
-		f := r.stack[i].a
-		if f == a {
+		f := &r.stack[i]
+		if f.a == a {
 			return i
 		}
-		if scopeBoundary[f] || f == atom.Button {
+		if f.boundary || f.a == atom.Button {
 			return -1
 		}
 	}
@@ -518,6 +533,9 @@ func (r *htmlRenderer) impliedEnds(a atom.Atom) {
 	default:
 		return
 	}
+	if !slices.ContainsFunc(same, func(s atom.Atom) bool { return r.openKinds[s] > 0 }) {
+		return
+	}
 	for i, n := len(r.stack)-1, 0; i >= 0 && n < maxEndSearch; i, n = i-1, n+1 {
 		f := r.stack[i].a
 		for _, s := range same {
@@ -537,6 +555,7 @@ func (r *htmlRenderer) popTo(i int) {
 	for j := len(r.stack) - 1; j >= i; j-- {
 		f := r.stack[j]
 		r.stack = r.stack[:j]
+		r.openKinds[f.a]--
 		r.close(&f)
 	}
 }
