@@ -32,7 +32,8 @@ func allocatedBy(raw []byte) uint64 {
 // path (a copy per nesting level, per part, per line) fails the first;
 // the tree of an HTML document or a copy per step of the text's way
 // fails the second. Allocation is counted, not timed, so the test holds
-// on a loaded machine and under -race.
+// on a loaded machine. Under -race, which allocates on its own account,
+// only the first is checked, on smaller mails.
 func TestParse_MemoryLinear(t *testing.T) {
 	// maxPerByte bounds bytes allocated per input byte, beyond capped.
 	// "shortlines" and "longheader" are left out: their cost is the
@@ -45,6 +46,9 @@ func TestParse_MemoryLinear(t *testing.T) {
 	for _, s := range adversarialShapes {
 		t.Run(s.name, func(t *testing.T) {
 			n := s.size / 4
+			if raceEnabled {
+				n = s.size / 32
+			}
 			small, large := s.make(n), s.make(4*n)
 			as, al := allocatedBy(small), allocatedBy(large)
 			ps, pl := float64(as)/float64(len(small)), float64(al)/float64(len(large))
@@ -52,7 +56,7 @@ func TestParse_MemoryLinear(t *testing.T) {
 			if pl > 1.5*ps+0.5 {
 				t.Errorf("allocation per byte grew from %.2f to %.2f with the input: not linear", ps, pl)
 			}
-			if limit, ok := maxPerByte[s.name]; ok && float64(al) > limit*float64(len(large))+capped {
+			if limit, ok := maxPerByte[s.name]; ok && !raceEnabled && float64(al) > limit*float64(len(large))+capped {
 				t.Errorf("allocated %d bytes for %d, want at most %.0f per byte and %d more", al, len(large), limit, capped)
 			}
 		})
