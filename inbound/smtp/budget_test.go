@@ -109,4 +109,11 @@ func TestServer_ParseBudget(t *testing.T) {
 	if used, n := budget.InUse(); used != 0 || n != 0 {
 		t.Fatalf("budget used %d waiting %d after the message, want 0 0", used, n)
 	}
+
+	// A message larger than the whole budget takes all of it.
+	big := strings.Replace(good, "Since this morning.", strings.Repeat("Since this morning. ", 10000), 1)
+	big = strings.Replace(big, "<m1@", "<m2@", 1)
+	if err := send(t, busy.addr, "ann@shop.example", []string{"support@support.example.com"}, big); err != nil {
+		t.Fatalf("a %d-byte message through a %d-byte budget: %v", len(big), 64<<10, err)
+	}
 }
