@@ -6,15 +6,14 @@ import (
 	"strconv"
 )
 
-// Large base64 bodies are elided before MIME decoding: enmime decodes
-// through a byte-wise boundary reader, which takes about a second for a
-// 20 MB attachment, and only the size of an attachment is kept (core
-// stores metadata). A run of base64 lines longer than elideThreshold is
-// replaced by one line that encodes elidedMarker and the run's decoded
-// size; attachmentList reads the size back. Text parts are never elided.
-// Smaller parts, and so every
-// ordinary mail, are decoded by enmime as they are, with its repairs and
-// warnings.
+// Large base64 bodies are elided before MIME decoding: only the size of
+// an attachment is kept (core stores metadata), and decoding a 20 MB
+// attachment would hold 15 MB for nothing while the mail is parsed. A
+// run of base64 lines longer than elideThreshold is replaced by one line
+// that encodes elidedMarker and the run's decoded size; attachmentList
+// reads the size back. Text parts are never elided. Smaller parts, and
+// so every ordinary mail, are decoded as they are, with enmime's repairs
+// and warnings.
 const elideThreshold = 1 << 20
 
 // elidedMarker starts the stand-in content of an elided part; the NUL
