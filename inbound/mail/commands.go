@@ -15,7 +15,7 @@ import (
 // counted. It is the ceiling of [limits] commands_per_mail, which core
 // applies below it: a mail of 50,000 command lines must cost neither
 // 50,000 parsed commands nor 50,000 results in the confirmation.
-const MaxCommands = 100
+const MaxCommands = core.MaxCommandsPerMail
 
 // readCommands takes the #command lines out of the customer's new text
 // (docs/rules.md §6): one command per line, a '#' directly followed by a
