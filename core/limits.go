@@ -78,7 +78,7 @@ func (l MailLimits) withDefaults() MailLimits {
 // Validate refuses values outside 1..the ceiling; zero is the default.
 func (l MailLimits) Validate() error {
 	for _, f := range []struct {
-		key      string
+		key       string
 		v, lo, hi int
 	}{
 		{"commands_per_mail", l.CommandsPerMail, 1, MaxCommandsPerMail},
