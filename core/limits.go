@@ -48,9 +48,9 @@ const MaxNoticeBytes = 64 << 10
 // subject, names, one line of a list. They are bytes of UTF-8.
 const (
 	noticeSubjectBytes = 200
-	noticeNameBytes    = 100
-	noticeLineBytes    = 400 // a command's result, a status reason
-	commandEchoBytes   = 100 // the command line quoted in its result
+	noticeNameBytes    = 64
+	noticeLineBytes    = 250 // a command's result, a status reason
+	commandEchoBytes   = 60  // the command line quoted in its result
 	listSubjectBytes   = 80  // a ticket's subject in the #tickets list
 	statusBytes        = 40
 )
@@ -75,7 +75,8 @@ func (l MailLimits) withDefaults() MailLimits {
 	return l
 }
 
-// Validate refuses values outside 1..the ceiling; zero is the default.
+// Validate refuses a value below its floor or above its ceiling; zero
+// means the default.
 func (l MailLimits) Validate() error {
 	for _, f := range []struct {
 		key       string

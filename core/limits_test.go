@@ -265,8 +265,8 @@ func TestNotices_Bounded(t *testing.T) {
 		{"quote", n.Data.Text, 500},
 		{"subject", n.Data.Subject, 200},
 		{"header subject", n.Subject, 224},
-		{"name", n.Data.Name, 100},
-		{"To name", n.To.Name, 100},
+		{"name", n.Data.Name, 64},
+		{"To name", n.To.Name, 64},
 	} {
 		if len(c.s) > c.max || !strings.HasSuffix(c.s, " …") {
 			t.Errorf("%s: %d bytes (%q…), want at most %d, marked", c.what, len(c.s), c.s[:min(len(c.s), 30)], c.max)

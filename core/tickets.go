@@ -10,8 +10,9 @@ import (
 )
 
 // MaxTicketList is how many tickets the #tickets answer lists, newest
-// first.
-const MaxTicketList = 50
+// first: with a line of about 200 bytes each (more in Russian, and in
+// quoted-printable), 25 keep the answer within core.MaxNoticeBytes.
+const MaxTicketList = 25
 
 // AccountTicketsTx is the part of Tx that #tickets uses.
 type AccountTicketsTx interface {

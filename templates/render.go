@@ -99,7 +99,7 @@ func Render(name string, n core.Notice) (text, html string, err error) {
 	}
 	// core bounds what it writes by the configured limits; the
 	// ceilings here hold for any notice, a row written before them too.
-	n = core.CeilingLimits().BoundNoticeData(name, normalise(n))
+	n = normalise(core.CeilingLimits().BoundNoticeData(name, n))
 
 	var tb bytes.Buffer
 	if err := textSet.ExecuteTemplate(&tb, name, n); err != nil {
