@@ -372,23 +372,8 @@ func plural(n int, one, many string) string {
 }
 
 // cutEscaped cuts s, text already escaped for mrkdwn, to at most limit
-// characters, never inside an entity (&amp; &lt; &gt;), and marks the
-// cut.
-func cutEscaped(s string, limit int) string {
-	if utf8.RuneCountInString(s) <= limit {
-		return s
-	}
-	i, n := 0, 0
-	for i < len(s) && n < limit-1 {
-		_, w := utf8.DecodeRuneInString(s[i:])
-		i += w
-		n++
-	}
-	if amp := strings.LastIndexByte(s[:i], '&'); amp >= 0 && !strings.Contains(s[amp:i], ";") {
-		i = amp // an entity would be cut in two
-	}
-	return s[:i] + "…"
-}
+// characters, never inside an entity, and marks the cut.
+func cutEscaped(s string, limit int) string { return slacklimit.Cut(s, limit) }
 
 // runePrefix is the start of s of at most n characters.
 func runePrefix(s string, n int) string {

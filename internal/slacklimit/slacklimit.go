@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
@@ -173,4 +174,26 @@ func maxLen(what string, v any, max int) error {
 		return fmt.Errorf("%s is %d characters, more than %d", what, n, max)
 	}
 	return nil
+}
+
+// Cut cuts s, text already escaped for Slack (&amp; &lt; &gt;), to at
+// most limit characters, never inside an entity, and marks the cut with
+// an ellipsis. It walks no further than the cut.
+func Cut(s string, limit int) string {
+	if len(s) <= limit || utf8.RuneCountInString(s) <= limit {
+		return s
+	}
+	if limit < 1 {
+		return ""
+	}
+	i, n := 0, 0
+	for i < len(s) && n < limit-1 {
+		_, w := utf8.DecodeRuneInString(s[i:])
+		i += w
+		n++
+	}
+	if amp := strings.LastIndexByte(s[:i], '&'); amp >= 0 && !strings.Contains(s[amp:i], ";") {
+		i = amp // an entity would be cut in two
+	}
+	return s[:i] + "…"
 }

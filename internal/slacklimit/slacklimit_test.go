@@ -77,3 +77,24 @@ func TestCheck(t *testing.T) {
 		t.Errorf("broken JSON: %v", err)
 	}
 }
+
+func TestCut(t *testing.T) {
+	cases := []struct {
+		s     string
+		limit int
+		want  string
+	}{
+		{"short", 10, "short"},
+		{"abcdefgh", 5, "abcd…"},
+		{"ab&amp;cd", 5, "ab…"},
+		{"ab&amp;cd", 8, "ab&amp;…"},
+		{"жжжжжж", 3, "жж…"},
+		{"x", 0, ""},
+	}
+	for _, c := range cases {
+		got := Cut(c.s, c.limit)
+		if got != c.want || len([]rune(got)) > max(c.limit, 0) && got != c.s {
+			t.Errorf("Cut(%q, %d) = %q, want %q", c.s, c.limit, got, c.want)
+		}
+	}
+}
