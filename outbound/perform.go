@@ -161,8 +161,8 @@ func (w *Worker) updateTicket(ctx context.Context, it core.OutboxItem) error {
 
 // newParent posts card as the parent message of a ticket whose card row
 // is dead, in its department's channel: the ticket's thread from now on,
-// recorded with the mark of the row it (process). So a dead card holds
-// back none of the ticket's later messages.
+// recorded with the mark of the row that posted it (process). So a dead
+// card holds back none of the ticket's later messages.
 func (w *Worker) newParent(ctx context.Context, it core.OutboxItem, card core.SlackPost) (channel, ts string, err error) {
 	channel, ok := w.channel(card.Department)
 	if !ok || channel == "" {
