@@ -59,6 +59,10 @@ type Email struct {
 	// Commands are the #command lines of the new text, in order; they
 	// are removed from Text. Never taken from quoted text.
 	Commands []Command
+	// CommandsIgnored counts the command lines after the most that are
+	// read from one mail (docs/operations.md, "Limits"): removed from
+	// Text like the others, never run, answered in one line.
+	CommandsIgnored int
 	// Refs are the signed ticket references ("T1042-K3F9…") found in the
 	// quoted text: notifications carry one in their footer, and it
 	// survives clients that drop References.

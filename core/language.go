@@ -180,6 +180,7 @@ func commandResults(done []commandResult, lang string) []string {
 	ru := lang == LangRU
 	var out []string
 	for _, r := range done {
+		r.line = Excerpt(r.line, commandEchoBytes)
 		switch {
 		case ru && r.ok:
 			out = append(out, r.line+": выполнено")

@@ -75,6 +75,8 @@ func (s *Service) Receive(ctx context.Context, e *Email) (*Receipt, error) {
 }
 
 func (s *Service) receive(ctx context.Context, tx Tx, e *Email, now time.Time) (*Receipt, error) {
+	// Before anything reads them: the ids looked up, the commands run.
+	s.limits.boundEmail(e)
 	sender := NormalizeAddress(e.From.Addr)
 	if sender == "" {
 		return nil, Errorf(EINVALID, "message has no valid From address")
@@ -279,6 +281,9 @@ func (s *Service) commands(ctx context.Context, tx Tx, t *Ticket, e *Email, a Ac
 		return err
 	}
 	results := commandResults(done, lang)
+	if e.CommandsIgnored > 0 {
+		results = append(results, ignoredCommands(e.CommandsIgnored, s.limits.CommandsPerMail, lang))
+	}
 	_, err = s.answerSender(ctx, tx, t, a, TemplateCommands, Notice{Results: results}, now)
 	return err
 }

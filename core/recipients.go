@@ -136,6 +136,7 @@ func (s *Service) mailCopies(ctx context.Context, tx Tx, t *Ticket, template str
 		if i > 0 {
 			en.Rcpt = r.Addr
 		}
+		en = s.limits.BoundNotice(en)
 		if err := tx.IndexSent(ctx, en.MessageID, t.Number); err != nil {
 			return "", err
 		}

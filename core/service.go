@@ -56,6 +56,9 @@ type Options struct {
 	// as automatic notices. Zero means DefaultAnswerMailLimit, a
 	// negative number no limit.
 	AnswerMailLimit int
+	// Limits bound what one mail may make the gateway do and send; the
+	// zero value means the defaults.
+	Limits MailLimits
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger; nil means slog.Default().
@@ -77,6 +80,8 @@ type Service struct {
 	autoLimit int
 	// answerLimit is Options.AnswerMailLimit with its default applied.
 	answerLimit int
+	// limits is Options.Limits with its defaults applied.
+	limits MailLimits
 }
 
 // write runs fn in a transaction of its own, or in a savepoint of a
@@ -101,6 +106,9 @@ func NewService(st Store, opts Options) (*Service, error) {
 	if len(opts.Secret) == 0 {
 		return nil, fmt.Errorf("core: secret is required")
 	}
+	if err := opts.Limits.Validate(); err != nil {
+		return nil, fmt.Errorf("core: %w", err)
+	}
 	table, err := newDeptTable(opts.Departments)
 	if err != nil {
 		return nil, err
@@ -113,6 +121,7 @@ func NewService(st Store, opts Options) (*Service, error) {
 		log:    opts.Logger,
 		rules:  DefaultRules(),
 		cal:    opts.Calendar,
+		limits: opts.Limits.withDefaults(),
 	}
 	if opts.Rules != nil {
 		s.rules = *opts.Rules

@@ -10,8 +10,9 @@ import (
 )
 
 // MaxTicketList is how many tickets the #tickets answer lists, newest
-// first.
-const MaxTicketList = 50
+// first: with a line of about 200 bytes each (more in Russian, and in
+// quoted-printable), 25 keep the answer within core.MaxNoticeBytes.
+const MaxTicketList = 25
 
 // AccountTicketsTx is the part of Tx that #tickets uses.
 type AccountTicketsTx interface {
@@ -68,7 +69,7 @@ func (s *Service) ticketsAction(ctx context.Context, tx Tx, t *Ticket, a Actor, 
 		Subject:   "Your open tickets",
 		Data:      Notice{Name: name, Tickets: lines},
 	}
-	if err := enqueue(ctx, tx, OutboxEmail, 0, en, now); err != nil {
+	if err := enqueue(ctx, tx, OutboxEmail, 0, s.limits.BoundNotice(en), now); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("the list of %d open tickets is in a separate mail", len(lines)), nil

@@ -116,9 +116,14 @@ func (a *App) newCore() (channels map[string]string, err error) {
 		Domain: cfg.Domain, Secret: []byte(cfg.Secret), Departments: depts, Now: a.now,
 		Rules: &rules, Calendar: cal, Logger: a.log.With("component", "core"),
 		AutoMailLimit: cfg.Mail.AutoLimitPerHour,
+		Limits:        cfg.Limits.mailLimits(),
 	})
 	return channels, err
 }
+
+// The store tells the worker whether a ticket's card may still come, so
+// that a dead card holds back none of its thread.
+var _ outbound.CardQueue = (*store.DB)(nil)
 
 // newWorker builds the outbox worker with its mailer (the relay, or .eml
 // files without one), its Slack (the API, or the log without a token)

@@ -137,6 +137,12 @@ type LimitsConfig struct {
 	References      int `toml:"references"`
 }
 
+// mailLimits are the [limits] that core applies to the mail it receives
+// and the notices it writes (commands_per_mail, quote_bytes, references).
+func (l LimitsConfig) mailLimits() core.MailLimits {
+	return core.MailLimits{CommandsPerMail: l.CommandsPerMail, QuoteBytes: l.QuoteBytes, References: l.References}
+}
+
 // RulesConfig overrides the numbers of docs/rules.md §2–§4; zero keeps the
 // default.
 type RulesConfig struct {
@@ -407,6 +413,9 @@ func (c *Config) Validate() error {
 	errs = append(errs, c.Credits.validate()...)
 	errs = append(errs, c.validateAuth()...)
 	errs = append(errs, c.validateParseLimits()...)
+	if err := c.Limits.mailLimits().Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 

@@ -40,6 +40,11 @@ func BuildEmail(n core.EmailNotice, from core.Address, date time.Time) ([]byte, 
 }
 
 func buildEmail(n core.EmailNotice, from core.Address, date time.Time) ([]byte, error) {
+	// core bounds a notice by the configured [limits] when it writes the
+	// row; the ceilings hold a row written before, or by hand, to
+	// core.MaxNoticeBytes all the same (References to the first and the
+	// last ids, RFC 5322 §3.6.4).
+	n = core.CeilingLimits().BoundNotice(n)
 	text, html, err := templates.Render(n.Template, n.Data)
 	if err != nil {
 		return nil, err

@@ -18,6 +18,7 @@ import (
 	"github.com/slack-go/slack/slacktest"
 
 	"helpdesk/core"
+	"helpdesk/internal/slacklimit"
 )
 
 // ---- SMTP relay: a real go-smtp server that records what it accepts ----
@@ -107,6 +108,9 @@ type slackFake struct {
 	n          int
 	Fail       string
 	RetryAfter int // seconds
+	// Limits makes it refuse what Slack refuses (internal/slacklimit);
+	// RefuseBlocks refuses every message with blocks, as invalid_blocks.
+	Limits, RefuseBlocks bool
 }
 
 func (f *slackFake) set(fail string, retryAfter int) {
@@ -143,6 +147,21 @@ func (f *slackFake) answer(w http.ResponseWriter, r *http.Request) bool {
 	if f.Fail != "" {
 		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": f.Fail})
 		return false
+	}
+	blocks := r.Form.Get("blocks")
+	if f.RefuseBlocks && blocks != "" && blocks != "[]" {
+		json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "invalid_blocks"})
+		return false
+	}
+	if f.Limits {
+		if err := slacklimit.Check(r.Form.Get("text"), []byte(blocks)); err != nil {
+			code := "invalid_blocks"
+			if errors.Is(err, slacklimit.ErrTooLong) {
+				code = "msg_too_long"
+			}
+			json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": code})
+			return false
+		}
 	}
 	return true
 }
@@ -393,6 +412,23 @@ func (q *fakeQueue) SlackThread(_ context.Context, ticket int64) (string, string
 	defer q.mu.Unlock()
 	th := q.threads[ticket]
 	return th[0], th[1], nil
+}
+
+// cardQueue is a fakeQueue that tells whether a ticket's card row is
+// pending (CardQueue), as the store does.
+type cardQueue struct{ *fakeQueue }
+
+var _ CardQueue = cardQueue{}
+
+func (q cardQueue) CardPending(_ context.Context, ticket int64) (bool, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, r := range q.rows {
+		if r.Ticket == ticket && r.Kind == core.OutboxSlackTicket && r.State == "pending" {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func (q *fakeQueue) SetSlackThread(_ context.Context, ticket int64, channel, ts string) error {

@@ -17,6 +17,12 @@ import (
 // is not posted yet: the row waits, it did not fail.
 var errWaitThread = errors.New("waiting for the ticket's Slack parent message")
 
+// errNoCard is what a row that needs the ticket's parent message finds
+// when there is none and none will come: the card's row is dead (Slack
+// refused even its minimal form, the channel was gone, or it gave up).
+// The row then posts a new parent itself (newParent).
+var errNoCard = errors.New("the ticket's Slack card was never posted")
+
 // perform does the side effect of one row. A panic is turned into a
 // temporary error, so that one bad row cannot stop the worker.
 func (w *Worker) perform(ctx context.Context, it core.OutboxItem, now time.Time, log *slog.Logger) (err error) {
@@ -91,22 +97,31 @@ func (w *Worker) postTicket(ctx context.Context, it core.OutboxItem, log *slog.L
 		return err
 	}
 	// The thread is recorded with the row's mark (threadCache).
-	w.threads.put(it.Ticket, channel, ts)
+	w.threads.put(it.Ticket, channel, ts, it.ID)
 	log.DebugContext(ctx, "slack card posted", keyChannel, channel)
 	return nil
 }
 
-// thread returns where the ticket's card was posted, or errWaitThread
-// when it is not posted yet.
+// thread returns where the ticket's card was posted, errWaitThread when
+// it is not posted yet, and errNoCard when it never will be.
 func (w *Worker) thread(ctx context.Context, ticket int64) (channel, ts string, err error) {
 	channel, ts, err = w.slackThread(ctx, ticket)
 	if err != nil {
 		return "", "", threadError(err)
 	}
-	if ts == "" {
-		return "", "", errWaitThread
+	if ts != "" {
+		return channel, ts, nil
 	}
-	return channel, ts, nil
+	if cq, ok := w.q.(CardQueue); ok {
+		pending, err := cq.CardPending(ctx, ticket)
+		if err != nil {
+			return "", "", fmt.Errorf("look up the slack card's row: %w", err)
+		}
+		if !pending {
+			return "", "", errNoCard
+		}
+	}
+	return "", "", errWaitThread
 }
 
 func (w *Worker) postReply(ctx context.Context, it core.OutboxItem) error {
@@ -115,6 +130,9 @@ func (w *Worker) postReply(ctx context.Context, it core.OutboxItem) error {
 		return err
 	}
 	channel, ts, err := w.thread(ctx, it.Ticket)
+	if errors.Is(err, errNoCard) {
+		channel, ts, err = w.newParent(ctx, it, reposted(p))
+	}
 	if err != nil {
 		return err
 	}
@@ -122,17 +140,49 @@ func (w *Worker) postReply(ctx context.Context, it core.OutboxItem) error {
 }
 
 // updateTicket redraws the ticket's card where it was posted, which may
-// not be its department's channel any more.
+// not be its department's channel any more. When the card is dead, the
+// redrawn card (which carries the first message) is posted as the new
+// one.
 func (w *Worker) updateTicket(ctx context.Context, it core.OutboxItem) error {
 	p, err := decodeSlackPost(it.Payload)
 	if err != nil {
 		return err
 	}
 	channel, ts, err := w.thread(ctx, it.Ticket)
+	if errors.Is(err, errNoCard) {
+		_, _, err = w.newParent(ctx, it, p)
+		return err
+	}
 	if err != nil {
 		return err
 	}
 	return w.sl.UpdateTicket(ctx, channel, ts, p)
+}
+
+// newParent posts card as the parent message of a ticket whose card row
+// is dead, in its department's channel: the ticket's thread from now on,
+// recorded with the mark of the row that posted it (process). So a dead
+// card holds back none of the ticket's later messages.
+func (w *Worker) newParent(ctx context.Context, it core.OutboxItem, card core.SlackPost) (channel, ts string, err error) {
+	channel, ok := w.channel(card.Department)
+	if !ok || channel == "" {
+		return "", "", permanent(fmt.Errorf("no Slack channel for department %q", card.Department))
+	}
+	if ts, err = w.sl.PostTicket(ctx, channel, card); err != nil {
+		return "", "", err
+	}
+	w.threads.put(it.Ticket, channel, ts, it.ID)
+	w.log.WarnContext(ctx, "the ticket's card was never posted; posted a new one for its thread",
+		keyTicket, it.Ticket, keyOutboxID, it.ID, keyChannel, channel)
+	return channel, ts, nil
+}
+
+// reposted is the card drawn from a thread message's state when the card
+// is posted anew: the message itself follows in the thread.
+func reposted(p core.SlackPost) core.SlackPost {
+	p.Text = "(The ticket's first card could not be posted; its messages follow in this thread.)"
+	p.From, p.Quoted, p.Attachments, p.AuthWarning, p.Event, p.Direction = "", "", nil, "", "", ""
+	return p
 }
 
 // postNotice posts a notice to its department's channel, or in the
@@ -150,12 +200,16 @@ func (w *Worker) postNotice(ctx context.Context, it core.OutboxItem, log *slog.L
 	var threadTS string
 	switch {
 	case n.InThread && it.Ticket != 0:
-		ch, ts, err := w.slackThread(ctx, it.Ticket)
-		if err != nil {
-			return threadError(err)
+		ch, ts, err := w.thread(ctx, it.Ticket)
+		if errors.Is(err, errNoCard) {
+			// No thread will come: the notice goes to the channel,
+			// naming its ticket.
+			log.WarnContext(ctx, "slack notice for a ticket whose card was never posted; posting it in the channel", keyChannel, channel)
+			n.Text = fmt.Sprintf("[#%d] %s", it.Ticket, n.Text)
+			break
 		}
-		if ts == "" {
-			return errWaitThread
+		if err != nil {
+			return err
 		}
 		channel, threadTS = ch, ts // the thread lives where the card was posted
 	case n.InThread:

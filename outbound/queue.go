@@ -37,3 +37,14 @@ type Queue interface {
 	// says whether it was: the rows the Journal holds after a restart.
 	MarkSent(ctx context.Context, r core.OutboxSent, kind string) (bool, error)
 }
+
+// CardQueue is a Queue that tells whether a ticket's card may still be
+// posted. With it a thread row waits only for a card that is pending; a
+// ticket whose card row is dead gets a new parent message from the next
+// row that needs one, instead of every later row waiting for ever.
+// Without it thread rows wait for the card. Package store has it.
+type CardQueue interface {
+	// CardPending reports whether the ticket has a card row
+	// (core.OutboxSlackTicket) still pending.
+	CardPending(ctx context.Context, ticket int64) (bool, error)
+}

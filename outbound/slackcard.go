@@ -11,14 +11,19 @@ import (
 	"github.com/slack-go/slack/slackutilsx"
 
 	"helpdesk/core"
+	"helpdesk/internal/slacklimit"
 )
 
-// Slack limits: a section's text is at most 3000 characters and a
-// message has at most 50 blocks. Long customer text is split over several
-// sections and cut after maxTextBlocks of them.
+// Slack's limits (internal/slacklimit has them all): a section's text
+// is at most 3000 characters and a message has at most 50 blocks. Long
+// customer text is split over several sections and cut after
+// maxTextBlocks of them; the other texts are cut where they are built,
+// after escaping (cutEscaped), and fitBlocks holds the block count.
 const (
-	sectionLimit  = 3000
+	sectionLimit  = slacklimit.SectionText
 	maxTextBlocks = 10
+	// filenameLimit cuts an attachment's name in the list.
+	filenameLimit = 100
 )
 
 // esc makes customer text inert in Slack's mrkdwn: with &, < and >
@@ -88,7 +93,7 @@ func ticketBlocks(p core.SlackPost) []slack.Block {
 		hotRush = "🔥 HotRush"
 	}
 	blocks := []slack.Block{
-		slack.NewSectionBlock(mrkdwn(title), nil, nil),
+		slack.NewSectionBlock(mrkdwn(cutEscaped(title, sectionLimit)), nil, nil),
 		slack.NewSectionBlock(nil, []*slack.TextBlockObject{
 			field("Account", short(p.Account, fieldLimit)),
 			field("Type", short(p.Type, fieldLimit)),
@@ -106,12 +111,23 @@ func ticketBlocks(p core.SlackPost) []slack.Block {
 		// A section holds at most 10 fields: the people copied on the
 		// ticket (docs/rules.md §1) get a line of their own.
 		blocks = append(blocks, slack.NewSectionBlock(
-			mrkdwn("*Cc* "+short(strings.Join(p.Participants, ", "), fieldLimit*4)), nil, nil))
+			mrkdwn(cutEscaped("*Cc* "+short(strings.Join(p.Participants, ", "), fieldLimit*4), sectionLimit)), nil, nil))
 	}
 	if b := cardButtons(p); b != nil {
 		blocks = append(blocks, b)
 	}
-	return append(blocks, messageBlocks(p)...)
+	return fitBlocks(append(blocks, messageBlocks(p)...))
+}
+
+// fitBlocks holds a message to Slack's 50 blocks: the last one says how
+// many were left out. Every builder's output passes through it.
+func fitBlocks(blocks []slack.Block) []slack.Block {
+	if len(blocks) <= slacklimit.Blocks {
+		return blocks
+	}
+	left := len(blocks) - slacklimit.Blocks + 1
+	blocks = blocks[: slacklimit.Blocks-1 : slacklimit.Blocks-1]
+	return append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("_(%d more blocks not shown; the ticket has everything)_", left))))
 }
 
 // cardButtons are the card's buttons (docs/rules.md §7), each carrying the
@@ -257,7 +273,7 @@ func replyBlocks(p core.SlackPost) []slack.Block {
 		}
 	}
 	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(replyHeader(p))))
-	return append(blocks, messageBlocks(p)...)
+	return fitBlocks(append(blocks, messageBlocks(p)...))
 }
 
 // noticeLimit bounds a notice's text, well within Slack's 40,000
@@ -294,11 +310,15 @@ func messageBlocks(p core.SlackPost) []slack.Block {
 		// docs/rules.md §6: the sender may not be who From says.
 		blocks = append(blocks, slack.NewContextBlock("", mrkdwn("⚠ *"+short(w, fieldLimit)+"*")))
 	}
-	// Leave room for the note added to the last section below.
-	chunks := splitEscaped(strings.TrimSpace(p.Text), sectionLimit-100)
-	if len(chunks) > maxTextBlocks {
-		chunks = chunks[:maxTextBlocks]
-		chunks[maxTextBlocks-1] += "\n_(message cut; the full text is on the ticket)_"
+	// Leave room for the note added to the last section below. No more
+	// of the text is escaped and split than the sections can show, so a
+	// megabyte of text costs what the shown part does.
+	text := strings.TrimSpace(p.Text)
+	shown := runePrefix(text, maxTextBlocks*(sectionLimit-100))
+	chunks := splitEscaped(shown, sectionLimit-100)
+	if len(chunks) > maxTextBlocks || len(shown) < len(text) {
+		chunks = chunks[:min(len(chunks), maxTextBlocks)]
+		chunks[len(chunks)-1] += "\n_(message cut; the full text is on the ticket)_"
 	}
 	for _, c := range chunks {
 		if strings.TrimSpace(c) == "" {
@@ -307,12 +327,7 @@ func messageBlocks(p core.SlackPost) []slack.Block {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(c), nil, nil))
 	}
 	if len(p.Attachments) > 0 {
-		var b strings.Builder
-		b.WriteString("*Attachments*")
-		for _, a := range p.Attachments {
-			fmt.Fprintf(&b, "\n• %s (%s)", orDash(a.Filename), humanSize(a.Size))
-		}
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(b.String()), nil, nil))
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(attachmentList(p.Attachments)), nil, nil))
 	}
 	if strings.TrimSpace(p.Quoted) != "" {
 		blocks = append(blocks, slack.NewContextBlock("", mrkdwn("_(quoted history hidden)_")))
@@ -321,6 +336,54 @@ func messageBlocks(p core.SlackPost) []slack.Block {
 		blocks = append(blocks, slack.NewContextBlock("", mrkdwn("_(no text)_")))
 	}
 	return blocks
+}
+
+// attachmentList is the attachments by name and size, as many as fit in
+// a section; the others are summed up in its last line ("…and 97 more
+// attachments, 12.0 MB").
+func attachmentList(as []core.Attachment) string {
+	const head = "*Attachments*"
+	var b strings.Builder
+	b.WriteString(head)
+	n := utf8.RuneCountInString(head)
+	for i, a := range as {
+		line := fmt.Sprintf("\n• %s (%s)", orDash(excerpt(a.Filename, filenameLimit)), humanSize(a.Size))
+		l := utf8.RuneCountInString(line)
+		// Leave room for the summary line.
+		if n+l > sectionLimit-100 {
+			rest := 0
+			for _, r := range as[i:] {
+				rest += r.Size
+			}
+			fmt.Fprintf(&b, "\n…and %d more %s, %s", len(as)-i, plural(len(as)-i, "attachment", "attachments"), humanSize(rest))
+			break
+		}
+		b.WriteString(line)
+		n += l
+	}
+	return b.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// cutEscaped cuts s, text already escaped for mrkdwn, to at most limit
+// characters, never inside an entity, and marks the cut.
+func cutEscaped(s string, limit int) string { return slacklimit.Cut(s, limit) }
+
+// runePrefix is the start of s of at most n characters.
+func runePrefix(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
 }
 
 // splitEscaped escapes s and splits it into pieces of at most limit

@@ -18,7 +18,7 @@ func heldBlocks(n core.SlackNotice) []slack.Block {
 		return b
 	}
 	return []slack.Block{
-		slack.NewSectionBlock(mrkdwn(noticeText(n)), nil, nil),
+		slack.NewSectionBlock(mrkdwn(cutEscaped(noticeText(n), sectionLimit)), nil, nil),
 		slack.NewActionBlock(fmt.Sprintf("held_%d", n.Held),
 			button(core.SlackActionAcceptHeld, "Accept", "primary"),
 			button(core.SlackActionRejectHeld, "Reject", "danger")),

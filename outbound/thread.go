@@ -11,20 +11,39 @@ import (
 // crash), and until then the ticket's later Slack rows find it here.
 type threadCache struct {
 	mu sync.Mutex
-	m  map[int64][2]string // ticket -> channel, ts
+	m  map[int64]cachedThread // by ticket
 }
 
-func (c *threadCache) put(ticket int64, channel, ts string) {
+// cachedThread is where a ticket's parent message was posted, and by
+// which outbox row: the card's, or a thread row's when the card was dead
+// (Worker.newParent).
+type cachedThread struct {
+	channel, ts string
+	row         int64
+}
+
+func (c *threadCache) put(ticket int64, channel, ts string, row int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.m[ticket] = [2]string{channel, ts}
+	c.m[ticket] = cachedThread{channel, ts, row}
 }
 
 func (c *threadCache) get(ticket int64) (channel, ts string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	th := c.m[ticket]
-	return th[0], th[1]
+	return th.channel, th.ts
+}
+
+// madeBy returns the ticket's parent message when row posted it.
+func (c *threadCache) madeBy(ticket, row int64) (channel, ts string, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	th, ok := c.m[ticket]
+	if !ok || th.row != row {
+		return "", "", false
+	}
+	return th.channel, th.ts, true
 }
 
 // forget drops the card of e once e is marked.
@@ -34,7 +53,7 @@ func (c *threadCache) forget(e JournalEntry) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m[e.Ticket][1] == e.TS {
+	if c.m[e.Ticket].ts == e.TS {
 		delete(c.m, e.Ticket)
 	}
 }

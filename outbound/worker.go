@@ -168,7 +168,7 @@ func NewWorker(q Queue, m Mailer, s Slack, opts Options) *Worker {
 		holds:    map[holdKey]hold{},
 		breakers: map[core.Lane]*breaker{},
 		unmarked: opts.Unmarked,
-		threads:  threadCache{m: map[int64][2]string{}},
+		threads:  threadCache{m: map[int64]cachedThread{}},
 	}
 }
 
@@ -296,6 +296,9 @@ func (w *Worker) process(ctx context.Context, it core.OutboxItem, now time.Time)
 	mark.entry = JournalEntry{ID: it.ID, Ticket: it.Ticket, Kind: it.Kind}
 	if it.Kind == core.OutboxSlackTicket && sendErr == nil {
 		mark.entry.Channel, mark.entry.TS = w.threads.get(it.Ticket)
+	} else if ch, ts, ok := w.threads.madeBy(it.Ticket, it.ID); ok && sendErr == nil {
+		// A thread row that posted a new parent for a dead card.
+		mark.entry.Channel, mark.entry.TS = ch, ts
 	}
 	if j := w.opts.Journal; j != nil && sendErr == nil {
 		// First thing after the relay's 250 or Slack's answer.

@@ -125,6 +125,19 @@ func (s *DB) SlackThread(ctx context.Context, ticket int64) (channel, ts string,
 	return channel, ts, notFound(err, "ticket")
 }
 
+// CardPending reports whether the ticket's card (a slack_ticket row) is
+// still to be posted: a thread row waits for it then, and otherwise
+// posts a new parent rather than wait for a card that is dead.
+func (s *DB) CardPending(ctx context.Context, ticket int64) (bool, error) {
+	var pending bool
+	err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM outbox WHERE ticket_id = ? AND state = 'pending'
+		AND kind = ?)`, ticket, core.OutboxSlackTicket).Scan(&pending)
+	if err != nil {
+		return false, fmt.Errorf("look up the card of ticket %d: %w", ticket, err)
+	}
+	return pending, nil
+}
+
 // SetSlackThread records the ticket's parent message.
 func (s *DB) SetSlackThread(ctx context.Context, ticket int64, channel, ts string) error {
 	return s.update(ctx, `UPDATE tickets SET slack_channel = ?, slack_ts = ? WHERE id = ?`, channel, ts, ticket)

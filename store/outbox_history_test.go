@@ -302,3 +302,44 @@ func TestOutbox_DoneAll(t *testing.T) {
 		t.Fatalf("dead rows %+v, want row %d untouched", dead, ids[49])
 	}
 }
+
+// TestOutbox_CardPending: a ticket's card may still come while its row
+// is pending; once sent or dead (or with no card row) it will not.
+func TestOutbox_CardPending(t *testing.T) {
+	db := MustOpen(t)
+	tk := mustTicket(t, db, "ann@shop.example")
+	ctx := context.Background()
+	pending := func() bool {
+		t.Helper()
+		p, err := db.CardPending(ctx, tk.Number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if pending() {
+		t.Fatal("pending with no card row")
+	}
+	var card int64
+	err := db.Tx(ctx, func(tx core.Tx) error {
+		it := &core.OutboxItem{Kind: core.OutboxSlackTicket, Lane: core.LaneSlack, Ticket: tk.Number, Payload: []byte("{}"), CreatedAt: t0}
+		if err := tx.Enqueue(ctx, it); err != nil {
+			return err
+		}
+		card = it.ID
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustEnqueue(t, db, tk.Number, 1) // a pending row of another kind does not count
+	if !pending() {
+		t.Fatal("not pending with a pending card row")
+	}
+	if err := db.Dead(ctx, card, t0, time.Second, "invalid_blocks"); err != nil {
+		t.Fatal(err)
+	}
+	if pending() {
+		t.Fatal("pending once the card row is dead")
+	}
+}

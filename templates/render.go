@@ -85,7 +85,9 @@ func Names() []string {
 // Render executes the template name (for example core.TemplateAck) with n,
 // in the language n.Lang (English when it is "" or unknown), and returns the plain-text and the HTML part of the mail. Every string in
 // n is treated as untrusted: the text part shows it as it is, the HTML part
-// shows it literally, never as markup. An unknown name is an error.
+// shows it literally, never as markup. Every string a customer controls
+// is cut to core's ceilings (core.MailLimits.BoundNoticeData), so that no
+// notice outgrows core.MaxNoticeBytes. An unknown name is an error.
 func Render(name string, n core.Notice) (text, html string, err error) {
 	textSet, mdSet := textSets[n.Lang], mdSets[n.Lang]
 	if textSet == nil {
@@ -95,7 +97,9 @@ func Render(name string, n core.Notice) (text, html string, err error) {
 	if textSet.Lookup(name) == nil || name == "" {
 		return "", "", fmt.Errorf("render %q: unknown template", name)
 	}
-	n = normalise(n)
+	// core bounds what it writes by the configured limits; the
+	// ceilings here hold for any notice, a row written before them too.
+	n = normalise(core.CeilingLimits().BoundNoticeData(name, n))
 
 	var tb bytes.Buffer
 	if err := textSet.ExecuteTemplate(&tb, name, n); err != nil {

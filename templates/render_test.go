@@ -160,23 +160,32 @@ func TestRender_EveryFieldEscaped(t *testing.T) {
 	})
 }
 
+// TestRender_Excerpt: core cuts the quote to [limits] quote_bytes, and
+// Render holds any notice to the ceiling, core.MaxQuoteBytes, marking the
+// cut and never leaving half a tag in the HTML part.
 func TestRender_Excerpt(t *testing.T) {
-	long := strings.Repeat("word <x> ", 400) // 3600 characters
+	long := strings.Repeat("word <x> ", 1000) // 9000 bytes
 	text, html, err := Render(core.TemplateAck, core.Notice{Number: 1, Text: long})
 	if err != nil {
 		t.Fatalf("Render: %v", err)
 	}
-	if n := strings.Count(text, "word"); n < 100 || n > 120 {
-		t.Errorf("text part quotes %d words, want about 1000 characters' worth", n)
+	want := core.MaxQuoteBytes / len("word <x> ")
+	if n := strings.Count(text, "word"); n < want*9/10 || n > want+1 {
+		t.Errorf("text part quotes %d words, want about %d bytes' worth (%d)", n, core.MaxQuoteBytes, want)
 	}
 	if !strings.Contains(text, " …") {
 		t.Errorf("text part does not mark the cut:\n%s", text)
 	}
-	if n := strings.Count(html, "word"); n < 100 || n > 120 {
+	if n := strings.Count(html, "word"); n < want*9/10 || n > want+1 {
 		t.Errorf("html part quotes %d words", n)
 	}
 	if strings.Contains(html, "<x") {
 		t.Errorf("html part has a tag after the cut:\n%s", html)
+	}
+	short := strings.Repeat("word ", 100)
+	if text, _, _ := Render(core.TemplateAck, core.Notice{Number: 1, Text: short}); strings.Contains(text, "…") ||
+		strings.Count(text, "word") != 100 {
+		t.Errorf("a short text is cut:\n%s", text)
 	}
 }
 

@@ -5,9 +5,17 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"helpdesk/core"
 )
+
+// MaxCommands is how many #command lines one mail yields at most; the
+// command lines after them are still taken out of the text, and only
+// counted. It is the ceiling of [limits] commands_per_mail, which core
+// applies below it: a mail of 50,000 command lines must cost neither
+// 50,000 parsed commands nor 50,000 results in the confirmation.
+const MaxCommands = core.MaxCommandsPerMail
 
 // readCommands takes the #command lines out of the customer's new text
 // (docs/rules.md §6): one command per line, a '#' directly followed by a
@@ -15,9 +23,11 @@ import (
 // everything inside a ``` code block. Every command line is removed from
 // the text, valid or not; an invalid one is returned with Err set, so the
 // customer learns why it was refused. rest is the text without them.
+// Only the first MaxCommands are read; ignored counts the command lines
+// after them. It runs in time linear in the text.
 //
 // Only the new text is passed in: quoted text never yields commands.
-func readCommands(text string) (cmds []core.Command, rest string) {
+func readCommands(text string) (cmds []core.Command, ignored int, rest string) {
 	lines := strings.Split(text, "\n")
 	kept := lines[:0:0]
 	fenced := false
@@ -25,18 +35,20 @@ func readCommands(text string) (cmds []core.Command, rest string) {
 		if strings.HasPrefix(strings.TrimSpace(l), "```") {
 			fenced = !fenced
 		}
-		if !fenced {
-			if c, ok := parseCommand(l); ok {
-				cmds = append(cmds, c)
-				continue
+		if !fenced && isCommandLine(l) {
+			if len(cmds) < MaxCommands {
+				cmds = append(cmds, parseCommand(l))
+			} else {
+				ignored++
 			}
+			continue
 		}
 		kept = append(kept, l)
 	}
 	if len(cmds) == 0 {
-		return nil, text
+		return nil, 0, text
 	}
-	return cmds, trimLines(strings.Join(kept, "\n"))
+	return cmds, ignored, trimLines(strings.Join(kept, "\n"))
 }
 
 // argReaders read the arguments of the customer's actions whose row
@@ -48,26 +60,30 @@ var argReaders = map[string]func(args string, fields []string) ([]string, string
 	"cc":   func(_ string, fields []string) ([]string, string) { return ccArgs(fields) },
 }
 
-// parseCommand reads one line; ok is false when the line is not a
-// command at all. The commands are the actions a customer may run.
-func parseCommand(line string) (c core.Command, ok bool) {
+// isCommandLine reports whether line is a command at all: '#' and a
+// letter, after blanks.
+func isCommandLine(line string) bool {
 	l := strings.TrimSpace(line)
 	if len(l) < 2 || l[0] != '#' {
-		return c, false
+		return false
 	}
-	if r := []rune(l[1:])[0]; !unicode.IsLetter(r) {
-		return c, false
-	}
+	r, _ := utf8.DecodeRuneInString(l[1:])
+	return unicode.IsLetter(r)
+}
+
+// parseCommand reads one line, which isCommandLine accepted. The commands
+// are the actions a customer may run.
+func parseCommand(line string) core.Command {
+	l := strings.TrimSpace(line)
 	word, args := l[1:], ""
 	if i := strings.IndexFunc(word, unicode.IsSpace); i >= 0 {
 		word, args = word[:i], strings.TrimSpace(word[i:])
 	}
-	c = core.Command{Name: strings.ToLower(word), Line: truncate(l, 500)}
+	c := core.Command{Name: strings.ToLower(truncate(word, 40)), Line: truncate(l, 500)}
 	fields := strings.Fields(args)
 	ac, known := core.LookupAction(c.Name)
 	switch {
 	case !known || !ac.May(core.ActorCustomer):
-		c.Name = strings.ToLower(truncate(word, 40))
 		c.Err = core.UnknownCommand(c.Name)
 	case argReaders[c.Name] != nil:
 		c.Args, c.Err = argReaders[c.Name](args, fields)
@@ -76,7 +92,7 @@ func parseCommand(line string) (c core.Command, ok bool) {
 	case len(fields) > 0:
 		c.Err = fmt.Sprintf("#%s takes no arguments; write it alone on its line.", c.Name)
 	}
-	return c, true
+	return c
 }
 
 // oneOf checks a command that takes exactly one of a few words.

@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -30,7 +31,7 @@ func TestReadCommands(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, rest := readCommands(c.text)
+			got, _, rest := readCommands(c.text)
 			if !slices.EqualFunc(got, c.want, commandEqual) {
 				t.Fatalf("commands=%+v, want %+v", got, c.want)
 			}
@@ -57,7 +58,7 @@ func TestReadCommands_Errors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, rest := readCommands(c.line)
+			got, _, rest := readCommands(c.line)
 			if len(got) != 1 || !strings.Contains(got[0].Err, c.errPart) {
 				t.Fatalf("commands=%+v, want one with Err containing %q", got, c.errPart)
 			}
@@ -65,6 +66,39 @@ func TestReadCommands_Errors(t *testing.T) {
 				t.Fatalf("rest=%q, want the line removed", rest)
 			}
 		})
+	}
+}
+
+// TestReadCommands_Cap: a mail yields at most MaxCommands commands; the
+// command lines after them are counted, and every one is taken out of
+// the text.
+func TestReadCommands_Cap(t *testing.T) {
+	cases := []struct {
+		name        string
+		commands    int
+		wantIgnored int
+	}{
+		{"none", 0, 0},
+		{"one", 1, 0},
+		{"at the cap", MaxCommands, 0},
+		{"one over", MaxCommands + 1, 1},
+		{"50,000", 50000, 50000 - MaxCommands},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			text := "Please see below.\n" + strings.Repeat("#priority major\n", c.commands) + "Thanks"
+			cmds, ignored, rest := readCommands(text)
+			if len(cmds) != min(c.commands, MaxCommands) || ignored != c.wantIgnored {
+				t.Fatalf("%d commands, %d ignored; want %d and %d", len(cmds), ignored, min(c.commands, MaxCommands), c.wantIgnored)
+			}
+			if c.commands > 0 && rest != "Please see below.\nThanks" {
+				t.Fatalf("rest=%q, want every command line removed", truncate(rest, 200))
+			}
+		})
+	}
+	e := mustParse(t, msg(strings.Repeat("#close\n", 5000)+"Bye", "From: a@example.com", "Subject: s"))
+	if len(e.Commands) != MaxCommands || e.CommandsIgnored != 5000-MaxCommands || e.Text != "Bye" {
+		t.Fatalf("Parse: %d commands, %d ignored, text %q", len(e.Commands), e.CommandsIgnored, truncate(e.Text, 100))
 	}
 }
 
@@ -101,9 +135,12 @@ func FuzzCommands(f *testing.F) {
 		f.Add(string(mustReadTestdata(f, name)))
 	}
 	f.Fuzz(func(t *testing.T, text string) {
-		cmds, rest := readCommands(text)
+		cmds, ignored, rest := readCommands(text)
 		if len(rest) > len(text) {
 			t.Fatalf("rest=%q longer than the text %q", rest, text)
+		}
+		if len(cmds) > MaxCommands || ignored < 0 || (ignored > 0 && len(cmds) != MaxCommands) {
+			t.Fatalf("%d commands and %d ignored, want at most %d read before any is ignored", len(cmds), ignored, MaxCommands)
 		}
 		for _, c := range cmds {
 			if c.Name == "" || !strings.HasPrefix(c.Line, "#") {
@@ -128,7 +165,7 @@ func TestCommands_Table(t *testing.T) {
 		if argReaders[ac.Name] == nil && ac.Choices == nil && ac.Max != 0 {
 			t.Errorf("#%s takes arguments, but nothing reads them", ac.Name)
 		}
-		if c, ok := parseCommand("#" + ac.Name); !ok || strings.HasPrefix(c.Err, "Unknown command") {
+		if c := parseCommand("#" + ac.Name); !isCommandLine("#"+ac.Name) || strings.HasPrefix(c.Err, "Unknown command") {
 			t.Errorf("#%s is not recognised: %+v", ac.Name, c)
 		}
 	}
@@ -141,16 +178,44 @@ func TestCommands_Table(t *testing.T) {
 		if ac.May(core.ActorCustomer) {
 			continue
 		}
-		if c, _ := parseCommand("#" + ac.Name + " x"); !strings.HasPrefix(c.Err, "Unknown command") {
+		if c := parseCommand("#" + ac.Name + " x"); !strings.HasPrefix(c.Err, "Unknown command") {
 			t.Errorf("#%s is staff-only but recognised: %+v", ac.Name, c)
 		}
 	}
-	c, _ := parseCommand("#frobnicate")
+	c := parseCommand("#frobnicate")
 	var want []string
 	for _, ac := range customer {
 		want = append(want, "#"+ac.Usage(core.ActorCustomer))
 	}
 	if list := "Valid commands are: " + strings.Join(want, ", ") + "."; !strings.HasSuffix(c.Err, list) {
 		t.Fatalf("refusal %q, want it to end %q", c.Err, list)
+	}
+}
+
+// BenchmarkReadCommands reads adversarial command texts of two sizes
+// beside plain text of the same size: the ns/byte of each pair stays the
+// same (linear), and a command line costs about what a text line does
+// once MaxCommands are read.
+func BenchmarkReadCommands(b *testing.B) {
+	inputs := []struct {
+		name string
+		line string
+	}{
+		{"text", "See the order page, it is blank.\n"},
+		{"commands", "#priority major please\n"},
+		{"unknown", "#frobnicate the printer\n"},
+	}
+	for _, in := range inputs {
+		for _, n := range []int{50000, 200000} {
+			text := strings.Repeat(in.line, n)
+			b.Run(fmt.Sprintf("%s/%d", in.name, n), func(b *testing.B) {
+				b.SetBytes(int64(len(text)))
+				b.ReportAllocs()
+				for b.Loop() {
+					readCommands(text)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(text)), "ns/byte")
+			})
+		}
 	}
 }

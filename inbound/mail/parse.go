@@ -59,7 +59,7 @@ func ParseWith(raw []byte, env core.Envelope, opts ParseOptions) (*core.Email, e
 	if p.email.Subject == "" && strings.TrimSpace(text) == "" && len(p.email.Attachments) == 0 {
 		return nil, invalid(msgNoContent)
 	}
-	p.email.Commands, p.email.Text = readCommands(p.email.Text)
+	p.email.Commands, p.email.CommandsIgnored, p.email.Text = readCommands(p.email.Text)
 	p.email.Refs = findRefs(p.email.Quoted)
 	p.email.Auto, p.email.AutoReason = reason != "", reason
 	return p.email, nil

@@ -60,7 +60,7 @@ func (h *Handler) serveCommand(w http.ResponseWriter, r *http.Request) {
 
 // ephemeral is a slash command's answer that only its author sees.
 func ephemeral(text string) map[string]string {
-	return map[string]string{"response_type": slack.ResponseTypeEphemeral, "text": text}
+	return map[string]string{"response_type": slack.ResponseTypeEphemeral, "text": fitAnswer(text)}
 }
 
 // command runs one /helpdesk command and returns its answer.
@@ -101,7 +101,7 @@ func (h *Handler) command(ctx context.Context, cmd slack.SlashCommand) string {
 		}
 		return h.credits(ctx, plainText(fields[1]))
 	}
-	return fmt.Sprintf("I do not know %q.\n%s", escape(fields[0]), usage)
+	return fmt.Sprintf("I do not know %q.\n%s", escape(clip(fields[0], 40)), usage)
 }
 
 // ticketRef reads "#1042" or "1042".
@@ -147,7 +147,7 @@ func (h *Handler) act(ctx context.Context, actor core.Actor, n int64, action str
 	}
 	h.log.InfoContext(ctx, "slash command done", keyTicket, n, keyUser, actor.ID, "action", action)
 	h.changed()
-	return sentence(escape(res))
+	return sentence(escape(clip(res, sentenceShown)))
 }
 
 // sentence capitalises s and ends it with a full stop.
@@ -171,19 +171,19 @@ func (h *Handler) find(ctx context.Context, ref string) string {
 	id := strings.TrimSuffix(strings.TrimPrefix(plainText(ref), "<"), ">")
 	f, err := h.db.FindMessageID(ctx, id)
 	if core.ErrorCode(err) == core.ENOTFOUND {
-		return fmt.Sprintf("No mail with Message-ID %s is stored.", escape("<"+id+">"))
+		return fmt.Sprintf("No mail with Message-ID %s is stored.", escape("<"+clip(id, addressShown)+">"))
 	}
 	if err != nil {
 		return h.safeMessage(ctx, err, "find")
 	}
 	if f.Ticket == 0 {
-		return fmt.Sprintf("%s is stored but belongs to no ticket (automatic mail that matched none).", escape("<"+id+">"))
+		return fmt.Sprintf("%s is stored but belongs to no ticket (automatic mail that matched none).", escape("<"+clip(id, addressShown)+">"))
 	}
 	what := "a mail the gateway sent"
 	if f.Message != nil {
-		what = fmt.Sprintf("message %d (%s, from %s)", f.Message.ID, f.Direction, escape(f.Message.From))
+		what = fmt.Sprintf("message %d (%s, from %s)", f.Message.ID, f.Direction, escape(clip(f.Message.From, addressShown)))
 	}
-	return h.summary(ctx, f.Ticket, fmt.Sprintf("%s is %s of ", escape("<"+id+">"), what))
+	return h.summary(ctx, f.Ticket, fmt.Sprintf("%s is %s of ", escape("<"+clip(id, addressShown)+">"), what))
 }
 
 // summary is one line about a ticket, with a link to its thread.
@@ -206,9 +206,9 @@ func (h *Handler) summary(ctx context.Context, n int64, lead string) string {
 		parts = append(parts, "assigned to "+who(r.Assignee))
 	}
 	if r.Email != "" {
-		parts = append(parts, escape(r.Email))
+		parts = append(parts, escape(clip(r.Email, addressShown)))
 	}
-	s := fmt.Sprintf("%s*#%d* %s — %s", lead, r.Number, escape(r.Subject), strings.Join(parts, " · "))
+	s := fmt.Sprintf("%s*#%d* %s — %s", lead, r.Number, escape(clip(r.Subject, subjectShown)), strings.Join(parts, " · "))
 	if link := h.permalink(ctx, r.SlackChannel, r.SlackTS); link != "" {
 		s += " · <" + link + "|thread>"
 	}
@@ -257,7 +257,7 @@ func (h *Handler) queue(ctx context.Context) string {
 		if !r.SLADue.IsZero() {
 			due = fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", r.SLADue.Unix(), r.SLADue.UTC().Format("2006-01-02 15:04 UTC"))
 		}
-		fmt.Fprintf(&b, "\n%d. %s*#%d* %s — %s · %s · due %s (%s)", i+1, hot, r.Number, escape(r.Subject),
+		fmt.Fprintf(&b, "\n%d. %s*#%d* %s — %s · %s · due %s (%s)", i+1, hot, r.Number, escape(clip(r.Subject, subjectShown)),
 			r.Priority, r.Status, due, r.SLAState)
 	}
 	return b.String()
@@ -270,7 +270,7 @@ func (h *Handler) credits(ctx context.Context, email string) string {
 	}
 	s, err := h.opts.Credits.CreditsSummary(ctx, email)
 	if core.ErrorCode(err) == core.ENOTFOUND {
-		return fmt.Sprintf("No account has the address %s.", escape(email))
+		return fmt.Sprintf("No account has the address %s.", escape(clip(email, addressShown)))
 	}
 	if err != nil {
 		return h.safeMessage(ctx, err, "credits")

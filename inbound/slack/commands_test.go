@@ -2,11 +2,14 @@ package slack
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"helpdesk/core"
+	"helpdesk/internal/slacklimit"
 )
 
 // Every /helpdesk command, in order on one ticket, answered ephemerally
@@ -170,6 +173,34 @@ func TestCommands_Table(t *testing.T) {
 	for button, name := range buttonActions {
 		if ac, ok := core.LookupAction(name); !ok || !ac.May(core.ActorAgent) {
 			t.Errorf("button %s runs %q, no action of an agent's", button, name)
+		}
+	}
+}
+
+// TestCommands_AnswerLimits: answers that list or quote what customers
+// wrote stay within what Slack shows and takes, however long their
+// subjects and addresses.
+func TestCommands_AnswerLimits(t *testing.T) {
+	env := mustDesk(t)
+	ctx := context.Background()
+	for i := range 12 {
+		id := fmt.Sprintf("long%d@shop.example", i)
+		if _, err := env.svc.Receive(ctx, &core.Email{
+			MessageID: id, From: core.Address{Addr: "ann@shop.example"}, Subject: strings.Repeat("&<", 5000),
+			Text: "x", BodyHash: "h-" + id, Raw: []byte("raw " + id),
+			Envelope: core.Envelope{Sender: "ann@shop.example", Recipients: []string{"support@support.example.com"}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, text := range []string{"queue", "find #1", "find long1@shop.example", "find <" + strings.Repeat("x", 5000) + "@y>",
+		"credits " + strings.Repeat("&", 5000) + "@x", strings.Repeat("&", 5000)} {
+		answer := env.command(t, "U0AGENT", text)
+		if err := slacklimit.Check(answer, nil); err != nil || utf8.RuneCountInString(answer) > answerShown {
+			t.Errorf("/helpdesk %.20s…: %d characters (%v)", text, utf8.RuneCountInString(answer), err)
+		}
+		if strings.Contains(answer, "<&") || strings.Contains(answer, "&<") {
+			t.Errorf("/helpdesk %.20s…: unescaped text in %q", text, answer[:100])
 		}
 	}
 }

@@ -232,5 +232,5 @@ func (h *Handler) safeMessage(ctx context.Context, err error, what string) strin
 	case core.ETEMPORARY:
 		return "The helpdesk is busy; nothing was changed. Please try again in a moment."
 	}
-	return fmt.Sprintf("Not done: %s.", escape(strings.TrimSuffix(core.ErrorMessage(err), ".")))
+	return fmt.Sprintf("Not done: %s.", escape(clip(strings.TrimSuffix(core.ErrorMessage(err), "."), sentenceShown)))
 }

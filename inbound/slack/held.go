@@ -77,5 +77,5 @@ func (h *Handler) newTicket(ctx context.Context, actor core.Actor, text string) 
 	}
 	h.log.InfoContext(ctx, "ticket opened from Slack", keyTicket, n, keyUser, actor.ID)
 	h.changed()
-	return fmt.Sprintf("Opened ticket #%d for %s; the first message is mailed to them.", n, escape(addr))
+	return fmt.Sprintf("Opened ticket #%d for %s; the first message is mailed to them.", n, escape(clip(addr, addressShown)))
 }

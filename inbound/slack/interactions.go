@@ -82,7 +82,7 @@ func (h *Handler) answer(ctx context.Context, url, text string) {
 	if url == "" {
 		return
 	}
-	msg := &slack.WebhookMessage{Text: text, ResponseType: slack.ResponseTypeEphemeral}
+	msg := &slack.WebhookMessage{Text: fitAnswer(text), ResponseType: slack.ResponseTypeEphemeral}
 	if err := slack.PostWebhookCustomHTTPContext(ctx, url, h.opts.HTTPClient, msg); err != nil {
 		h.log.WarnContext(ctx, "could not answer a button", keyError, err)
 	}

@@ -3,6 +3,8 @@ package slack
 import (
 	"regexp"
 	"strings"
+
+	"helpdesk/internal/slacklimit"
 )
 
 // Slack sends message text in its markup: &, < and > escaped, and
@@ -77,3 +79,27 @@ func mentionID(s string) (string, bool) {
 	}
 	return m[1], true
 }
+
+// Bounds of an answer's parts that a customer or an agent wrote, in
+// characters before escaping, and of a whole answer. Slack takes 40,000
+// characters in a message but shows about 4,000; answers stay within
+// that whatever the tickets hold.
+const (
+	subjectShown  = 150
+	addressShown  = 254
+	sentenceShown = 500
+	answerShown   = 4000
+)
+
+// clip is s on one line and cut to at most n characters, for an answer
+// that quotes it; escape it after.
+func clip(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+// fitAnswer holds an answer, escaped already, to answerShown characters.
+func fitAnswer(s string) string { return slacklimit.Cut(s, answerShown) }

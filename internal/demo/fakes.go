@@ -2,6 +2,7 @@ package demo
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +13,8 @@ import (
 
 	gosmtp "github.com/emersion/go-smtp"
 	"github.com/slack-go/slack/slacktest"
+
+	"helpdesk/internal/slacklimit"
 )
 
 // The demo and the end-to-end tests run the real pipeline against two
@@ -92,15 +95,48 @@ type SlackPost struct {
 
 // FakeSlack wraps slacktest's server: its default chat.postMessage keeps
 // nothing that can be inspected, so this one records each post and
-// answers with a unique, realistic ts.
+// answers with a unique, realistic ts. Like Slack, it refuses a post or
+// an update over Slack's documented limits (internal/slacklimit) with
+// invalid_blocks or msg_too_long, and keeps what it refused.
 type FakeSlack struct {
 	srv     *slacktest.Server
 	Down    atomic.Bool // answer 503 to posts and updates: an outage
 	mu      sync.Mutex
 	posts   []SlackPost
 	updates []SlackPost
+	refused []string // why each refused post or update was refused
 	answers []string // ephemeral answers posted to the response_url
 	seq     int
+}
+
+// Refused returns why each post or update over Slack's limits was
+// refused, so far.
+func (f *FakeSlack) Refused() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.refused...)
+}
+
+// overLimits answers and records a refusal when the form's message is
+// over Slack's limits; it returns false then.
+func (f *FakeSlack) overLimits(w http.ResponseWriter, r *http.Request) bool {
+	err := slacklimit.Check(r.FormValue("text"), []byte(r.FormValue("blocks")))
+	if err == nil {
+		return false
+	}
+	code := "invalid_blocks"
+	switch {
+	case errors.Is(err, slacklimit.ErrTooLong):
+		code = "msg_too_long"
+	case errors.Is(err, slacklimit.ErrNoText):
+		code = "no_text"
+	}
+	f.mu.Lock()
+	f.refused = append(f.refused, err.Error())
+	f.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": code})
+	return true
 }
 
 func StartFakeSlack() *FakeSlack {
@@ -135,6 +171,9 @@ func (f *FakeSlack) postMessage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	if f.overLimits(w, r) {
+		return
+	}
 	f.mu.Lock()
 	f.seq++
 	p := SlackPost{
@@ -164,6 +203,9 @@ func (f *FakeSlack) update(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if f.overLimits(w, r) {
 		return
 	}
 	p := SlackPost{Channel: r.FormValue("channel"), Text: r.FormValue("text"), Blocks: r.FormValue("blocks"), TS: r.FormValue("ts")}
