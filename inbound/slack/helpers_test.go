@@ -115,8 +115,8 @@ func mustDesk(t *testing.T) *deskEnv {
 		// The fake Slack's response_url is on loopback.
 		ResponseURLHosts: []string{"127.0.0.1"},
 		API:              api,
-		Changed: func() { env.mu.Lock(); env.changed++; env.mu.Unlock() },
-		Logger:  slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Changed:          func() { env.mu.Lock(); env.changed++; env.mu.Unlock() },
+		Logger:           slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	return env
 }
