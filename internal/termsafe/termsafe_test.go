@@ -97,16 +97,24 @@ func FuzzString(f *testing.F) {
 	})
 }
 
-// BenchmarkString over adversarial text: every byte a control, a
-// sequence that never ends, plain text; the cost per byte stays flat.
+// BenchmarkString over adversarial text (every few bytes a control, a
+// sequence that never ends) and honest text, each beside a copy of the
+// same bytes as the baseline of the same run: the cost per byte stays a
+// small multiple of a copy, whatever the input.
 func BenchmarkString(b *testing.B) {
 	for _, in := range []struct{ name, s string }{
 		{"Plain", strings.Repeat("Checkout is blank since Monday. ", 1<<15)},
+		{"Cyrillic", strings.Repeat("Заказ не оформляется. ", 1<<14)},
 		{"Controls", strings.Repeat("\x1b[2J\x07\r", 1<<17)},
 		{"EndlessOSC", "\x1b]0;" + strings.Repeat("x", 1<<20)},
-		{"Cyrillic", strings.Repeat("Заказ не оформляется. ", 1<<14)},
 	} {
-		b.Run(in.name, func(b *testing.B) {
+		b.Run(in.name+"/Copy", func(b *testing.B) {
+			b.SetBytes(int64(len(in.s)))
+			for b.Loop() {
+				_ = strings.Clone(in.s)
+			}
+		})
+		b.Run(in.name+"/String", func(b *testing.B) {
 			b.SetBytes(int64(len(in.s)))
 			for b.Loop() {
 				String(in.s)
