@@ -41,6 +41,11 @@ func (s *Service) act(ctx context.Context, tx Tx, t *Ticket, a Actor, action str
 	if err != nil {
 		return "", err
 	}
+	if t != nil { // a NoTicket action (#tickets) has none
+		if err := s.mayActIn(a, t.Department, fmt.Sprintf("ticket #%d", t.Number)); err != nil {
+			return "", err
+		}
+	}
 	return ac.run(s, ctx, tx, t, a, args, now)
 }
 

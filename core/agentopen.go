@@ -67,6 +67,9 @@ func (s *Service) openForCustomer(ctx context.Context, tx Tx, r OpenRequest, add
 	if r.Department != "" {
 		d = r.Department
 	}
+	if err := s.mayActIn(a, d, "the new ticket"); err != nil {
+		return nil, err
+	}
 	t := s.newTicket(acc, p.ID, d, subject, now)
 	t.Type = typ
 	// Nobody waits for staff: the customer has not written yet.

@@ -27,6 +27,10 @@ type Actor struct {
 	// InSlack is set when the agent wrote the action in the ticket's
 	// Slack thread, which shows it already: it is not posted again.
 	InSlack bool
+	// Departments an agent works in ([[agents]] departments); with the
+	// departments they head, the only ones whose tickets they may act
+	// on (roles.go). None of either: every department.
+	Departments []string
 }
 
 func (a Actor) String() string {

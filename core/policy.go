@@ -155,7 +155,7 @@ func (s *Service) AcceptHeld(ctx context.Context, id int64, e *Email, a Actor) (
 	}
 	var rc *Receipt
 	err := s.store.Tx(ctx, func(tx Tx) error {
-		if err := s.heldWaiting(ctx, tx, id); err != nil {
+		if err := s.heldWaiting(ctx, tx, id, a); err != nil {
 			return err
 		}
 		now := s.now().UTC()
@@ -180,14 +180,16 @@ func (s *Service) RejectHeld(ctx context.Context, id int64, a Actor) error {
 		return Errorf(EFORBIDDEN, "only support staff can reject held mail")
 	}
 	return s.store.Tx(ctx, func(tx Tx) error {
-		if err := s.heldWaiting(ctx, tx, id); err != nil {
+		if err := s.heldWaiting(ctx, tx, id, a); err != nil {
 			return err
 		}
 		return tx.SetHeldState(ctx, id, HeldRejected, s.now().UTC())
 	})
 }
 
-func (s *Service) heldWaiting(ctx context.Context, tx Tx, id int64) error {
+// heldWaiting refuses a decision on held mail id that waits for none, or
+// by an agent of another department.
+func (s *Service) heldWaiting(ctx context.Context, tx Tx, id int64, a Actor) error {
 	q, err := tx.HeldMail(ctx, id)
 	if err != nil {
 		return err
@@ -195,7 +197,7 @@ func (s *Service) heldWaiting(ctx context.Context, tx Tx, id int64) error {
 	if q.State != HeldWaiting {
 		return Errorf(ECONFLICT, "quarantined mail %d is not waiting for review (%s)", id, heldState(q.State))
 	}
-	return nil
+	return s.mayActIn(a, q.Department, fmt.Sprintf("held mail %d", id))
 }
 
 // heldState names a quarantined mail's review state for a refusal.

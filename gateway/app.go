@@ -18,7 +18,6 @@ import (
 	inmail "helpdesk/inbound/mail"
 	smtpin "helpdesk/inbound/smtp"
 	"helpdesk/internal/buildinfo"
-	"helpdesk/internal/netaddr"
 	"helpdesk/outbound"
 	"helpdesk/store"
 )
@@ -273,11 +272,10 @@ func (c *Config) FromAddress() (core.Address, error) {
 
 // Start binds the listeners and starts the outbox worker.
 func (a *App) Start(ctx context.Context) error {
-	if a.cfg.HTTP.Token == "" && !netaddr.IsLoopback(a.cfg.HTTP.Listen) {
-		return fmt.Errorf("http.listen %s is not loopback: set http.token", a.cfg.HTTP.Listen)
-	}
-	if a.cfg.Secret == insecureSecret && !netaddr.IsLoopback(a.cfg.SMTP.Listen) {
-		return fmt.Errorf("smtp.listen %s is not loopback: set secret, or anyone can forge reply addresses", a.cfg.SMTP.Listen)
+	// Config.Validate refused weak secrets beyond loopback already; this
+	// guards an App built from a configuration that skipped it.
+	if errs := a.cfg.validateExposure(); len(errs) > 0 {
+		return errors.Join(errs...)
 	}
 	smtpLn, err := net.Listen("tcp", a.cfg.SMTP.Listen)
 	if err != nil {
@@ -289,14 +287,8 @@ func (a *App) Start(ctx context.Context) error {
 		return fmt.Errorf("http listen: %w", err)
 	}
 	a.SMTPAddr, a.HTTPAddr = smtpLn.Addr().String(), httpLn.Addr().String()
-	a.http = &http.Server{
-		Handler: admin.New(a.DB, admin.Options{Token: a.cfg.HTTP.Token, Version: buildinfo.Version(), Started: a.now(),
-			Now: a.now, Channels: a.channels, Metrics: a.metrics, Credits: creditsSource(a.DB), Stopping: a.stopping.Load,
-			Details: detailsSource(a.DB), Secret: []byte(a.cfg.Secret),
-			Logger: a.log.With("component", "admin")}),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
-	a.http.Handler = a.Slack.mount(a.http.Handler)
+	a.http = a.newHTTPServer()
+	httpLn = limitListener(httpLn, a.cfg.HTTP.MaxConnections)
 	intakeCtx, stopIntake := context.WithCancel(ctx)
 	workCtx, stopWork := context.WithCancel(ctx)
 	a.stopIntake, a.stopWork = stopIntake, stopWork

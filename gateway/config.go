@@ -19,6 +19,10 @@ import (
 // Config is the whole configuration: built-in defaults, then the TOML
 // file, then HELPDESK_<SECTION>_<KEY> environment variables, then flags.
 type Config struct {
+	// Path is the configuration file it was loaded from, "" for the
+	// built-in defaults; serve warns when others may read it.
+	Path string `toml:"-"`
+
 	Domain string `toml:"domain"`
 	Secret string `toml:"secret"`
 	// Every secret may come from a file instead: KEY_file holds the path,
@@ -83,12 +87,16 @@ type Config struct {
 		TokenFile         string `toml:"token_file"`
 		SigningSecretFile string `toml:"signing_secret_file"`
 		AppTokenFile      string `toml:"app_token_file"`
+		// ResponseURLHosts are the hosts a button's response_url may
+		// name (a host, or *.domain for any name under it); only a
+		// loopback host may be reached over plain http. The default is
+		// Slack's: hooks.slack.com and *.slack.com.
+		ResponseURLHosts []string `toml:"response_url_hosts"`
+		// MaxBodyBytes bounds the body of a request to /slack/…; larger
+		// ones get 413.
+		MaxBodyBytes int64 `toml:"max_body_bytes"`
 	} `toml:"slack"`
-	HTTP struct {
-		Listen    string `toml:"listen"`
-		Token     string `toml:"token"`
-		TokenFile string `toml:"token_file"`
-	} `toml:"http"`
+	HTTP   HTTPConfig `toml:"http"`
 	Outbox struct {
 		PollInterval Duration `toml:"poll_interval"`
 		RetryBase    Duration `toml:"retry_base"` // first retry delay; 0 means 30s
@@ -115,6 +123,25 @@ type Config struct {
 		// serve takes a new one on SIGHUP, unless --log-level was given.
 		Level string `toml:"level"` // debug | info (default) | warn | error; --log-level wins
 	} `toml:"log"`
+}
+
+// HTTPConfig is the [http] table: the listener of /healthz, /readyz,
+// /status, /metrics, the status page and the Slack endpoints.
+type HTTPConfig struct {
+	Listen    string `toml:"listen"`
+	Token     string `toml:"token"`
+	TokenFile string `toml:"token_file"`
+	// ReadTimeout bounds reading a request, headers and body;
+	// WriteTimeout the time from the end of its headers to the end of
+	// the answer; IdleTimeout how long a kept-alive connection may wait
+	// for its next request.
+	ReadTimeout  Duration `toml:"read_timeout"`
+	WriteTimeout Duration `toml:"write_timeout"`
+	IdleTimeout  Duration `toml:"idle_timeout"`
+	// MaxConnections is how many connections are served at once; more
+	// wait in the kernel's queue until one closes, so a flood holds at
+	// most this many of the process's file descriptors.
+	MaxConnections int `toml:"max_connections"`
 }
 
 // LimitsConfig is the [limits] table: the budget of one hostile mail in
@@ -277,6 +304,12 @@ func DefaultConfig() *Config {
 	c.SMTP.MaxMessageBytes = 25 << 20
 	c.Mail.Dir = "outbox-mail"
 	c.HTTP.Listen = "127.0.0.1:8025"
+	c.HTTP.ReadTimeout = Duration{10 * time.Second}
+	c.HTTP.WriteTimeout = Duration{30 * time.Second}
+	c.HTTP.IdleTimeout = Duration{time.Minute}
+	c.HTTP.MaxConnections = 256
+	c.Slack.ResponseURLHosts = []string{"hooks.slack.com", "*.slack.com"}
+	c.Slack.MaxBodyBytes = 512 << 10
 	c.Outbox.PollInterval = Duration{5 * time.Second}
 	c.Sweep.Interval = Duration{time.Minute}
 	c.Auth.DNSCache = Duration{mailauth.DefaultCacheTTL}
@@ -365,9 +398,6 @@ func (c *Config) Validate() error {
 	if c.SMTP.MaxMessageBytes <= 0 {
 		errs = append(errs, errors.New("smtp.max_message_bytes must be positive"))
 	}
-	if c.SMTP.ReadTimeout.Duration < 0 || c.SMTP.WriteTimeout.Duration < 0 {
-		errs = append(errs, errors.New("smtp.read_timeout and smtp.write_timeout must not be negative"))
-	}
 	if (c.SMTP.TLSCert == "") != (c.SMTP.TLSKey == "") {
 		errs = append(errs, errors.New("smtp.tls_cert and smtp.tls_key go together"))
 	}
@@ -394,16 +424,12 @@ func (c *Config) Validate() error {
 		if m.Auth != "login" && m.Auth != "plain" {
 			errs = append(errs, fmt.Errorf("imap %q: auth %q is not login or plain", m.Name, m.Auth))
 		}
-		if m.PollInterval.Duration <= 0 {
-			errs = append(errs, fmt.Errorf("imap %q: poll_interval must be positive", m.Name))
-		}
 	}
-	if c.Outbox.PollInterval.Duration <= 0 {
-		errs = append(errs, errors.New("outbox.poll_interval must be positive"))
-	}
-	if c.Sweep.Interval.Duration <= 0 {
-		errs = append(errs, errors.New("sweep.interval must be positive"))
-	}
+	errs = append(errs, c.validateDurations()...)
+	errs = append(errs, c.validateStore()...)
+	errs = append(errs, c.validateHTTP()...)
+	errs = append(errs, c.validateExposure()...)
+	errs = append(errs, c.validateAgents()...)
 	if _, err := ParseLogLevel(c.Log.Level); err != nil {
 		errs = append(errs, fmt.Errorf("log.level: %w", err))
 	}
@@ -420,17 +446,32 @@ func (c *Config) Validate() error {
 }
 
 // Agent finds an agent in [[agents]]; with none configured, any id is
-// taken as given.
+// taken as given. The agent acts in their departments only (core checks
+// it, adding the departments they head).
 func (c *Config) Agent(id string) (core.Actor, error) {
 	if len(c.Agents) == 0 {
 		return core.Actor{Kind: core.ActorAgent, ID: id}, nil
 	}
 	for _, ag := range c.Agents {
 		if ag.ID == id {
-			return core.Actor{Kind: core.ActorAgent, ID: ag.ID, Name: ag.Name}, nil
+			return core.Actor{Kind: core.ActorAgent, ID: ag.ID, Name: ag.Name, Departments: ag.Departments}, nil
 		}
 	}
 	return core.Actor{}, fmt.Errorf("no agent %q in [[agents]]", id)
+}
+
+// validateAgents refuses an agent's department that is not configured:
+// a typo there would lock the agent out of their own tickets.
+func (c *Config) validateAgents() []error {
+	var errs []error
+	for _, ag := range c.Agents {
+		for _, d := range ag.Departments {
+			if _, ok := c.Departments[d]; !ok {
+				errs = append(errs, fmt.Errorf("agents %q: department %q is not configured", ag.ID, d))
+			}
+		}
+	}
+	return errs
 }
 
 // validateRelay checks the [mail] relay_* keys.

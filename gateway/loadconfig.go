@@ -48,6 +48,7 @@ func LoadConfig(path string, env []string) (*Config, error) {
 	if err := c.ReadSecretFiles(); err != nil {
 		return nil, err
 	}
+	c.Path = path
 	c.FillDefaults()
 	return c, c.Validate()
 }
@@ -73,7 +74,7 @@ func applyEnv(c *Config, env []string) error {
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
 			tag := strings.Split(f.Tag.Get("toml"), ",")[0]
-			if tag == "" {
+			if tag == "" || tag == "-" {
 				continue
 			}
 			name := prefix + "_" + strings.ToUpper(tag)

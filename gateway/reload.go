@@ -118,7 +118,7 @@ func departments(cfg *Config) ([]core.Department, map[string]string) {
 func slackAgents(cfgAgents []AgentConfig) []slackin.Agent {
 	var agents []slackin.Agent
 	for _, ag := range cfgAgents {
-		agents = append(agents, slackin.Agent{ID: ag.ID, Name: ag.Name, Email: ag.Email})
+		agents = append(agents, slackin.Agent{ID: ag.ID, Name: ag.Name, Email: ag.Email, Departments: ag.Departments})
 	}
 	return agents
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"helpdesk/internal/netaddr"
 	"helpdesk/store"
 )
 
@@ -62,8 +63,13 @@ func (c *Config) ReadSecretFiles() error {
 	if c.SMTP.AuthPasswordFile != "" {
 		// Read for real when the listener is built; checked here so that
 		// a bad file is refused at load and reload time too.
-		if _, err := readSecretFile(c.SMTP.AuthPasswordFile); err != nil {
+		pw, err := readSecretFile(c.SMTP.AuthPasswordFile)
+		switch {
+		case err != nil:
 			errs = append(errs, fmt.Errorf("smtp.auth_password_file: %w", err))
+		case !netaddr.IsLoopback(c.SMTP.Listen) && weak(pw):
+			errs = append(errs, weakError("smtp.auth_password_file's password", pw,
+				fmt.Sprintf("smtp.listen %s is not loopback", c.SMTP.Listen)))
 		}
 	}
 	return errors.Join(errs...)

@@ -31,6 +31,8 @@ func Serve(ctx context.Context, cfg *Config, log *slog.Logger, grace time.Durati
 	if up.Created || up.From != up.To {
 		log.Info("database schema upgraded", "db", up.Path, "from", up.From, "to", up.To, "backup", up.Backup)
 	}
+	warnFileModes(cfg, log)
+	checkFileLimit(cfg, log)
 	app, err := NewApp(ctx, cfg, log, nil)
 	if err != nil {
 		return err

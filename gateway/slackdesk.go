@@ -60,6 +60,10 @@ func newSlackDesk(a *App) (*slackDesk, error) {
 		Changed:       a.Worker.Kick,
 		Now:           a.now,
 		Logger:        a.log.With("component", "slack"),
+		// Bounds from [slack]: every request's body is read whole to
+		// check its signature, before anything else is known of it.
+		MaxBodyBytes:     sc.MaxBodyBytes,
+		ResponseURLHosts: sc.ResponseURLHosts,
 	})
 	if sc.SocketMode {
 		d.socket = socketmode.New(api)

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,9 +70,12 @@ type DB struct {
 	Now func() time.Time
 }
 
-// openFile opens the database at path (SQLite creates a missing file)
+// openFile opens the database at path, creating a missing file 0600,
 // with the gateway's settings, and applies no migration.
 func openFile(ctx context.Context, path string) (*DB, error) {
+	if err := createPrivate(path); err != nil {
+		return nil, err
+	}
 	// Keys need the leading underscore or go-sqlite3 silently ignores
 	// them; _txlock=immediate makes every transaction take the write lock
 	// at BEGIN, so a read-then-write transaction never fails with
@@ -109,6 +113,22 @@ func openFile(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// createPrivate creates the database file at path, empty and 0600,
+// unless it exists. SQLite would create it 0644, readable by every user
+// of the machine, and gives the -wal, -shm and -journal files it makes
+// later the mode of the database file: created here, they are all 0600.
+// An empty file is an empty database to SQLite.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	return f.Close()
 }
 
 // Close closes the database. A transaction still running fails.
@@ -374,12 +394,20 @@ func parseTime(s string) time.Time {
 	return t
 }
 
-// Writable checks that the database takes writes: it begins a write
-// transaction (taking the write lock, which a read-only file or a full
-// disk refuses) and commits it empty.
+// Writable checks that the database takes writes: it commits a write
+// that changes a page (the time in write_probe), so the WAL is appended
+// and synced as for a mail. A full disk, a read-only file or another
+// process's write lock held past ctx's deadline fail it, as they would
+// fail the next mail. (SQLite skips writing a row that does not change,
+// so an empty or same-value update would prove nothing.)
 func (s *DB) Writable(ctx context.Context) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE channels SET name = name WHERE 0`)
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO write_probe (id, at) VALUES (1, ?)
+			ON CONFLICT (id) DO UPDATE SET at = excluded.at, n = n + 1`, fmtTime(s.Now()))
 		return err
 	})
+	if err != nil {
+		return fmt.Errorf("write failed: %w", err)
+	}
+	return nil
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -52,5 +54,31 @@ func TestAct_AsAdmin(t *testing.T) {
 	if _, err := runCLI(t, "ticket", "act", "1", "frobnicate", "--db", path); err == nil ||
 		!strings.Contains(err.Error(), `unknown action "frobnicate" (assign`) {
 		t.Fatalf("unknown action: %v", err)
+	}
+}
+
+// TestAct_AgentDepartmentsCLI: `ticket act --agent` acts only in the
+// agent's departments ([[agents]] departments), like Slack; the refusal
+// is a run-time failure (exit code 1) that says why.
+func TestAct_AgentDepartmentsCLI(t *testing.T) {
+	path, _ := mustOutboxDB(t) // ticket #1 is support's
+	cfg := filepath.Join(t.TempDir(), "helpdesk.toml")
+	if err := os.WriteFile(cfg, []byte(`[[agents]]
+id = "U0SALES"
+name = "Sam"
+departments = ["sales"]
+[[agents]]
+id = "U0SUP"
+departments = ["support"]
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := runCLI(t, "ticket", "act", "1", "priority", "major", "--agent", "U0SALES", "--config", cfg, "--db", path)
+	if err == nil || !strings.Contains(err.Error(), "ticket #1 belongs to the support department, and Sam works in sales only") ||
+		exitCode(err) != 1 {
+		t.Fatalf("a sales agent on a support ticket: %v (exit %d)", err, exitCode(err))
+	}
+	if out, err := runCLI(t, "ticket", "act", "1", "priority", "major", "--agent", "U0SUP", "--config", cfg, "--db", path); err != nil {
+		t.Fatalf("a support agent on a support ticket: %v\n%s", err, out)
 	}
 }

@@ -175,3 +175,24 @@ func (b *syncBuffer) String() string {
 }
 
 var _ io.Writer = (*syncBuffer)(nil)
+
+// A weak secret on a public listener and a busy-loop interval are
+// configuration errors: exit code 2 before anything starts, every
+// problem named, the secret's value never.
+func TestConfig_RefusedExitCode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "helpdesk.toml")
+	os.WriteFile(path, []byte("secret = \"change-me\"\n[smtp]\nlisten = \"0.0.0.0:2525\"\n[sweep]\ninterval = \"1ns\"\n"), 0o600)
+	var out bytes.Buffer
+	err := Run(context.Background(), []string{"serve", "--config", path}, &out, &out, nil)
+	if err == nil || exitCode(err) != 2 {
+		t.Fatalf("serve with a weak secret beyond loopback: %v (exit %d), want exit 2", err, exitCode(err))
+	}
+	for _, want := range []string{"secret has 9 characters", "sweep.interval 1ns is below the minimum of 1s"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "change-me") || strings.Contains(out.String(), "change-me") {
+		t.Errorf("the refusal shows the secret: %v", err)
+	}
+}

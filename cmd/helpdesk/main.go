@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"helpdesk/gateway"
+	"helpdesk/internal/termsafe"
 	"helpdesk/store"
 )
 
@@ -76,14 +77,23 @@ func exitCode(err error) int {
 
 // Run runs one command; it is main without the process around it, so
 // tests can call it.
+//
+// Everything a command prints as text passes through termsafe: a
+// customer's subject or body can hold escape sequences that retitle,
+// clear or rewrite the admin's terminal, and the same text piped to a
+// file would do so when someone cats it. JSON (writeJSON) and a raw
+// message (quarantine show --raw) are written exact, through
+// termsafe.Raw.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
 	if len(args) == 0 {
 		return usageError{"no command given"}
 	}
-	err := run(ctx, args, stdout, stderr, env)
+	out := termsafe.NewWriter(stdout)
+	defer out.Flush()
+	err := run(ctx, args, out, stderr, env)
 	var h helpRequested
 	if errors.As(err, &h) {
-		fmt.Fprint(stdout, h.text)
+		fmt.Fprint(out, h.text)
 		return nil
 	}
 	return err

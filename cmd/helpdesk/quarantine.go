@@ -12,6 +12,7 @@ import (
 
 	"helpdesk/core"
 	"helpdesk/gateway"
+	"helpdesk/internal/termsafe"
 )
 
 const quarantineUsage = "quarantine needs a subcommand: list, show ID, retry ID or drop ID"
@@ -63,8 +64,8 @@ func cmdQuarantine(ctx context.Context, args []string, stdout, stderr io.Writer,
 			return err
 		}
 		switch {
-		case *rawOnly:
-			_, err = stdout.Write(q.Raw)
+		case *rawOnly: // for a file or a pipe: the bytes as they came
+			_, err = termsafe.Raw(stdout).Write(q.Raw)
 			return err
 		case *asJSON:
 			return writeJSON(stdout, gateway.QuarantineViewOf(q, true))

@@ -12,6 +12,7 @@ import (
 
 	"helpdesk/core"
 	"helpdesk/gateway"
+	"helpdesk/internal/termsafe"
 	"helpdesk/store"
 )
 
@@ -69,8 +70,10 @@ func cmdTicket(ctx context.Context, args []string, stdout, stderr io.Writer, env
 	return usageError{fmt.Sprintf("unknown ticket subcommand %q", sub)}
 }
 
+// writeJSON prints v as JSON, exact: encoding/json escapes the controls
+// that termsafe would replace in text.
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(termsafe.Raw(w))
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
@@ -147,7 +150,11 @@ func cliError(err error, what string) error {
 	return err
 }
 
+// clip cuts s to n characters for a table's cell, its controls replaced
+// first so that the columns line up (the writer would replace them
+// anyway, after tabwriter measured them).
 func clip(s string, n int) string {
+	s = termsafe.String(s)
 	r := []rune(s)
 	if len(r) <= n {
 		return s

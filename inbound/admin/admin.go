@@ -1,9 +1,10 @@
 // Package admin serves the gateway's HTTP admin surface (docs/rules.md §9):
 //
 //   - /healthz: the process is alive; never asks for a token.
-//   - /readyz: the gateway can take mail: the database takes writes, the
-//     SMTP listener listens and it is not shutting down; 503 and the
-//     reasons otherwise. A failing relay, Slack or IMAP mailbox shows on
+//   - /readyz: the gateway can take mail: the database takes a write (a
+//     real commit, its answer reused for Options.ReadyCache), the SMTP
+//     listener listens and it is not shutting down; 503 and the reasons
+//     otherwise. A failing relay, Slack or IMAP mailbox shows on
 //     /status, the page and the metrics, not here.
 //   - /status: a JSON summary for admins and monitoring (Status); to a
 //     browser (Accept: text/html, no bearer token) the status page.
@@ -72,6 +73,11 @@ type Options struct {
 	// Stopping reports that the gateway is shutting down, which makes
 	// /readyz 503; nil means never.
 	Stopping func() bool
+	// ReadyCache is how long /readyz and the page reuse the database's
+	// write probe; zero means one second.
+	ReadyCache time.Duration
+	// ReadyTimeout bounds the write probe; zero means 5 seconds.
+	ReadyTimeout time.Duration
 	// Logger; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -89,12 +95,19 @@ func (o *Options) fill() {
 	if o.Metrics == nil {
 		o.Metrics = NewMetrics()
 	}
+	if o.ReadyCache <= 0 {
+		o.ReadyCache = readyCache
+	}
+	if o.ReadyTimeout <= 0 {
+		o.ReadyTimeout = readyTimeout
+	}
 }
 
 // New returns the admin handler.
 func New(src Source, opts Options) http.Handler {
 	opts.fill()
-	h := &handler{src: src, opts: opts}
+	h := &handler{src: src, opts: opts,
+		probe: &writeProbe{src: src, now: opts.Now, every: opts.ReadyCache, timeout: opts.ReadyTimeout}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -116,12 +129,30 @@ func New(src Source, opts Options) http.Handler {
 	mux.HandleFunc("POST /logout", h.logout)
 	mux.HandleFunc("GET /static/style.css", style)
 	mux.Handle("GET /metrics", h.auth(opts.Metrics.handler(src, opts.Channels, opts.Now, opts.Logger)))
-	return mux
+	return limitBody(mux, maxBodyBytes)
+}
+
+// maxBodyBytes bounds a request's body on every admin path: only the
+// sign-in form has one, a token of a few hundred bytes.
+const maxBodyBytes = 4 << 10
+
+// limitBody answers 413 to a body that says it is larger than n, and
+// cuts off one that turns out larger while read.
+func limitBody(next http.Handler, n int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > n {
+			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, n)
+		next.ServeHTTP(w, r)
+	})
 }
 
 type handler struct {
-	src  Source
-	opts Options
+	src   Source
+	opts  Options
+	probe *writeProbe
 }
 
 // auth asks for the bearer token. Both sides are hashed to the same

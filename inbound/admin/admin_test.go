@@ -160,7 +160,7 @@ func TestReady_Database(t *testing.T) {
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 503 || !strings.Contains(string(b), `"database"`) {
+	if resp.StatusCode != 503 || !strings.Contains(string(b), `"database: write failed`) {
 		t.Fatalf("readyz on a closed database: %d %s", resp.StatusCode, b)
 	}
 	// /status says "error" without the driver's text.

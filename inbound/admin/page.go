@@ -120,7 +120,7 @@ func (h *handler) gather(ctx context.Context, signedIn bool) *pageData {
 	if err != nil {
 		h.opts.Logger.Error("status page", "err", err)
 	}
-	d := &pageData{Status: st, Ready: CheckReady(ctx, h.src, st.Channels, h.opts.Stopping != nil && h.opts.Stopping()),
+	d := &pageData{Status: st, Ready: h.readiness(ctx, st.Channels),
 		Build: buildinfo.Read(), Now: now, SignedIn: signedIn}
 	d.Build.Version = h.opts.Version
 	if h.opts.Details != nil && err == nil {

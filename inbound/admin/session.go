@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -98,7 +99,15 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 4096)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+		} else {
+			http.Error(w, "unreadable form", http.StatusBadRequest)
+		}
+		return
+	}
 	got := sha256.Sum256([]byte(r.PostFormValue("token")))
 	want := sha256.Sum256([]byte(h.opts.Token))
 	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {

@@ -52,7 +52,7 @@ func (h *Handler) actor(ctx context.Context, user string) (core.Actor, error) {
 }
 
 func agentActor(ag Agent) core.Actor {
-	return core.Actor{Kind: core.ActorAgent, ID: ag.ID, Name: ag.Name}
+	return core.Actor{Kind: core.ActorAgent, ID: ag.ID, Name: ag.Name, Departments: ag.Departments}
 }
 
 // profileEmail returns the email of the user's Slack profile, from the

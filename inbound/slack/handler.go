@@ -61,6 +61,9 @@ type Agent struct {
 	ID    string // the agent's id; their Slack user id as a rule
 	Name  string
 	Email string // matched against the Slack profile's email; may be empty
+	// Departments the agent works in; core refuses their actions on
+	// other departments' tickets (with those they head, none means all).
+	Departments []string
 }
 
 // Options configure a Handler. The zero value of each field is usable.
@@ -88,8 +91,14 @@ type Options struct {
 	// outbox worker; nil means nobody is told.
 	Changed func()
 	// HTTPClient posts ephemeral answers to a button's response_url; nil
-	// means a client with a 10-second timeout.
+	// means a client with a 10-second timeout that follows no redirect.
 	HTTPClient *http.Client
+	// ResponseURLHosts are the hosts a button's response_url may name: a
+	// host name, an IP address, or "*.domain" for any name under domain,
+	// over https (plain http only to a loopback host). An interaction
+	// naming another is refused whole. Nil means
+	// DefaultResponseURLHosts, Slack's.
+	ResponseURLHosts []string
 	// MaxBodyBytes bounds a request's body; zero means 1 MiB.
 	MaxBodyBytes int64
 	// UserCacheTTL is how long a users.info answer is kept; zero means 10
@@ -132,7 +141,13 @@ const (
 // New returns a Handler over the rules and the read queries.
 func New(c Core, db Reader, opts Options) *Handler {
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		// Slack answers a response_url itself; a redirect would lead the
+		// post to a host checkResponseURL never saw.
+		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	if opts.ResponseURLHosts == nil {
+		opts.ResponseURLHosts = DefaultResponseURLHosts
 	}
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 1 << 20

@@ -110,10 +110,13 @@ func mustDesk(t *testing.T) *deskEnv {
 		Agents: []Agent{
 			{ID: "U0AGENT", Name: "Dana", Email: "dana@support.example.com"},
 			{ID: "U0BOB", Name: "Bob", Email: "bob@support.example.com"},
+			{ID: "U0SALES", Name: "Sam", Departments: []string{"sales"}},
 		},
-		API:     api,
-		Changed: func() { env.mu.Lock(); env.changed++; env.mu.Unlock() },
-		Logger:  slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		// The fake Slack's response_url is on loopback.
+		ResponseURLHosts: []string{"127.0.0.1"},
+		API:              api,
+		Changed:          func() { env.mu.Lock(); env.changed++; env.mu.Unlock() },
+		Logger:           slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	return env
 }
@@ -240,21 +243,28 @@ func (env *deskEnv) command(t *testing.T, user, text string) string {
 	return res.Text
 }
 
+// pressAt sends a signed button press naming responseURL and returns
+// the desk's answer.
+func (env *deskEnv) pressAt(t *testing.T, user, actionID string, n int64, responseURL string) *httptest.ResponseRecorder {
+	t.Helper()
+	payload, _ := json.Marshal(map[string]any{
+		"type": "block_actions", "user": map[string]any{"id": user}, "team": map[string]any{"id": "T0"},
+		"channel": map[string]any{"id": channel}, "response_url": responseURL,
+		"container": map[string]any{"type": "message", "message_ts": cardTS, "channel_id": channel},
+		"actions": []map[string]any{{"action_id": actionID, "block_id": "ticket", "type": "button",
+			"value": strconv.FormatInt(n, 10), "action_ts": "1700000001.000001"}},
+	})
+	body := url.Values{"payload": {string(payload)}}.Encode()
+	return env.do(t, signed("/slack/interactions", "application/x-www-form-urlencoded", body, testSecret, time.Now()))
+}
+
 // press sends a signed button press and returns the ephemeral answer.
 func (env *deskEnv) press(t *testing.T, user, actionID string, n int64) string {
 	t.Helper()
 	env.mu.Lock()
 	before := len(env.answers)
 	env.mu.Unlock()
-	payload, _ := json.Marshal(map[string]any{
-		"type": "block_actions", "user": map[string]any{"id": user}, "team": map[string]any{"id": "T0"},
-		"channel": map[string]any{"id": channel}, "response_url": env.slack.GetAPIURL() + "response",
-		"container": map[string]any{"type": "message", "message_ts": cardTS, "channel_id": channel},
-		"actions": []map[string]any{{"action_id": actionID, "block_id": "ticket", "type": "button",
-			"value": strconv.FormatInt(n, 10), "action_ts": "1700000001.000001"}},
-	})
-	body := url.Values{"payload": {string(payload)}}.Encode()
-	w := env.do(t, signed("/slack/interactions", "application/x-www-form-urlencoded", body, testSecret, time.Now()))
+	w := env.pressAt(t, user, actionID, n, env.slack.GetAPIURL()+"response")
 	if w.Code != http.StatusOK {
 		t.Fatalf("button %s answered %d %s", actionID, w.Code, w.Body.String())
 	}

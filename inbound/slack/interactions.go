@@ -24,7 +24,10 @@ func (h *Handler) serveInteraction(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := detach(r.Context())
 	defer cancel()
-	h.interaction(ctx, cb)
+	if !h.interaction(ctx, cb) {
+		http.Error(w, "response_url is not Slack's", http.StatusBadRequest)
+		return
+	}
 	w.WriteHeader(http.StatusOK)
 }
 
@@ -36,10 +39,18 @@ var buttonActions = map[string]string{
 }
 
 // interaction performs the card's buttons pressed in cb and answers the
-// agent. Other interactions are ignored.
-func (h *Handler) interaction(ctx context.Context, cb slack.InteractionCallback) {
+// agent. Other interactions are ignored. It returns false, having done
+// nothing, when cb's response_url is not one the desk may post to.
+func (h *Handler) interaction(ctx context.Context, cb slack.InteractionCallback) bool {
+	if cb.ResponseURL != "" {
+		if err := checkResponseURL(cb.ResponseURL, h.opts.ResponseURLHosts); err != nil {
+			// The URL's path may hold Slack's token for it: not logged.
+			h.log.WarnContext(ctx, "slack interaction refused, nothing done", keyUser, cb.User.ID, keyError, err)
+			return false
+		}
+	}
 	if cb.Type != slack.InteractionTypeBlockActions {
-		return
+		return true
 	}
 	for _, a := range cb.ActionCallback.BlockActions {
 		if res, ok := h.heldButton(ctx, cb.User.ID, a.ActionID, a.Value); ok {
@@ -52,6 +63,7 @@ func (h *Handler) interaction(ctx context.Context, cb slack.InteractionCallback)
 		}
 		h.answer(ctx, cb.ResponseURL, h.button(ctx, cb.User.ID, action, a.Value))
 	}
+	return true
 }
 
 // button performs one button for the user and returns the answer.

@@ -77,6 +77,8 @@ func StartWith(ctx context.Context, dir string, log *slog.Logger, configure func
 	cfg.Outbox.PollInterval = gateway.Duration{Duration: 100 * time.Millisecond}
 	cfg.Departments["support"] = gateway.DepartmentConfig{SlackChannel: "C0SUPPORT", Heads: []string{"U0HEAD"}}
 	cfg.Slack.APIURL = slack.URL()
+	// The fake Slack answers buttons at its own loopback address.
+	cfg.Slack.ResponseURLHosts = []string{"127.0.0.1"}
 	cfg.Slack.SigningSecret = SigningSecret
 	cfg.Agents = []gateway.AgentConfig{{ID: "U0AGENT", Name: "Dana", Email: "dana@support.example.com", Departments: []string{"support"}}}
 	cfg.Auth.DNS = dns.Addr()
