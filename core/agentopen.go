@@ -87,10 +87,11 @@ func (s *Service) openForCustomer(ctx context.Context, tx Tx, r OpenRequest, add
 	}
 	// A staff answer: mailed even with notifications off, never held
 	// back by the loop guard; its Message-ID threads the reply.
-	id, err := s.emailCustomer(ctx, tx, t, TemplateReply, Notice{Text: text, Agent: a.Name}, now)
+	ml, err := s.emailCustomer(ctx, tx, t, TemplateReply, Notice{Text: text, Agent: a.Name}, now)
 	if err != nil {
 		return nil, err
 	}
+	id := ml.first
 	if id == "" {
 		id = s.newMessageID(t.Number)
 	}
