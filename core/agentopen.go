@@ -30,7 +30,7 @@ func (s *Service) OpenTicket(ctx context.Context, r OpenRequest, a Actor) (int64
 	if !ok || local == "" || domain == "" || strings.ContainsAny(addr, " <>,") {
 		return 0, Errorf(EINVALID, "%q is not an email address", r.To.Addr)
 	}
-	if s.isOwnAddress(addr) {
+	if s.AcceptsRecipient(addr) {
 		return 0, Errorf(EINVALID, "%s is one of the helpdesk's own addresses", addr)
 	}
 	subject, text := strings.TrimSpace(r.Subject), strings.TrimSpace(r.Text)
@@ -103,6 +103,10 @@ func (s *Service) openForCustomer(ctx context.Context, tx Tx, r OpenRequest, add
 	post := s.cardOf(t, acc)
 	post.From, post.Text, post.Direction = a.String(), text, DirOutbound
 	if err := enqueue(ctx, tx, OutboxSlackTicket, t.Number, post, now); err != nil {
+		return nil, err
+	}
+	// A bouncing address is not mailed, and the thread says so.
+	if _, err := s.answerMailed(ctx, tx, t, a, ml, now); err != nil {
 		return nil, err
 	}
 	return t, tx.UpdateTicket(ctx, t)

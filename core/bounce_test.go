@@ -246,3 +246,27 @@ func TestBounce_SweepForgets(t *testing.T) {
 		t.Fatalf("a report for a forgotten mail: %+v", rc)
 	}
 }
+
+// A ticket an agent opens for a bouncing address is opened, its first
+// message is not mailed, and its thread says so; the gateway's own
+// return path is no customer.
+func TestBounce_OpenForBouncingAddress(t *testing.T) {
+	f := mustRulesFixture(t)
+	ctx := context.Background()
+	n := f.open(t, "ann@shop.example", "support@support.example.com")
+	ack := f.ack(t, n)
+	f.mustReceive(t, dsn(ack.ReturnPath, "ann@shop.example", "5.1.1"))
+	m, err := f.svc.OpenTicket(ctx, core.OpenRequest{To: core.Address{Addr: "ann@shop.example"}, Subject: "Renewal", Text: "Due soon."}, agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.emails(t, m, core.TemplateReply); len(got) != 0 {
+		t.Fatalf("%d mails to a bouncing address", len(got))
+	}
+	if ns := f.notices(t, m); len(ns) != 1 || !ns[0].InThread || !strings.Contains(ns[0].Text, "not mailed to ann@shop.example") {
+		t.Fatalf("thread notices %+v", ns)
+	}
+	if _, err := f.svc.OpenTicket(ctx, core.OpenRequest{To: core.Address{Addr: ack.ReturnPath}, Subject: "x", Text: "y"}, agent); core.ErrorCode(err) != core.EINVALID {
+		t.Fatalf("a ticket for the return path: %v, want invalid", err)
+	}
+}
