@@ -267,7 +267,7 @@ func sesRecipients(text string) ([]core.BouncedRecipient, bool) {
 		return nil, false
 	}
 	var rcpts []core.BouncedRecipient
-	for _, r := range n.Bounce.BouncedRecipients {
+	for _, r := range n.Bounce.BouncedRecipients[:min(len(n.Bounce.BouncedRecipients), maxReportRecipients)] {
 		addr := dsnAddress(r.EmailAddress)
 		if addr == "" {
 			continue

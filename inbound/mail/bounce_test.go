@@ -130,3 +130,18 @@ func TestParse_BounceReturnedMessageIDs(t *testing.T) {
 		t.Fatalf("bounce %+v, want %d Message-IDs", e.Bounce, maxReturnedIDs)
 	}
 }
+
+// However many recipients a report lists, a bounded number is read: a
+// report of our mail, sent to one person each, names one.
+func TestParse_BounceRecipientsBounded(t *testing.T) {
+	var dsn strings.Builder
+	for i := range 5 * maxReportRecipients {
+		fmt.Fprintf(&dsn, "Final-Recipient: rfc822; r%d@example.org\nAction: failed\nStatus: 5.1.1\n\n", i)
+	}
+	e := mustParse(t, msg("--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n"+dsn.String()+"--b--\n",
+		"From: MAILER-DAEMON@example.net", "Subject: Undelivered Mail Returned to Sender",
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=b"))
+	if e.Bounce == nil || len(e.Bounce.Recipients) != maxReportRecipients || e.Bounce.Recipients[0].Addr != "r0@example.org" {
+		t.Fatalf("bounce %+v, want the first %d recipients", e.Bounce, maxReportRecipients)
+	}
+}

@@ -11,10 +11,15 @@ import (
 	"helpdesk/core"
 )
 
+// maxReportRecipients bounds the recipients taken from one report: a
+// report of our mail, sent to one person each, names one.
+const maxReportRecipients = 100
+
 // dsnRecipients reads the per-recipient fields of every delivery-status
 // part of a DSN (RFC 3464 §2.3): Final-Recipient (or Original-Recipient),
-// Action, Status and Diagnostic-Code. ok is true when the mail has such a
-// part, even if no recipient could be read from it.
+// Action, Status and Diagnostic-Code, for at most maxReportRecipients
+// recipients. ok is true when the mail has such a part, even if no
+// recipient could be read from it.
 func dsnRecipients(root *enmime.Part) (rcpts []core.BouncedRecipient, ok bool) {
 	parts := root.DepthMatchAll(func(p *enmime.Part) bool {
 		switch p.ContentType {
@@ -25,7 +30,11 @@ func dsnRecipients(root *enmime.Part) (rcpts []core.BouncedRecipient, ok bool) {
 	})
 	for _, p := range parts {
 		ok = true
-		for _, f := range dsnBlocks(p.Content) {
+		// The first group is the per-message fields.
+		for _, f := range dsnBlocks(p.Content, 1+maxReportRecipients) {
+			if len(rcpts) == maxReportRecipients {
+				break
+			}
 			addr := dsnAddress(f["final-recipient"])
 			if addr == "" {
 				addr = dsnAddress(f["original-recipient"])
@@ -50,9 +59,9 @@ func dsnRecipients(root *enmime.Part) (rcpts []core.BouncedRecipient, ok bool) {
 }
 
 // dsnBlocks splits a delivery-status body into its groups of fields
-// (separated by blank lines), with lower-case names and unfolded values;
-// the first value of a repeated field wins.
-func dsnBlocks(b []byte) []map[string]string {
+// (separated by blank lines), at most max of them, with lower-case names
+// and unfolded values; the first value of a repeated field wins.
+func dsnBlocks(b []byte, max int) []map[string]string {
 	var blocks []map[string]string
 	cur := map[string]string{}
 	last := ""
@@ -65,6 +74,9 @@ func dsnBlocks(b []byte) []map[string]string {
 			if len(cur) > 0 {
 				blocks = append(blocks, cur)
 				cur, last = map[string]string{}, ""
+			}
+			if len(blocks) == max {
+				return blocks
 			}
 		case (line[0] == ' ' || line[0] == '\t') && last != "":
 			cur[last] += " " + strings.TrimSpace(line)
