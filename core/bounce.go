@@ -147,14 +147,15 @@ func (s *Service) bounceProofs(ctx context.Context, tx Tx, e *Email, now time.Ti
 		}
 		seen[id] = true
 		m, err := tx.SentMail(ctx, id)
-		if ErrorCode(err) == ENOTFOUND || err == nil && !fresh(m) {
+		switch {
+		case ErrorCode(err) == ENOTFOUND, err == nil && !fresh(m):
+			// Forgotten by the sweep, or about to be.
 			why = fmt.Sprintf("its return path is older than %d days", int(BounceTokenValidity.Hours()/24))
-			continue
-		}
-		if err != nil {
+		case err != nil:
 			return nil, "", err
+		default:
+			proofs = append(proofs, bounceProof{sent: m, byToken: true})
 		}
-		proofs = append(proofs, bounceProof{sent: m, byToken: true})
 	}
 	if len(proofs) > 0 || e.Bounce == nil {
 		return proofs, why, nil
