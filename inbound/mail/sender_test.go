@@ -18,7 +18,7 @@ func TestParse_SeveralFrom(t *testing.T) {
 		want   string // the sender's address; "" for a refusal
 		err    string
 	}{
-		{"one author", []string{"From: Ann <ann@shop.example>", "Sender: assistant@shop.example"}, "ann@shop.example", ""},
+		{"one author", []string{"From: Ann <ann@shop.example>", "Sender: secretary@shop.example"}, "ann@shop.example", ""},
 		{"two authors and a sender", []string{"From: Ann <ann@shop.example>, Bob <bob@shop.example>", "Sender: Bob <bob@shop.example>"}, "bob@shop.example", ""},
 		{"sender who is no author", []string{"From: ann@shop.example, bob@shop.example", "Sender: desk@shop.example"}, "desk@shop.example", ""},
 		{"the same author twice", []string{"From: ann@shop.example, Ann <ANN@shop.example>"}, "ann@shop.example", ""},
