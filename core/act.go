@@ -297,12 +297,12 @@ func (s *Service) staffMessage(ctx context.Context, tx Tx, t *Ticket, a Actor, n
 		}
 	}
 	// The stored answer carries the Message-ID of the mail that sends it.
-	id, err := s.emailCustomer(ctx, tx, t, TemplateReply, Notice{Text: text, Agent: a.Name}, now)
+	ml, err := s.emailCustomer(ctx, tx, t, TemplateReply, Notice{Text: text, Agent: a.Name}, now)
 	if err != nil {
 		return "", err
 	}
-	if id != "" {
-		m.MessageID = id
+	if ml.first != "" {
+		m.MessageID = ml.first
 	}
 	m.BodyHash = m.MessageID
 	if err := tx.AddMessage(ctx, m); err != nil {
@@ -316,7 +316,36 @@ func (s *Service) staffMessage(ctx context.Context, tx Tx, t *Ticket, a Actor, n
 	if err := s.notifyChange(ctx, tx, t, "", now); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("answer sent to the customer of ticket #%d", t.Number), nil
+	return s.answerMailed(ctx, tx, t, a, ml, now)
+}
+
+// answerMailed says whom an agent's answer was mailed to. An answer that
+// was not mailed to someone (a bouncing address) says so to the agent,
+// and in the ticket's Slack thread, where it shows as answered.
+func (s *Service) answerMailed(ctx context.Context, tx Tx, t *Ticket, a Actor, ml mailing, now time.Time) (string, error) {
+	if len(ml.skipped) == 0 {
+		return fmt.Sprintf("answer sent to the customer of ticket #%d", t.Number), nil
+	}
+	var who []string
+	bouncing := false
+	for _, sk := range ml.skipped {
+		who = append(who, fmt.Sprintf("%s (%s)", sk.addr, sk.why))
+		bouncing = bouncing || sk.bouncing
+	}
+	res := fmt.Sprintf("answer recorded on ticket #%d but not mailed to %s", t.Number, strings.Join(who, ", "))
+	if ml.first != "" {
+		res = fmt.Sprintf("answer sent to the customer of ticket #%d, but not mailed to %s", t.Number, strings.Join(who, ", "))
+	}
+	if bouncing {
+		res += "; an address whose mail bounced is mailed again once it writes to us"
+	}
+	var mention []string
+	if a.Kind == ActorAgent {
+		mention = []string{a.ID}
+	}
+	err := enqueue(ctx, tx, OutboxSlackNotice, t.Number, SlackNotice{Department: t.Department, Number: t.Number,
+		Text: "A" + res[1:] + ".", Mention: mention, InThread: true}, now)
+	return res, err
 }
 
 // rate records the customer's rating of a closed ticket, once; a low

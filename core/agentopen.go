@@ -30,7 +30,7 @@ func (s *Service) OpenTicket(ctx context.Context, r OpenRequest, a Actor) (int64
 	if !ok || local == "" || domain == "" || strings.ContainsAny(addr, " <>,") {
 		return 0, Errorf(EINVALID, "%q is not an email address", r.To.Addr)
 	}
-	if s.isOwnAddress(addr) {
+	if s.AcceptsRecipient(addr) {
 		return 0, Errorf(EINVALID, "%s is one of the helpdesk's own addresses", addr)
 	}
 	subject, text := strings.TrimSpace(r.Subject), strings.TrimSpace(r.Text)
@@ -90,10 +90,11 @@ func (s *Service) openForCustomer(ctx context.Context, tx Tx, r OpenRequest, add
 	}
 	// A staff answer: mailed even with notifications off, never held
 	// back by the loop guard; its Message-ID threads the reply.
-	id, err := s.emailCustomer(ctx, tx, t, TemplateReply, Notice{Text: text, Agent: a.Name}, now)
+	ml, err := s.emailCustomer(ctx, tx, t, TemplateReply, Notice{Text: text, Agent: a.Name}, now)
 	if err != nil {
 		return nil, err
 	}
+	id := ml.first
 	if id == "" {
 		id = s.newMessageID(t.Number)
 	}
@@ -105,6 +106,10 @@ func (s *Service) openForCustomer(ctx context.Context, tx Tx, r OpenRequest, add
 	post := s.cardOf(t, acc)
 	post.From, post.Text, post.Direction = a.String(), text, DirOutbound
 	if err := enqueue(ctx, tx, OutboxSlackTicket, t.Number, post, now); err != nil {
+		return nil, err
+	}
+	// A bouncing address is not mailed, and the thread says so.
+	if _, err := s.answerMailed(ctx, tx, t, a, ml, now); err != nil {
 		return nil, err
 	}
 	return t, tx.UpdateTicket(ctx, t)

@@ -80,6 +80,11 @@ type Email struct {
 	Raw      []byte
 	Envelope Envelope
 
+	// DeliveredTo are the addresses of the Delivered-To and X-Original-To
+	// fields, which the delivering MTA writes: where mail fetched over
+	// IMAP was addressed in its envelope.
+	DeliveredTo []string
+
 	// admitted is set when staff accepted the mail from quarantine: the
 	// unknown-sender policy no longer applies to it.
 	admitted bool
@@ -107,6 +112,10 @@ func (e *Email) Recipients() []string {
 // Bounce is what a delivery failure report says.
 type Bounce struct {
 	Recipients []BouncedRecipient
+	// MessageIDs are the Message-IDs of the returned message (its
+	// message/rfc822 or text/rfc822-headers part, or the copy appended to
+	// the text): which mail of ours the report is about, when it says.
+	MessageIDs []string
 }
 
 // BouncedRecipient is one failed recipient of a bounce.

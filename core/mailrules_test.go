@@ -13,10 +13,8 @@ func TestReceive_Bounce(t *testing.T) {
 	ack := f.ack(t, n)
 	before := len(f.outbox(t, n)[core.OutboxEmail])
 
-	b := mail("mailer-daemon@mx.shop.example", "support@support.example.com", "Undelivered Mail Returned to Sender", "")
-	b.Auto, b.AutoReason = true, "bounce: delivery status notification"
-	b.References = []string{ack.MessageID}
-	b.Bounce = &core.Bounce{Recipients: []core.BouncedRecipient{{Addr: "ann@shop.example", Status: "5.1.1", Permanent: true}}}
+	// The report comes back to the acknowledgment's signed return path.
+	b := dsn(ack.ReturnPath, "ann@shop.example", "5.1.1")
 	rc := f.mustReceive(t, b)
 	if rc.Outcome != core.OutcomeBounce || rc.Ticket != n {
 		t.Fatalf("receipt %+v, want a bounce stored on ticket %d", rc, n)
@@ -28,12 +26,21 @@ func TestReceive_Bounce(t *testing.T) {
 	if len(ns) != 1 || !strings.Contains(ns[0].Text, "ann@shop.example (5.1.1)") {
 		t.Fatalf("notices %+v, want one naming the bounced address", ns)
 	}
-	// Not mailed while bouncing: an agent's answer is stored, not sent.
-	if _, err := f.act(n, agent, "reply", "Hello?"); err != nil {
+	// Not mailed while bouncing: an agent's answer is stored, not sent,
+	// and the agent is told so, in the result and in the thread.
+	res, err := f.act(n, agent, "reply", "Hello?")
+	if err != nil {
 		t.Fatal(err)
 	}
 	if got := len(f.outbox(t, n)[core.OutboxEmail]); got != before {
 		t.Fatalf("%d mails queued to a bouncing address, want %d", got, before)
+	}
+	if want := "answer recorded on ticket #" + itoa(n) + " but not mailed to ann@shop.example (bouncing since 2026-11-23, 5.1.1)"; !strings.HasPrefix(res, want) {
+		t.Fatalf("reply says %q, want it to start %q", res, want)
+	}
+	if ns := f.notices(t, n); len(ns) != 2 || !ns[1].InThread || !strings.Contains(ns[1].Text, "not mailed to ann@shop.example") ||
+		len(ns[1].Mention) != 1 || ns[1].Mention[0] != agent.ID {
+		t.Fatalf("thread notices %+v, want one telling the agent the answer was not mailed", ns)
 	}
 	// Writing again clears it.
 	f.mustReceive(t, mail("ann@shop.example", "support@support.example.com", "Re: [#"+itoa(n)+"] Help", "I am back"))

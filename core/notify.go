@@ -8,19 +8,19 @@ import (
 
 // emailCustomer writes a notice to the ticket's requester, and for the
 // notices copiedOn says to its participants too, one mail each
-// (mailCopies), and returns the Message-ID of the first, fixed here and
-// indexed, so an answer threads back to the ticket and a retried send is
-// the same mail. It returns "" when no address could be mailed (bouncing,
-// or an automatic notice over the mail loop guard's limit) and nothing
-// was written.
-func (s *Service) emailCustomer(ctx context.Context, tx Tx, t *Ticket, template string, n Notice, now time.Time) (string, error) {
+// (mailCopies), and says what it wrote: the Message-ID of the first,
+// fixed here and indexed, so an answer threads back to the ticket and a
+// retried send is the same mail, or "" when no address could be mailed
+// (bouncing, or an automatic notice over the mail loop guard's limit);
+// and who was not mailed, and why.
+func (s *Service) emailCustomer(ctx context.Context, tx Tx, t *Ticket, template string, n Notice, now time.Time) (mailing, error) {
 	to, cc, err := s.audience(ctx, tx, t, copiedOn(template))
 	if err != nil {
-		return "", err
+		return mailing{}, err
 	}
 	th, err := s.threadOf(ctx, tx, t)
 	if err != nil {
-		return "", err
+		return mailing{}, err
 	}
 	return s.mailCopies(ctx, tx, t, template, n, th, to, cc, now)
 }

@@ -84,6 +84,10 @@ type EmailNotice struct {
 	InReplyTo  string   `json:"in_reply_to,omitempty"`
 	References []string `json:"references,omitempty"`
 	Data       Notice   `json:"data"`
+	// ReturnPath is the envelope sender (MAIL FROM): the signed bounce
+	// address of this copy, bounces+TOKEN@domain (docs/rules.md §6). ""
+	// sends from the From address, as rows written before it existed do.
+	ReturnPath string `json:"return_path,omitempty"`
 }
 
 // Notice is what a template may show. Every string here may come from a

@@ -127,7 +127,7 @@ func (s *Service) refuse(ctx context.Context, tx Tx, d Department, e *Email, sen
 		References: append(append([]string{}, e.References...), e.MessageID),
 		Data:       Notice{Subject: CleanSubject(e.Subject), Name: e.From.Name, Lang: lang},
 	}
-	return enqueue(ctx, tx, OutboxEmail, 0, s.limits.BoundNotice(n), now)
+	return s.enqueueMail(ctx, tx, 0, s.limits.BoundNotice(n), now)
 }
 
 func refusalSubject(lang, subject string) string {

@@ -85,23 +85,27 @@ func (s *Service) receive(ctx context.Context, tx Tx, e *Email, now time.Time) (
 	if err != nil && ErrorCode(err) != ENOTFOUND {
 		return nil, err
 	}
-	rc := &Receipt{}
 	if tr := Decide(s.recipientDepartment(e).Authentication, RouteNew, e.Auth); tr.Quarantine {
 		return s.quarantine(ctx, tx, e, tr.Reason, now)
 	}
-	if e.Bounce != nil {
-		return s.bounce(ctx, tx, e, now)
+	rc, unproven, err := s.receiveBounce(ctx, tx, e, now)
+	if rc != nil || err != nil {
+		return rc, err
 	}
 	ticket, route, refused, err := s.matchTrusted(ctx, tx, e, profile, sender)
 	if err != nil {
 		return nil, err
 	}
-	rc.Refused = refused
+	rc = &Receipt{Refused: refused}
 	actor := senderActor(e, sender, profile, ticket)
 
 	msg := inboundMessage(e, sender, profile, now)
 	switch {
+	case unproven != "":
+		msg.Auto, msg.AutoReason = true, unproven
 	case msg.Auto:
+	case s.toBounceAddress(e):
+		msg.Auto, msg.AutoReason = true, "sent to the gateway's bounce address"
 	case s.isOwnAddress(sender):
 		// Our own notice came back (a forwarding loop): never answer it.
 		msg.Auto, msg.AutoReason = true, "loop: sent from the gateway's own address"
@@ -500,7 +504,7 @@ func (s *Service) match(ctx context.Context, tx Tx, e *Email, p *Profile, sender
 	for _, r := range e.Recipients() {
 		local, _, _ := strings.Cut(NormalizeAddress(r), "@")
 		_, detail, ok := strings.Cut(local, "+")
-		if !ok || !s.AcceptsRecipient(r) {
+		if !ok || !s.isOwnAddress(r) {
 			continue
 		}
 		number, _, err := token.Verify(s.secret, detail)

@@ -59,6 +59,11 @@ type Options struct {
 	// Limits bound what one mail may make the gateway do and send; the
 	// zero value means the defaults.
 	Limits MailLimits
+	// UnsignedReturnPath sends every mail from the From address instead
+	// of its own signed bounce address (bounces+TOKEN@Domain, docs/rules.md
+	// §6), for a relay that takes no other envelope sender. Reports then
+	// prove themselves only by the Message-ID of the mail they return.
+	UnsignedReturnPath bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger; nil means slog.Default().
@@ -82,6 +87,8 @@ type Service struct {
 	answerLimit int
 	// limits is Options.Limits with its defaults applied.
 	limits MailLimits
+	// unsignedReturnPath is Options.UnsignedReturnPath.
+	unsignedReturnPath bool
 }
 
 // write runs fn in a transaction of its own, or in a savepoint of a
@@ -127,6 +134,7 @@ func NewService(st Store, opts Options) (*Service, error) {
 		s.rules = *opts.Rules
 	}
 	s.autoLimit = opts.AutoMailLimit
+	s.unsignedReturnPath = opts.UnsignedReturnPath
 	if s.autoLimit == 0 {
 		s.autoLimit = DefaultAutoMailLimit
 	}
@@ -155,10 +163,15 @@ func NormalizeAddress(a string) string { return strings.ToLower(strings.TrimSpac
 
 // AcceptsRecipient reports whether mail to addr is ours to take: a
 // department address, or one with a +detail on a department's local part
-// (the reply addresses notifications carry). Everything else is refused
-// by the inbound edge, so the gateway is never an open relay.
+// (the reply addresses notifications carry), or the signed return path of
+// our mail (bounces+TOKEN@domain, docs/rules.md §6; its signature is
+// checked here, its record when the report arrives). Everything else is
+// refused by the inbound edge, so the gateway is never an open relay.
 func (s *Service) AcceptsRecipient(addr string) bool {
-	_, ok := s.departmentOf(addr)
+	if _, ok := s.departmentOf(addr); ok {
+		return true
+	}
+	_, ok := s.bounceRecord(addr)
 	return ok
 }
 

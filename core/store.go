@@ -34,6 +34,7 @@ type Tx interface {
 	AccountTicketsTx
 	PolicyTx
 	AccountsTx
+	BounceTx
 
 	Profile(ctx context.Context, id int64) (*Profile, error)
 	ProfileByEmail(ctx context.Context, email string) (*Profile, error)

@@ -16,6 +16,9 @@ type SweepResult struct {
 	// Credits written off from ExpiredLots lots (docs/rules.md §5).
 	ExpiredCredits int
 	ExpiredLots    int
+	// ForgottenSent are records of sent mail too old to prove a bounce
+	// (BounceTokenValidity), deleted.
+	ForgottenSent int
 }
 
 // sweepBatch is how many tickets one transaction of the sweep handles:
@@ -24,8 +27,10 @@ const sweepBatch = 200
 
 // Sweep runs the timer rules once at the service's clock: automatic
 // pre-close and close (docs/rules.md §2) and the service-level transitions
-// (docs/rules.md §4), and the expiry of credit lots (docs/rules.md §5). `serve` calls it every minute; `helpdesk sweep --at`
-// calls it with a fixed clock.
+// (docs/rules.md §4), the expiry of credit lots (docs/rules.md §5), and
+// forgetting the records of sent mail once they can prove no bounce
+// (§6). `serve` calls it every minute; `helpdesk sweep --at` calls it
+// with a fixed clock.
 func (s *Service) Sweep(ctx context.Context) (*SweepResult, error) {
 	now := s.now().UTC()
 	r := s.rules
@@ -68,6 +73,9 @@ func (s *Service) Sweep(ctx context.Context) (*SweepResult, error) {
 	}
 	var err error
 	if res.ExpiredCredits, res.ExpiredLots, err = s.expireCredits(ctx, now); err != nil {
+		return res, fmt.Errorf("sweep: %w", err)
+	}
+	if res.ForgottenSent, err = s.forgetSent(ctx, now); err != nil {
 		return res, fmt.Errorf("sweep: %w", err)
 	}
 	return res, nil

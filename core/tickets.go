@@ -69,7 +69,7 @@ func (s *Service) ticketsAction(ctx context.Context, tx Tx, t *Ticket, a Actor, 
 		Subject:   "Your open tickets",
 		Data:      Notice{Name: name, Tickets: lines},
 	}
-	if err := enqueue(ctx, tx, OutboxEmail, 0, s.limits.BoundNotice(en), now); err != nil {
+	if err := s.enqueueMail(ctx, tx, 0, s.limits.BoundNotice(en), now); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("the list of %d open tickets is in a separate mail", len(lines)), nil

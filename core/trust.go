@@ -216,7 +216,7 @@ func (s *Service) tokenNames(e *Email, number int64) bool {
 	for _, r := range e.Recipients() {
 		local, _, _ := strings.Cut(NormalizeAddress(r), "@")
 		_, detail, ok := strings.Cut(local, "+")
-		if !ok || !s.AcceptsRecipient(r) {
+		if !ok || !s.isOwnAddress(r) {
 			continue
 		}
 		if n, _, err := token.Verify(s.secret, detail); err == nil && n == number {

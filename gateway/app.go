@@ -114,8 +114,8 @@ func (a *App) newCore() (channels map[string]string, err error) {
 	a.Core, err = core.NewService(a.DB, core.Options{
 		Domain: cfg.Domain, Secret: []byte(cfg.Secret), Departments: depts, Now: a.now,
 		Rules: &rules, Calendar: cal, Logger: a.log.With("component", "core"),
-		AutoMailLimit: cfg.Mail.AutoLimitPerHour,
-		Limits:        cfg.Limits.mailLimits(),
+		AutoMailLimit: cfg.Mail.AutoLimitPerHour, Limits: cfg.Limits.mailLimits(),
+		UnsignedReturnPath: cfg.Mail.ReturnPath == ReturnPathFrom,
 	})
 	return channels, err
 }

@@ -71,6 +71,10 @@ type Config struct {
 		DKIMDomain   string `toml:"dkim_domain"`
 		DKIMSelector string `toml:"dkim_selector"`
 		DKIMKeyFile  string `toml:"dkim_key_file"`
+		// ReturnPath is the envelope sender of every mail: "signed" (also
+		// "") for its own bounces+TOKEN@domain, "from" for the From
+		// address (docs/operations.md, "Bounces").
+		ReturnPath string `toml:"return_path"`
 	} `toml:"mail"`
 	// Auth is how the senders of inbound mail are checked (docs/rules.md §6).
 	Auth  AuthConfig `toml:"auth"`
@@ -405,6 +409,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("smtp.auth_username and smtp.auth_password_file go together"))
 	}
 	errs = append(errs, c.validateRelay()...)
+	errs = append(errs, c.validateReturnPath()...)
 	errs = append(errs, c.validateDepartments()...)
 	names := map[string]bool{}
 	for i, m := range c.IMAP {

@@ -83,6 +83,7 @@ slack_channel = "C0SUP"
 		{"unknown key", "domian = \"x\"\n", nil, "unknown key domian"},
 		{"bad duration", "[outbox]\npoll_interval = \"soon\"\n", nil, "poll_interval"},
 		{"bad from", "[mail]\nfrom = \"not an address\"\n", nil, "mail.from"},
+		{"bad return path", "[mail]\nreturn_path = \"verp\"\n", nil, `mail.return_path "verp" is not signed or from`},
 		{"imap without name", "[[imap]]\naddress = \"x:1\"\n", nil, "name is empty"},
 		{"imap bad tls", "[[imap]]\nname = \"a\"\naddress = \"x:1\"\ntls = \"ssl\"\n", nil, "not none, starttls or implicit"},
 		{"unknown variable", "", []string{"HELPDESK_SMTP_LISTNE=x"}, "HELPDESK_SMTP_LISTNE"},
@@ -96,5 +97,38 @@ slack_channel = "C0SUP"
 				t.Fatalf("err %v, want it to mention %q", err, c.want)
 			}
 		})
+	}
+}
+
+// [mail] return_path picks the envelope sender of every mail: each
+// mail's own signed bounce address by default, or the From address; and
+// `channel verify relay` tries that form.
+func TestConfig_ReturnPath(t *testing.T) {
+	for _, c := range []struct {
+		value, env string
+		unsigned   bool
+		verify     string
+	}{
+		{"", "", false, "bounces+verify@support.example.com"},
+		{"signed", "", false, "bounces+verify@support.example.com"},
+		{"from", "", true, "support@support.example.com"},
+		{"", "HELPDESK_MAIL_RETURN_PATH=from", true, "support@support.example.com"},
+	} {
+		path := filepath.Join(t.TempDir(), "c.toml")
+		os.WriteFile(path, []byte("[mail]\nreturn_path = \""+c.value+"\"\n"), 0o600)
+		var env []string
+		if c.env != "" {
+			env = []string{c.env}
+		}
+		cfg, err := LoadConfig(path, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cfg.Mail.ReturnPath == ReturnPathFrom; got != c.unsigned {
+			t.Errorf("return_path %q (%s): unsigned %v, want %v", c.value, c.env, got, c.unsigned)
+		}
+		if got := cfg.returnPathExample("support@support.example.com"); got != c.verify {
+			t.Errorf("return_path %q (%s): verify with %s, want %s", c.value, c.env, got, c.verify)
+		}
 	}
 }

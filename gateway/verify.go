@@ -100,7 +100,7 @@ func verifyRelay(ctx context.Context, cfg *Config, w io.Writer) error {
 		fmt.Fprintf(w, ", user %s", r.Username)
 	}
 	fmt.Fprintln(w)
-	err = r.Verify(ctx, from.Addr, func(step, detail string) {
+	err = r.Verify(ctx, cfg.returnPathExample(from.Addr), func(step, detail string) {
 		fmt.Fprintf(w, "  %s: ok: %s\n", step, detail)
 	})
 	if err != nil {

@@ -178,6 +178,22 @@ func Recipient(n core.EmailNotice) string {
 	return n.To.Addr
 }
 
+// ReturnPath is the envelope sender (MAIL FROM) of a notice: its own
+// signed bounce address, which core wrote into it (docs/rules.md §6), or
+// the From address for a notice without one. The receiving MTA records
+// it as Return-Path; the message itself never carries that field. A
+// malformed return path is a permanent error.
+func ReturnPath(n core.EmailNotice, from core.Address) (string, error) {
+	if n.ReturnPath == "" {
+		return from.Addr, nil
+	}
+	if _, err := mailbox("return path", core.Address{Addr: n.ReturnPath}); err != nil {
+		// The address carries a bounce token: keep it out of the error.
+		return "", permanent(fmt.Errorf("build email %q: invalid return path", n.MessageID))
+	}
+	return n.ReturnPath, nil
+}
+
 // oneLine replaces control characters (CR and LF above all) with spaces
 // and trims the result: a header value must stay one field.
 func oneLine(s string) string {

@@ -69,7 +69,11 @@ func (w *Worker) sendEmail(ctx context.Context, it core.OutboxItem, now time.Tim
 			return err // permanent: the same bytes fail the same way
 		}
 	}
-	if err := w.mail.Send(ctx, w.opts.From.Addr, []string{Recipient(n)}, msg, n.MessageID); err != nil {
+	sender, err := ReturnPath(n, w.opts.From)
+	if err != nil {
+		return err
+	}
+	if err := w.mail.Send(ctx, sender, []string{Recipient(n)}, msg, n.MessageID); err != nil {
 		return err
 	}
 	log.DebugContext(ctx, "email sent", keyMessageID, n.MessageID)

@@ -196,7 +196,7 @@ func TestVerify_RelaySteps(t *testing.T) {
 	}
 	t.Logf("\n%s", &out)
 	for _, want := range []string{"tls starttls, user helpdesk", "connect: ok", "ehlo: ok: before TLS", "starttls: ok: TLS 1.3",
-		`certificate "CN=relay.test"`, "auth: ok: PLAIN as helpdesk", "mail from: ok: accepted <support@support.example.com>",
+		`certificate "CN=relay.test"`, "auth: ok: PLAIN as helpdesk", "mail from: ok: accepted <bounces+verify@support.example.com>",
 		"rset: ok", "nothing was sent"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q", want)

@@ -503,3 +503,22 @@ func TestPoller_IDLEResync(t *testing.T) {
 		t.Fatalf("%d IDLE commands, want one per resync", n)
 	}
 }
+
+// A mail whose From names several authors and no Sender is quarantined
+// with the reason (docs/rules.md §6), never taken as from the first.
+func TestPoller_SeveralFromQuarantined(t *testing.T) {
+	f := mustFixture(t, serverConfig{})
+	f.srv.append(t, "INBOX", "From: eve@evil.example, ann@customer.example\nTo: support@support.example.com\n"+
+		"Subject: close it\nMessage-ID: <two@evil.example>\n\n#close\n")
+	f.srv.append(t, "INBOX", mailN(2))
+	p := New(f.svc, f.st, f.opts())
+	f.run(t, p)
+	waitFor(t, "the batch", func() bool { return p.State().LastUID == 2 })
+	q := f.st.list()
+	if len(q) != 1 || !strings.Contains(q[0].Reason, "several From addresses and no Sender") {
+		t.Fatalf("quarantined %+v, want the mail from several authors", q)
+	}
+	if got, want := f.subjects(t), []string{"printer 2"}; !slices.Equal(got, want) {
+		t.Fatalf("tickets=%q, want %q", got, want)
+	}
+}

@@ -32,11 +32,11 @@ func bounceOf(c content, subject, text string) (b *core.Bounce, why string) {
 			if len(rcpts) == 0 {
 				rcpts = textRecipients(text, c.header)
 			}
-			return &core.Bounce{Recipients: rcpts}, "delivery status notification"
+			return returned(&core.Bounce{Recipients: rcpts}, c, text), "delivery status notification"
 		}
 	}
 	if rcpts, ok := sesRecipients(text); ok {
-		return &core.Bounce{Recipients: rcpts}, "Amazon SES bounce notification"
+		return returned(&core.Bounce{Recipients: rcpts}, c, text), "Amazon SES bounce notification"
 	}
 	fromSystem := systemSender(c)
 	switch {
@@ -51,7 +51,13 @@ func bounceOf(c content, subject, text string) (b *core.Bounce, why string) {
 	default:
 		return nil, ""
 	}
-	return &core.Bounce{Recipients: textRecipients(text, c.header)}, why
+	return returned(&core.Bounce{Recipients: textRecipients(text, c.header)}, c, text), why
+}
+
+// returned adds to b the Message-IDs of the message the report returns.
+func returned(b *core.Bounce, c content, text string) *core.Bounce {
+	b.MessageIDs = returnedIDs(c, text)
+	return b
 }
 
 // autoReplied reports an RFC 3834 "auto-replied" mail. Without a
@@ -261,7 +267,7 @@ func sesRecipients(text string) ([]core.BouncedRecipient, bool) {
 		return nil, false
 	}
 	var rcpts []core.BouncedRecipient
-	for _, r := range n.Bounce.BouncedRecipients {
+	for _, r := range n.Bounce.BouncedRecipients[:min(len(n.Bounce.BouncedRecipients), maxReportRecipients)] {
 		addr := dsnAddress(r.EmailAddress)
 		if addr == "" {
 			continue

@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -74,5 +75,73 @@ func TestParse_AutoSubject(t *testing.T) {
 				t.Fatalf("auto=%v (%q), want %v", e.Auto, e.AutoReason, c.auto)
 			}
 		})
+	}
+}
+
+// A report names the mail it returns by that mail's Message-ID: in its
+// message/rfc822 or text/rfc822-headers part, or in the copy a report
+// without one appends to its text. core checks it against what was sent.
+func TestParse_BounceReturnedMessageIDs(t *testing.T) {
+	report := func(returned string) []byte {
+		return msg("--b\nContent-Type: text/plain\n\nDelivery failed.\n--b\nContent-Type: message/delivery-status\n\n"+
+			"Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; ann@example.com\nAction: failed\nStatus: 5.1.1\n"+
+			"--b\n"+returned+"\n--b--\n",
+			"From: MAILER-DAEMON@example.net", "Subject: Undelivered Mail Returned to Sender",
+			"Message-ID: <report-1@mx.example.net>", "In-Reply-To: <not-this@support.example.com>",
+			"Content-Type: multipart/report; report-type=delivery-status; boundary=b")
+	}
+	cases := []struct {
+		name string
+		raw  []byte
+		want []string
+	}{
+		{"message/rfc822", report("Content-Type: message/rfc822\n\nFrom: support@support.example.com\nTo: ann@example.com\n" +
+			"Message-ID:\n <helpdesk.t7.0123456789abcdef@support.example.com>\nSubject: [#7] x\n\nHello\nMessage-ID: <body@x>\n"),
+			[]string{"helpdesk.t7.0123456789abcdef@support.example.com"}},
+		{"text/rfc822-headers", report("Content-Type: text/rfc822-headers\n\nFrom: support@support.example.com\nmessage-id: <a.b@support.example.com>\n"),
+			[]string{"a.b@support.example.com"}},
+		{"message/global", report("Content-Type: message/global\n\nMessage-ID: <g@support.example.com>\n\nx\n"),
+			[]string{"g@support.example.com"}},
+		{"returned message without one", report("Content-Type: message/rfc822\n\nFrom: support@support.example.com\n\nHello\n"), nil},
+		{"copy in the text", msg("Hi. This is the qmail-send program at mx.example.net.\nI'm afraid I wasn't able to deliver your message to the following addresses.\n\n"+
+			"<nobody@example.org>:\n550 5.1.1 no such user\n\n--- Below this line is a copy of the message.\n\nMessage-ID: <q@support.example.com>\nTo: nobody@example.org\n",
+			"From: MAILER-DAEMON@mx.example.net", "To: support@example.com", "Subject: failure notice"),
+			[]string{"q@support.example.com"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := mustParse(t, c.raw)
+			if e.Bounce == nil {
+				t.Fatal("not a bounce")
+			}
+			if strings.Join(e.Bounce.MessageIDs, " ") != strings.Join(c.want, " ") {
+				t.Fatalf("returned Message-IDs %q, want %q", e.Bounce.MessageIDs, c.want)
+			}
+		})
+	}
+	// However many a report holds, a bounded number is kept.
+	var many strings.Builder
+	for i := range 1000 {
+		fmt.Fprintf(&many, "Message-ID: <m%d@x>\n", i)
+	}
+	e := mustParse(t, msg("This message was created automatically by mail delivery software.\n\n"+many.String(),
+		"From: MAILER-DAEMON@mx.example.net", "Subject: failure notice"))
+	if e.Bounce == nil || len(e.Bounce.MessageIDs) != maxReturnedIDs {
+		t.Fatalf("bounce %+v, want %d Message-IDs", e.Bounce, maxReturnedIDs)
+	}
+}
+
+// However many recipients a report lists, a bounded number is read: a
+// report of our mail, sent to one person each, names one.
+func TestParse_BounceRecipientsBounded(t *testing.T) {
+	var dsn strings.Builder
+	for i := range 5 * maxReportRecipients {
+		fmt.Fprintf(&dsn, "Final-Recipient: rfc822; r%d@example.org\nAction: failed\nStatus: 5.1.1\n\n", i)
+	}
+	e := mustParse(t, msg("--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n"+dsn.String()+"--b--\n",
+		"From: MAILER-DAEMON@example.net", "Subject: Undelivered Mail Returned to Sender",
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=b"))
+	if e.Bounce == nil || len(e.Bounce.Recipients) != maxReportRecipients || e.Bounce.Recipients[0].Addr != "r0@example.org" {
+		t.Fatalf("bounce %+v, want the first %d recipients", e.Bounce, maxReportRecipients)
 	}
 }

@@ -262,6 +262,9 @@ func warningsOf(e *core.Email) []string {
 func sisimaiScores(t *testing.T, dir string) []score {
 	found := score{corpus: "sisimai", check: "bounces found", target: 98}
 	rcpt := score{corpus: "sisimai", check: "bounces with a recipient", target: -1}
+	// The Message-ID of the returned mail, which proves a report about
+	// mail sent without a signed return path (docs/rules.md §6).
+	ids := score{corpus: "sisimai", check: "bounces naming the returned Message-ID", target: -1}
 	notB := score{corpus: "sisimai", check: "non-bounces not called bounces", target: 100}
 	auto := score{corpus: "sisimai", check: "auto-replies (rfc3834) automatic", target: 100}
 	for _, row := range manifestRows(t, dir) {
@@ -283,9 +286,10 @@ func sisimaiScores(t *testing.T, dir string) []score {
 		default:
 			found.add(t, e != nil && e.Bounce != nil, "%s: %v", row.path, reasonOf(e, err))
 			rcpt.add(t, e != nil && e.Bounce != nil && len(e.Bounce.Recipients) > 0, "%s", row.path)
+			ids.add(t, e != nil && e.Bounce != nil && len(e.Bounce.MessageIDs) > 0, "%s", row.path)
 		}
 	}
-	return []score{found, rcpt, notB, auto}
+	return []score{found, rcpt, ids, notB, auto}
 }
 
 func reasonOf(e *core.Email, err error) string {

@@ -11,10 +11,15 @@ import (
 	"helpdesk/core"
 )
 
+// maxReportRecipients bounds the recipients taken from one report: a
+// report of our mail, sent to one person each, names one.
+const maxReportRecipients = 100
+
 // dsnRecipients reads the per-recipient fields of every delivery-status
 // part of a DSN (RFC 3464 §2.3): Final-Recipient (or Original-Recipient),
-// Action, Status and Diagnostic-Code. ok is true when the mail has such a
-// part, even if no recipient could be read from it.
+// Action, Status and Diagnostic-Code, for at most maxReportRecipients
+// recipients. ok is true when the mail has such a part, even if no
+// recipient could be read from it.
 func dsnRecipients(root *enmime.Part) (rcpts []core.BouncedRecipient, ok bool) {
 	parts := root.DepthMatchAll(func(p *enmime.Part) bool {
 		switch p.ContentType {
@@ -25,7 +30,11 @@ func dsnRecipients(root *enmime.Part) (rcpts []core.BouncedRecipient, ok bool) {
 	})
 	for _, p := range parts {
 		ok = true
-		for _, f := range dsnBlocks(p.Content) {
+		// The first group is the per-message fields.
+		for _, f := range dsnBlocks(p.Content, 1+maxReportRecipients) {
+			if len(rcpts) == maxReportRecipients {
+				break
+			}
 			addr := dsnAddress(f["final-recipient"])
 			if addr == "" {
 				addr = dsnAddress(f["original-recipient"])
@@ -50,9 +59,9 @@ func dsnRecipients(root *enmime.Part) (rcpts []core.BouncedRecipient, ok bool) {
 }
 
 // dsnBlocks splits a delivery-status body into its groups of fields
-// (separated by blank lines), with lower-case names and unfolded values;
-// the first value of a repeated field wins.
-func dsnBlocks(b []byte) []map[string]string {
+// (separated by blank lines), at most max of them, with lower-case names
+// and unfolded values; the first value of a repeated field wins.
+func dsnBlocks(b []byte, max int) []map[string]string {
 	var blocks []map[string]string
 	cur := map[string]string{}
 	last := ""
@@ -65,6 +74,9 @@ func dsnBlocks(b []byte) []map[string]string {
 			if len(cur) > 0 {
 				blocks = append(blocks, cur)
 				cur, last = map[string]string{}, ""
+			}
+			if len(blocks) == max {
+				return blocks
 			}
 		case (line[0] == ' ' || line[0] == '\t') && last != "":
 			cur[last] += " " + strings.TrimSpace(line)
@@ -138,4 +150,79 @@ func dedupeRecipients(rs []core.BouncedRecipient) []core.BouncedRecipient {
 		}
 	}
 	return out
+}
+
+// maxReturnedIDs bounds the Message-IDs taken from one report, and
+// maxReturnedHeader how much of a returned message's header is read.
+const (
+	maxReturnedIDs    = 10
+	maxReturnedHeader = 64 << 10
+)
+
+// returnedIDs finds the Message-IDs of the message a report returns (RFC
+// 3464 §2: a message/rfc822 or text/rfc822-headers part; RFC 6533's
+// message/global and message/global-headers), else of the copy that
+// reports without such a part append to their text: which mail the
+// report is about, as far as it says (core checks it against what was
+// sent). Each id once, at most maxReturnedIDs.
+func returnedIDs(c content, text string) []string {
+	var ids []string
+	seen := map[string]bool{}
+	add := func(v string) {
+		if got, _ := msgIDs(toUTF8(v)); len(got) > 0 && !seen[got[0]] && len(ids) < maxReturnedIDs {
+			seen[got[0]] = true
+			ids = append(ids, got[0])
+		}
+	}
+	if c.root != nil {
+		parts := c.root.DepthMatchAll(func(p *enmime.Part) bool {
+			switch p.ContentType {
+			case "message/rfc822", "message/global", "text/rfc822-headers", "message/global-headers":
+				return true
+			}
+			return false
+		})
+		for _, p := range parts {
+			add(headerField(p.Content, "message-id"))
+		}
+	}
+	if len(ids) > 0 {
+		return ids
+	}
+	for _, m := range inlineMessageID.FindAllStringSubmatch(text, maxReturnedIDs) {
+		add(m[1])
+	}
+	return ids
+}
+
+// inlineMessageID is a Message-ID line of a message copied into a
+// report's text, perhaps indented or quoted.
+var inlineMessageID = regexp.MustCompile(`(?im)^[ \t>]*message-id:[ \t]*(<[^<>\s]{1,250}>)`)
+
+// headerField returns the unfolded value of the first field name (lower
+// case) in the header section that starts b, reading at most
+// maxReturnedHeader bytes; "" when there is none.
+func headerField(b []byte, name string) string {
+	b = b[:min(len(b), maxReturnedHeader)]
+	value, in := "", false
+	for len(b) > 0 {
+		var line []byte
+		line, b = firstLine(b)
+		switch {
+		case len(bytes.TrimSpace(line)) == 0:
+			return value
+		case line[0] == ' ' || line[0] == '\t':
+			if in {
+				value += " " + string(bytes.TrimSpace(line))
+			}
+		case in:
+			return value
+		default:
+			n, v, ok := bytes.Cut(line, []byte(":"))
+			if ok && strings.EqualFold(string(bytes.TrimSpace(n)), name) {
+				value, in = string(bytes.TrimSpace(v)), true
+			}
+		}
+	}
+	return value
 }

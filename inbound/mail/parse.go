@@ -44,7 +44,9 @@ func ParseWith(raw []byte, env core.Envelope, opts ParseOptions) (*core.Email, e
 	p.warnings(c.warnings)
 
 	p.ids(c, raw)
-	p.addresses(c)
+	if err := p.addresses(c); err != nil {
+		return nil, err
+	}
 	p.subjectAndDate(c)
 	p.email.Language = contentLanguage(c)
 	text := p.extractText(c, opts)
@@ -121,9 +123,9 @@ func (p *parsed) ids(c content, raw []byte) {
 	}
 }
 
-// addresses sets From, ReplyTo, To and Cc. When From holds several
-// mailboxes the first usable one is the sender.
-func (p *parsed) addresses(c content) {
+// addresses sets From (the sender, see sender), ReplyTo, To, Cc and
+// DeliveredTo. Several From mailboxes without a Sender are an error.
+func (p *parsed) addresses(c content) error {
 	e := p.email
 	for _, f := range []struct {
 		name string
@@ -134,12 +136,11 @@ func (p *parsed) addresses(c content) {
 		*f.dst, w = addressList(v)
 		p.warn(w)
 	}
-	v, _ := headerValue(c.header, "From")
-	from, w := addressList(v)
-	p.warn(w)
-	if len(from) > 0 {
-		e.From = from[0]
-	}
+	e.DeliveredTo = deliveredTo(c.header)
+	from, warns, err := sender(c.header)
+	p.warnings(warns)
+	e.From = from
+	return err
 }
 
 // subjectAndDate sets Subject and Date; Date stays zero when the field

@@ -13,6 +13,7 @@ import (
 	gosmtp "github.com/emersion/go-smtp"
 
 	"helpdesk/core"
+	"helpdesk/core/token"
 	"helpdesk/store"
 )
 
@@ -121,6 +122,10 @@ func TestServer_BadInput(t *testing.T) {
 		{"not a mail at all", rcpt, "just some words\r\nand more\r\n", 554, "no header section"},
 		{"empty body and no subject", rcpt, "From: ann@shop.example\r\nMessage-ID: <e@x>\r\n\r\n", 554, "no subject, text or attachment"},
 		{"no From", rcpt, "To: support@support.example.com\r\nSubject: hi\r\n\r\nhello\r\n", 554, "From"},
+		{"several From, no Sender", rcpt, "From: eve@evil.example, ann@shop.example\r\nSubject: hi\r\n\r\n#close\r\n", 554,
+			"several From addresses and no Sender"},
+		{"bounce address with a forged token", []string{"bounces+aebagbafaydqqcikbmga2dqpcaireeyu@support.example.com"}, good, 550, "no such recipient"},
+		{"bounce address without a token", []string{"bounces@support.example.com"}, good, 550, "no such recipient"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -188,5 +193,29 @@ func TestServer_TemporaryStorageError(t *testing.T) {
 	}
 	if n := len(f.tickets(t)); n != 1 {
 		t.Fatalf("%d tickets after the retry, want 1", n)
+	}
+}
+
+// The gateway's own signed return path takes mail (docs/rules.md §6):
+// a report that comes back to it is stored; mail from several authors
+// with a Sender acts as the Sender.
+func TestServer_BounceAddressAndSender(t *testing.T) {
+	f := mustServer(t, Options{})
+	rp := core.BounceLocal + "+" + token.SignBounce([]byte("k"), 1) + "@support.example.com"
+	report := "From: MAILER-DAEMON@mx.shop.example\r\nTo: " + rp + "\r\nSubject: Undelivered Mail Returned to Sender\r\n" +
+		"Message-ID: <r1@mx.shop.example>\r\n\r\nThis is the mail system at host mx.shop.example.\r\n\r\n<ann@shop.example>: user unknown, 550 5.1.1\r\n"
+	if err := send(t, f.addr, "", []string{strings.ToUpper(rp)}, report); err != nil {
+		t.Fatalf("report to the return path: %v", err)
+	}
+	if n := len(f.tickets(t)); n != 0 {
+		t.Fatalf("a report opened %d tickets", n)
+	}
+	two := "From: Ann <ann@shop.example>, Bob <bob@shop.example>\r\nSender: bob@shop.example\r\nTo: support@support.example.com\r\n" +
+		"Subject: From both of us\r\nMessage-ID: <m2@shop.example>\r\n\r\nHello.\r\n"
+	if err := send(t, f.addr, "bob@shop.example", []string{"support@support.example.com"}, two); err != nil {
+		t.Fatalf("two authors and a Sender: %v", err)
+	}
+	if list := f.tickets(t); len(list) != 1 || list[0].Email != "bob@shop.example" {
+		t.Fatalf("tickets %+v, want one from the Sender", list)
 	}
 }
