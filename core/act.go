@@ -309,6 +309,7 @@ func (s *Service) staffMessage(ctx context.Context, tx Tx, t *Ticket, a Actor, n
 		return "", err
 	}
 	if !a.InSlack {
+		post.NotMailed = ml.first == ""
 		if err := enqueue(ctx, tx, OutboxSlackReply, t.Number, post, now); err != nil {
 			return "", err
 		}

@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -42,6 +43,9 @@ func TestReceive_Bounce(t *testing.T) {
 		len(ns[1].Mention) != 1 || ns[1].Mention[0] != agent.ID {
 		t.Fatalf("thread notices %+v, want one telling the agent the answer was not mailed", ns)
 	}
+	if p := lastAnswerPost(t, f, n); !p.NotMailed {
+		t.Fatalf("thread post %+v, want the answer marked not mailed", p)
+	}
 	// Writing again clears it.
 	f.mustReceive(t, mail("ann@shop.example", "support@support.example.com", "Re: [#"+itoa(n)+"] Help", "I am back"))
 	if _, err := f.act(n, agent, "reply", "Welcome back."); err != nil {
@@ -50,6 +54,28 @@ func TestReceive_Bounce(t *testing.T) {
 	if got := len(f.emails(t, n, core.TemplateReply)); got != 1 {
 		t.Fatalf("%d answers mailed after the address wrote again, want 1", got)
 	}
+	if p := lastAnswerPost(t, f, n); p.NotMailed {
+		t.Fatalf("thread post %+v, want the mailed answer not marked", p)
+	}
+}
+
+// lastAnswerPost is the newest staff answer queued for ticket n's thread.
+func lastAnswerPost(t *testing.T, f *fixture, n int64) core.SlackPost {
+	t.Helper()
+	var last core.SlackPost
+	for _, it := range f.outbox(t, n)[core.OutboxSlackReply] {
+		var p core.SlackPost
+		if err := json.Unmarshal(it.Payload, &p); err != nil {
+			t.Fatal(err)
+		}
+		if p.Direction == core.DirOutbound {
+			last = p
+		}
+	}
+	if last.Direction == "" {
+		t.Fatal("no answer queued for the thread")
+	}
+	return last
 }
 
 func TestReceive_SignedRefInQuote(t *testing.T) {

@@ -171,6 +171,9 @@ type SlackPost struct {
 	// Direction of the message in a thread reply: inbound (customer),
 	// outbound (staff answer sent by email) or note (internal).
 	Direction string `json:"direction,omitempty"`
+	// NotMailed marks a staff answer that was stored but mailed to no one
+	// (every address bouncing): the thread must not say it was sent.
+	NotMailed bool `json:"not_mailed,omitempty"`
 
 	// Support credits (docs/rules.md §5): the category (0 until assessed),
 	// its cost, what is charged, the account's balance, and what held

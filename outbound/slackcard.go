@@ -229,10 +229,12 @@ func replyHeader(p core.SlackPost) string {
 	if strings.TrimSpace(p.From) != "" {
 		by = " by " + short(p.From, fieldLimit)
 	}
-	switch p.Direction {
-	case directionOutbound:
+	switch {
+	case p.Direction == directionOutbound && p.NotMailed:
+		return "Answer recorded, not mailed to the customer" + by + ":"
+	case p.Direction == directionOutbound:
 		return "Answer sent to the customer" + by + ":"
-	case directionNote:
+	case p.Direction == directionNote:
 		return "Internal note" + by + ":"
 	}
 	return "From " + short(p.From, fieldLimit)
@@ -243,10 +245,12 @@ func replyFallback(p core.SlackPost) string {
 		return fmt.Sprintf("[#%d] %s", p.Number, short(p.Event, fieldLimit))
 	}
 	var who string
-	switch p.Direction {
-	case directionOutbound:
+	switch {
+	case p.Direction == directionOutbound && p.NotMailed:
+		who = "answer recorded, not mailed to the customer"
+	case p.Direction == directionOutbound:
 		who = "answer sent to the customer"
-	case directionNote:
+	case p.Direction == directionNote:
 		who = "internal note"
 	default:
 		who = short(p.From, fieldLimit) + " wrote"
