@@ -171,7 +171,7 @@ func (a *App) newSMTP() (*smtpin.Server, error) {
 		Hostname: cfg.SMTP.Hostname, MaxMessageBytes: cfg.SMTP.MaxMessageBytes,
 		Logger: a.log.With("component", "smtp"), Refuse: a.sup.smtpOff.Load,
 		ReadTimeout: cfg.SMTP.ReadTimeout.Duration, WriteTimeout: cfg.SMTP.WriteTimeout.Duration,
-		MaxConnsPerIP: cfg.SMTP.MaxConnsPerIP, MaxMessagesPerMinute: cfg.SMTP.MaxMessagesPerMinute,
+		MaxConnsPerIP: cfg.SMTP.MaxConnsPerIP, MaxConns: cfg.SMTP.MaxConns, MaxMessagesPerMinute: cfg.SMTP.MaxMessagesPerMinute,
 		// AUTH in the clear only from loopback peers (the package's rule).
 		AuthUsername: cfg.SMTP.AuthUsername, AllowInsecureAuth: true,
 		TrustedAuthservID: cfg.Auth.TrustedAuthservID,

@@ -40,6 +40,7 @@ type Config struct {
 		ReadTimeout          Duration `toml:"read_timeout"`
 		WriteTimeout         Duration `toml:"write_timeout"`
 		MaxConnsPerIP        int      `toml:"max_connections_per_ip"`
+		MaxConns             int      `toml:"max_connections"` // from everyone at once; 0 means 1,000
 		MaxMessagesPerMinute int      `toml:"max_messages_per_minute_per_ip"`
 		TLSCert              string   `toml:"tls_cert"`
 		TLSKey               string   `toml:"tls_key"`

@@ -157,8 +157,27 @@ func TestServer_LongLines(t *testing.T) {
 	}
 }
 
-func TestServer_ConnLimitPerIP(t *testing.T) {
-	f := mustServer(t, Options{MaxConnsPerIP: 2, LimitLoopback: true})
+// TestServer_ConnLimits: beyond either limit, the per-IP one (loopback
+// counted here) and the server's own (loopback included always), a
+// connection gets 421 saying why and is closed, and a slot frees when a
+// connection leaves.
+func TestServer_ConnLimits(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		opts Options
+		why  string
+	}{
+		{"per address", Options{MaxConnsPerIP: 2, LimitLoopback: true}, "Too many connections from your address"},
+		{"server", Options{MaxConns: 2}, "Too many connections at the moment (at most 2)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			checkConnLimit(t, mustServer(t, c.opts), c.why)
+		})
+	}
+}
+
+func checkConnLimit(t *testing.T, f *fixture, why string) {
+	t.Helper()
 	var open []net.Conn
 	defer func() {
 		for _, c := range open {
@@ -173,8 +192,8 @@ func TestServer_ConnLimitPerIP(t *testing.T) {
 		}
 	}
 	c, r, greet := rawConn(t, f.addr)
-	if !strings.HasPrefix(greet, "421 4.7.0 ") || !strings.Contains(greet, "Too many connections from your address") {
-		t.Fatalf("third connection: %q, want 421 saying why", greet)
+	if !strings.HasPrefix(greet, "421 4.7.0 ") || !strings.Contains(greet, why) {
+		t.Fatalf("third connection: %q, want 421 saying %q", greet, why)
 	}
 	if _, err := r.ReadString('\n'); err != io.EOF {
 		t.Fatalf("refused connection not closed: %v", err)
@@ -598,3 +617,4 @@ func TestLimitKey(t *testing.T) {
 		}
 	}
 }
+

@@ -142,9 +142,9 @@ func (r *rateWindow) recent(key string, now time.Time) []time.Time {
 	return ts
 }
 
-// limitListener enforces the per-IP connection limit before go-smtp sees
-// a connection: a peer over the limit gets a 421 greeting and is
-// disconnected.
+// limitListener enforces the connection limits, the server's and the
+// per-IP one, before go-smtp sees a connection: a connection over either
+// gets a 421 greeting and is disconnected.
 type limitListener struct {
 	net.Listener
 	s *Server
@@ -157,26 +157,32 @@ func (l *limitListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		ip := peerIP(c.RemoteAddr())
+		if !l.s.total.acquire("", l.s.opts.MaxConns) {
+			l.s.log.Warn("connection refused: too many connections", "remote", ip, "limit", l.s.opts.MaxConns)
+			go l.s.refuseConn(c, fmt.Sprintf("Too many connections at the moment (at most %d), try again later", l.s.opts.MaxConns))
+			continue
+		}
+		releaseTotal := func() { l.s.total.release("") }
 		if !l.s.limited(ip) {
-			return c, nil
+			return &countedConn{Conn: c, release: releaseTotal}, nil
 		}
 		max, key := l.s.opts.MaxConnsPerIP, limitKey(ip)
 		if l.s.conns.acquire(key, max) {
-			return &countedConn{Conn: c, release: func() { l.s.conns.release(key) }}, nil
+			return &countedConn{Conn: c, release: func() { l.s.conns.release(key); releaseTotal() }}, nil
 		}
+		releaseTotal()
 		l.s.log.Warn("connection refused: too many connections from one address", "remote", ip, "limit", max)
-		go l.s.refuseConn(c, max)
+		go l.s.refuseConn(c, fmt.Sprintf("Too many connections from your address (at most %d at a time), try again later", max))
 	}
 }
 
 // refuseConn answers 421 in place of the greeting (RFC 5321 §3.1) and
 // hangs up; a well-behaved client comes back later.
-func (s *Server) refuseConn(c net.Conn, max int) {
+func (s *Server) refuseConn(c net.Conn, why string) {
 	defer c.Close()
 	s.reply(421, ReasonTooManyConnections)
 	c.SetWriteDeadline(time.Now().Add(10 * time.Second))
-	fmt.Fprintf(c, "421 4.7.0 %s Too many connections from your address (at most %d at a time), try again later\r\n",
-		s.opts.Hostname, max)
+	fmt.Fprintf(c, "421 4.7.0 %s %s\r\n", s.opts.Hostname, why)
 }
 
 // countedConn gives its slot back when closed.

@@ -22,7 +22,7 @@ const (
 	ReasonLineTooLong         = "line_too_long"          // 554: a line over the limit
 	ReasonRefused             = "refused"                // 554: core refused it (invalid or forbidden)
 	ReasonDisabled            = "disabled"               // 421: the smtp channel is disabled
-	ReasonTooManyConnections  = "too_many_connections"   // 421: over the per-address connection limit
+	ReasonTooManyConnections  = "too_many_connections"   // 421: over the per-address or the server's connection limit
 	ReasonAuthRequired        = "auth_required"          // 530 at MAIL: AUTH is required first
 	ReasonAuthFailed          = "auth_failed"            // 535: wrong credentials
 	ReasonEncryptionRequired  = "encryption_required"    // 538: AUTH needs TLS

@@ -57,6 +57,12 @@ type Options struct {
 	// once; more are answered 421 and closed. 0 means 20, negative means
 	// no limit.
 	MaxConnsPerIP int
+	// MaxConns is how many connections the server holds open at once,
+	// from everyone, loopback included; more are answered 421 and closed,
+	// so a flood of idle sessions cannot take the descriptors the
+	// database and the other channels need. 0 means 1,000, negative
+	// means no limit.
+	MaxConns int
 	// MaxMessagesPerMinute from one address (counted at MAIL, over a
 	// sliding minute); more are answered 451. 0 means 120, negative
 	// means no limit. Authenticated sessions (the relay in front) are
@@ -127,6 +133,7 @@ type Server struct {
 	log  *slog.Logger
 	// conns and rate hold the per-IP limits' state.
 	conns     connCounter
+	total     connCounter // every connection, under the key ""
 	rate      rateWindow
 	authFails rateWindow // failed logins per address, over authFailSpan
 	// userSum and passSum are SHA-256 sums of the credentials, compared
@@ -165,6 +172,9 @@ func New(recv Receiver, opts Options) *Server {
 	}
 	if opts.MaxConnsPerIP == 0 {
 		opts.MaxConnsPerIP = 20
+	}
+	if opts.MaxConns == 0 {
+		opts.MaxConns = 1000
 	}
 	if opts.MaxMessagesPerMinute == 0 {
 		opts.MaxMessagesPerMinute = 120
