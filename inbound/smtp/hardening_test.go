@@ -617,4 +617,3 @@ func TestLimitKey(t *testing.T) {
 		}
 	}
 }
-
