@@ -24,7 +24,8 @@ type SearchQuery struct {
 	Terms      []string // from SearchTerms
 	Status     string
 	Department string
-	Account    int64
+	Account    int64  // the owning account; 0: any
+	Email      string // an address of the owning account; "": any
 	Tag        string
 	// Since and Until bound the time of the message that matched;
 	// zero is no bound. Until is exclusive.

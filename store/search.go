@@ -88,6 +88,9 @@ func (s *DB) Search(ctx context.Context, q core.SearchQuery) ([]core.SearchHit, 
 	if q.Account != 0 {
 		add("t.account_id = ?", q.Account)
 	}
+	if q.Email != "" {
+		add("t.account_id = (SELECT account_id FROM profiles WHERE email = ?)", strings.ToLower(q.Email))
+	}
 	if q.Tag != "" {
 		add("EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ?)", q.Tag)
 	}

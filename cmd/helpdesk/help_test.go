@@ -21,7 +21,7 @@ var everyCommand = []struct {
 	{[]string{"migrate"}, []string{"-json"}},
 	{[]string{"ticket", "list"}, []string{"-json", "-active", "-limit", "-after", "-status", "-department", "-account", "-since"}},
 	{[]string{"ticket", "show"}, []string{"-json"}},
-	{[]string{"ticket", "find"}, []string{"-json"}},
+	{[]string{"ticket", "find"}, []string{"-json", "-status", "-department", "-account", "-since", "-until", "-tag", "-limit"}},
 	{[]string{"ticket", "act"}, []string{"-agent"}},
 	{[]string{"queue"}, []string{"-json", "-limit", "-after", "-status", "-department", "-account", "-since"}},
 	{[]string{"sweep"}, []string{"-at", "-json"}},
