@@ -115,3 +115,25 @@ func SearchTerms(words string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// SquashSpace turns every run of white space in s into one space, at its
+// ends too, so that a snippet of a mail fits on one line.
+func SquashSpace(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			space = true
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	if space {
+		b.WriteByte(' ')
+	}
+	return b.String()
+}

@@ -64,7 +64,7 @@ func ticketSearch(ctx context.Context, db *store.DB, words string, pf *pageFlags
 	fmt.Fprintln(tw, "TICKET\tSTATUS\tSUBJECT\tSNIPPET")
 	for _, h := range hits {
 		snip := core.MarkSnippet(h.Snippet, "[", "]", func(s string) string {
-			return strings.Join(strings.Fields(termsafe.String(s)), " ")
+			return core.SquashSpace(termsafe.String(s))
 		})
 		fmt.Fprintf(tw, "#%d\t%s\t%s\t%s\n", h.Number, h.Status, clip(h.Subject, 40), clip(snip, 100))
 	}

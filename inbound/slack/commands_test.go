@@ -88,6 +88,9 @@ func TestCommands(t *testing.T) {
 		{"find &lt;" + firstID + "&gt;", []string{"is message", "of *#1*"}, nil},
 		{"find <mailto:nothing@nowhere.example|nothing@nowhere.example>", []string{"No mail with Message-ID"}, nil},
 		{"find #99", []string{"There is no ticket #99."}, nil},
+		{"find old plan", []string{"*#1* Checkout is blank (in_progress): ", "*old* *plan* &lt;v3&gt;"}, nil},
+		{`find "nowhere* OR (here`, []string{"No ticket holds nowhere or here."}, nil},
+		{"find ***", []string{"at least one word"}, nil},
 		{"queue", []string{"*Queue*", "*#2*"}, nil},
 		{"credits <mailto:ann@shop.example|ann@shop.example>", []string{"Credits are not available yet."}, nil},
 		{"#1 close", []string{"Ticket #1 is closed."}, func(t *testing.T) {
