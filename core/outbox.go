@@ -159,6 +159,8 @@ type SlackPost struct {
 	// Participants are the addresses copied on the ticket besides its
 	// requester (docs/rules.md §1).
 	Participants []string   `json:"participants,omitempty"`
+	// Tags are the ticket's tags (docs/rules.md §7).
+	Tags []string `json:"tags,omitempty"`
 	HotRush      bool       `json:"hotrush,omitempty"`
 	Assignee     string     `json:"assignee,omitempty"` // agent id
 	Solved       bool       `json:"solved,omitempty"`

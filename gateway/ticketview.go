@@ -33,6 +33,9 @@ type TicketView struct {
 	// Participants are the ticket's people, the requester first
 	// (DESIGN.md); set by `ticket show`.
 	Participants *[]ParticipantView `json:"participants,omitempty"`
+	// Tags are the ticket's tags in order (DESIGN.md); set by `ticket
+	// show`, an empty array when it has none.
+	Tags *[]string `json:"tags,omitempty"`
 	Messages     *[]MessageView     `json:"messages,omitempty"`
 }
 

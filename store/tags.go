@@ -7,6 +7,8 @@ import (
 	"helpdesk/core"
 )
 
+var _ core.TagTx = (*Tx)(nil)
+
 // AddTag tags a ticket; it reports whether the tag is new on it.
 func (t *Tx) AddTag(ctx context.Context, ticket int64, tag string) (bool, error) {
 	res, err := t.exec(ctx, `INSERT OR IGNORE INTO ticket_tags (ticket_id, tag) VALUES (?, ?)`, ticket, tag)
