@@ -35,8 +35,8 @@ type TicketView struct {
 	Participants *[]ParticipantView `json:"participants,omitempty"`
 	// Tags are the ticket's tags in order (DESIGN.md); set by `ticket
 	// show`, an empty array when it has none.
-	Tags *[]string `json:"tags,omitempty"`
-	Messages     *[]MessageView     `json:"messages,omitempty"`
+	Tags     *[]string      `json:"tags,omitempty"`
+	Messages *[]MessageView `json:"messages,omitempty"`
 }
 
 type TaskView struct {
