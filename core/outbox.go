@@ -158,14 +158,12 @@ type SlackPost struct {
 	// The card's state, for OutboxSlackTicket and OutboxSlackUpdate.
 	// Participants are the addresses copied on the ticket besides its
 	// requester (docs/rules.md §1).
-	Participants []string `json:"participants,omitempty"`
-	// Tags are the ticket's tags (docs/rules.md §7).
-	Tags     []string   `json:"tags,omitempty"`
-	HotRush  bool       `json:"hotrush,omitempty"`
-	Assignee string     `json:"assignee,omitempty"` // agent id
-	Solved   bool       `json:"solved,omitempty"`
-	SLADue   *time.Time `json:"sla_due,omitempty"`
-	SLAState string     `json:"sla_state,omitempty"` // ok, at_risk, breached, met
+	Participants []string   `json:"participants,omitempty"`
+	HotRush      bool       `json:"hotrush,omitempty"`
+	Assignee     string     `json:"assignee,omitempty"` // agent id
+	Solved       bool       `json:"solved,omitempty"`
+	SLADue       *time.Time `json:"sla_due,omitempty"`
+	SLAState     string     `json:"sla_state,omitempty"` // ok, at_risk, breached, met
 	// Event says what changed, shown in the thread for OutboxSlackReply
 	// rows that are not a customer's message ("status: closed by the
 	// customer"); empty for customer messages.
@@ -176,6 +174,9 @@ type SlackPost struct {
 	// NotMailed marks a staff answer that was stored but mailed to no one
 	// (every address bouncing): the thread must not say it was sent.
 	NotMailed bool `json:"not_mailed,omitempty"`
+
+	// Tags are the ticket's tags (docs/rules.md §7), for the card.
+	Tags []string `json:"tags,omitempty"`
 
 	// Support credits (docs/rules.md §5): the category (0 until assessed),
 	// its cost, what is charged, the account's balance, and what held

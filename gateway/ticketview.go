@@ -33,10 +33,11 @@ type TicketView struct {
 	// Participants are the ticket's people, the requester first
 	// (DESIGN.md); set by `ticket show`.
 	Participants *[]ParticipantView `json:"participants,omitempty"`
+	Messages     *[]MessageView     `json:"messages,omitempty"`
+
 	// Tags are the ticket's tags in order (DESIGN.md); set by `ticket
 	// show`, an empty array when it has none.
-	Tags     *[]string      `json:"tags,omitempty"`
-	Messages *[]MessageView `json:"messages,omitempty"`
+	Tags *[]string `json:"tags,omitempty"`
 }
 
 type TaskView struct {
