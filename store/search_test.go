@@ -196,3 +196,41 @@ func TestBM25_MalformedIsZero(t *testing.T) {
 		}
 	}
 }
+
+// TestCounts_OpenByTag: the most used tags of active tickets are counted
+// one by one, the rest together; closed tickets count for none.
+func TestCounts_OpenByTag(t *testing.T) {
+	db := MustOpen(t)
+	ctx := context.Background()
+	a, b := mustTicket(t, db, "ann@shop.example"), mustTicket(t, db, "bob@shop.example")
+	closed := mustTicket(t, db, "cyd@shop.example")
+	err := db.Tx(ctx, func(tx core.Tx) error {
+		for i := range core.MetricTags + 2 {
+			if _, err := tx.AddTag(ctx, a.Number, fmt.Sprintf("t%02d", i)); err != nil {
+				return err
+			}
+		}
+		for _, n := range []int64{b.Number, closed.Number} {
+			if _, err := tx.AddTag(ctx, n, "t00"); err != nil {
+				return err
+			}
+		}
+		tk, err := tx.Ticket(ctx, closed.Number)
+		if err != nil {
+			return err
+		}
+		tk.Status = core.StatusClosed
+		return tx.UpdateTicket(ctx, tk)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.Counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.OpenByTag) != core.MetricTags+1 || c.OpenByTag["t00"] != 2 || c.OpenByTag["t01"] != 1 ||
+		c.OpenByTag[core.TagOther] != 2 {
+		t.Fatalf("open by tag %v", c.OpenByTag)
+	}
+}
