@@ -24,7 +24,7 @@ func usageText() string {
 	for _, ac := range core.ActionsFor(core.ActorAgent) {
 		fmt.Fprintf(&b, "• `/helpdesk #N %s`: %s\n", ac.Usage(core.ActorAgent), ac.Help)
 	}
-	b.WriteString("• `/helpdesk find WORDS`, `/helpdesk find MESSAGE-ID` or `/helpdesk find #N`\n" +
+	b.WriteString("• `/helpdesk find WORDS [tag:T] [status:S] [department:D]`, `/helpdesk find MESSAGE-ID` or `/helpdesk find #N`\n" +
 		"• `/helpdesk queue`\n" +
 		"• `/helpdesk new EMAIL subject | text`: open a ticket for a customer\n" +
 		"• `/helpdesk credits EMAIL`")
@@ -287,13 +287,30 @@ func (h *Handler) credits(ctx context.Context, email string) string {
 const searchShown = 10
 
 // search answers /helpdesk find WORDS: the best tickets, each with a
-// snippet of its best message, the matched words in bold.
+// snippet of its best message, the matched words in bold. Words
+// tag:T, status:S and department:D (or dept:D) filter rather than match.
 func (h *Handler) search(ctx context.Context, words string) string {
-	terms, err := core.SearchTerms(words)
+	q := core.SearchQuery{Limit: searchShown}
+	var rest []string
+	for _, w := range strings.Fields(words) {
+		key, v, ok := strings.Cut(w, ":")
+		switch key = strings.ToLower(key); {
+		case ok && v != "" && key == "tag":
+			q.Tag = v
+		case ok && v != "" && key == "status":
+			q.Status = v
+		case ok && v != "" && (key == "department" || key == "dept"):
+			q.Department = v
+		default:
+			rest = append(rest, w)
+		}
+	}
+	terms, err := core.SearchTerms(strings.Join(rest, " "))
 	if err != nil {
 		return h.safeMessage(ctx, err, "find")
 	}
-	hits, err := h.db.Search(ctx, core.SearchQuery{Terms: terms, Limit: searchShown})
+	q.Terms = terms
+	hits, err := h.db.Search(ctx, q)
 	if err != nil {
 		return h.safeMessage(ctx, err, "find")
 	}
