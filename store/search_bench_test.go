@@ -15,7 +15,9 @@ import (
 // issue's bound being 50 ms a query. "rare" is a word of the generated
 // vocabulary found in a few dozen messages, "two" two such words of
 // which a message must hold both, "filtered" a rare word within one
-// status; each returns at most core.SearchLimit tickets with snippets.
+// status, "common" a word found in every message (the newest
+// core.SearchCandidates are ranked); each returns at most
+// core.SearchLimit tickets with snippets.
 func BenchmarkSearch(b *testing.B) {
 	n := 1_000_000
 	if s := os.Getenv("HELPDESK_BENCH_MESSAGES"); s != "" {
@@ -44,6 +46,7 @@ func BenchmarkSearch(b *testing.B) {
 		{"rare", "w4242", core.SearchQuery{}},
 		{"two", "w4242 checkout", core.SearchQuery{}},
 		{"filtered", "w777", core.SearchQuery{Status: core.StatusClosed}},
+		{"common", "checkout", core.SearchQuery{}},
 	} {
 		terms, err := core.SearchTerms(bc.words)
 		if err != nil {

@@ -194,6 +194,9 @@ func TestBM25_MalformedIsZero(t *testing.T) {
 		if s := bm25(b); s != 0 {
 			t.Errorf("bm25(%v) = %v, want 0", b, s)
 		}
+		if s := termFrequency(b); s != 0 {
+			t.Errorf("termFrequency(%v) = %v, want 0", b, s)
+		}
 	}
 }
 
@@ -232,5 +235,29 @@ func TestCounts_OpenByTag(t *testing.T) {
 	if len(c.OpenByTag) != core.MetricTags+1 || c.OpenByTag["t00"] != 2 || c.OpenByTag["t01"] != 1 ||
 		c.OpenByTag[core.TagOther] != 2 {
 		t.Fatalf("open by tag %v", c.OpenByTag)
+	}
+}
+
+func TestSnippet(t *testing.T) {
+	fold := newFolder()
+	want := map[string]bool{"paypal": true, "cafe": true}
+	long := strings.Repeat("word ", 100_000)
+	cases := []struct {
+		text, snip string
+		hit        bool
+	}{
+		{"PayPal failed.", "\x02PayPal\x03 failed.", true},
+		{"one two three four five six PayPal seven", "…three four five six \x02PayPal\x03 seven", true},
+		{"Le Café est fermé", "Le \x02Café\x03 est fermé", true},
+		{"a b c d e f g h i j k l m n o p q r s", "a b c d e f g h i j k l m n o p…", false},
+		{long + "paypal " + long, "…word word word word \x02paypal\x03 word word word word word word word word word word word…", true},
+		{"", "", false},
+		{"!!!", "", false},
+	}
+	for _, tc := range cases {
+		got, hit := snippet(tc.text, want, fold)
+		if got != tc.snip || hit != tc.hit {
+			t.Errorf("snippet(%.30q) = %q, %v; want %q, %v", tc.text, got, hit, tc.snip, tc.hit)
+		}
 	}
 }

@@ -40,7 +40,10 @@ func init() {
 		if _, err := c.Exec("PRAGMA temp_store = MEMORY", nil); err != nil {
 			return err
 		}
-		return c.RegisterFunc("helpdesk_bm25", bm25, true)
+		if err := c.RegisterFunc("helpdesk_bm25", bm25, true); err != nil {
+			return err
+		}
+		return c.RegisterFunc("helpdesk_tf", termFrequency, true)
 	}})
 }
 

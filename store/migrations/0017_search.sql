@@ -7,8 +7,10 @@
 -- rarer words select, instead of reading its whole posting list (1 ms
 -- rather than 90 over a million messages). The triggers keep it in the
 -- transaction that writes the message.
+-- order=DESC: the newest messages come first, as a search ranks only
+-- the newest matches (core.SearchCandidates).
 CREATE VIRTUAL TABLE message_search USING fts4(
-	subject, text,
+	subject, text, order=DESC,
 	tokenize=unicode61 "remove_diacritics=2"
 );
 
