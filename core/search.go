@@ -16,9 +16,9 @@ const (
 	SearchMaxTerm  = 64  // bytes of one term
 	SearchLimit    = 20  // hits when the caller names no limit
 	SearchMaxLimit = 100 // hits at most
-	// SearchCandidates is how many matching messages, the newest, a
-	// search ranks at most: a word found in most messages would
-	// otherwise rank them all.
+	// SearchCandidates is how many matching messages, the newest that
+	// pass the filters, a search ranks at most: a word found in most
+	// messages would otherwise rank them all.
 	SearchCandidates = 1_000
 )
 

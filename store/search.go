@@ -123,7 +123,7 @@ func (s *DB) Search(ctx context.Context, q core.SearchQuery) ([]core.SearchHit, 
 	}
 	limit = min(limit, core.SearchMaxLimit)
 	match := matchExpr(q.Terms)
-	where, args := []string{"m.ticket_id IS NOT NULL"}, []any{match, core.SearchCandidates}
+	where, args := []string{"message_search MATCH ?", "m.ticket_id IS NOT NULL"}, []any{match}
 	add := func(cond string, arg any) { where, args = append(where, cond), append(args, arg) }
 	if q.Status != "" {
 		add("t.status = ?", q.Status)
@@ -146,22 +146,24 @@ func (s *DB) Search(ctx context.Context, q core.SearchQuery) ([]core.SearchHit, 
 	if !q.Until.IsZero() {
 		add("m.created_at < ?", fmtTime(q.Until))
 	}
-	// MAX picks each ticket's best message, and SQLite takes the bare
-	// columns (h.id) from the row it picked.
 	rank := `helpdesk_bm25(matchinfo(message_search, 'pcnalx'))`
 	if len(q.Terms) == 1 {
 		rank = `helpdesk_tf(matchinfo(message_search, 'pcnaly'))`
 	}
-	// MATERIALIZED: matchinfo works only in a query of message_search
-	// itself, not once SQLite folds it into the join.
+	// The filters apply inside h, so that the newest candidates are the
+	// newest that pass them. MATERIALIZED: matchinfo works only while
+	// message_search's cursor is on the row, not once SQLite folds h
+	// into the grouping. MAX picks each ticket's best message, and SQLite
+	// takes the bare column (h.id) from the row it picked.
 	rows, err := s.db.QueryContext(ctx, `WITH h AS MATERIALIZED (
-			SELECT docid AS id, `+rank+` AS score
-			FROM message_search WHERE message_search MATCH ? ORDER BY docid DESC LIMIT ?)
-		SELECT t.id, t.subject, t.status, h.id, MAX(h.score) AS best
-		FROM h JOIN messages m ON m.id = h.id
-		JOIN tickets t ON t.id = m.ticket_id
-		WHERE `+strings.Join(where, " AND ")+`
-		GROUP BY t.id ORDER BY best DESC, t.id DESC LIMIT ?`, append(args, limit)...)
+			SELECT message_search.docid AS id, t.id AS ticket, t.subject AS subject, t.status AS status,
+				`+rank+` AS score
+			FROM message_search JOIN messages m ON m.id = message_search.docid
+			JOIN tickets t ON t.id = m.ticket_id
+			WHERE `+strings.Join(where, " AND ")+`
+			ORDER BY message_search.docid DESC LIMIT ?)
+		SELECT ticket, subject, status, id, MAX(score) AS best FROM h
+		GROUP BY ticket ORDER BY best DESC, ticket DESC LIMIT ?`, append(args, core.SearchCandidates, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}

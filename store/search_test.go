@@ -261,3 +261,30 @@ func TestSnippet(t *testing.T) {
 		}
 	}
 }
+
+// TestSearch_NewestCandidatesAfterFilters: only the newest
+// core.SearchCandidates matches are ranked, but the filters choose them,
+// so a filtered search still finds an older message.
+func TestSearch_NewestCandidatesAfterFilters(t *testing.T) {
+	db := MustOpen(t)
+	ctx := context.Background()
+	a, b := mustTicket(t, db, "ann@shop.example"), mustTicket(t, db, "bob@shop.example")
+	addText(t, db, b.Number, "", "an old common complaint", t0)
+	if _, err := db.db.ExecContext(ctx, `WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?)
+		INSERT INTO messages (ticket_id, direction, from_addr, message_id, body_hash, text, created_at)
+		SELECT ?, 'inbound', 'ann@shop.example', 'c' || i || '@x', 'c' || i, 'a common word', ? FROM k`,
+		core.SearchCandidates, a.Number, fmtTime(t0.Add(time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Tx(ctx, func(tx core.Tx) error { _, err := tx.AddTag(ctx, b.Number, "old"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if got := hitNumbers(mustSearch(t, db, "common", core.SearchQuery{})); fmt.Sprint(got) != fmt.Sprint([]int64{a.Number}) {
+		t.Errorf("unfiltered: %v, want the newest matches' ticket alone", got)
+	}
+	for _, q := range []core.SearchQuery{{Tag: "old"}, {Account: b.AccountID}, {Until: t0.Add(time.Minute)}} {
+		if got := hitNumbers(mustSearch(t, db, "common", q)); fmt.Sprint(got) != fmt.Sprint([]int64{b.Number}) {
+			t.Errorf("filtered by %+v: %v, want #%d", q, got, b.Number)
+		}
+	}
+}
