@@ -98,6 +98,8 @@ var actions = []Action{
 		Help: "move a message (its number or Message-ID) to a new ticket", run: (*Service).splitAction},
 	{Name: "dispatch", Who: whoStaff, Args: "DEPARTMENT", Min: 1, Max: 1,
 		Help: "move the ticket to another department", run: (*Service).dispatchAction},
+	{Name: "tag", Who: whoStaff, Args: "add|remove TAG", Min: 2, Max: 2,
+		Help: "tag the ticket or remove a tag", run: (*Service).tagAction},
 }
 
 // statuses are the statuses, in life cycle order.

@@ -175,6 +175,9 @@ type SlackPost struct {
 	// (every address bouncing): the thread must not say it was sent.
 	NotMailed bool `json:"not_mailed,omitempty"`
 
+	// Tags are the ticket's tags (docs/rules.md §7), for the card.
+	Tags []string `json:"tags,omitempty"`
+
 	// Support credits (docs/rules.md §5): the category (0 until assessed),
 	// its cost, what is charged, the account's balance, and what held
 	// answers wait for ("", HoldConfirmation, HoldCredits).

@@ -242,7 +242,9 @@ func (s *Service) cardPeople(ctx context.Context, tx Tx, t *Ticket, p *SlackPost
 	for _, pt := range ps {
 		p.Participants = append(p.Participants, pt.Email)
 	}
-	return nil
+	// The card shows the tags too, and every card is built here.
+	p.Tags, err = tx.Tags(ctx, t.Number)
+	return err
 }
 
 // senderActor is who a customer's mail acts as: a customer when the

@@ -35,4 +35,16 @@ type Counts struct {
 	OutboxOldest  time.Time `json:"-"`
 	Messages      int       `json:"messages"`
 	Quarantined   int       `json:"quarantined"`
+
+	// OpenByTag counts the active tickets of each of the MetricTags most
+	// used tags; the rest are summed under TagOther.
+	OpenByTag map[string]int `json:"-"`
 }
+
+// MetricTags bounds the tags the metrics name, so that agents tagging
+// freely cannot grow the metrics without end; TagOther, which no tag can
+// spell, sums the rest.
+const (
+	MetricTags = 20
+	TagOther   = "(other)"
+)

@@ -17,6 +17,7 @@ type TicketDetail struct {
 	Tasks     []core.Task
 	Requester string
 	People    []core.Participant
+	Tags      []string
 }
 
 // LoadTicket reads ticket n with its messages, tasks and people; an
@@ -39,6 +40,9 @@ func LoadTicket(ctx context.Context, db *store.DB, n int64) (*TicketDetail, erro
 	if d.Requester, d.People, err = db.TicketPeople(ctx, n); err != nil {
 		return nil, err
 	}
+	if d.Tags, err = db.TicketTags(ctx, n); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -47,6 +51,8 @@ func (d *TicketDetail) View() TicketView {
 	v := TicketViewOf(d.Ticket, d.Messages)
 	WithTasks(&v, d.Tasks)
 	WithParticipants(&v, d.Requester, d.People)
+	tags := append([]string{}, d.Tags...)
+	v.Tags = &tags
 	return v
 }
 
@@ -82,6 +88,9 @@ func (d *TicketDetail) WriteText(w io.Writer) error {
 		fmt.Fprintln(w, strings.Join(extra, " · "))
 	}
 	fmt.Fprintln(w, peopleLine(d.Requester, d.People))
+	if len(d.Tags) > 0 {
+		fmt.Fprintln(w, "tags: "+strings.Join(d.Tags, ", "))
+	}
 	for _, tk := range d.Tasks {
 		fmt.Fprintf(w, "task %d: %s [%s]\n", tk.Number, tk.Title, tk.Status)
 	}

@@ -34,6 +34,10 @@ type TicketView struct {
 	// (DESIGN.md); set by `ticket show`.
 	Participants *[]ParticipantView `json:"participants,omitempty"`
 	Messages     *[]MessageView     `json:"messages,omitempty"`
+
+	// Tags are the ticket's tags in order (DESIGN.md); set by `ticket
+	// show`, an empty array when it has none.
+	Tags *[]string `json:"tags,omitempty"`
 }
 
 type TaskView struct {

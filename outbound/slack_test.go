@@ -260,6 +260,8 @@ func TestSlackAPI_CardState(t *testing.T) {
 				"*SLA*\n⚠️ at risk",
 			},
 		},
+		{name: "Tags", edit: func(p *core.SlackPost) { p.Tags = []string{"billing", "paypal"} }, want: []string{"*Tags* billing, paypal"}},
+		{name: "NoTags", not: []string{"*Tags*"}},
 		{name: "Breached", edit: func(p *core.SlackPost) { p.SLAState = "breached" }, want: []string{"*SLA*\n🚨 breached"}},
 		{name: "Met", edit: func(p *core.SlackPost) { p.SLAState = "met" }, want: []string{"*SLA*\n✅ met"}},
 		{name: "OK", edit: func(p *core.SlackPost) { p.SLAState = "ok" }, want: []string{"*SLA*\non track"}},

@@ -113,6 +113,10 @@ func ticketBlocks(p core.SlackPost) []slack.Block {
 		blocks = append(blocks, slack.NewSectionBlock(
 			mrkdwn(cutEscaped("*Cc* "+short(strings.Join(p.Participants, ", "), fieldLimit*4), sectionLimit)), nil, nil))
 	}
+	if len(p.Tags) > 0 {
+		blocks = append(blocks, slack.NewSectionBlock(
+			mrkdwn(cutEscaped("*Tags* "+short(strings.Join(p.Tags, ", "), fieldLimit*4), sectionLimit)), nil, nil))
+	}
 	if b := cardButtons(p); b != nil {
 		blocks = append(blocks, b)
 	}

@@ -85,3 +85,34 @@ func (db *DB) Generate(ctx context.Context, n int, now time.Time) error {
 	_, err = db.db.ExecContext(ctx, "ANALYZE")
 	return err
 }
+
+// GenerateMessages writes perTicket synthetic inbound messages for every
+// ticket, in one statement per batch, for the search benchmark and tests.
+// Each text draws words from a vocabulary of 50,000 (w0 … w49999) plus a
+// few common ones, so a rare word matches a few dozen of a million
+// messages and a common one a large share.
+func (db *DB) GenerateMessages(ctx context.Context, perTicket int, now time.Time) error {
+	var tickets int64
+	if err := db.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM tickets`).Scan(&tickets); err != nil {
+		return fmt.Errorf("generate messages: %w", err)
+	}
+	const batch = 100_000
+	total := tickets * int64(perTicket)
+	for start := int64(0); start < total; start += batch {
+		err := db.tx(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `WITH RECURSIVE k(i) AS (SELECT ? UNION ALL SELECT i + 1 FROM k WHERE i + 1 < ?)
+				INSERT INTO messages (ticket_id, direction, from_addr, message_id, body_hash, subject, text, created_at)
+				SELECT 1 + i % ?, 'inbound', 'c@shop.example', 'g' || i || '@generated', 'g' || i, 'order question ' || (i % 97),
+					'hello the order ' || (abs(random()) % 1000) || ' shows w' || (abs(random()) % 50000) ||
+					' and w' || (abs(random()) % 50000) || ' on the checkout page with w' || (abs(random()) % 50000) ||
+					' please help us thanks',
+					?
+				FROM k`, start, min(start+batch, total), tickets, fmtTime(now))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("generate messages: %w", err)
+		}
+	}
+	return nil
+}

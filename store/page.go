@@ -19,6 +19,7 @@ type TicketPage struct {
 	Account    int64     // the owning account; 0: any
 	Email      string    // an address of the owning account; "": any
 	Since      time.Time // created at or after; zero: any time
+	Tag        string    // only tickets with this tag; "": any
 	After      int64     // the cursor: the last number of the page before; 0: from the start
 	Limit      int       // how many at most; 0: no limit
 }
@@ -52,6 +53,10 @@ func (p *TicketPage) where() (string, []any) {
 	if !p.Since.IsZero() {
 		conds = append(conds, "created_at >= ?")
 		args = append(args, fmtTime(p.Since))
+	}
+	if p.Tag != "" {
+		conds = append(conds, "EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = tickets.id AND g.tag = ?)")
+		args = append(args, p.Tag)
 	}
 	if len(conds) == 0 {
 		return "1", nil

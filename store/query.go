@@ -201,7 +201,38 @@ func (s *DB) Counts(ctx context.Context) (*core.Counts, error) {
 	if oldest.Valid {
 		c.OutboxOldest = parseTime(oldest.String)
 	}
+	if c.OpenByTag, err = s.openByTag(ctx); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// openByTag counts the active tickets of the core.MetricTags most used
+// tags, the rest under core.TagOther.
+func (s *DB) openByTag(ctx context.Context) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT g.tag, COUNT(*) AS n FROM ticket_tags g
+		JOIN tickets ON tickets.id = g.ticket_id WHERE `+activeStatus+`
+		GROUP BY g.tag ORDER BY n DESC, g.tag`)
+	if err != nil {
+		return nil, fmt.Errorf("count tags: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for i := 0; rows.Next(); i++ {
+		var tag string
+		var n int
+		if err := rows.Scan(&tag, &n); err != nil {
+			return nil, fmt.Errorf("count tags: %w", err)
+		}
+		if i >= core.MetricTags {
+			tag = core.TagOther
+		}
+		out[tag] += n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count tags: %w", err)
+	}
+	return out, nil
 }
 
 // Tasks returns the tasks of a ticket in order.

@@ -37,8 +37,13 @@ func init() {
 		// Every mail of a group commit runs in a savepoint, and SQLite
 		// keeps a savepoint's undo pages in a temporary file by default:
 		// a write and a read system call per page.
-		_, err := c.Exec("PRAGMA temp_store = MEMORY", nil)
-		return err
+		if _, err := c.Exec("PRAGMA temp_store = MEMORY", nil); err != nil {
+			return err
+		}
+		if err := c.RegisterFunc("helpdesk_bm25", bm25, true); err != nil {
+			return err
+		}
+		return c.RegisterFunc("helpdesk_tf", termFrequency, true)
 	}})
 }
 

@@ -32,9 +32,14 @@ func cmdTicket(ctx context.Context, args []string, stdout, stderr io.Writer, env
 	c.register(fs, env)
 	asJSON := fs.Bool("json", false, "print JSON")
 	var pf pageFlags
-	if sub == "list" {
+	var until string
+	switch sub {
+	case "list":
 		pf.register(fs)
 		fs.BoolVar(&pf.active, "active", false, "only open tickets: submitted, assigned, in progress, reopened")
+	case "find":
+		pf.register(fs)
+		fs.StringVar(&until, "until", "", "only messages before `DATE` (2026-11-30 or RFC 3339)")
 	}
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -62,10 +67,13 @@ func cmdTicket(ctx context.Context, args []string, stdout, stderr io.Writer, env
 		}
 		return ticketShow(ctx, db, n, *asJSON, stdout)
 	case "find":
-		if len(pos) != 1 {
-			return usageError{"usage: ticket find MESSAGE-ID [--json]"}
+		if len(pos) == 0 {
+			return usageError{"usage: ticket find WORDS|MESSAGE-ID|#N [--json]"}
 		}
-		return ticketFind(ctx, db, pos[0], *asJSON, stdout)
+		if len(pos) == 1 && isMessageID(pos[0]) {
+			return ticketFind(ctx, db, pos[0], *asJSON, stdout)
+		}
+		return ticketSearch(ctx, db, strings.Join(pos, " "), &pf, until, *asJSON, stdout)
 	}
 	return usageError{fmt.Sprintf("unknown ticket subcommand %q", sub)}
 }

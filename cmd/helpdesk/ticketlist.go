@@ -23,6 +23,7 @@ type pageFlags struct {
 	department string
 	account    string
 	since      string
+	tag        string
 	active     bool
 }
 
@@ -33,11 +34,12 @@ func (p *pageFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&p.department, "department", "", "only tickets of department `D`")
 	fs.StringVar(&p.account, "account", "", "only tickets of the account with address or id `EMAIL|ID`")
 	fs.StringVar(&p.since, "since", "", "only tickets created on or after `DATE` (2026-11-30 or RFC 3339)")
+	fs.StringVar(&p.tag, "tag", "", "only tickets tagged `TAG`")
 }
 
 // page turns the flags into the store's query.
 func (p *pageFlags) page() (store.TicketPage, error) {
-	q := store.TicketPage{Limit: p.limit, After: p.after, Statuses: p.statuses, Department: p.department, Active: p.active}
+	q := store.TicketPage{Limit: p.limit, After: p.after, Statuses: p.statuses, Department: p.department, Active: p.active, Tag: p.tag}
 	if p.limit < 0 || p.after < 0 {
 		return q, usageError{"--limit and --after must not be negative"}
 	}
@@ -49,15 +51,24 @@ func (p *pageFlags) page() (store.TicketPage, error) {
 		}
 	}
 	if p.since != "" {
-		t, err := time.Parse("2006-01-02", p.since)
+		t, err := parseDate("--since", p.since)
 		if err != nil {
-			if t, err = time.Parse(time.RFC3339, p.since); err != nil {
-				return q, usageError{fmt.Sprintf("--since %q is not a date such as 2026-11-30 or an RFC 3339 time", p.since)}
-			}
+			return q, err
 		}
 		q.Since = t
 	}
 	return q, nil
+}
+
+// parseDate reads a flag's date: a day (UTC midnight) or an RFC 3339 time.
+func parseDate(flag, s string) (time.Time, error) {
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		if t, err = time.Parse(time.RFC3339, s); err != nil {
+			return t, usageError{fmt.Sprintf("%s %q is not a date such as 2026-11-30 or an RFC 3339 time", flag, s)}
+		}
+	}
+	return t, nil
 }
 
 // listFlag is a flag that may be repeated and takes comma lists.

@@ -31,6 +31,7 @@ type Metrics struct {
 	oldest      prometheus.Gauge
 	sla         *prometheus.GaugeVec
 	tickets     *prometheus.GaugeVec
+	openByTag   *prometheus.GaugeVec
 	quarantined prometheus.Gauge
 	imapLast    *prometheus.GaugeVec
 	chEnabled   *prometheus.GaugeVec
@@ -61,6 +62,8 @@ func NewMetrics() *Metrics {
 			Help: "Tickets awaiting a staff reply whose first response is at risk or breached."}, []string{"state"}),
 		tickets: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "helpdesk_tickets",
 			Help: "Tickets by status."}, []string{"status"}),
+		openByTag: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "helpdesk_tickets_open",
+			Help: "Active tickets by tag: the 20 most used tags, the rest summed as \"(other)\"."}, []string{"tag"}),
 		quarantined: prometheus.NewGauge(prometheus.GaugeOpts{Name: "helpdesk_quarantined_mails",
 			Help: "Mails in quarantine."}),
 		imapLast: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "helpdesk_imap_last_success_timestamp_seconds",
@@ -81,7 +84,7 @@ func NewMetrics() *Metrics {
 	m.reg.MustRegister(m.mailAuth)
 	m.flow = newFlow()
 	m.reg.MustRegister(m.flow.collectors()...)
-	m.reg.MustRegister(m.received, m.sent, m.failed, m.sweep, m.backlog, m.dead, m.oldest, m.sla, m.tickets,
+	m.reg.MustRegister(m.received, m.sent, m.failed, m.sweep, m.backlog, m.dead, m.oldest, m.sla, m.tickets, m.openByTag,
 		m.quarantined, m.imapLast, m.chEnabled, m.chOK,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -127,6 +130,12 @@ func (m *Metrics) handler(src Source, channels func() []Channel, now func() time
 			m.tickets.Reset()
 			for st, n := range c.TicketsByStatus {
 				m.tickets.WithLabelValues(st).Set(float64(n))
+			}
+			// Tags come and go: a tag no longer used must not stay at
+			// its last value.
+			m.openByTag.Reset()
+			for tag, n := range c.OpenByTag {
+				m.openByTag.WithLabelValues(tag).Set(float64(n))
 			}
 			m.quarantined.Set(float64(c.Quarantined))
 		}

@@ -24,7 +24,7 @@ func usageText() string {
 	for _, ac := range core.ActionsFor(core.ActorAgent) {
 		fmt.Fprintf(&b, "• `/helpdesk #N %s`: %s\n", ac.Usage(core.ActorAgent), ac.Help)
 	}
-	b.WriteString("• `/helpdesk find MESSAGE-ID` or `/helpdesk find #N`\n" +
+	b.WriteString("• `/helpdesk find WORDS [tag:T] [status:S] [department:D]`, `/helpdesk find MESSAGE-ID` or `/helpdesk find #N`\n" +
 		"• `/helpdesk queue`\n" +
 		"• `/helpdesk new EMAIL subject | text`: open a ticket for a customer\n" +
 		"• `/helpdesk credits EMAIL`")
@@ -87,10 +87,15 @@ func (h *Handler) command(ctx context.Context, cmd slack.SlashCommand) string {
 	}
 	switch strings.ToLower(fields[0]) {
 	case "find":
-		if len(fields) != 2 {
-			return "Usage: `/helpdesk find MESSAGE-ID` or `/helpdesk find #N`"
+		if len(fields) < 2 {
+			return "Usage: `/helpdesk find WORDS`, `/helpdesk find MESSAGE-ID` or `/helpdesk find #N`"
 		}
-		return h.find(ctx, unescape(fields[1]))
+		if len(fields) == 2 {
+			if ref := unescape(fields[1]); strings.HasPrefix(ref, "#") || strings.HasPrefix(ref, "<") || strings.Contains(ref, "@") {
+				return h.find(ctx, ref)
+			}
+		}
+		return h.search(ctx, plainText(rest(text, 1)))
 	case "queue":
 		return h.queue(ctx)
 	case "new":
@@ -276,4 +281,48 @@ func (h *Handler) credits(ctx context.Context, email string) string {
 		return h.safeMessage(ctx, err, "credits")
 	}
 	return escape(s)
+}
+
+// searchShown is how many tickets /helpdesk find WORDS lists.
+const searchShown = 10
+
+// search answers /helpdesk find WORDS: the best tickets, each with a
+// snippet of its best message, the matched words in bold. Words
+// tag:T, status:S and department:D (or dept:D) filter rather than match.
+func (h *Handler) search(ctx context.Context, words string) string {
+	q := core.SearchQuery{Limit: searchShown}
+	var rest []string
+	for _, w := range strings.Fields(words) {
+		key, v, ok := strings.Cut(w, ":")
+		switch key = strings.ToLower(key); {
+		case ok && v != "" && key == "tag":
+			q.Tag = v
+		case ok && v != "" && key == "status":
+			q.Status = v
+		case ok && v != "" && (key == "department" || key == "dept"):
+			q.Department = v
+		default:
+			rest = append(rest, w)
+		}
+	}
+	terms, err := core.SearchTerms(strings.Join(rest, " "))
+	if err != nil {
+		return h.safeMessage(ctx, err, "find")
+	}
+	q.Terms = terms
+	hits, err := h.db.Search(ctx, q)
+	if err != nil {
+		return h.safeMessage(ctx, err, "find")
+	}
+	if len(hits) == 0 {
+		return fmt.Sprintf("No ticket holds %s.", escape(strings.Join(terms, " ")))
+	}
+	var b strings.Builder
+	for _, hit := range hits {
+		snip := core.MarkSnippet(hit.Snippet, "*", "*", func(s string) string {
+			return escape(core.SquashSpace(s))
+		})
+		fmt.Fprintf(&b, "• *#%d* %s (%s): %s\n", hit.Number, escape(clip(hit.Subject, subjectShown)), hit.Status, snip)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
