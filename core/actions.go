@@ -98,6 +98,8 @@ var actions = []Action{
 		Help: "move a message (its number or Message-ID) to a new ticket", run: (*Service).splitAction},
 	{Name: "dispatch", Who: whoStaff, Args: "DEPARTMENT", Min: 1, Max: 1,
 		Help: "move the ticket to another department", run: (*Service).dispatchAction},
+	{Name: "reply-with", Who: whoAgent, Args: "NAME", Min: 1, Max: 1,
+		Help: "answer the customer with a saved reply", run: (*Service).replyWith},
 }
 
 // statuses are the statuses, in life cycle order.
