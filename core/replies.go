@@ -253,3 +253,10 @@ func (s *Service) GetReplyTemplate(ctx context.Context, name string) (*ReplyTemp
 func (s *Service) RemoveReplyTemplate(ctx context.Context, name string) error {
 	return s.store.Tx(ctx, func(tx Tx) error { return tx.RemoveReplyTemplate(ctx, name) })
 }
+
+// The action ids of a saved reply's preview (docs/rules.md §7); each
+// button's value is "NUMBER NAME", the ticket and the saved reply.
+const (
+	SlackActionReplySend   = "helpdesk_reply_send"   // send the previewed reply
+	SlackActionReplyCancel = "helpdesk_reply_cancel" // drop the preview
+)
