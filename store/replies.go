@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"helpdesk/core"
 )
@@ -71,6 +72,54 @@ func (t *Tx) RemoveReplyTemplate(ctx context.Context, name string) error {
 		return err
 	} else if n == 0 {
 		return core.Errorf(core.ENOTFOUND, "there is no saved reply %q", name)
+	}
+	return nil
+}
+
+var _ core.CustomChargeTx = (*Tx)(nil)
+
+// AddCustomCharge implements core.CustomChargeTx.
+func (t *Tx) AddCustomCharge(ctx context.Context, c *core.CustomCharge) error {
+	res, err := t.exec(ctx, `INSERT INTO custom_charges (ticket_id, amount, reason, by_whom, state, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, c.Ticket, c.Amount, c.Reason, c.By, c.State, fmtTime(c.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("add custom charge to ticket %d: %w", c.Ticket, err)
+	}
+	c.ID, err = res.LastInsertId()
+	return err
+}
+
+// CustomCharges implements core.CustomChargeTx.
+func (t *Tx) CustomCharges(ctx context.Context, ticket int64) ([]core.CustomCharge, error) {
+	rows, err := t.query(ctx, `SELECT id, amount, reason, by_whom, state, created_at
+		FROM custom_charges WHERE ticket_id = ? ORDER BY id`, ticket)
+	if err != nil {
+		return nil, fmt.Errorf("custom charges of %d: %w", ticket, err)
+	}
+	defer rows.Close()
+	var out []core.CustomCharge
+	for rows.Next() {
+		c := core.CustomCharge{Ticket: ticket}
+		var at string
+		if err := rows.Scan(&c.ID, &c.Amount, &c.Reason, &c.By, &c.State, &at); err != nil {
+			return nil, fmt.Errorf("custom charges of %d: %w", ticket, err)
+		}
+		c.CreatedAt = parseTime(at)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// EndCustomCharge implements core.CustomChargeTx.
+func (t *Tx) EndCustomCharge(ctx context.Context, id int64, state string, at time.Time) error {
+	res, err := t.exec(ctx, `UPDATE custom_charges SET state = ?, done_at = ? WHERE id = ? AND state = 'asked'`, state, fmtTime(at), id)
+	if err != nil {
+		return fmt.Errorf("end custom charge %d: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return fmt.Errorf("end custom charge %d: it waits no longer", id)
 	}
 	return nil
 }
