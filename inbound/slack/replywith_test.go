@@ -111,3 +111,28 @@ func (env *deskEnv) pressValue(t *testing.T, user, actionID, value string) strin
 	}
 	return env.answers[before]
 }
+
+// TestCommands_Charge: /helpdesk #N charge AMOUNT REASON asks the
+// customer to confirm a custom amount, the reason kept as typed, and
+// refuses a second while the first waits (docs/rules.md §5).
+func TestCommands_Charge(t *testing.T) {
+	env := mustDesk(t)
+	n := env.mustTicket(t, "ann@shop.example")
+	want := "Ticket #1: the customer is asked to confirm a custom charge of 100 credits (third-party installation &amp; set-up); answers wait until then."
+	if got := env.command(t, "U0AGENT", "#1 charge 100 third-party installation &amp; set-up"); got != want {
+		t.Fatalf("charge: %q, want %q", got, want)
+	}
+	notes := env.emails(t, n, core.TemplateCredits)
+	if len(notes) != 1 || notes[0].Data.Credits == nil || notes[0].Data.Credits.Reason != "third-party installation & set-up" {
+		t.Fatalf("credits notices %+v", notes)
+	}
+	for _, c := range []struct{ text, want string }{
+		{"#1 charge 20 more", "waits for the customer"},
+		{"#1 charge lots of money", `"lots" is not an amount`},
+		{"#1 charge 20", "usage: charge AMOUNT REASON"},
+	} {
+		if got := env.command(t, "U0AGENT", c.text); !strings.Contains(got, c.want) {
+			t.Errorf("%q: %q, want %q", c.text, got, c.want)
+		}
+	}
+}
