@@ -100,6 +100,10 @@ var actions = []Action{
 		Help: "move the ticket to another department", run: (*Service).dispatchAction},
 	{Name: "tag", Who: whoStaff, Args: "add|remove TAG", Min: 2, Max: 2,
 		Help: "tag the ticket or remove a tag", run: (*Service).tagAction},
+	{Name: "reply-with", Who: whoAgent, Args: "NAME", Min: 1, Max: 1,
+		Help: "answer the customer with a saved reply", run: (*Service).replyWith},
+	{Name: "charge", Who: whoStaff, Args: "AMOUNT REASON", Min: 2, Max: -1,
+		Help: "charge a custom amount of credits, with the reason", run: (*Service).chargeAction},
 }
 
 // statuses are the statuses, in life cycle order.

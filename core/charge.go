@@ -31,6 +31,11 @@ func (s *Service) setCategory(ctx context.Context, tx Tx, t *Ticket, a Actor, ar
 	if t.Status == StatusClosed {
 		return "", Errorf(ECONFLICT, "ticket #%d is closed; reopen it first", t.Number)
 	}
+	if cc, err := askedCharge(ctx, tx, t); err != nil {
+		return "", err
+	} else if cc != nil {
+		return "", Errorf(ECONFLICT, "a custom charge of ticket #%d waits for the customer; assess it once that is decided", t.Number)
+	}
 	cost := s.rules.Credits.Cost(n)
 	if t.Category == n {
 		return fmt.Sprintf("ticket #%d is category %d (%d credits) already", t.Number, n, cost), nil
@@ -239,9 +244,21 @@ func (s *Service) confirm(ctx context.Context, tx Tx, t *Ticket, a Actor, now ti
 		return "", Errorf(ECONFLICT, "ticket #%d is closed", t.Number)
 	}
 	held := t.Hold
+	custom, err := s.confirmCustom(ctx, tx, t, now)
+	if err != nil {
+		return "", err
+	}
 	what, err := s.bill(ctx, tx, t, a, billConfirmed, now)
 	if err != nil {
 		return "", err
+	}
+	if custom != "" {
+		// bill has nothing to release when no category is due.
+		if err := s.unhold(ctx, tx, t, now); err != nil {
+			return "", err
+		}
+		what = strings.TrimPrefix(strings.Join([]string{custom, what}, "; "), "; ")
+		what = strings.TrimSuffix(what, "; ")
 	}
 	t.UpdatedAt = now
 	if err := s.notifyChange(ctx, tx, t, "the customer confirmed the charge: "+what, now); err != nil {
@@ -270,6 +287,9 @@ func (s *Service) decline(ctx context.Context, tx Tx, t *Ticket, a Actor, now ti
 		if err := tx.EndHeldAnswer(ctx, h.ID, "dropped", now); err != nil {
 			return "", err
 		}
+	}
+	if err := dropCustom(ctx, tx, t, now); err != nil {
+		return "", err
 	}
 	// The category falls back to the one that was paid for, if any.
 	t.Hold, t.Category, t.UpdatedAt = "", 0, now

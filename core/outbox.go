@@ -134,6 +134,9 @@ type CreditsNotice struct {
 	Due      int             `json:"due"`     // what confirming charges now: Cost − Charged
 	Balance  int             `json:"balance"` // the account's credits
 	Packages []CreditPackage `json:"packages,omitempty"`
+	// Reason is set for a custom charge (docs/rules.md §5): Due credits
+	// for it, and no category.
+	Reason string `json:"reason,omitempty"`
 }
 
 // SlackPost is the payload of the Slack outbox kinds. The channel is

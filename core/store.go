@@ -36,6 +36,8 @@ type Tx interface {
 	AccountsTx
 	BounceTx
 	TagTx
+	ReplyTemplateTx
+	CustomChargeTx
 
 	Profile(ctx context.Context, id int64) (*Profile, error)
 	ProfileByEmail(ctx context.Context, email string) (*Profile, error)

@@ -99,9 +99,17 @@ func (s *DB) VerifyCredits(ctx context.Context) ([]CreditMismatch, error) {
 		{`SELECT l.account_id, l.credits - l.remaining, COALESCE((SELECT SUM(credits) FROM credit_spends s WHERE s.lot_id = l.id), 0)
 			FROM credit_lots l WHERE l.credits - l.remaining != COALESCE((SELECT SUM(credits) FROM credit_spends s WHERE s.lot_id = l.id), 0)`,
 			false, "a lot has %d credits used, but its spends sum to %d"},
-		{`SELECT t.id, t.credits_charged, -COALESCE((SELECT SUM(amount) FROM credit_entries e WHERE e.ticket_id = t.id), 0)
-			FROM tickets t WHERE t.credits_charged != -COALESCE((SELECT SUM(amount) FROM credit_entries e WHERE e.ticket_id = t.id), 0)`,
+		{`SELECT t.id, t.credits_charged, -COALESCE((SELECT SUM(amount) FROM credit_entries e WHERE e.ticket_id = t.id AND e.kind != 'custom_charge'), 0)
+			FROM tickets t WHERE t.credits_charged != -COALESCE((SELECT SUM(amount) FROM credit_entries e WHERE e.ticket_id = t.id AND e.kind != 'custom_charge'), 0)`,
 			true, "charged %d, but its ledger entries come to %d"},
+		// Custom charges (docs/rules.md §5) are kept apart from the
+		// category's charge: each charged one is one entry.
+		{`SELECT t.id, c.charged, c.entries FROM tickets t JOIN (SELECT ticket_id,
+				COALESCE((SELECT SUM(amount) FROM custom_charges cc WHERE cc.ticket_id = x.ticket_id AND cc.state = 'charged'), 0) AS charged,
+				-COALESCE((SELECT SUM(amount) FROM credit_entries e WHERE e.ticket_id = x.ticket_id AND e.kind = 'custom_charge'), 0) AS entries
+				FROM (SELECT ticket_id FROM custom_charges UNION SELECT ticket_id FROM credit_entries WHERE kind = 'custom_charge') x) c
+				ON c.ticket_id = t.id WHERE c.charged != c.entries`,
+			true, "custom charges of %d, but their ledger entries come to %d"},
 	}
 	for _, c := range checks {
 		rows, err := s.db.QueryContext(ctx, c.query)

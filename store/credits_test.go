@@ -51,6 +51,9 @@ func TestVerifyCredits_Tampered(t *testing.T) {
 		{"balance raised", `UPDATE accounts SET credits = credits + 5`, []string{"ledger sums to 40", "lots hold 40"}},
 		{"lot refilled", `UPDATE credit_lots SET remaining = 50`, []string{"lots hold 50", "spends sum to 10"}},
 		{"ticket charge forgotten", `UPDATE tickets SET credits_charged = 0 WHERE id = ?`, []string{"charged 0, but its ledger entries come to 10"}},
+		{"custom charge without its entry", `INSERT INTO custom_charges (ticket_id, amount, reason, by_whom, state, created_at)
+			VALUES (?, 30, 'installation', 'U0AGENT', 'charged', '2026-11-23T09:00:00Z')`,
+			[]string{"custom charges of 30, but their ledger entries come to 0"}},
 		{"ledger rewritten behind the triggers", `DROP TRIGGER credit_entries_no_update; UPDATE credit_entries SET amount = -5 WHERE kind = 'charge'`,
 			[]string{"ledger sums to 45", "running balance is 40, but the entries up to it sum to 45"}},
 	}

@@ -11,7 +11,7 @@ type CreditTotals struct {
 	Balance   int64 // the sum of the accounts' balances
 	Granted   int64 // license grants
 	Purchased int64 // bought packages
-	Charged   int64 // charged to tickets, with adjustments, less refunds
+	Charged   int64 // charged to tickets, with adjustments and custom charges, less refunds
 	Expired   int64 // lots that ran out unused
 }
 
@@ -22,7 +22,7 @@ func (s *DB) CreditTotals(ctx context.Context) (*CreditTotals, error) {
 		(SELECT COALESCE(SUM(credits), 0) FROM accounts),
 		COALESCE(SUM(CASE WHEN kind = 'grant' THEN amount END), 0),
 		COALESCE(SUM(CASE WHEN kind = 'purchase' THEN amount END), 0),
-		-COALESCE(SUM(CASE WHEN kind IN ('charge', 'adjustment', 'refund') THEN amount END), 0),
+		-COALESCE(SUM(CASE WHEN kind IN ('charge', 'adjustment', 'refund', 'custom_charge') THEN amount END), 0),
 		-COALESCE(SUM(CASE WHEN kind = 'expiry' THEN amount END), 0)
 		FROM credit_entries`).Scan(&t.Balance, &t.Granted, &t.Purchased, &t.Charged, &t.Expired)
 	if err != nil {

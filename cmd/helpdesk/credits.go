@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -16,15 +17,20 @@ import (
 )
 
 const creditsUsage = `usage: credits show EMAIL|ACCOUNT-ID [--json] | grant EMAIL --license NAME | purchase EMAIL --package N |
-       transfer FROM-EMAIL TO-EMAIL N | verify | preagree EMAIL on|off`
+       transfer FROM-EMAIL TO-EMAIL N | verify | preagree EMAIL on|off | adjust EMAIL ±N --reason TEXT`
 
-// cmdCredits is `credits show|grant|purchase|transfer|verify|preagree`
+// cmdCredits is `credits show|grant|purchase|transfer|verify|preagree|adjust`
 // (docs/rules.md §5).
 func cmdCredits(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
 	if len(args) == 0 {
 		return usageError{creditsUsage}
 	}
 	sub, args := args[0], args[1:]
+	var amount string
+	if sub == "adjust" {
+		// -5 would read as a flag: the signed amount is taken out first.
+		amount, args = signedArg(args)
+	}
 	fs := flag.NewFlagSet("credits "+sub, flag.ContinueOnError)
 	var c common
 	c.register(fs, env)
@@ -32,14 +38,19 @@ func cmdCredits(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	license := fs.String("license", "", "the license that grants credits")
 	pkg := fs.Int("package", 0, "the package bought, in credits")
 	by := fs.String("by", "admin", "who made the change, for the ledger")
+	reason := fs.String("reason", "", "adjust: why, for the ledger (a refund, a goodwill grant)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
+	if sub == "adjust" && amount == "" && len(pos) == 2 {
+		amount, pos = pos[1], pos[:1] // unsigned: a number of credits to add
+	}
 	switch {
 	case sub == "show" && len(pos) == 1, sub == "grant" && len(pos) == 1 && *license != "",
 		sub == "purchase" && len(pos) == 1 && *pkg != 0, sub == "transfer" && len(pos) == 3,
-		sub == "verify" && len(pos) == 0, sub == "preagree" && len(pos) == 2:
+		sub == "verify" && len(pos) == 0, sub == "preagree" && len(pos) == 2,
+		sub == "adjust" && len(pos) == 1 && amount != "":
 	default:
 		return usageError{creditsUsage}
 	}
@@ -84,6 +95,23 @@ func cmdCredits(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		fmt.Fprintf(stdout, "%d credits moved from account #%d (balance %d) to account #%d (balance %d)\n",
 			n, out.AccountID, out.Balance, in.AccountID, in.Balance)
 		return nil
+	case "adjust":
+		n, err := strconv.Atoi(amount)
+		if err != nil {
+			return usageError{fmt.Sprintf("%q is not a signed whole number of credits, such as +10 or -5", amount)}
+		}
+		e, err := app.Core.Adjust(ctx, pos[0], n, *reason, *by)
+		if err != nil {
+			return creditsError(err)
+		}
+		if *asJSON {
+			return writeJSON(stdout, struct {
+				gateway.EntryView
+				Account int64 `json:"account"`
+			}{gateway.EntryViewOf(e), e.AccountID})
+		}
+		fmt.Fprintf(stdout, "account #%d: %+d credits by hand (%s), balance %d\n", e.AccountID, e.Amount, e.Reason, e.Balance)
+		return nil
 	case "preagree":
 		var on bool
 		switch pos[1] {
@@ -107,6 +135,17 @@ func cmdCredits(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		return nil
 	}
 	return usageError{creditsUsage}
+}
+
+// signedArg takes the first argument that is a signed number (+10,
+// -5) out of args.
+func signedArg(args []string) (string, []string) {
+	for i, a := range args {
+		if len(a) > 1 && (a[0] == '-' || a[0] == '+') && strings.Trim(a[1:], "0123456789") == "" {
+			return a, append(args[:i:i], args[i+1:]...)
+		}
+	}
+	return "", args
 }
 
 // creditsError shows a refusal's reason and nothing internal.

@@ -19,7 +19,7 @@ func (h helpRequested) Error() string { return "help requested" }
 
 // groups are the commands that take a subcommand.
 var groups = map[string]bool{"ticket": true, "channel": true, "quarantine": true, "account": true,
-	"credits": true, "outbox": true, "dkim": true}
+	"credits": true, "outbox": true, "dkim": true, "reply-template": true}
 
 func isHelpFlag(s string) bool {
 	switch s {

@@ -131,6 +131,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env []str
 		return cmdProfile(ctx, args, stdout, stderr, env)
 	case "credits":
 		return cmdCredits(ctx, args, stdout, stderr, env)
+	case "reply-template":
+		return cmdReplyTemplate(ctx, args, stdout, stderr, env)
 	case "outbox":
 		return cmdOutbox(ctx, args, stdout, stderr, env)
 	case "backup":

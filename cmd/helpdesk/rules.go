@@ -36,6 +36,8 @@ func cmdAct(ctx context.Context, args []string, stdout, stderr io.Writer, env []
 	var c common
 	c.register(fs, env)
 	agentID := fs.String("agent", "", "the acting agent's id (Slack user id); without it, the admin acts")
+	preview := fs.Bool("preview", false, "reply-with: print the saved reply as it would be sent, and send nothing")
+	reason := fs.String("reason", "", "charge: why the custom amount is charged")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -64,6 +66,20 @@ func cmdAct(ctx context.Context, args []string, stdout, stderr io.Writer, env []
 		if actor, err = app.Config().Agent(*agentID); err != nil {
 			return err
 		}
+	}
+	if *preview {
+		if pos[1] != "reply-with" || len(pos) != 3 {
+			return usageError{"--preview goes with reply-with NAME"}
+		}
+		text, err := app.Core.PreviewReply(ctx, n, actor, pos[2])
+		if err != nil {
+			return fmt.Errorf("ticket #%d reply-with: %s", n, core.ErrorMessage(err))
+		}
+		fmt.Fprintln(stdout, text)
+		return nil
+	}
+	if *reason != "" {
+		pos = append(pos, *reason)
 	}
 	res, err := app.Core.Act(ctx, n, actor, pos[1], pos[2:]...)
 	if err != nil {

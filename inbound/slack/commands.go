@@ -55,12 +55,12 @@ func (h *Handler) serveCommand(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := detach(r.Context())
 	defer cancel()
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(ephemeral(h.command(ctx, cmd)))
+	json.NewEncoder(w).Encode(h.slash(ctx, cmd))
 }
 
 // ephemeral is a slash command's answer that only its author sees.
-func ephemeral(text string) map[string]string {
-	return map[string]string{"response_type": slack.ResponseTypeEphemeral, "text": fitAnswer(text)}
+func ephemeral(text string) map[string]any {
+	return map[string]any{"response_type": slack.ResponseTypeEphemeral, "text": fitAnswer(text)}
 }
 
 // command runs one /helpdesk command and returns its answer.

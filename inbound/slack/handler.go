@@ -89,6 +89,9 @@ type Options struct {
 	// Open opens tickets for /helpdesk new; nil means that command
 	// answers that it is not available.
 	Open Opener
+	// Replies previews saved replies for /helpdesk #N reply-with; nil
+	// means that command answers that it is not available.
+	Replies Replies
 	// Changed is called after a request changed something, to wake the
 	// outbox worker; nil means nobody is told.
 	Changed func()

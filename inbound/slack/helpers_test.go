@@ -93,9 +93,13 @@ func mustDesk(t *testing.T) *deskEnv {
 			var m slack.WebhookMessage
 			json.NewDecoder(r.Body).Decode(&m)
 			env.mu.Lock()
-			if m.ResponseType == "ephemeral" && !m.ReplaceOriginal {
+			switch {
+			case m.ResponseType == "ephemeral" && !m.ReplaceOriginal:
 				env.answers = append(env.answers, m.Text)
-			} else {
+			case m.ResponseType == "ephemeral":
+				// A saved reply's preview is replaced by what its button did.
+				env.answers = append(env.answers, "REPLACED: "+m.Text)
+			default:
 				env.answers = append(env.answers, "NOT EPHEMERAL: "+m.Text)
 			}
 			env.mu.Unlock()
@@ -115,6 +119,7 @@ func mustDesk(t *testing.T) *deskEnv {
 		// The fake Slack's response_url is on loopback.
 		ResponseURLHosts: []string{"127.0.0.1"},
 		API:              api,
+		Replies:          env.svc,
 		Changed:          func() { env.mu.Lock(); env.changed++; env.mu.Unlock() },
 		Logger:           slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})

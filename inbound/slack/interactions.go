@@ -53,6 +53,10 @@ func (h *Handler) interaction(ctx context.Context, cb slack.InteractionCallback)
 		return true
 	}
 	for _, a := range cb.ActionCallback.BlockActions {
+		if res, ok := h.replyButton(ctx, cb.User.ID, a.ActionID, a.Value); ok {
+			h.answerReplacing(ctx, cb.ResponseURL, res)
+			continue
+		}
 		if res, ok := h.heldButton(ctx, cb.User.ID, a.ActionID, a.Value); ok {
 			h.answer(ctx, cb.ResponseURL, res)
 			continue

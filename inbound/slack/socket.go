@@ -74,7 +74,7 @@ func (h *Handler) socketEvent(ctx context.Context, sm *socketmode.Client, evt so
 		}
 		wctx, cancel := detach(ctx)
 		defer cancel()
-		ack(ephemeral(h.command(wctx, cmd)))
+		ack(h.slash(wctx, cmd))
 	case socketmode.EventTypeInteractive:
 		ack()
 		if cb, ok := evt.Data.(slack.InteractionCallback); ok {
