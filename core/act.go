@@ -45,6 +45,9 @@ func (s *Service) act(ctx context.Context, tx Tx, t *Ticket, a Actor, action str
 		if err := s.mayActIn(a, t.Department, fmt.Sprintf("ticket #%d", t.Number)); err != nil {
 			return "", err
 		}
+		if err := mergedRefusal(ctx, tx, t); err != nil {
+			return "", err
+		}
 	}
 	return ac.run(s, ctx, tx, t, a, args, now)
 }

@@ -98,6 +98,8 @@ var actions = []Action{
 		Help: "move a message (its number or Message-ID) to a new ticket", run: (*Service).splitAction},
 	{Name: "dispatch", Who: whoStaff, Args: "DEPARTMENT", Min: 1, Max: 1,
 		Help: "move the ticket to another department", run: (*Service).dispatchAction},
+	{Name: "merge", Who: whoStaff, Args: "#M", Min: 1, Max: 1,
+		Help: "merge the ticket into ticket #M about the same problem", run: (*Service).mergeAction},
 }
 
 // statuses are the statuses, in life cycle order.

@@ -66,6 +66,7 @@ const (
 	TemplateCredits  = "credits"  // a charge waits for the customer's confirmation or for credits (Credits)
 	TemplateSplit    = "split"    // a message was moved into a ticket of its own (SplitFrom, Text)
 	TemplateTickets  = "tickets"  // the open tickets of the sender's account, answering #tickets (Tickets)
+	TemplateMerged   = "merged"   // another ticket was merged into this one (MergedFrom)
 )
 
 // EmailNotice is the payload of an OutboxEmail row: everything needed to
@@ -109,6 +110,8 @@ type Notice struct {
 
 	Credits   *CreditsNotice `json:"credits,omitempty"`    // TemplateCredits
 	SplitFrom int64          `json:"split_from,omitempty"` // TemplateSplit: the ticket the message was in
+	// MergedFrom is the ticket merged into this one (TemplateMerged).
+	MergedFrom int64 `json:"merged_from,omitempty"`
 
 	Tickets []TicketLine `json:"tickets,omitempty"` // TemplateTickets: the account's open tickets
 }

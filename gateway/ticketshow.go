@@ -17,6 +17,7 @@ type TicketDetail struct {
 	Tasks     []core.Task
 	Requester string
 	People    []core.Participant
+	Merges    *store.TicketMerges
 }
 
 // LoadTicket reads ticket n with its messages, tasks and people; an
@@ -39,6 +40,9 @@ func LoadTicket(ctx context.Context, db *store.DB, n int64) (*TicketDetail, erro
 	if d.Requester, d.People, err = db.TicketPeople(ctx, n); err != nil {
 		return nil, err
 	}
+	if d.Merges, err = db.TicketMerges(ctx, n); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -47,6 +51,7 @@ func (d *TicketDetail) View() TicketView {
 	v := TicketViewOf(d.Ticket, d.Messages)
 	WithTasks(&v, d.Tasks)
 	WithParticipants(&v, d.Requester, d.People)
+	WithMerges(&v, d.Merges)
 	return v
 }
 
@@ -82,6 +87,7 @@ func (d *TicketDetail) WriteText(w io.Writer) error {
 		fmt.Fprintln(w, strings.Join(extra, " · "))
 	}
 	fmt.Fprintln(w, peopleLine(d.Requester, d.People))
+	writeMerges(w, d.Merges)
 	for _, tk := range d.Tasks {
 		fmt.Fprintf(w, "task %d: %s [%s]\n", tk.Number, tk.Title, tk.Status)
 	}
@@ -146,4 +152,25 @@ func senderLine(a *core.Auth) string {
 	}
 	j := AuthViewOf(a)
 	return fmt.Sprintf("%ssender %s: %s (dmarc=%s spf=%s dkim=%s)", mark, j.Domain, a, j.DMARC, j.SPF, j.DKIM)
+}
+
+// writeMerges says where a merged ticket went, and what was merged into
+// this one with the charges made on those tickets (docs/rules.md §2).
+func writeMerges(w io.Writer, m *store.TicketMerges) {
+	if m == nil {
+		return
+	}
+	if m.Into != 0 {
+		fmt.Fprintf(w, "merged into #%d\n", m.Into)
+	}
+	if len(m.From) > 0 {
+		var ns []string
+		for _, n := range m.From {
+			ns = append(ns, fmt.Sprintf("#%d", n))
+		}
+		fmt.Fprintf(w, "merged from %s\n", strings.Join(ns, ", "))
+	}
+	for _, e := range m.Charges {
+		fmt.Fprintf(w, "charge on #%d: %+d credits (%s, %s)\n", e.Ticket, e.Amount, e.Kind, e.Reason)
+	}
 }

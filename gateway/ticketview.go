@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"helpdesk/core"
+	"helpdesk/store"
 )
 
 // TicketView and its parts are the JSON shapes of `ticket list|show|find
@@ -30,6 +31,12 @@ type TicketView struct {
 	UpdatedAt   time.Time   `json:"updated_at"`
 	ClosedAt    *time.Time  `json:"closed_at"`
 	Tasks       *[]TaskView `json:"tasks,omitempty"`
+	// MergedInto is the ticket this one was merged into (null when it
+	// was not); Merged the tickets merged into it, and MergedCharges the
+	// ledger entries of those, which stay on them (docs/rules.md §2).
+	MergedInto    *int64             `json:"merged_into"`
+	Merged        []int64            `json:"merged,omitempty"`
+	MergedCharges []MergedChargeView `json:"merged_charges,omitempty"`
 	// Participants are the ticket's people, the requester first
 	// (DESIGN.md); set by `ticket show`.
 	Participants *[]ParticipantView `json:"participants,omitempty"`
@@ -195,4 +202,30 @@ func AuthViewOf(a *core.Auth) *AuthView {
 	}
 	return &AuthView{DMARC: or(a.DMARC), SPF: or(a.SPF), DKIM: or(a.DKIM), Domain: a.Domain,
 		Policy: a.Policy, Authenticated: a.Authenticated()}
+}
+
+// MergedChargeView is a ledger entry of a ticket merged into this one.
+type MergedChargeView struct {
+	Ticket int64     `json:"ticket"`
+	Kind   string    `json:"kind"`
+	Amount int       `json:"amount"`
+	By     string    `json:"by"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
+// WithMerges adds a ticket's merges (from `ticket show`) to its view.
+func WithMerges(t *TicketView, m *store.TicketMerges) {
+	if m == nil {
+		return
+	}
+	if m.Into != 0 {
+		into := m.Into
+		t.MergedInto = &into
+	}
+	t.Merged = m.From
+	for _, e := range m.Charges {
+		t.MergedCharges = append(t.MergedCharges, MergedChargeView{Ticket: e.Ticket, Kind: e.Kind, Amount: e.Amount,
+			By: e.By, Reason: e.Reason, At: e.At})
+	}
 }

@@ -47,6 +47,7 @@ func everyNotice(lang string) map[string]core.Notice {
 			Packages: []core.CreditPackage{{Credits: 10, Price: "$90"}, {Credits: 22, Price: "$180"}}}
 	})
 	add("split", core.TemplateSplit, func(n *core.Notice) { n.SplitFrom = 977 })
+	add("merged", core.TemplateMerged, func(n *core.Notice) { n.MergedFrom = 977 })
 	add("refusal", core.TemplateRefusal, func(n *core.Notice) { n.Number, n.Ref = 0, "" })
 	return out
 }
