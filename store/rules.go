@@ -3,14 +3,15 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"helpdesk/core"
 )
 
 // Tasks returns the tasks of a ticket in order.
 func (t *Tx) Tasks(ctx context.Context, ticket int64) ([]core.Task, error) {
-	rows, err := t.query(ctx, `SELECT id, ticket_id, number, title, status, updated_at
-		FROM tasks WHERE ticket_id = ? ORDER BY number`, ticket)
+	rows, err := t.query(ctx, `SELECT id, ticket_id, number, title, status, updated_at,
+		developer, start_on, due_on, progress FROM tasks WHERE ticket_id = ? ORDER BY number`, ticket)
 	if err != nil {
 		return nil, fmt.Errorf("list tasks: %w", err)
 	}
@@ -18,11 +19,12 @@ func (t *Tx) Tasks(ctx context.Context, ticket int64) ([]core.Task, error) {
 	var out []core.Task
 	for rows.Next() {
 		var tk core.Task
-		var updated string
-		if err := rows.Scan(&tk.ID, &tk.Ticket, &tk.Number, &tk.Title, &tk.Status, &updated); err != nil {
+		var updated, start, due string
+		if err := rows.Scan(&tk.ID, &tk.Ticket, &tk.Number, &tk.Title, &tk.Status, &updated,
+			&tk.Developer, &start, &due, &tk.Progress); err != nil {
 			return nil, err
 		}
-		tk.UpdatedAt = parseTime(updated)
+		tk.UpdatedAt, tk.Start, tk.Due = parseTime(updated), parseDate(start), parseDate(due)
 		out = append(out, tk)
 	}
 	return out, rows.Err()
@@ -39,10 +41,12 @@ func (t *Tx) CreateTask(ctx context.Context, tk *core.Task) error {
 	return nil
 }
 
-// UpdateTask writes a task's status and title.
+// UpdateTask writes a task's title, status, developer, time frame and
+// progress.
 func (t *Tx) UpdateTask(ctx context.Context, tk *core.Task) error {
-	_, err := t.exec(ctx, `UPDATE tasks SET title = ?, status = ?, updated_at = ? WHERE id = ?`,
-		tk.Title, tk.Status, fmtTime(tk.UpdatedAt), tk.ID)
+	_, err := t.exec(ctx, `UPDATE tasks SET title = ?, status = ?, updated_at = ?,
+		developer = ?, start_on = ?, due_on = ?, progress = ? WHERE id = ?`,
+		tk.Title, tk.Status, fmtTime(tk.UpdatedAt), tk.Developer, fmtDate(tk.Start), fmtDate(tk.Due), tk.Progress, tk.ID)
 	if err != nil {
 		return fmt.Errorf("update task %d: %w", tk.ID, err)
 	}
@@ -130,4 +134,20 @@ func (t *Tx) FirstMessage(ctx context.Context, ticket int64) (*core.Message, err
 	m, err := scanMessage(t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages
 		WHERE ticket_id = ? AND direction = 'inbound' ORDER BY id LIMIT 1`, ticket))
 	return m, notFound(err, "message")
+}
+
+// dateLayout is how a task's dates are stored: they name days, not
+// instants, and compare as text.
+const dateLayout = "2006-01-02"
+
+func fmtDate(d time.Time) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.UTC().Format(dateLayout)
+}
+
+func parseDate(s string) time.Time {
+	d, _ := time.Parse(dateLayout, s)
+	return d
 }
