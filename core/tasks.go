@@ -138,3 +138,10 @@ func taskLines(ctx context.Context, tx Tx, t *Ticket, now time.Time) ([]TaskLine
 	}
 	return out, nil
 }
+
+// OverdueTask is a task past its due date without being finished, with
+// its ticket: the at-risk list of the status page (docs/rules.md §2).
+type OverdueTask struct {
+	Task
+	Department, Subject string
+}

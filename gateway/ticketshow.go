@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"helpdesk/core"
 	"helpdesk/store"
@@ -18,6 +19,9 @@ type TicketDetail struct {
 	Requester string
 	People    []core.Participant
 	Merges    *store.TicketMerges
+	// Now is the time the tasks' due dates are measured at; LoadTicket
+	// sets the wall clock.
+	Now time.Time
 }
 
 // LoadTicket reads ticket n with its messages, tasks and people; an
@@ -27,7 +31,7 @@ func LoadTicket(ctx context.Context, db *store.DB, n int64) (*TicketDetail, erro
 	if err != nil {
 		return nil, err
 	}
-	d := &TicketDetail{Ticket: r}
+	d := &TicketDetail{Ticket: r, Now: time.Now()}
 	if d.Messages, err = db.Messages(ctx, n); err != nil {
 		return nil, err
 	}
@@ -49,7 +53,7 @@ func LoadTicket(ctx context.Context, db *store.DB, n int64) (*TicketDetail, erro
 // View is the ticket as `ticket show --json` prints it.
 func (d *TicketDetail) View() TicketView {
 	v := TicketViewOf(d.Ticket, d.Messages)
-	WithTasks(&v, d.Tasks)
+	WithTasks(&v, d.Tasks, d.Now)
 	WithParticipants(&v, d.Requester, d.People)
 	WithMerges(&v, d.Merges)
 	return v
@@ -89,7 +93,7 @@ func (d *TicketDetail) WriteText(w io.Writer) error {
 	fmt.Fprintln(w, peopleLine(d.Requester, d.People))
 	writeMerges(w, d.Merges)
 	for _, tk := range d.Tasks {
-		fmt.Fprintf(w, "task %d: %s [%s]\n", tk.Number, tk.Title, tk.Status)
+		fmt.Fprintf(w, "task %d: %s [%s] %d%%%s\n", tk.Number, tk.Title, tk.Status, tk.Progress, taskSchedule(tk, d.Now))
 	}
 	for _, m := range d.Messages {
 		auto := ""
@@ -173,4 +177,23 @@ func writeMerges(w io.Writer, m *store.TicketMerges) {
 	for _, e := range m.Charges {
 		fmt.Fprintf(w, "charge on #%d: %+d credits (%s, %s)\n", e.Ticket, e.Amount, e.Kind, e.Reason)
 	}
+}
+
+// taskSchedule is a task's developer and time frame for `ticket show`,
+// with a mark when it is overdue.
+func taskSchedule(tk core.Task, now time.Time) string {
+	var s string
+	if tk.Developer != "" {
+		s += " · " + tk.Developer
+	}
+	if !tk.Start.IsZero() {
+		s += " · from " + tk.Start.Format(core.DateLayout)
+	}
+	if !tk.Due.IsZero() {
+		s += " · due " + tk.Due.Format(core.DateLayout)
+	}
+	if tk.Overdue(now) {
+		s += " · OVERDUE"
+	}
+	return s
 }

@@ -44,9 +44,14 @@ type TicketView struct {
 }
 
 type TaskView struct {
-	Number int    `json:"number"`
-	Title  string `json:"title"`
-	Status string `json:"status"`
+	Number    int     `json:"number"`
+	Title     string  `json:"title"`
+	Status    string  `json:"status"`
+	Developer string  `json:"developer"`
+	Start     *string `json:"start"` // YYYY-MM-DD, null when not set
+	Due       *string `json:"due"`
+	Progress  int     `json:"progress"` // percent
+	Overdue   bool    `json:"overdue"`
 }
 
 type AccountView struct {
@@ -146,10 +151,19 @@ func optTime(t time.Time) *time.Time {
 	return &t
 }
 
-func WithTasks(t *TicketView, tasks []core.Task) {
+// WithTasks adds the tasks to the view, overdue as of now.
+func WithTasks(t *TicketView, tasks []core.Task, now time.Time) {
+	date := func(d time.Time) *string {
+		if d.IsZero() {
+			return nil
+		}
+		s := d.Format(core.DateLayout)
+		return &s
+	}
 	out := make([]TaskView, 0, len(tasks))
 	for _, tk := range tasks {
-		out = append(out, TaskView{Number: tk.Number, Title: tk.Title, Status: tk.Status})
+		out = append(out, TaskView{Number: tk.Number, Title: tk.Title, Status: tk.Status, Developer: tk.Developer,
+			Start: date(tk.Start), Due: date(tk.Due), Progress: tk.Progress, Overdue: tk.Overdue(now)})
 	}
 	t.Tasks = &out
 }

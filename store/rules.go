@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"helpdesk/core"
@@ -150,4 +151,37 @@ func fmtDate(d time.Time) string {
 func parseDate(s string) time.Time {
 	d, _ := time.Parse(dateLayout, s)
 	return d
+}
+
+// OverdueTasks returns up to limit tasks of open tickets due before the
+// day of now and not finished, the longest overdue first.
+func (s *DB) OverdueTasks(ctx context.Context, now time.Time, limit int) ([]core.OverdueTask, error) {
+	var finished []string
+	for _, st := range core.TaskStatuses {
+		if core.TaskFinished(st) {
+			finished = append(finished, "'"+st+"'")
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT k.ticket_id, t.department, t.subject, k.number, k.title, k.status,
+		k.developer, k.start_on, k.due_on, k.progress
+		FROM tasks k JOIN tickets t ON t.id = k.ticket_id
+		WHERE k.due_on != '' AND k.due_on < ? AND k.status NOT IN (`+strings.Join(finished, ", ")+`)
+			AND t.status != 'closed'
+		ORDER BY k.due_on, k.ticket_id, k.number LIMIT ?`, now.UTC().Format(dateLayout), limit)
+	if err != nil {
+		return nil, fmt.Errorf("overdue tasks: %w", err)
+	}
+	defer rows.Close()
+	var out []core.OverdueTask
+	for rows.Next() {
+		var o core.OverdueTask
+		var start, due string
+		if err := rows.Scan(&o.Ticket, &o.Department, &o.Subject, &o.Number, &o.Title, &o.Status,
+			&o.Developer, &start, &due, &o.Progress); err != nil {
+			return nil, err
+		}
+		o.Start, o.Due = parseDate(start), parseDate(due)
+		out = append(out, o)
+	}
+	return out, rows.Err()
 }

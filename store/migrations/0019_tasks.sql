@@ -14,3 +14,5 @@ ALTER TABLE tasks ADD COLUMN developer TEXT NOT NULL DEFAULT '';
 ALTER TABLE tasks ADD COLUMN start_on  TEXT NOT NULL DEFAULT '';
 ALTER TABLE tasks ADD COLUMN due_on    TEXT NOT NULL DEFAULT '';
 ALTER TABLE tasks ADD COLUMN progress  INTEGER NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 100);
+-- The status page's overdue tasks.
+CREATE INDEX tasks_due ON tasks (due_on) WHERE due_on != '';
