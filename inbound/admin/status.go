@@ -47,6 +47,9 @@ type OverdueTask struct {
 	Subject    string `json:"subject"`
 }
 
+// overdueShown is how many overdue tasks /status lists.
+const overdueShown = 10
+
 // taskSource is a Source that also knows project tasks; the overdue
 // list is empty for one that does not.
 type taskSource interface {
@@ -153,7 +156,7 @@ func BuildStatus(ctx context.Context, src Source, opts Options) (*Status, error)
 		st.QueueHead = append(st.QueueHead, e)
 	}
 	if ts, ok := src.(taskSource); ok {
-		tasks, err := ts.OverdueTasks(ctx, now, opts.QueueHead)
+		tasks, err := ts.OverdueTasks(ctx, now, overdueShown)
 		if err != nil {
 			st.Database = "error"
 			return st, err
