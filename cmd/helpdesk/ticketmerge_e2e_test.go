@@ -61,6 +61,12 @@ func TestTicketMerge_EndToEnd(t *testing.T) {
 			t.Errorf("ticket act %s: %v, want %q", c.args, err, c.want)
 		}
 	}
+	// A charge on #1 stays on #1 and shows on the survivor.
+	for _, args := range [][]string{{"credits", "purchase", "ann@shop.example", "--package", "25"}, {"ticket", "act", "1", "category", "1"}} {
+		if out, err := cli(args...); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
 	if out, err := cli("ticket", "act", "1", "merge", "#2"); err != nil || !strings.Contains(out, "merged into #2") {
 		t.Fatalf("merge: %v\n%s", err, out)
 	}
@@ -97,6 +103,10 @@ func TestTicketMerge_EndToEnd(t *testing.T) {
 		MergedInto *int64 `json:"merged_into"`
 		Merged     []int64
 		Messages   []struct{ Text string }
+		Charges    []struct {
+			Ticket int64
+			Amount int
+		} `json:"merged_charges"`
 	}
 	out, err := cli("ticket", "show", "1", "--json")
 	if err != nil {
@@ -116,8 +126,13 @@ func TestTicketMerge_EndToEnd(t *testing.T) {
 		texts = append(texts, m.Text)
 	}
 	if show.MergedInto != nil || len(show.Merged) != 1 || show.Merged[0] != 1 ||
+		len(show.Charges) != 1 || show.Charges[0].Ticket != 1 || show.Charges[0].Amount != -5 ||
 		strings.Join(texts, "|") != "PayPal says error 10486.|Nobody can pay.|Here is the log.|And a screenshot." {
 		t.Fatalf("ticket 2 after the merge and the replies: merged %v, messages %q", show.Merged, texts)
+	}
+	if out, err = cli("ticket", "show", "2"); err != nil || !strings.Contains(out, "merged from #1") ||
+		!strings.Contains(out, "charge on #1: -5 credits") {
+		t.Fatalf("ticket show 2: %v\n%s", err, out)
 	}
 	if ts := mustTickets(t, env); len(ts) != 2 {
 		t.Fatalf("%d tickets, want 2: a reply to a merged ticket opens none", len(ts))
