@@ -45,6 +45,9 @@ func (s *Service) act(ctx context.Context, tx Tx, t *Ticket, a Actor, action str
 		if err := s.mayActIn(a, t.Department, fmt.Sprintf("ticket #%d", t.Number)); err != nil {
 			return "", err
 		}
+		if err := mergedRefusal(ctx, tx, t); err != nil {
+			return "", err
+		}
 	}
 	return ac.run(s, ctx, tx, t, a, args, now)
 }
@@ -401,6 +404,9 @@ func (s *Service) task(ctx context.Context, tx Tx, t *Ticket, a Actor, args []st
 		return fmt.Sprintf("task %d added to ticket #%d", tk.Number, t.Number), nil
 	}
 	n, err := strconv.Atoi(args[0])
+	if err == nil && slices.Contains(taskFields, strings.ToLower(args[1])) {
+		return s.setTaskField(ctx, tx, t, a, n, strings.ToLower(args[1]), args[2:], now)
+	}
 	if err != nil || len(args) != 2 {
 		return "", Errorf(EINVALID, "usage: task N STATUS")
 	}
@@ -414,15 +420,10 @@ func (s *Service) task(ctx context.Context, tx Tx, t *Ticket, a Actor, args []st
 		}
 		return "", Errorf(EFORBIDDEN, "only the customer sets %s", status)
 	}
-	tasks, err := tx.Tasks(ctx, t.Number)
+	tk, err := taskOf(ctx, tx, t, n)
 	if err != nil {
 		return "", err
 	}
-	i := slices.IndexFunc(tasks, func(tk Task) bool { return tk.Number == n })
-	if i < 0 {
-		return "", Errorf(ENOTFOUND, "ticket #%d has no task %d", t.Number, n)
-	}
-	tk := tasks[i]
 	tk.Status, tk.UpdatedAt = status, now
 	if err := tx.UpdateTask(ctx, &tk); err != nil {
 		return "", err

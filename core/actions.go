@@ -84,8 +84,8 @@ var actions = []Action{
 		Help: "rate a closed ticket", run: (*Service).rate},
 	{Name: "lang", Who: whoCustomer, Choices: Languages, Min: 1, Max: 1,
 		Help: "choose the language of our mails", run: (*Service).langAction},
-	{Name: "task", Who: whoAnyone, Args: "add TITLE | N STATUS", CustomerArgs: "N ready_to_upload|approved", Min: 2, Max: -1,
-		Help: "add a project task or set a task's status", run: (*Service).task},
+	{Name: "task", Who: whoAnyone, Args: "add TITLE | N STATUS | N developer NAME|start DATE|due DATE|progress 0-100", CustomerArgs: "N ready_to_upload|approved", Min: 2, Max: -1,
+		Help: "add a project task or set a task's status, developer, time frame or progress", run: (*Service).task},
 	{Name: "cc", Who: whoAnyone, Args: "add|remove EMAIL", Min: 2, Max: 2,
 		Help: "add or remove a person copied on the ticket's mail", run: (*Service).ccAction},
 	{Name: "tickets", Who: whoPeople, NoTicket: true,
@@ -104,6 +104,8 @@ var actions = []Action{
 		Help: "answer the customer with a saved reply", run: (*Service).replyWith},
 	{Name: "charge", Who: whoStaff, Args: "AMOUNT REASON", Min: 2, Max: -1,
 		Help: "charge a custom amount of credits, with the reason", run: (*Service).chargeAction},
+	{Name: "merge", Who: whoStaff, Args: "#M", Min: 1, Max: 1,
+		Help: "merge the ticket into ticket #M about the same problem", run: (*Service).mergeAction},
 }
 
 // statuses are the statuses, in life cycle order.

@@ -22,6 +22,11 @@ func (s *Service) emailCustomer(ctx context.Context, tx Tx, t *Ticket, template 
 	if err != nil {
 		return mailing{}, err
 	}
+	if n.Tasks == nil {
+		if n.Tasks, err = taskLines(ctx, tx, t, now); err != nil {
+			return mailing{}, err
+		}
+	}
 	return s.mailCopies(ctx, tx, t, template, n, th, to, cc, now)
 }
 
@@ -32,6 +37,9 @@ func (s *Service) slackPost(ctx context.Context, tx Tx, t *Ticket) (SlackPost, e
 		return SlackPost{}, err
 	}
 	p := s.cardOf(t, acc)
+	if p.Tasks, err = taskLines(ctx, tx, t, s.now()); err != nil {
+		return SlackPost{}, err
+	}
 	return p, s.cardPeople(ctx, tx, t, &p)
 }
 

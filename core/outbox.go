@@ -66,6 +66,7 @@ const (
 	TemplateCredits  = "credits"  // a charge waits for the customer's confirmation or for credits (Credits)
 	TemplateSplit    = "split"    // a message was moved into a ticket of its own (SplitFrom, Text)
 	TemplateTickets  = "tickets"  // the open tickets of the sender's account, answering #tickets (Tickets)
+	TemplateMerged   = "merged"   // another ticket was merged into this one (MergedFrom)
 )
 
 // EmailNotice is the payload of an OutboxEmail row: everything needed to
@@ -109,8 +110,27 @@ type Notice struct {
 
 	Credits   *CreditsNotice `json:"credits,omitempty"`    // TemplateCredits
 	SplitFrom int64          `json:"split_from,omitempty"` // TemplateSplit: the ticket the message was in
+	// MergedFrom is the ticket merged into this one (TemplateMerged).
+	MergedFrom int64 `json:"merged_from,omitempty"`
 
 	Tickets []TicketLine `json:"tickets,omitempty"` // TemplateTickets: the account's open tickets
+	// Tasks are a project ticket's tasks with their progress, shown in
+	// its notices (docs/rules.md §2).
+	Tasks []TaskLine `json:"tasks,omitempty"`
+}
+
+// TaskLine is a project task as the card and the customer's notices
+// show it; Due is "" when not set, Overdue when it is past without the
+// task being finished.
+type TaskLine struct {
+	Number    int    `json:"number"`
+	Title     string `json:"title"`
+	Status    string `json:"status"`
+	Developer string `json:"developer,omitempty"`
+	Start     string `json:"start,omitempty"`
+	Due       string `json:"due,omitempty"`
+	Progress  int    `json:"progress"`
+	Overdue   bool   `json:"overdue,omitempty"`
 }
 
 // TicketLine is one ticket of the list that #tickets mails
@@ -161,12 +181,15 @@ type SlackPost struct {
 	// The card's state, for OutboxSlackTicket and OutboxSlackUpdate.
 	// Participants are the addresses copied on the ticket besides its
 	// requester (docs/rules.md §1).
-	Participants []string   `json:"participants,omitempty"`
-	HotRush      bool       `json:"hotrush,omitempty"`
-	Assignee     string     `json:"assignee,omitempty"` // agent id
-	Solved       bool       `json:"solved,omitempty"`
-	SLADue       *time.Time `json:"sla_due,omitempty"`
-	SLAState     string     `json:"sla_state,omitempty"` // ok, at_risk, breached, met
+	Participants []string `json:"participants,omitempty"`
+	// Tasks are a project ticket's tasks (docs/rules.md §2), as of the
+	// card's drawing.
+	Tasks    []TaskLine `json:"tasks,omitempty"`
+	HotRush  bool       `json:"hotrush,omitempty"`
+	Assignee string     `json:"assignee,omitempty"` // agent id
+	Solved   bool       `json:"solved,omitempty"`
+	SLADue   *time.Time `json:"sla_due,omitempty"`
+	SLAState string     `json:"sla_state,omitempty"` // ok, at_risk, breached, met
 	// Event says what changed, shown in the thread for OutboxSlackReply
 	// rows that are not a customer's message ("status: closed by the
 	// customer"); empty for customer messages.

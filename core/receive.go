@@ -482,6 +482,11 @@ var subjectTag = regexp.MustCompile(`\[#(\d{1,18})\]`)
 func (s *Service) match(ctx context.Context, tx Tx, e *Email, p *Profile, sender string) (*Ticket, []string, error) {
 	var refused []string
 	try := func(number int64, how string) (*Ticket, error) {
+		// docs/rules.md §2: mail to a merged ticket goes to its survivor.
+		number, err := survivor(ctx, tx, number)
+		if err != nil {
+			return nil, err
+		}
 		t, err := tx.Ticket(ctx, number)
 		if ErrorCode(err) == ENOTFOUND {
 			refused = append(refused, fmt.Sprintf("%s names ticket %d, which does not exist", how, number))

@@ -38,7 +38,7 @@ type thread struct {
 // sender; a charge to confirm and a split concern the requester.
 func copiedOn(template string) bool {
 	switch template {
-	case TemplateAck, TemplateReply, TemplateStatus:
+	case TemplateAck, TemplateReply, TemplateStatus, TemplateMerged:
 		return true
 	}
 	return false

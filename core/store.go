@@ -38,6 +38,7 @@ type Tx interface {
 	TagTx
 	ReplyTemplateTx
 	CustomChargeTx
+	TicketMergeTx
 
 	Profile(ctx context.Context, id int64) (*Profile, error)
 	ProfileByEmail(ctx context.Context, email string) (*Profile, error)

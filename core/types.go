@@ -139,6 +139,12 @@ type Task struct {
 	Title     string
 	Status    string
 	UpdatedAt time.Time
+	// Developer is who works on it, as staff name them ("" when not
+	// set); Start and Due its time frame, dates at midnight UTC (zero
+	// when not set); Progress is done in percent, 0–100.
+	Developer  string
+	Start, Due time.Time
+	Progress   int
 }
 
 // Message is one message of a ticket, or an inbound mail that belongs to

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"helpdesk/core"
 	"helpdesk/store"
@@ -18,6 +19,10 @@ type TicketDetail struct {
 	Requester string
 	People    []core.Participant
 	Tags      []string
+	Merges    *store.TicketMerges
+	// Now is the time the tasks' due dates are measured at; LoadTicket
+	// sets the wall clock.
+	Now time.Time
 }
 
 // LoadTicket reads ticket n with its messages, tasks and people; an
@@ -27,7 +32,7 @@ func LoadTicket(ctx context.Context, db *store.DB, n int64) (*TicketDetail, erro
 	if err != nil {
 		return nil, err
 	}
-	d := &TicketDetail{Ticket: r}
+	d := &TicketDetail{Ticket: r, Now: time.Now()}
 	if d.Messages, err = db.Messages(ctx, n); err != nil {
 		return nil, err
 	}
@@ -43,16 +48,20 @@ func LoadTicket(ctx context.Context, db *store.DB, n int64) (*TicketDetail, erro
 	if d.Tags, err = db.TicketTags(ctx, n); err != nil {
 		return nil, err
 	}
+	if d.Merges, err = db.TicketMerges(ctx, n); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
 // View is the ticket as `ticket show --json` prints it.
 func (d *TicketDetail) View() TicketView {
 	v := TicketViewOf(d.Ticket, d.Messages)
-	WithTasks(&v, d.Tasks)
+	WithTasks(&v, d.Tasks, d.Now)
 	WithParticipants(&v, d.Requester, d.People)
 	tags := append([]string{}, d.Tags...)
 	v.Tags = &tags
+	WithMerges(&v, d.Merges)
 	return v
 }
 
@@ -91,8 +100,9 @@ func (d *TicketDetail) WriteText(w io.Writer) error {
 	if len(d.Tags) > 0 {
 		fmt.Fprintln(w, "tags: "+strings.Join(d.Tags, ", "))
 	}
+	writeMerges(w, d.Merges)
 	for _, tk := range d.Tasks {
-		fmt.Fprintf(w, "task %d: %s [%s]\n", tk.Number, tk.Title, tk.Status)
+		fmt.Fprintf(w, "task %d: %s [%s] %d%%%s\n", tk.Number, tk.Title, tk.Status, tk.Progress, taskSchedule(tk, d.Now))
 	}
 	for _, m := range d.Messages {
 		auto := ""
@@ -155,4 +165,44 @@ func senderLine(a *core.Auth) string {
 	}
 	j := AuthViewOf(a)
 	return fmt.Sprintf("%ssender %s: %s (dmarc=%s spf=%s dkim=%s)", mark, j.Domain, a, j.DMARC, j.SPF, j.DKIM)
+}
+
+// writeMerges says where a merged ticket went, and what was merged into
+// this one with the charges made on those tickets (docs/rules.md §2).
+func writeMerges(w io.Writer, m *store.TicketMerges) {
+	if m == nil {
+		return
+	}
+	if m.Into != 0 {
+		fmt.Fprintf(w, "merged into #%d\n", m.Into)
+	}
+	if len(m.From) > 0 {
+		var ns []string
+		for _, n := range m.From {
+			ns = append(ns, fmt.Sprintf("#%d", n))
+		}
+		fmt.Fprintf(w, "merged from %s\n", strings.Join(ns, ", "))
+	}
+	for _, e := range m.Charges {
+		fmt.Fprintf(w, "charge on #%d: %+d credits (%s, %s)\n", e.Ticket, e.Amount, e.Kind, e.Reason)
+	}
+}
+
+// taskSchedule is a task's developer and time frame for `ticket show`,
+// with a mark when it is overdue.
+func taskSchedule(tk core.Task, now time.Time) string {
+	var s string
+	if tk.Developer != "" {
+		s += " · " + tk.Developer
+	}
+	if !tk.Start.IsZero() {
+		s += " · from " + tk.Start.Format(core.DateLayout)
+	}
+	if !tk.Due.IsZero() {
+		s += " · due " + tk.Due.Format(core.DateLayout)
+	}
+	if tk.Overdue(now) {
+		s += " · OVERDUE"
+	}
+	return s
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"helpdesk/core"
+	"helpdesk/store"
 )
 
 // TicketView and its parts are the JSON shapes of `ticket list|show|find
@@ -30,6 +31,12 @@ type TicketView struct {
 	UpdatedAt   time.Time   `json:"updated_at"`
 	ClosedAt    *time.Time  `json:"closed_at"`
 	Tasks       *[]TaskView `json:"tasks,omitempty"`
+	// MergedInto is the ticket this one was merged into (null when it
+	// was not); Merged the tickets merged into it, and MergedCharges the
+	// ledger entries of those, which stay on them (docs/rules.md §2).
+	MergedInto    *int64             `json:"merged_into"`
+	Merged        []int64            `json:"merged,omitempty"`
+	MergedCharges []MergedChargeView `json:"merged_charges,omitempty"`
 	// Participants are the ticket's people, the requester first
 	// (DESIGN.md); set by `ticket show`.
 	Participants *[]ParticipantView `json:"participants,omitempty"`
@@ -41,9 +48,14 @@ type TicketView struct {
 }
 
 type TaskView struct {
-	Number int    `json:"number"`
-	Title  string `json:"title"`
-	Status string `json:"status"`
+	Number    int     `json:"number"`
+	Title     string  `json:"title"`
+	Status    string  `json:"status"`
+	Developer string  `json:"developer"`
+	Start     *string `json:"start"` // YYYY-MM-DD, null when not set
+	Due       *string `json:"due"`
+	Progress  int     `json:"progress"` // percent
+	Overdue   bool    `json:"overdue"`
 }
 
 type AccountView struct {
@@ -143,10 +155,19 @@ func optTime(t time.Time) *time.Time {
 	return &t
 }
 
-func WithTasks(t *TicketView, tasks []core.Task) {
+// WithTasks adds the tasks to the view, overdue as of now.
+func WithTasks(t *TicketView, tasks []core.Task, now time.Time) {
+	date := func(d time.Time) *string {
+		if d.IsZero() {
+			return nil
+		}
+		s := d.Format(core.DateLayout)
+		return &s
+	}
 	out := make([]TaskView, 0, len(tasks))
 	for _, tk := range tasks {
-		out = append(out, TaskView{Number: tk.Number, Title: tk.Title, Status: tk.Status})
+		out = append(out, TaskView{Number: tk.Number, Title: tk.Title, Status: tk.Status, Developer: tk.Developer,
+			Start: date(tk.Start), Due: date(tk.Due), Progress: tk.Progress, Overdue: tk.Overdue(now)})
 	}
 	t.Tasks = &out
 }
@@ -199,4 +220,30 @@ func AuthViewOf(a *core.Auth) *AuthView {
 	}
 	return &AuthView{DMARC: or(a.DMARC), SPF: or(a.SPF), DKIM: or(a.DKIM), Domain: a.Domain,
 		Policy: a.Policy, Authenticated: a.Authenticated()}
+}
+
+// MergedChargeView is a ledger entry of a ticket merged into this one.
+type MergedChargeView struct {
+	Ticket int64     `json:"ticket"`
+	Kind   string    `json:"kind"`
+	Amount int       `json:"amount"`
+	By     string    `json:"by"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
+// WithMerges adds a ticket's merges (from `ticket show`) to its view.
+func WithMerges(t *TicketView, m *store.TicketMerges) {
+	if m == nil {
+		return
+	}
+	if m.Into != 0 {
+		into := m.Into
+		t.MergedInto = &into
+	}
+	t.Merged = m.From
+	for _, e := range m.Charges {
+		t.MergedCharges = append(t.MergedCharges, MergedChargeView{Ticket: e.Ticket, Kind: e.Kind, Amount: e.Amount,
+			By: e.By, Reason: e.Reason, At: e.At})
+	}
 }

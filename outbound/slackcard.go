@@ -117,10 +117,37 @@ func ticketBlocks(p core.SlackPost) []slack.Block {
 		blocks = append(blocks, slack.NewSectionBlock(
 			mrkdwn(cutEscaped("*Tags* "+short(strings.Join(p.Tags, ", "), fieldLimit*4), sectionLimit)), nil, nil))
 	}
+	if len(p.Tasks) > 0 {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(cutEscaped(taskList(p.Tasks), sectionLimit)), nil, nil))
+	}
 	if b := cardButtons(p); b != nil {
 		blocks = append(blocks, b)
 	}
 	return fitBlocks(append(blocks, messageBlocks(p)...))
+}
+
+// taskList is a project's tasks on the card, one line each; a task past
+// its due date and not finished is marked red (docs/rules.md §2).
+func taskList(ts []core.TaskLine) string {
+	var b strings.Builder
+	b.WriteString("*Tasks*")
+	for _, tk := range ts {
+		mark := "•"
+		if tk.Overdue {
+			mark = ":red_circle:"
+		}
+		fmt.Fprintf(&b, "\n%s %d. %s · %s · %d%%", mark, tk.Number, short(tk.Title, fieldLimit), short(tk.Status, fieldLimit), tk.Progress)
+		if tk.Developer != "" {
+			b.WriteString(" · " + short(tk.Developer, fieldLimit))
+		}
+		if tk.Start != "" || tk.Due != "" {
+			fmt.Fprintf(&b, " · %s → %s", orDash(tk.Start), orDash(tk.Due))
+		}
+		if tk.Overdue {
+			b.WriteString(" · *overdue*")
+		}
+	}
+	return b.String()
 }
 
 // fitBlocks holds a message to Slack's 50 blocks: the last one says how

@@ -3,14 +3,16 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"helpdesk/core"
 )
 
 // Tasks returns the tasks of a ticket in order.
 func (t *Tx) Tasks(ctx context.Context, ticket int64) ([]core.Task, error) {
-	rows, err := t.query(ctx, `SELECT id, ticket_id, number, title, status, updated_at
-		FROM tasks WHERE ticket_id = ? ORDER BY number`, ticket)
+	rows, err := t.query(ctx, `SELECT id, ticket_id, number, title, status, updated_at,
+		developer, start_on, due_on, progress FROM tasks WHERE ticket_id = ? ORDER BY number`, ticket)
 	if err != nil {
 		return nil, fmt.Errorf("list tasks: %w", err)
 	}
@@ -18,11 +20,12 @@ func (t *Tx) Tasks(ctx context.Context, ticket int64) ([]core.Task, error) {
 	var out []core.Task
 	for rows.Next() {
 		var tk core.Task
-		var updated string
-		if err := rows.Scan(&tk.ID, &tk.Ticket, &tk.Number, &tk.Title, &tk.Status, &updated); err != nil {
+		var updated, start, due string
+		if err := rows.Scan(&tk.ID, &tk.Ticket, &tk.Number, &tk.Title, &tk.Status, &updated,
+			&tk.Developer, &start, &due, &tk.Progress); err != nil {
 			return nil, err
 		}
-		tk.UpdatedAt = parseTime(updated)
+		tk.UpdatedAt, tk.Start, tk.Due = parseTime(updated), parseDate(start), parseDate(due)
 		out = append(out, tk)
 	}
 	return out, rows.Err()
@@ -39,10 +42,12 @@ func (t *Tx) CreateTask(ctx context.Context, tk *core.Task) error {
 	return nil
 }
 
-// UpdateTask writes a task's status and title.
+// UpdateTask writes a task's title, status, developer, time frame and
+// progress.
 func (t *Tx) UpdateTask(ctx context.Context, tk *core.Task) error {
-	_, err := t.exec(ctx, `UPDATE tasks SET title = ?, status = ?, updated_at = ? WHERE id = ?`,
-		tk.Title, tk.Status, fmtTime(tk.UpdatedAt), tk.ID)
+	_, err := t.exec(ctx, `UPDATE tasks SET title = ?, status = ?, updated_at = ?,
+		developer = ?, start_on = ?, due_on = ?, progress = ? WHERE id = ?`,
+		tk.Title, tk.Status, fmtTime(tk.UpdatedAt), tk.Developer, fmtDate(tk.Start), fmtDate(tk.Due), tk.Progress, tk.ID)
 	if err != nil {
 		return fmt.Errorf("update task %d: %w", tk.ID, err)
 	}
@@ -130,4 +135,53 @@ func (t *Tx) FirstMessage(ctx context.Context, ticket int64) (*core.Message, err
 	m, err := scanMessage(t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages
 		WHERE ticket_id = ? AND direction = 'inbound' ORDER BY id LIMIT 1`, ticket))
 	return m, notFound(err, "message")
+}
+
+// dateLayout is how a task's dates are stored: they name days, not
+// instants, and compare as text.
+const dateLayout = "2006-01-02"
+
+func fmtDate(d time.Time) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.UTC().Format(dateLayout)
+}
+
+func parseDate(s string) time.Time {
+	d, _ := time.Parse(dateLayout, s)
+	return d
+}
+
+// OverdueTasks returns up to limit tasks of open tickets due before the
+// day of now and not finished, the longest overdue first.
+func (s *DB) OverdueTasks(ctx context.Context, now time.Time, limit int) ([]core.OverdueTask, error) {
+	var finished []string
+	for _, st := range core.TaskStatuses {
+		if core.TaskFinished(st) {
+			finished = append(finished, "'"+st+"'")
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT k.ticket_id, t.department, t.subject, k.number, k.title, k.status,
+		k.developer, k.start_on, k.due_on, k.progress
+		FROM tasks k JOIN tickets t ON t.id = k.ticket_id
+		WHERE k.due_on != '' AND k.due_on < ? AND k.status NOT IN (`+strings.Join(finished, ", ")+`)
+			AND t.status != 'closed'
+		ORDER BY k.due_on, k.ticket_id, k.number LIMIT ?`, now.UTC().Format(dateLayout), limit)
+	if err != nil {
+		return nil, fmt.Errorf("overdue tasks: %w", err)
+	}
+	defer rows.Close()
+	var out []core.OverdueTask
+	for rows.Next() {
+		var o core.OverdueTask
+		var start, due string
+		if err := rows.Scan(&o.Ticket, &o.Department, &o.Subject, &o.Number, &o.Title, &o.Status,
+			&o.Developer, &start, &due, &o.Progress); err != nil {
+			return nil, err
+		}
+		o.Start, o.Due = parseDate(start), parseDate(due)
+		out = append(out, o)
+	}
+	return out, rows.Err()
 }

@@ -34,6 +34,12 @@ func everyNotice(lang string) map[string]core.Notice {
 	add("noname", core.TemplateAck, func(n *core.Notice) { n.Name = "" })
 	add("agent", core.TemplateReply, func(n *core.Notice) { n.Agent = "Dana" })
 	add("team", core.TemplateReply, func(*core.Notice) {})
+	add("tasks", core.TemplateReply, func(n *core.Notice) {
+		n.Tasks = []core.TaskLine{{Number: 1, Title: subject, Status: "working", Progress: 40, Due: "2026-12-20", Overdue: true}}
+	})
+	add("tasks", core.TemplateStatus, func(n *core.Notice) {
+		n.Status, n.Tasks = core.StatusInProgress, []core.TaskLine{{Number: 2, Title: subject, Status: "scheduled"}}
+	})
 	for _, st := range []string{core.StatusSubmitted, core.StatusAssigned, core.StatusInProgress, core.StatusPreClosed, core.StatusClosed, core.StatusReopened} {
 		add(st, core.TemplateStatus, func(n *core.Notice) { n.Status = st })
 	}
@@ -47,6 +53,7 @@ func everyNotice(lang string) map[string]core.Notice {
 			Packages: []core.CreditPackage{{Credits: 10, Price: "$90"}, {Credits: 22, Price: "$180"}}}
 	})
 	add("split", core.TemplateSplit, func(n *core.Notice) { n.SplitFrom = 977 })
+	add("merged", core.TemplateMerged, func(n *core.Notice) { n.MergedFrom = 977 })
 	add("refusal", core.TemplateRefusal, func(n *core.Notice) { n.Number, n.Ref = 0, "" })
 	return out
 }

@@ -71,6 +71,13 @@ func printStatus(w io.Writer, st *admin.Status, from string) error {
 		fmt.Fprintf(tw, "  %s\t%s\n", d, statusCounts(st.TicketsByDepartment[d]))
 	}
 	fmt.Fprintf(tw, "sla\tat risk %d · breached %d\n", st.SLA.AtRisk, st.SLA.Breached)
+	for _, o := range st.OverdueTasks {
+		dev := o.Developer
+		if dev == "" {
+			dev = "no developer"
+		}
+		fmt.Fprintf(tw, "overdue\t#%d task %d %s (due %s, %d%%, %s)\n", o.Ticket, o.Task, o.Title, o.Due, o.Progress, dev)
+	}
 	oldest := ""
 	if st.Outbox.Pending > 0 {
 		oldest = fmt.Sprintf(" (oldest %s)", time.Duration(st.Outbox.OldestAgeSeconds)*time.Second)

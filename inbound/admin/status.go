@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
+
+	"helpdesk/core"
 )
 
 // Status is the JSON of /status, and what `helpdesk status` prints.
@@ -27,6 +29,31 @@ type Status struct {
 	Channels    []Channel    `json:"channels"`
 	// Credits is omitted when the gateway has no credits source.
 	Credits *Credits `json:"credits,omitempty"`
+	// OverdueTasks are project tasks past their due date without being
+	// finished (docs/rules.md §2), the longest overdue first.
+	OverdueTasks []OverdueTask `json:"overdue_tasks"`
+}
+
+// OverdueTask is one project task behind schedule.
+type OverdueTask struct {
+	Ticket     int64  `json:"ticket"`
+	Task       int    `json:"task"`
+	Title      string `json:"title"`
+	Status     string `json:"status"`
+	Developer  string `json:"developer"`
+	Due        string `json:"due"` // YYYY-MM-DD
+	Progress   int    `json:"progress"`
+	Department string `json:"department"`
+	Subject    string `json:"subject"`
+}
+
+// overdueShown is how many overdue tasks /status lists.
+const overdueShown = 10
+
+// taskSource is a Source that also knows project tasks; the overdue
+// list is empty for one that does not.
+type taskSource interface {
+	OverdueTasks(ctx context.Context, now time.Time, limit int) ([]core.OverdueTask, error)
 }
 
 // QueueEntry is one ticket of the queue head.
@@ -94,7 +121,7 @@ type Channel struct {
 func BuildStatus(ctx context.Context, src Source, opts Options) (*Status, error) {
 	opts.fill()
 	now := opts.Now()
-	st := &Status{Version: opts.Version, Database: "ok", Channels: []Channel{}, QueueHead: []QueueEntry{},
+	st := &Status{Version: opts.Version, Database: "ok", Channels: []Channel{}, QueueHead: []QueueEntry{}, OverdueTasks: []OverdueTask{},
 		TicketsByStatus: map[string]int{}, TicketsByDepartment: map[string]map[string]int{}}
 	if !opts.Started.IsZero() {
 		st.UptimeSeconds = int64(now.Sub(opts.Started).Seconds())
@@ -127,6 +154,18 @@ func BuildStatus(ctx context.Context, src Source, opts Options) (*Status, error)
 			e.SLADue = &due
 		}
 		st.QueueHead = append(st.QueueHead, e)
+	}
+	if ts, ok := src.(taskSource); ok {
+		tasks, err := ts.OverdueTasks(ctx, now, overdueShown)
+		if err != nil {
+			st.Database = "error"
+			return st, err
+		}
+		for _, o := range tasks {
+			st.OverdueTasks = append(st.OverdueTasks, OverdueTask{Ticket: o.Ticket, Task: o.Number, Title: o.Title,
+				Status: o.Status, Developer: o.Developer, Due: o.Due.Format(core.DateLayout), Progress: o.Progress,
+				Department: o.Department, Subject: o.Subject})
+		}
 	}
 	if opts.Credits != nil {
 		if st.Credits, err = opts.Credits(ctx); err != nil {

@@ -106,6 +106,7 @@ func TestCommands(t *testing.T) {
 		}},
 		{"#1 close", []string{"Not done", "closed already"}, nil},
 		{"#99 close", []string{"Not done", "not found"}, nil},
+		{"#2 merge #1", []string{"Not done", "different accounts"}, nil},
 	}
 	for _, s := range steps {
 		got := env.command(t, "U0AGENT", s.text)
@@ -211,5 +212,29 @@ func TestCommands_AnswerLimits(t *testing.T) {
 		if strings.Contains(answer, "<&") || strings.Contains(answer, "&<") {
 			t.Errorf("/helpdesk %.20s…: unescaped text in %q", text, answer[:100])
 		}
+	}
+}
+
+// TestCommands_Merge: `/helpdesk #N merge #M` merges two tickets of one
+// account (docs/rules.md §2), and the merged one takes no more actions.
+func TestCommands_Merge(t *testing.T) {
+	env := mustDesk(t)
+	m := env.mustTicket(t, "ann@shop.example")
+	n := env.mustTicket(t, "ann@shop.example")
+	for _, s := range []struct{ text, want string }{
+		{fmt.Sprintf("#%d merge #%d", n, n), "into itself"},
+		{fmt.Sprintf("#%d merge #%d", n, m), fmt.Sprintf("Ticket #%d merged into #%d.", n, m)},
+		{fmt.Sprintf("#%d note hello", n), fmt.Sprintf("merged into #%d; act on #%d", m, m)},
+		{fmt.Sprintf("#%d merge #%d", m, n), fmt.Sprintf("merged into #%d; merge into that one", m)},
+	} {
+		if got := env.command(t, "U0AGENT", s.text); !strings.Contains(got, s.want) {
+			t.Fatalf("/helpdesk %s answered %q, want %q", s.text, got, s.want)
+		}
+	}
+	if r := env.ticket(t, n); r.Status != core.StatusClosed {
+		t.Fatalf("merged ticket is %s", r.Status)
+	}
+	if got := len(env.messages(t, m)); got != 2 {
+		t.Fatalf("survivor has %d messages, want 2", got)
 	}
 }
