@@ -9,6 +9,7 @@ const (
 	OutboxSlackReply  = "slack_reply"  // a message in the ticket's thread (SlackPost)
 	OutboxSlackUpdate = "slack_update" // the parent card redrawn in place, chat.update (SlackPost)
 	OutboxSlackNotice = "slack_notice" // a notice to the department (SlackNotice)
+	OutboxSlackFile   = "slack_file"   // a customer's attachment uploaded into the ticket's thread (SlackUpload)
 )
 
 // Lane names the channel an outbox row leaves by. A ticket's rows go out
@@ -111,6 +112,10 @@ type Notice struct {
 	SplitFrom int64          `json:"split_from,omitempty"` // TemplateSplit: the ticket the message was in
 
 	Tickets []TicketLine `json:"tickets,omitempty"` // TemplateTickets: the account's open tickets
+
+	// Files are attached to the mail (TemplateReply: the files the agent
+	// shared with the answer); the text names them.
+	Files []MailFile `json:"files,omitempty"`
 }
 
 // TicketLine is one ticket of the list that #tickets mails
@@ -183,6 +188,17 @@ type SlackPost struct {
 	Charged    int    `json:"charged,omitempty"`
 	Balance    int    `json:"balance"`
 	CreditHold string `json:"credit_hold,omitempty"`
+}
+
+// SlackUpload is the payload of OutboxSlackFile: one attachment of a
+// stored inbound message, the Index-th of its Attachments. The bytes are
+// read from the message's raw mail when the row is sent.
+type SlackUpload struct {
+	Department string     `json:"department"`
+	Number     int64      `json:"number"`
+	Message    int64      `json:"message"` // the stored message's id
+	Index      int        `json:"index"`
+	File       Attachment `json:"file"`
 }
 
 // SlackNotice is the payload of OutboxSlackNotice: a message to the

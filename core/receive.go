@@ -415,7 +415,26 @@ func (s *Service) enqueueSlack(ctx context.Context, tx Tx, kind string, t *Ticke
 	if err := s.cardPeople(ctx, tx, t, &p); err != nil {
 		return err
 	}
-	return enqueue(ctx, tx, kind, t.Number, p, now)
+	if err := enqueue(ctx, tx, kind, t.Number, p, now); err != nil {
+		return err
+	}
+	return enqueueUploads(ctx, tx, t, m, now)
+}
+
+// enqueueUploads writes a row per attachment of a customer's message,
+// each to be uploaded into the ticket's thread after the message itself
+// (docs/rules.md §7).
+func enqueueUploads(ctx context.Context, tx Tx, t *Ticket, m *Message, now time.Time) error {
+	if m.ID == 0 || m.Direction != DirInbound {
+		return nil
+	}
+	for i, a := range m.Attachments {
+		up := SlackUpload{Department: t.Department, Number: t.Number, Message: m.ID, Index: i, File: a}
+		if err := enqueue(ctx, tx, OutboxSlackFile, t.Number, up, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func enqueue(ctx context.Context, tx Tx, kind string, ticket int64, payload any, now time.Time) error {

@@ -35,6 +35,7 @@ type Tx interface {
 	PolicyTx
 	AccountsTx
 	BounceTx
+	FilesTx
 
 	Profile(ctx context.Context, id int64) (*Profile, error)
 	ProfileByEmail(ctx context.Context, email string) (*Profile, error)

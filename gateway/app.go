@@ -157,7 +157,7 @@ func (a *App) newWorker(channels map[string]string) error {
 	a.Worker = outbound.NewWorker(a.DB, mailer, slack, outbound.Options{
 		From: from, DKIM: dkim, Channels: channels, Now: a.now, Logger: a.log.With("component", "outbound"),
 		PollInterval: cfg.Outbox.PollInterval.Duration, RetryBase: cfg.Outbox.RetryBase.Duration, Hold: a.sup.holds, Report: a.sup.report,
-		Journal: journal, Unmarked: unmarked, Delivered: a.delivered,
+		Journal: journal, Unmarked: unmarked, Delivered: a.delivered, UploadMaxBytes: cfg.Slack.UploadMaxBytes,
 	})
 	return nil
 }

@@ -99,6 +99,9 @@ type Config struct {
 		// MaxBodyBytes bounds the body of a request to /slack/…; larger
 		// ones get 413.
 		MaxBodyBytes int64 `toml:"max_body_bytes"`
+		// UploadMaxBytes is the largest customer attachment uploaded into
+		// a ticket's thread; larger ones are named there with their size.
+		UploadMaxBytes int `toml:"upload_max_bytes"`
 	} `toml:"slack"`
 	HTTP   HTTPConfig `toml:"http"`
 	Outbox struct {

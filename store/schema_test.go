@@ -14,7 +14,8 @@ func TestSchema_OlderNewerMissing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	latest := known[len(known)-1]
+	// The numbers may have gaps (migrations of parts built side by side).
+	latest, prev := known[len(known)-1], known[len(known)-2]
 	dir := t.TempDir()
 
 	t.Run("Missing", func(t *testing.T) {
@@ -31,18 +32,18 @@ func TestSchema_OlderNewerMissing(t *testing.T) {
 
 	t.Run("Older", func(t *testing.T) {
 		path := filepath.Join(dir, "old.db")
-		db, err := OpenVersion(ctx, path, latest-1)
+		db, err := OpenVersion(ctx, path, prev)
 		if err != nil {
 			t.Fatal(err)
 		}
 		sch, err := db.Schema(ctx)
 		db.Close()
-		if err != nil || sch.Version != latest-1 || len(sch.Pending) != 1 || sch.Pending[0] != latest || sch.Current() {
-			t.Fatalf("schema %+v, %v; want version %d with %d pending", sch, err, latest-1, latest)
+		if err != nil || sch.Version != prev || len(sch.Pending) != 1 || sch.Pending[0] != latest || sch.Current() {
+			t.Fatalf("schema %+v, %v; want version %d with %d pending", sch, err, prev, latest)
 		}
 		_, err = OpenCurrent(ctx, path)
 		var se *SchemaError
-		if !errors.As(err, &se) || se.Newer || se.Have != latest-1 || se.Want != latest {
+		if !errors.As(err, &se) || se.Newer || se.Have != prev || se.Want != latest {
 			t.Fatalf("OpenCurrent on an older schema: %v", err)
 		}
 		db, err = Open(ctx, path)
