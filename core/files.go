@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"helpdesk/core/token"
 )
 
 // Default limits of files (docs/operations.md, "Limits").
@@ -65,10 +67,10 @@ var executableMagic = [][]byte{[]byte("MZ"), []byte("\x7fELF"), []byte("#!")}
 // archive) must be that type; content of a recognised type under an
 // unknown name passes, as an office document is a zip archive.
 func CheckFile(name, declared string, head []byte) string {
-	ext := strings.ToLower(path.Ext(name))
-	if slices.Contains(executableExts, ext) {
-		return fmt.Sprintf("%s is an executable file (%s), which is never sent", name, ext)
+	if why := CheckFileName(name); why != "" {
+		return why
 	}
+	ext := strings.ToLower(path.Ext(name))
 	for _, m := range executableMagic {
 		if bytes.HasPrefix(head, m) {
 			return fmt.Sprintf("%s is a program by its content, which is never sent", name)
@@ -79,6 +81,15 @@ func CheckFile(name, declared string, head []byte) string {
 		if sniffable(claim) && claim != sniffed {
 			return fmt.Sprintf("%s says it is %s but its content is %s", name, claim, sniffed)
 		}
+	}
+	return ""
+}
+
+// CheckFileName is CheckFile by the name alone: "" unless the name is
+// an executable's, which needs no look at the content to refuse.
+func CheckFileName(name string) string {
+	if ext := strings.ToLower(path.Ext(name)); slices.Contains(executableExts, ext) {
+		return fmt.Sprintf("%s is an executable file (%s), which is never sent", name, ext)
 	}
 	return ""
 }
@@ -109,4 +120,54 @@ func baseType(t string) string {
 		return "application/x-rar-compressed"
 	}
 	return t
+}
+
+// mailFilesKey carries the files of the answer being written from
+// SlackReply to staffMessage, through the action table that knows only
+// arguments.
+type mailFilesKey struct{}
+
+func mailFilesOf(ctx context.Context) []MailFile {
+	f, _ := ctx.Value(mailFilesKey{}).([]MailFile)
+	return f
+}
+
+// keepFiles stores the files of an agent's answer that the mail carries
+// (docs/rules.md §7) and returns the text naming them, and a context
+// carrying the ones to attach. A note's files stay in Slack, named.
+func (s *Service) keepFiles(ctx context.Context, tx Tx, t *Ticket, text string, files []SlackFile, note bool, now time.Time) (context.Context, string, error) {
+	var attach []MailFile
+	for i, f := range files {
+		if note || (f.Send != FileAttach && f.Send != FileLink) {
+			continue
+		}
+		sf := &StoredFile{Ticket: t.Number, Name: f.Name, ContentType: f.ContentType, Data: f.Data, CreatedAt: now}
+		if err := tx.AddFile(ctx, sf); err != nil {
+			return ctx, "", err
+		}
+		if f.Send == FileAttach {
+			attach = append(attach, MailFile{ID: sf.ID, Name: f.Name, ContentType: f.ContentType, Size: len(f.Data)})
+			continue
+		}
+		files[i].URL = s.publicURL + "/files/" + token.SignFile(s.secret, sf.ID, now.Add(FileLinkTTL))
+	}
+	if len(attach) > 0 {
+		ctx = context.WithValue(ctx, mailFilesKey{}, attach)
+	}
+	return ctx, withFiles(text, files), nil
+}
+
+// filesNotSent tells the thread which of an answer's files did not go.
+func (s *Service) filesNotSent(ctx context.Context, tx Tx, t *Ticket, files []SlackFile, now time.Time) error {
+	for _, f := range files {
+		if f.NotSent == "" {
+			continue
+		}
+		n := SlackNotice{Department: t.Department, Number: t.Number, InThread: true,
+			Text: fmt.Sprintf("File %s was not sent to the customer: %s.", f.Name, f.NotSent)}
+		if err := enqueue(ctx, tx, OutboxSlackNotice, t.Number, n, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }

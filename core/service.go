@@ -35,6 +35,10 @@ type Options struct {
 	Domain string
 	// Secret signs reply tokens. Required.
 	Secret []byte
+	// PublicURL is where the gateway's /files/TOKEN links are served
+	// ([http] public_url, e.g. "https://desk.example.com"); "" means an
+	// agent's file too large to attach is not sent (docs/rules.md §7).
+	PublicURL string
 	// Departments with their addresses. The first department named
 	// "support" (or else the first one) also takes mail whose
 	// department cannot be told. At least one is required.
@@ -89,6 +93,8 @@ type Service struct {
 	limits MailLimits
 	// unsignedReturnPath is Options.UnsignedReturnPath.
 	unsignedReturnPath bool
+	// publicURL is Options.PublicURL without a trailing slash.
+	publicURL string
 }
 
 // write runs fn in a transaction of its own, or in a savepoint of a
@@ -121,14 +127,15 @@ func NewService(st Store, opts Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{
-		store:  st,
-		secret: opts.Secret,
-		domain: opts.Domain,
-		now:    opts.Now,
-		log:    opts.Logger,
-		rules:  DefaultRules(),
-		cal:    opts.Calendar,
-		limits: opts.Limits.withDefaults(),
+		store:     st,
+		secret:    opts.Secret,
+		publicURL: strings.TrimRight(opts.PublicURL, "/"),
+		domain:    opts.Domain,
+		now:       opts.Now,
+		log:       opts.Logger,
+		rules:     DefaultRules(),
+		cal:       opts.Calendar,
+		limits:    opts.Limits.withDefaults(),
 	}
 	if opts.Rules != nil {
 		s.rules = *opts.Rules

@@ -75,6 +75,10 @@ type Config struct {
 		// "") for its own bounces+TOKEN@domain, "from" for the From
 		// address (docs/operations.md, "Bounces").
 		ReturnPath string `toml:"return_path"`
+		// AttachMaxBytes is the largest file an agent shares in a thread
+		// that the customer's mail attaches; larger ones go as a link
+		// when [http] public_url is set, and are not sent otherwise.
+		AttachMaxBytes int `toml:"attach_max_bytes"`
 	} `toml:"mail"`
 	// Auth is how the senders of inbound mail are checked (docs/rules.md §6).
 	Auth  AuthConfig `toml:"auth"`
@@ -149,6 +153,11 @@ type HTTPConfig struct {
 	// wait in the kernel's queue until one closes, so a flood holds at
 	// most this many of the process's file descriptors.
 	MaxConnections int `toml:"max_connections"`
+	// PublicURL is where customers reach this listener (through a
+	// proxy), e.g. "https://desk.example.com": the base of the signed
+	// /files/TOKEN links to agents' files too large to attach. Empty
+	// serves no files and sends no links.
+	PublicURL string `toml:"public_url"`
 }
 
 // LimitsConfig is the [limits] table: the budget of one hostile mail in
@@ -414,6 +423,7 @@ func (c *Config) Validate() error {
 	errs = append(errs, c.validateRelay()...)
 	errs = append(errs, c.validateReturnPath()...)
 	errs = append(errs, c.validateDepartments()...)
+	errs = append(errs, c.validateFiles()...)
 	names := map[string]bool{}
 	for i, m := range c.IMAP {
 		switch {

@@ -64,6 +64,8 @@ func newSlackDesk(a *App) (*slackDesk, error) {
 		// check its signature, before anything else is known of it.
 		MaxBodyBytes:     sc.MaxBodyBytes,
 		ResponseURLHosts: sc.ResponseURLHosts,
+		AttachMaxBytes:   a.cfg.Mail.AttachMaxBytes,
+		LinkFiles:        a.cfg.HTTP.PublicURL != "",
 	})
 	if sc.SocketMode {
 		d.socket = socketmode.New(api)

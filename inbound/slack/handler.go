@@ -99,6 +99,13 @@ type Options struct {
 	// naming another is refused whole. Nil means
 	// DefaultResponseURLHosts, Slack's.
 	ResponseURLHosts []string
+	// AttachMaxBytes is the largest file an agent shares in a thread
+	// that an answer attaches ([mail] attach_max_bytes); zero means
+	// core.DefaultAttachMaxBytes. A larger one goes as a link when
+	// LinkFiles is set, up to core.MaxLinkedFileBytes, and is not sent
+	// otherwise.
+	AttachMaxBytes int
+	LinkFiles      bool
 	// MaxBodyBytes bounds a request's body; zero means 1 MiB.
 	MaxBodyBytes int64
 	// UserCacheTTL is how long a users.info answer is kept; zero means 10
