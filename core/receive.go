@@ -349,6 +349,7 @@ func (s *Service) open(ctx context.Context, tx Tx, e *Email, profile *Profile, m
 	if err := tx.CreateTicket(ctx, t); err != nil {
 		return nil, err
 	}
+
 	msg.Ticket = t.Number
 	if err := tx.AddMessage(ctx, msg); err != nil {
 		return nil, err
@@ -362,6 +363,10 @@ func (s *Service) open(ctx context.Context, tx Tx, e *Email, profile *Profile, m
 		return nil, err
 	}
 	if err := s.enqueueSlack(ctx, tx, OutboxSlackTicket, t, acc, msg, now); err != nil {
+		return nil, err
+	}
+	// After the card, which the assignment's thread message follows.
+	if err := s.autoAssignNew(ctx, tx, t, now); err != nil {
 		return nil, err
 	}
 	return t, nil

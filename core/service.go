@@ -27,6 +27,12 @@ type Department struct {
 	// (docs/rules.md §6): AuthenticationOff, AuthenticationCommands or
 	// AuthenticationStrict; "" means AuthenticationCommands.
 	Authentication string
+	// AutoAssign assigns its new tickets to Agents in turn
+	// (docs/rules.md §7), passing by those away and those with
+	// MaxOpenPerAgent active tickets (0: no cap).
+	AutoAssign      bool
+	Agents          []string
+	MaxOpenPerAgent int
 }
 
 // Options configure a Service. Zero values are documented per field.

@@ -36,6 +36,7 @@ type Tx interface {
 	AccountsTx
 	BounceTx
 	FilesTx
+	AssignTx
 
 	Profile(ctx context.Context, id int64) (*Profile, error)
 	ProfileByEmail(ctx context.Context, email string) (*Profile, error)

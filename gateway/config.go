@@ -267,6 +267,11 @@ type DepartmentConfig struct {
 	// Authentication: off | commands | strict (docs/rules.md §6); ""
 	// means commands.
 	Authentication string `toml:"authentication"`
+	// AutoAssign assigns new tickets to the department's [[agents]] in
+	// turn, passing by those away and those with MaxOpenPerAgent active
+	// tickets (0: no cap); off by default (docs/rules.md §7).
+	AutoAssign      bool `toml:"auto_assign"`
+	MaxOpenPerAgent int  `toml:"max_open_per_agent"`
 }
 
 // IMAPConfig is one [[imap]] mailbox.

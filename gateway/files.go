@@ -21,6 +21,11 @@ func (c *Config) validateFiles() []error {
 	if c.Slack.UploadMaxBytes < 0 {
 		errs = append(errs, errors.New("slack.upload_max_bytes must not be negative"))
 	}
+	for _, name := range c.DepartmentNames() {
+		if c.Departments[name].MaxOpenPerAgent < 0 {
+			errs = append(errs, fmt.Errorf("departments.%s.max_open_per_agent must not be negative", name))
+		}
+	}
 	if c.HTTP.PublicURL != "" {
 		u, err := url.Parse(c.HTTP.PublicURL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {

@@ -57,6 +57,7 @@ func newSlackDesk(a *App) (*slackDesk, error) {
 		Credits:       creditsSummary{a.DB},
 		Held:          heldDesk{a},
 		Open:          a.Core,
+		Away:          a.Core,
 		Changed:       a.Worker.Kick,
 		Now:           a.now,
 		Logger:        a.log.With("component", "slack"),

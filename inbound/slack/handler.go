@@ -37,6 +37,12 @@ type Reader interface {
 	Queue(ctx context.Context, limit int) ([]core.TicketSummary, error)
 }
 
+// Availability records an agent away or back, for automatic assignment
+// (core.Service.SetAway).
+type Availability interface {
+	SetAway(ctx context.Context, a core.Actor, away bool) (string, error)
+}
+
 // Credits answers /helpdesk credits EMAIL with a summary of the account's
 // balance, in plain text.
 type Credits interface {
@@ -87,6 +93,9 @@ type Options struct {
 	// Open opens tickets for /helpdesk new; nil means that command
 	// answers that it is not available.
 	Open Opener
+	// Away takes /helpdesk away and back; nil means those answer that
+	// they are not available.
+	Away Availability
 	// Changed is called after a request changed something, to wake the
 	// outbox worker; nil means nobody is told.
 	Changed func()
