@@ -253,3 +253,36 @@ func TestAgentLargeFileGoesAsLink(t *testing.T) {
 		t.Errorf("an expired link answered %d", code)
 	}
 }
+
+// TestValidateFileKeys: a public_url that is no http(s) base URL, and a
+// negative file limit or cap, stop the gateway at start with the key.
+func TestValidateFileKeys(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		set  func(*gateway.Config)
+		want string // part of the error; "" when valid
+	}{
+		{"https", func(c *gateway.Config) { c.HTTP.PublicURL = "https://desk.example.com" }, ""},
+		{"no scheme", func(c *gateway.Config) { c.HTTP.PublicURL = "desk.example.com" }, "http.public_url"},
+		{"ftp", func(c *gateway.Config) { c.HTTP.PublicURL = "ftp://desk.example.com" }, "http.public_url"},
+		{"query", func(c *gateway.Config) { c.HTTP.PublicURL = "https://desk.example.com/?a=b" }, "http.public_url"},
+		{"attach", func(c *gateway.Config) { c.Mail.AttachMaxBytes = -1 }, "mail.attach_max_bytes"},
+		{"upload", func(c *gateway.Config) { c.Slack.UploadMaxBytes = -1 }, "slack.upload_max_bytes"},
+		{"cap", func(c *gateway.Config) {
+			d := c.Departments["support"]
+			d.MaxOpenPerAgent = -2
+			c.Departments["support"] = d
+		}, "departments.support.max_open_per_agent"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := gateway.DefaultConfig()
+			cfg.Departments["support"] = gateway.DepartmentConfig{}
+			c.set(cfg)
+			cfg.FillDefaults()
+			err := cfg.Validate()
+			if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+				t.Errorf("Validate = %v; want an error naming %q", err, c.want)
+			}
+		})
+	}
+}
