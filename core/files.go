@@ -40,6 +40,10 @@ type StoredFile struct {
 type FilesTx interface {
 	// AddFile stores f and sets its ID.
 	AddFile(ctx context.Context, f *StoredFile) error
+	// HoldFiles records that files wait with the held answer held;
+	// HeldFiles returns them when it goes (§5).
+	HoldFiles(ctx context.Context, held int64, files []MailFile) error
+	HeldFiles(ctx context.Context, held int64) ([]MailFile, error)
 }
 
 // MailFile is a kept file attached to a staff answer (Notice.Files).
@@ -127,6 +131,13 @@ func baseType(t string) string {
 // arguments.
 type mailFilesKey struct{}
 
+func withMailFiles(ctx context.Context, files []MailFile) context.Context {
+	if len(files) == 0 {
+		return ctx
+	}
+	return context.WithValue(ctx, mailFilesKey{}, files)
+}
+
 func mailFilesOf(ctx context.Context) []MailFile {
 	f, _ := ctx.Value(mailFilesKey{}).([]MailFile)
 	return f
@@ -151,10 +162,7 @@ func (s *Service) keepFiles(ctx context.Context, tx Tx, t *Ticket, text string, 
 		}
 		files[i].URL = s.publicURL + "/files/" + token.SignFile(s.secret, sf.ID, now.Add(FileLinkTTL))
 	}
-	if len(attach) > 0 {
-		ctx = context.WithValue(ctx, mailFilesKey{}, attach)
-	}
-	return ctx, withFiles(text, files), nil
+	return withMailFiles(ctx, attach), withFiles(text, files), nil
 }
 
 // filesNotSent tells the thread which of an answer's files did not go.

@@ -59,3 +59,31 @@ func (s *DB) File(ctx context.Context, id int64) (*core.StoredFile, error) {
 	f.CreatedAt = parseTime(at)
 	return f, nil
 }
+
+// HoldFiles records that files wait with a held answer.
+func (t *Tx) HoldFiles(ctx context.Context, held int64, files []core.MailFile) error {
+	for _, f := range files {
+		if _, err := t.exec(ctx, `UPDATE files SET held_answer = ? WHERE id = ?`, held, f.ID); err != nil {
+			return fmt.Errorf("hold file %d: %w", f.ID, err)
+		}
+	}
+	return nil
+}
+
+// HeldFiles returns the files that wait with a held answer.
+func (t *Tx) HeldFiles(ctx context.Context, held int64) ([]core.MailFile, error) {
+	rows, err := t.query(ctx, `SELECT id, name, content_type, size FROM files WHERE held_answer = ? ORDER BY id`, held)
+	if err != nil {
+		return nil, fmt.Errorf("files of held answer %d: %w", held, err)
+	}
+	defer rows.Close()
+	var out []core.MailFile
+	for rows.Next() {
+		var f core.MailFile
+		if err := rows.Scan(&f.ID, &f.Name, &f.ContentType, &f.Size); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}

@@ -10,10 +10,12 @@ CREATE TABLE slack_uploads (
 
 -- A file an agent shared in a ticket's thread, kept for the customer's
 -- mail: attached to it, or served at /files/TOKEN when it is too large
--- to attach.
+-- to attach. held_answer is the answer it waits with while the answer
+-- is held (credits), so that it is attached when the answer goes.
 CREATE TABLE files (
 	id           INTEGER PRIMARY KEY,
 	ticket_id    INTEGER NOT NULL REFERENCES tickets (id),
+	held_answer  INTEGER REFERENCES held_answers (id),
 	name         TEXT NOT NULL,
 	content_type TEXT NOT NULL,
 	size         INTEGER NOT NULL,
@@ -21,6 +23,7 @@ CREATE TABLE files (
 	created_at   TEXT NOT NULL
 );
 CREATE INDEX files_ticket ON files (ticket_id);
+CREATE INDEX files_held ON files (held_answer) WHERE held_answer IS NOT NULL;
 
 -- Agents who said /helpdesk away: automatic assignment passes them by
 -- until they say /helpdesk back.
