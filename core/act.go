@@ -300,7 +300,7 @@ func (s *Service) staffMessage(ctx context.Context, tx Tx, t *Ticket, a Actor, n
 		}
 	}
 	// The stored answer carries the Message-ID of the mail that sends it.
-	ml, err := s.emailCustomer(ctx, tx, t, TemplateReply, Notice{Text: text, Agent: a.Name}, now)
+	ml, err := s.emailCustomer(ctx, tx, t, TemplateReply, Notice{Text: text, Agent: a.Name, Files: mailFilesOf(ctx)}, now)
 	if err != nil {
 		return "", err
 	}

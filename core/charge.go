@@ -169,7 +169,11 @@ func (s *Service) unhold(ctx context.Context, tx Tx, t *Ticket, now time.Time) e
 	}
 	for _, h := range held {
 		a := Actor{Kind: ActorAgent, ID: h.Agent, Name: h.AgentName}
-		if _, err := s.staffMessage(ctx, tx, t, a, false, h.Text, now); err != nil {
+		files, err := tx.HeldFiles(ctx, h.ID)
+		if err != nil {
+			return err
+		}
+		if _, err := s.staffMessage(withMailFiles(ctx, files), tx, t, a, false, h.Text, now); err != nil {
 			return err
 		}
 		if err := tx.EndHeldAnswer(ctx, h.ID, "released", now); err != nil {
@@ -213,7 +217,12 @@ func (s *Service) answer(ctx context.Context, tx Tx, t *Ticket, a Actor, text st
 // holdAnswer stores an answer that waits. The ball is in the customer's
 // court, so the first-response clock stops as for a mailed answer.
 func (s *Service) holdAnswer(ctx context.Context, tx Tx, t *Ticket, a Actor, text string, now time.Time) (string, error) {
-	if err := tx.HoldAnswer(ctx, &HeldAnswer{Ticket: t.Number, Agent: a.ID, AgentName: a.Name, Text: text, CreatedAt: now}); err != nil {
+	h := &HeldAnswer{Ticket: t.Number, Agent: a.ID, AgentName: a.Name, Text: text, CreatedAt: now}
+	if err := tx.HoldAnswer(ctx, h); err != nil {
+		return "", err
+	}
+	// The answer's files go with it when it goes (docs/rules.md §7).
+	if err := tx.HoldFiles(ctx, h.ID, mailFilesOf(ctx)); err != nil {
 		return "", err
 	}
 	s.stopClock(t, now)

@@ -9,6 +9,7 @@ const (
 	OutboxSlackReply  = "slack_reply"  // a message in the ticket's thread (SlackPost)
 	OutboxSlackUpdate = "slack_update" // the parent card redrawn in place, chat.update (SlackPost)
 	OutboxSlackNotice = "slack_notice" // a notice to the department (SlackNotice)
+	OutboxSlackFile   = "slack_file"   // a customer's attachment uploaded into the ticket's thread (SlackUpload)
 )
 
 // Lane names the channel an outbox row leaves by. A ticket's rows go out
@@ -117,6 +118,10 @@ type Notice struct {
 	// Tasks are a project ticket's tasks with their progress, shown in
 	// its notices (docs/rules.md §2).
 	Tasks []TaskLine `json:"tasks,omitempty"`
+
+	// Files are attached to the mail (TemplateReply: the files the agent
+	// shared with the answer); the text names them.
+	Files []MailFile `json:"files,omitempty"`
 }
 
 // TaskLine is a project task as the card and the customer's notices
@@ -212,6 +217,17 @@ type SlackPost struct {
 	Charged    int    `json:"charged,omitempty"`
 	Balance    int    `json:"balance"`
 	CreditHold string `json:"credit_hold,omitempty"`
+}
+
+// SlackUpload is the payload of OutboxSlackFile: one attachment of a
+// stored inbound message, the Index-th of its Attachments. The bytes are
+// read from the message's raw mail when the row is sent.
+type SlackUpload struct {
+	Department string     `json:"department"`
+	Number     int64      `json:"number"`
+	Message    int64      `json:"message"` // the stored message's id
+	Index      int        `json:"index"`
+	File       Attachment `json:"file"`
 }
 
 // SlackNotice is the payload of OutboxSlackNotice: a message to the

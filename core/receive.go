@@ -349,6 +349,7 @@ func (s *Service) open(ctx context.Context, tx Tx, e *Email, profile *Profile, m
 	if err := tx.CreateTicket(ctx, t); err != nil {
 		return nil, err
 	}
+
 	msg.Ticket = t.Number
 	if err := tx.AddMessage(ctx, msg); err != nil {
 		return nil, err
@@ -362,6 +363,10 @@ func (s *Service) open(ctx context.Context, tx Tx, e *Email, profile *Profile, m
 		return nil, err
 	}
 	if err := s.enqueueSlack(ctx, tx, OutboxSlackTicket, t, acc, msg, now); err != nil {
+		return nil, err
+	}
+	// After the card, which the assignment's thread message follows.
+	if err := s.autoAssignNew(ctx, tx, t, now); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -415,7 +420,26 @@ func (s *Service) enqueueSlack(ctx context.Context, tx Tx, kind string, t *Ticke
 	if err := s.cardPeople(ctx, tx, t, &p); err != nil {
 		return err
 	}
-	return enqueue(ctx, tx, kind, t.Number, p, now)
+	if err := enqueue(ctx, tx, kind, t.Number, p, now); err != nil {
+		return err
+	}
+	return enqueueUploads(ctx, tx, t, m, now)
+}
+
+// enqueueUploads writes a row per attachment of a customer's message,
+// each to be uploaded into the ticket's thread after the message itself
+// (docs/rules.md §7).
+func enqueueUploads(ctx context.Context, tx Tx, t *Ticket, m *Message, now time.Time) error {
+	if m.ID == 0 || m.Direction != DirInbound {
+		return nil
+	}
+	for i, a := range m.Attachments {
+		up := SlackUpload{Department: t.Department, Number: t.Number, Message: m.ID, Index: i, File: a}
+		if err := enqueue(ctx, tx, OutboxSlackFile, t.Number, up, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func enqueue(ctx context.Context, tx Tx, kind string, ticket int64, payload any, now time.Time) error {

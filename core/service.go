@@ -27,6 +27,12 @@ type Department struct {
 	// (docs/rules.md §6): AuthenticationOff, AuthenticationCommands or
 	// AuthenticationStrict; "" means AuthenticationCommands.
 	Authentication string
+	// AutoAssign assigns its new tickets to Agents in turn
+	// (docs/rules.md §7), passing by those away and those with
+	// MaxOpenPerAgent active tickets (0: no cap).
+	AutoAssign      bool
+	Agents          []string
+	MaxOpenPerAgent int
 }
 
 // Options configure a Service. Zero values are documented per field.
@@ -35,6 +41,10 @@ type Options struct {
 	Domain string
 	// Secret signs reply tokens. Required.
 	Secret []byte
+	// PublicURL is where the gateway's /files/TOKEN links are served
+	// ([http] public_url, e.g. "https://desk.example.com"); "" means an
+	// agent's file too large to attach is not sent (docs/rules.md §7).
+	PublicURL string
 	// Departments with their addresses. The first department named
 	// "support" (or else the first one) also takes mail whose
 	// department cannot be told. At least one is required.
@@ -89,6 +99,8 @@ type Service struct {
 	limits MailLimits
 	// unsignedReturnPath is Options.UnsignedReturnPath.
 	unsignedReturnPath bool
+	// publicURL is Options.PublicURL without a trailing slash.
+	publicURL string
 }
 
 // write runs fn in a transaction of its own, or in a savepoint of a
@@ -121,14 +133,15 @@ func NewService(st Store, opts Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{
-		store:  st,
-		secret: opts.Secret,
-		domain: opts.Domain,
-		now:    opts.Now,
-		log:    opts.Logger,
-		rules:  DefaultRules(),
-		cal:    opts.Calendar,
-		limits: opts.Limits.withDefaults(),
+		store:     st,
+		secret:    opts.Secret,
+		publicURL: strings.TrimRight(opts.PublicURL, "/"),
+		domain:    opts.Domain,
+		now:       opts.Now,
+		log:       opts.Logger,
+		rules:     DefaultRules(),
+		cal:       opts.Calendar,
+		limits:    opts.Limits.withDefaults(),
 	}
 	if opts.Rules != nil {
 		s.rules = *opts.Rules

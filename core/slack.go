@@ -61,7 +61,21 @@ type SlackFile struct {
 	Name string
 	Size int    // bytes
 	URL  string // a link the customer can open; "" when the file is not public
+	// Send is how an answer passes the file on: FileAttach or FileLink
+	// with Data and ContentType, or "" (by name and URL, as before).
+	Send        string
+	Data        []byte
+	ContentType string
+	// NotSent says why the file is not passed on (refused, too large);
+	// the thread is told, and the customer's mail does not name it.
+	NotSent string
 }
+
+// How an answer passes an agent's file on (SlackFile.Send).
+const (
+	FileAttach = "attach" // attached to the mail
+	FileLink   = "link"   // a signed, expiring /files/TOKEN link in the text
+)
 
 // SlackOutcome says what became of a Slack message.
 type SlackOutcome struct {
@@ -93,7 +107,12 @@ func NoteText(text string) (string, bool) {
 // outcome says why, and the thread is told.
 func (s *Service) SlackReply(ctx context.Context, m SlackMessage) (SlackOutcome, error) {
 	text, note := NoteText(m.Text)
-	text = withFiles(text, m.Files)
+	var sent []SlackFile
+	for _, f := range m.Files {
+		if f.NotSent == "" || note {
+			sent = append(sent, f)
+		}
+	}
 	action, dir := "reply", DirOutbound
 	if note {
 		action, dir = "note", DirNote
@@ -117,8 +136,17 @@ func (s *Service) SlackReply(ctx context.Context, m SlackMessage) (SlackOutcome,
 		}
 		actor := m.Actor
 		actor.InSlack = true
+		ctx, text, err := s.keepFiles(ctx, tx, t, text, sent, note, now)
+		if err != nil {
+			return err
+		}
 		if out.Result, err = s.act(ctx, tx, t, actor, action, []string{text}, now); err != nil {
 			return err
+		}
+		if !note {
+			if err := s.filesNotSent(ctx, tx, t, m.Files, now); err != nil {
+				return err
+			}
 		}
 		if err := tx.UpdateTicket(ctx, t); err != nil {
 			return err
@@ -250,7 +278,9 @@ func withFiles(text string, files []SlackFile) string {
 		if f.Size > 0 {
 			fmt.Fprintf(&b, " (%s)", sizeText(f.Size))
 		}
-		if f.URL != "" {
+		if f.Send == FileAttach {
+			b.WriteString(": attached")
+		} else if f.URL != "" {
 			b.WriteString(": " + f.URL)
 		} else {
 			b.WriteString(": available on request")

@@ -39,6 +39,8 @@ type Tx interface {
 	ReplyTemplateTx
 	CustomChargeTx
 	TicketMergeTx
+	FilesTx
+	AssignTx
 
 	Profile(ctx context.Context, id int64) (*Profile, error)
 	ProfileByEmail(ctx context.Context, email string) (*Profile, error)

@@ -19,6 +19,9 @@ type SweepResult struct {
 	// ForgottenSent are records of sent mail too old to prove a bounce
 	// (BounceTokenValidity), deleted.
 	ForgottenSent int
+	// AutoAssigned are waiting tickets assigned automatically
+	// (docs/rules.md §7), now that an agent may take them.
+	AutoAssigned int
 }
 
 // sweepBatch is how many tickets one transaction of the sweep handles:
@@ -76,6 +79,10 @@ func (s *Service) Sweep(ctx context.Context) (*SweepResult, error) {
 		return res, fmt.Errorf("sweep: %w", err)
 	}
 	if res.ForgottenSent, err = s.forgetSent(ctx, now); err != nil {
+		return res, fmt.Errorf("sweep: %w", err)
+	}
+	// After the closes above, which may have made room.
+	if res.AutoAssigned, err = s.AutoAssign(ctx); err != nil {
 		return res, fmt.Errorf("sweep: %w", err)
 	}
 	return res, nil

@@ -115,7 +115,7 @@ func (a *App) newCore() (channels map[string]string, err error) {
 		Domain: cfg.Domain, Secret: []byte(cfg.Secret), Departments: depts, Now: a.now,
 		Rules: &rules, Calendar: cal, Logger: a.log.With("component", "core"),
 		AutoMailLimit: cfg.Mail.AutoLimitPerHour, Limits: cfg.Limits.mailLimits(),
-		UnsignedReturnPath: cfg.Mail.ReturnPath == ReturnPathFrom,
+		UnsignedReturnPath: cfg.Mail.ReturnPath == ReturnPathFrom, PublicURL: cfg.HTTP.PublicURL,
 	})
 	return channels, err
 }
@@ -123,6 +123,10 @@ func (a *App) newCore() (channels map[string]string, err error) {
 // The store tells the worker whether a ticket's card may still come, so
 // that a dead card holds back none of its thread.
 var _ outbound.CardQueue = (*store.DB)(nil)
+
+// The store keeps the files rows carry: customers' attachments are read
+// from their raw mail, agents' files are kept for the answer's mail.
+var _ outbound.FileQueue = (*store.DB)(nil)
 
 // newWorker builds the outbox worker with its mailer (the relay, or .eml
 // files without one), its Slack (the API, or the log without a token)
@@ -157,7 +161,7 @@ func (a *App) newWorker(channels map[string]string) error {
 	a.Worker = outbound.NewWorker(a.DB, mailer, slack, outbound.Options{
 		From: from, DKIM: dkim, Channels: channels, Now: a.now, Logger: a.log.With("component", "outbound"),
 		PollInterval: cfg.Outbox.PollInterval.Duration, RetryBase: cfg.Outbox.RetryBase.Duration, Hold: a.sup.holds, Report: a.sup.report,
-		Journal: journal, Unmarked: unmarked, Delivered: a.delivered,
+		Journal: journal, Unmarked: unmarked, Delivered: a.delivered, UploadMaxBytes: cfg.Slack.UploadMaxBytes,
 	})
 	return nil
 }

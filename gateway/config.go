@@ -76,6 +76,10 @@ type Config struct {
 		// "") for its own bounces+TOKEN@domain, "from" for the From
 		// address (docs/operations.md, "Bounces").
 		ReturnPath string `toml:"return_path"`
+		// AttachMaxBytes is the largest file an agent shares in a thread
+		// that the customer's mail attaches; larger ones go as a link
+		// when [http] public_url is set, and are not sent otherwise.
+		AttachMaxBytes int `toml:"attach_max_bytes"`
 	} `toml:"mail"`
 	// Auth is how the senders of inbound mail are checked (docs/rules.md §6).
 	Auth  AuthConfig `toml:"auth"`
@@ -100,6 +104,9 @@ type Config struct {
 		// MaxBodyBytes bounds the body of a request to /slack/…; larger
 		// ones get 413.
 		MaxBodyBytes int64 `toml:"max_body_bytes"`
+		// UploadMaxBytes is the largest customer attachment uploaded into
+		// a ticket's thread; larger ones are named there with their size.
+		UploadMaxBytes int `toml:"upload_max_bytes"`
 	} `toml:"slack"`
 	HTTP   HTTPConfig `toml:"http"`
 	Outbox struct {
@@ -147,6 +154,11 @@ type HTTPConfig struct {
 	// wait in the kernel's queue until one closes, so a flood holds at
 	// most this many of the process's file descriptors.
 	MaxConnections int `toml:"max_connections"`
+	// PublicURL is where customers reach this listener (through a
+	// proxy), e.g. "https://desk.example.com": the base of the signed
+	// /files/TOKEN links to agents' files too large to attach. Empty
+	// serves no files and sends no links.
+	PublicURL string `toml:"public_url"`
 }
 
 // LimitsConfig is the [limits] table: the budget of one hostile mail in
@@ -256,6 +268,11 @@ type DepartmentConfig struct {
 	// Authentication: off | commands | strict (docs/rules.md §6); ""
 	// means commands.
 	Authentication string `toml:"authentication"`
+	// AutoAssign assigns new tickets to the department's [[agents]] in
+	// turn, passing by those away and those with MaxOpenPerAgent active
+	// tickets (0: no cap); off by default (docs/rules.md §7).
+	AutoAssign      bool `toml:"auto_assign"`
+	MaxOpenPerAgent int  `toml:"max_open_per_agent"`
 }
 
 // IMAPConfig is one [[imap]] mailbox.
@@ -412,6 +429,7 @@ func (c *Config) Validate() error {
 	errs = append(errs, c.validateRelay()...)
 	errs = append(errs, c.validateReturnPath()...)
 	errs = append(errs, c.validateDepartments()...)
+	errs = append(errs, c.validateFiles()...)
 	names := map[string]bool{}
 	for i, m := range c.IMAP {
 		switch {

@@ -28,7 +28,7 @@ func (a *App) newHTTPServer() *http.Server {
 		Details: detailsSource(a.DB), Secret: []byte(a.cfg.Secret),
 		Logger: a.log.With("component", "admin")})
 	return &http.Server{
-		Handler:           a.Slack.mount(h),
+		Handler:           a.Slack.mount(a.mountFiles(h)),
 		ReadHeaderTimeout: hc.ReadTimeout.Duration,
 		ReadTimeout:       hc.ReadTimeout.Duration,
 		WriteTimeout:      hc.WriteTimeout.Duration,

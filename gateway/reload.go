@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -109,10 +110,24 @@ func departments(cfg *Config) ([]core.Department, map[string]string) {
 		d := cfg.Departments[name]
 		depts = append(depts, core.Department{Name: name, Addresses: d.Addresses, Heads: d.Heads,
 			UnknownSender: d.UnknownSender, Language: d.Language, SubjectWords: d.SubjectWords,
-			Authentication: d.Authentication})
+			Authentication: d.Authentication, AutoAssign: d.AutoAssign, MaxOpenPerAgent: d.MaxOpenPerAgent,
+			Agents: departmentAgents(cfg.Agents, name)})
 		channels[name] = d.SlackChannel
 	}
 	return depts, channels
+}
+
+// departmentAgents are the agents who work in a department, in the
+// order [[agents]] lists them: those who name it, and those who name no
+// department (they work in all).
+func departmentAgents(agents []AgentConfig, department string) []string {
+	var ids []string
+	for _, ag := range agents {
+		if len(ag.Departments) == 0 || slices.Contains(ag.Departments, department) {
+			ids = append(ids, ag.ID)
+		}
+	}
+	return ids
 }
 
 func slackAgents(cfgAgents []AgentConfig) []slackin.Agent {

@@ -58,6 +58,7 @@ func newSlackDesk(a *App) (*slackDesk, error) {
 		Held:          heldDesk{a},
 		Open:          a.Core,
 		Replies:       a.Core,
+		Away:          a.Core,
 		Changed:       a.Worker.Kick,
 		Now:           a.now,
 		Logger:        a.log.With("component", "slack"),
@@ -65,6 +66,8 @@ func newSlackDesk(a *App) (*slackDesk, error) {
 		// check its signature, before anything else is known of it.
 		MaxBodyBytes:     sc.MaxBodyBytes,
 		ResponseURLHosts: sc.ResponseURLHosts,
+		AttachMaxBytes:   a.cfg.Mail.AttachMaxBytes,
+		LinkFiles:        a.cfg.HTTP.PublicURL != "",
 	})
 	if sc.SocketMode {
 		d.socket = socketmode.New(api)

@@ -32,14 +32,20 @@ import (
 // threading, not the notice. Every error is permanent: building the same
 // notice again gives the same result.
 func BuildEmail(n core.EmailNotice, from core.Address, date time.Time) ([]byte, error) {
-	msg, err := buildEmail(n, from, date)
+	return BuildEmailFiles(n, from, date, nil)
+}
+
+// BuildEmailFiles is BuildEmail with files attached: the text and HTML
+// alternatives then come first in a multipart/mixed.
+func BuildEmailFiles(n core.EmailNotice, from core.Address, date time.Time, files []*core.StoredFile) ([]byte, error) {
+	msg, err := buildEmail(n, from, date, files)
 	if err != nil {
 		return nil, permanent(fmt.Errorf("build email %q: %w", n.MessageID, err))
 	}
 	return msg, nil
 }
 
-func buildEmail(n core.EmailNotice, from core.Address, date time.Time) ([]byte, error) {
+func buildEmail(n core.EmailNotice, from core.Address, date time.Time, files []*core.StoredFile) ([]byte, error) {
 	// core bounds a notice by the configured [limits] when it writes the
 	// row; the ceilings hold a row written before, or by hand, to
 	// core.MaxNoticeBytes all the same (References to the first and the
@@ -104,20 +110,57 @@ func buildEmail(n core.EmailNotice, from core.Address, date time.Time) ([]byte, 
 	h.SetDate(date)
 
 	var buf bytes.Buffer
+	if len(files) > 0 {
+		if err := writeWithFiles(&buf, h, text, html, files); err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
+	}
 	w, err := mail.CreateInlineWriter(&buf, h)
 	if err != nil {
 		return nil, fmt.Errorf("write header: %w", err)
 	}
-	if err := writePart(w, "text/plain", text); err != nil {
+	if err := writeBodies(w, text, html); err != nil {
 		return nil, err
-	}
-	if err := writePart(w, "text/html", html); err != nil {
-		return nil, err
-	}
-	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("close message: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+func writeBodies(w *mail.InlineWriter, text, html string) error {
+	if err := writePart(w, "text/plain", text); err != nil {
+		return err
+	}
+	if err := writePart(w, "text/html", html); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("close the bodies: %w", err)
+	}
+	return nil
+}
+
+// writeWithFiles writes a multipart/mixed: the two bodies, then files.
+func writeWithFiles(buf *bytes.Buffer, h mail.Header, text, html string, files []*core.StoredFile) error {
+	mw, err := mail.CreateWriter(buf, h)
+	if err != nil {
+		return fmt.Errorf("write header: %w", err)
+	}
+	iw, err := mw.CreateInline()
+	if err != nil {
+		return fmt.Errorf("create the bodies: %w", err)
+	}
+	if err := writeBodies(iw, text, html); err != nil {
+		return err
+	}
+	for _, f := range files {
+		if err := writeAttachment(mw, f); err != nil {
+			return err
+		}
+	}
+	if err := mw.Close(); err != nil {
+		return fmt.Errorf("close message: %w", err)
+	}
+	return nil
 }
 
 // automatic reports whether mail from template is an automatic notice

@@ -46,6 +46,8 @@ func (w *Worker) perform(ctx context.Context, it core.OutboxItem, now time.Time,
 		err = w.updateTicket(ctx, it)
 	case core.OutboxSlackNotice:
 		err = w.postNotice(ctx, it, log)
+	case core.OutboxSlackFile:
+		err = w.uploadFile(ctx, it)
 	default:
 		err = permanent(fmt.Errorf("unknown outbox kind %q", it.Kind))
 	}
@@ -60,7 +62,11 @@ func (w *Worker) sendEmail(ctx context.Context, it core.OutboxItem, now time.Tim
 	if err := json.Unmarshal(it.Payload, &n); err != nil {
 		return permanent(fmt.Errorf("decode email notice: %w", err))
 	}
-	msg, err := BuildEmail(n, w.opts.From, now)
+	files, err := w.attachFiles(ctx, n)
+	if err != nil {
+		return err
+	}
+	msg, err := BuildEmailFiles(n, w.opts.From, now, files)
 	if err != nil {
 		return err
 	}

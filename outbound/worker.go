@@ -86,6 +86,10 @@ type Options struct {
 	// disabled channel holds its rows this way; Kick the worker when it
 	// is enabled again. nil holds nothing.
 	Hold func(kind string) bool
+	// UploadMaxBytes is the largest customer file uploaded into a
+	// ticket's thread; larger ones are named there with their size. Zero
+	// means core.DefaultUploadMaxBytes.
+	UploadMaxBytes int
 	// Journal, when set, records each row that went out until the
 	// database says so (journal.go); Unmarked are the rows it held when
 	// opened, which the first pass marks sent before it sends anything.
@@ -155,6 +159,9 @@ func NewWorker(q Queue, m Mailer, s Slack, opts Options) *Worker {
 	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultConcurrency
+	}
+	if opts.UploadMaxBytes <= 0 {
+		opts.UploadMaxBytes = core.DefaultUploadMaxBytes
 	}
 	if opts.Rand == nil {
 		opts.Rand = rand.Float64

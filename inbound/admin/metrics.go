@@ -76,7 +76,7 @@ func NewMetrics() *Metrics {
 	// Every kind shows from the start, at 0, rather than appearing with
 	// its first row.
 	for _, kind := range []string{core.OutboxEmail, core.OutboxSlackTicket, core.OutboxSlackReply,
-		core.OutboxSlackUpdate, core.OutboxSlackNotice} {
+		core.OutboxSlackUpdate, core.OutboxSlackNotice, core.OutboxSlackFile} {
 		m.sent.WithLabelValues(kind)
 		m.failed.WithLabelValues(kind)
 	}

@@ -39,6 +39,39 @@ func (p *parsed) attachments(c content, opts ParseOptions) []core.Attachment {
 // encoded, are decoded to give their real size.
 func attachmentList(groups ...[]*enmime.Part) []core.Attachment {
 	var list []core.Attachment
+	for _, p := range fileParts(groups...) {
+		a, _ := partFile(p, 0)
+		list = append(list, a)
+	}
+	return list
+}
+
+// partFile describes one file part and returns its decoded bytes when
+// they are at most limit bytes (nil otherwise, and for an elided part).
+func partFile(p *enmime.Part, limit int) (core.Attachment, []byte) {
+	ctype := p.ContentType
+	if ctype == "" {
+		ctype = "application/octet-stream"
+	}
+	data := p.Content
+	if n, ok := elidedSize(p.Content); ok {
+		return core.Attachment{Filename: fileName(p, ctype), ContentType: toUTF8(ctype), Size: n}, nil
+	}
+	if isUUEncoding(p.Header.Get("Content-Transfer-Encoding")) {
+		if d, _, ok := uudecode(string(p.Content)); ok {
+			data = d
+		}
+	}
+	a := core.Attachment{Filename: fileName(p, ctype), ContentType: toUTF8(ctype), Size: len(data)}
+	if len(data) > limit {
+		data = nil
+	}
+	return a, data
+}
+
+// fileParts are the parts attachmentList describes, in its order.
+func fileParts(groups ...[]*enmime.Part) []*enmime.Part {
+	var out []*enmime.Part
 	seen := map[*enmime.Part]bool{}
 	for _, parts := range groups {
 		for _, p := range parts {
@@ -46,26 +79,10 @@ func attachmentList(groups ...[]*enmime.Part) []core.Attachment {
 				continue
 			}
 			seen[p] = true
-			ctype := p.ContentType
-			if ctype == "" {
-				ctype = "application/octet-stream"
-			}
-			size := len(p.Content)
-			if n, ok := elidedSize(p.Content); ok {
-				size = n
-			} else if isUUEncoding(p.Header.Get("Content-Transfer-Encoding")) {
-				if data, _, ok := uudecode(string(p.Content)); ok {
-					size = len(data)
-				}
-			}
-			list = append(list, core.Attachment{
-				Filename:    fileName(p, ctype),
-				ContentType: toUTF8(ctype),
-				Size:        size,
-			})
+			out = append(out, p)
 		}
 	}
-	return list
+	return out
 }
 
 // isBody reports whether p is a message body rather than a file: plain

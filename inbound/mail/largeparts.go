@@ -22,15 +22,18 @@ const elidedMarker = "\x00helpdesk-elided-size:"
 
 // elideLargeParts returns msg with its long base64 runs replaced, or msg
 // itself when it has none.
-func elideLargeParts(msg []byte) []byte {
-	if len(msg) < elideThreshold {
+func elideLargeParts(msg []byte) []byte { return elideRuns(msg, elideThreshold) }
+
+// elideRuns replaces the base64 runs longer than threshold bytes.
+func elideRuns(msg []byte, threshold int) []byte {
+	if len(msg) < threshold {
 		return msg
 	}
 	var out []byte
 	last := 0 // end of what was copied to out
 	for i := 0; i < len(msg); {
 		start, end, chars := base64Run(msg, i)
-		if end-start > elideThreshold && !textPartBefore(msg, start) {
+		if end-start > threshold && !textPartBefore(msg, start) {
 			if out == nil {
 				out = make([]byte, 0, len(msg)/8)
 			}

@@ -27,7 +27,8 @@ func usageText() string {
 	b.WriteString("• `/helpdesk find WORDS [tag:T] [status:S] [department:D]`, `/helpdesk find MESSAGE-ID` or `/helpdesk find #N`\n" +
 		"• `/helpdesk queue`\n" +
 		"• `/helpdesk new EMAIL subject | text`: open a ticket for a customer\n" +
-		"• `/helpdesk credits EMAIL`")
+		"• `/helpdesk credits EMAIL`\n" +
+		"• `/helpdesk away` and `/helpdesk back`: no tickets assigned to you automatically while away")
 	return b.String()
 }
 
@@ -105,6 +106,8 @@ func (h *Handler) command(ctx context.Context, cmd slack.SlashCommand) string {
 			return "Usage: `/helpdesk credits EMAIL`"
 		}
 		return h.credits(ctx, plainText(fields[1]))
+	case "away", "back":
+		return h.away(ctx, actor, strings.EqualFold(fields[0], "away"))
 	}
 	return fmt.Sprintf("I do not know %q.\n%s", escape(clip(fields[0], 40)), usage)
 }
@@ -325,4 +328,17 @@ func (h *Handler) search(ctx context.Context, words string) string {
 		fmt.Fprintf(&b, "• *#%d* %s (%s): %s\n", hit.Number, escape(clip(hit.Subject, subjectShown)), hit.Status, snip)
 	}
 	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// away runs /helpdesk away and /helpdesk back.
+func (h *Handler) away(ctx context.Context, actor core.Actor, away bool) string {
+	if h.opts.Away == nil {
+		return "Being away is not available here."
+	}
+	msg, err := h.opts.Away.SetAway(ctx, actor, away)
+	if err != nil {
+		return h.safeMessage(ctx, err, "away")
+	}
+	h.changed()
+	return msg
 }

@@ -102,15 +102,9 @@ func (h *Handler) message(ctx context.Context, eventID string, ev *slackevents.M
 	m := core.SlackMessage{EventID: eventID, Channel: ev.Channel, ThreadTS: ev.ThreadTimeStamp, TS: ev.TimeStamp,
 		Actor: actor, Text: plainText(ev.Text)}
 	if ev.Message != nil {
+		_, note := core.NoteText(m.Text)
 		for _, f := range ev.Message.Files {
-			sf := core.SlackFile{Name: f.Name, Size: f.Size}
-			if sf.Name == "" {
-				sf.Name = f.Title
-			}
-			if f.PublicURLShared {
-				sf.URL = f.PermalinkPublic
-			}
-			m.Files = append(m.Files, sf)
+			m.Files = append(m.Files, h.sharedFile(ctx, f, note))
 		}
 	}
 	out, err := h.core.SlackReply(ctx, m)

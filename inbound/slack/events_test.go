@@ -201,8 +201,9 @@ func TestEvents_EditAndDelete(t *testing.T) {
 	}
 }
 
-// Files shared with an answer reach the customer as links when public,
-// by name otherwise.
+// Without a URL to fetch them from, files shared with an answer
+// reach the customer as links when public, by name otherwise (the
+// gateway's tests fetch and attach them: TestAgentFilesReachTheCustomer).
 func TestEvents_Files(t *testing.T) {
 	env := mustDesk(t)
 	n := env.mustTicket(t, "ann@shop.example")

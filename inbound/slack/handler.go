@@ -39,6 +39,12 @@ type Reader interface {
 	Search(ctx context.Context, q core.SearchQuery) ([]core.SearchHit, error)
 }
 
+// Availability records an agent away or back, for automatic assignment
+// (core.Service.SetAway).
+type Availability interface {
+	SetAway(ctx context.Context, a core.Actor, away bool) (string, error)
+}
+
 // Credits answers /helpdesk credits EMAIL with a summary of the account's
 // balance, in plain text.
 type Credits interface {
@@ -92,6 +98,9 @@ type Options struct {
 	// Replies previews saved replies for /helpdesk #N reply-with; nil
 	// means that command answers that it is not available.
 	Replies Replies
+	// Away takes /helpdesk away and back; nil means those answer that
+	// they are not available.
+	Away Availability
 	// Changed is called after a request changed something, to wake the
 	// outbox worker; nil means nobody is told.
 	Changed func()
@@ -104,6 +113,13 @@ type Options struct {
 	// naming another is refused whole. Nil means
 	// DefaultResponseURLHosts, Slack's.
 	ResponseURLHosts []string
+	// AttachMaxBytes is the largest file an agent shares in a thread
+	// that an answer attaches ([mail] attach_max_bytes); zero means
+	// core.DefaultAttachMaxBytes. A larger one goes as a link when
+	// LinkFiles is set, up to core.MaxLinkedFileBytes, and is not sent
+	// otherwise.
+	AttachMaxBytes int
+	LinkFiles      bool
 	// MaxBodyBytes bounds a request's body; zero means 1 MiB.
 	MaxBodyBytes int64
 	// UserCacheTTL is how long a users.info answer is kept; zero means 10

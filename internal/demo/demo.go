@@ -71,7 +71,7 @@ func StartWith(ctx context.Context, dir string, log *slog.Logger, configure func
 	cfg.HTTP.Listen = "127.0.0.1:0"
 	cfg.Mail.Relay = relay.Addr
 	cfg.Mail.From = "Example Support <support@support.example.com>"
-	cfg.Slack.Token = "xoxb-demo"
+	cfg.Slack.Token = BotToken
 	// Commands such as `sweep` write outbox rows from another process;
 	// the worker picks them up at its next poll.
 	cfg.Outbox.PollInterval = gateway.Duration{Duration: 100 * time.Millisecond}

@@ -107,6 +107,7 @@ type FakeSlack struct {
 	refused []string // why each refused post or update was refused
 	answers []string // ephemeral answers posted to the response_url
 	seq     int
+	files   slackFiles
 }
 
 // Refused returns why each post or update over Slack's limits was
@@ -147,6 +148,10 @@ func StartFakeSlack() *FakeSlack {
 		c.Handle("/users.info", f.usersInfo)
 		c.Handle("/chat.getPermalink", f.permalink)
 		c.Handle("/response", f.response)
+		c.Handle("/files.getUploadURLExternal", f.uploadURL)
+		c.Handle("/files.completeUploadExternal", f.completeUpload)
+		c.Handle("/upload/", f.upload)
+		c.Handle("/download/", f.download)
 	})
 	f.srv.Start()
 	return f
