@@ -89,3 +89,21 @@ func TestMergeTickets(t *testing.T) {
 		t.Fatalf("survivor's merges %+v, want #%d and #%d with #%d's charge of 5", mg, n, m, n)
 	}
 }
+
+// TestMergeTickets_Files: a file an agent shared on the merged ticket
+// goes with its messages to the survivor.
+func TestMergeTickets_Files(t *testing.T) {
+	ctx := context.Background()
+	f := mustRulesFixture(t)
+	n := f.open(t, ann, support)
+	m := f.open(t, ann, support)
+	file := &core.StoredFile{Ticket: n, Name: "shot.png", ContentType: "image/png", Data: []byte("png"), CreatedAt: f.now}
+	if err := f.db.Tx(ctx, func(tx core.Tx) error { return tx.AddFile(ctx, file) }); err != nil {
+		t.Fatal(err)
+	}
+	mustAct(t, f, n, agent, "merge", fmt.Sprint(m))
+	got, err := f.db.File(ctx, file.ID)
+	if err != nil || got.Ticket != m {
+		t.Fatalf("file after the merge: %+v, %v; want it on #%d", got, err, m)
+	}
+}

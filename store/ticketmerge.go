@@ -39,6 +39,7 @@ func (t *Tx) MergeTicket(ctx context.Context, from, into int64, by string, at ti
 		{`UPDATE messages SET ticket_id = ?1 WHERE ticket_id = ?2`, []any{into, from}},
 		{`UPDATE message_ids SET ticket_id = ?1 WHERE ticket_id = ?2`, []any{into, from}},
 		{`UPDATE tasks SET ticket_id = ?1, number = number + ?3 WHERE ticket_id = ?2`, []any{into, from, last}},
+		{`UPDATE files SET ticket_id = ?1 WHERE ticket_id = ?2`, []any{into, from}},
 		{`DELETE FROM participants WHERE ticket_id = ?`, []any{from}},
 		{`INSERT INTO ticket_merges (ticket_id, into_id, by_whom, created_at) VALUES (?, ?, ?, ?)`,
 			[]any{from, into, by, fmtTime(at)}},
