@@ -77,64 +77,79 @@ func cmdCredits(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		}
 		return printEntry(stdout, e, app.Config().CoreRules().Credits, *asJSON)
 	case "transfer":
-		n, err := strconv.Atoi(pos[2])
-		if err != nil {
-			return usageError{fmt.Sprintf("%q is not a whole number of credits", pos[2])}
-		}
-		out, in, err := app.Core.Transfer(ctx, pos[0], pos[1], n, *by)
-		if err != nil {
-			return creditsError(err)
-		}
-		if *asJSON {
-			return writeJSON(stdout, struct {
-				Credits int               `json:"credits"`
-				From    gateway.EntryView `json:"from"`
-				To      gateway.EntryView `json:"to"`
-			}{n, gateway.EntryViewOf(out), gateway.EntryViewOf(in)})
-		}
-		fmt.Fprintf(stdout, "%d credits moved from account #%d (balance %d) to account #%d (balance %d)\n",
-			n, out.AccountID, out.Balance, in.AccountID, in.Balance)
-		return nil
+		return creditsTransfer(ctx, app, pos, *by, *asJSON, stdout)
 	case "adjust":
-		n, err := strconv.Atoi(amount)
-		if err != nil {
-			return usageError{fmt.Sprintf("%q is not a signed whole number of credits, such as +10 or -5", amount)}
-		}
-		e, err := app.Core.Adjust(ctx, pos[0], n, *reason, *by)
-		if err != nil {
-			return creditsError(err)
-		}
-		if *asJSON {
-			return writeJSON(stdout, struct {
-				gateway.EntryView
-				Account int64 `json:"account"`
-			}{gateway.EntryViewOf(e), e.AccountID})
-		}
-		fmt.Fprintf(stdout, "account #%d: %+d credits by hand (%s), balance %d\n", e.AccountID, e.Amount, e.Reason, e.Balance)
-		return nil
+		return creditsAdjust(ctx, app, pos[0], amount, *reason, *by, *asJSON, stdout)
 	case "preagree":
-		var on bool
-		switch pos[1] {
-		case "on":
-			on = true
-		case "off":
-		default:
-			return usageError{"usage: credits preagree EMAIL on|off"}
-		}
-		acc, err := app.Core.SetPreagree(ctx, pos[0], on)
-		if err != nil {
-			return creditsError(err)
-		}
-		if *asJSON {
-			return writeJSON(stdout, struct {
-				Account  int64 `json:"account"`
-				Preagree bool  `json:"preagree"`
-			}{acc.ID, acc.Preagree})
-		}
-		fmt.Fprintf(stdout, "account #%d: new tickets pre-agreed: %s\n", acc.ID, onOff(acc.Preagree))
-		return nil
+		return creditsPreagree(ctx, app, pos, *asJSON, stdout)
 	}
 	return usageError{creditsUsage}
+}
+
+// creditsTransfer runs credits transfer FROM TO N.
+func creditsTransfer(ctx context.Context, app *gateway.App, pos []string, by string, asJSON bool, stdout io.Writer) error {
+	n, err := strconv.Atoi(pos[2])
+	if err != nil {
+		return usageError{fmt.Sprintf("%q is not a whole number of credits", pos[2])}
+	}
+	out, in, err := app.Core.Transfer(ctx, pos[0], pos[1], n, by)
+	if err != nil {
+		return creditsError(err)
+	}
+	if asJSON {
+		return writeJSON(stdout, struct {
+			Credits int               `json:"credits"`
+			From    gateway.EntryView `json:"from"`
+			To      gateway.EntryView `json:"to"`
+		}{n, gateway.EntryViewOf(out), gateway.EntryViewOf(in)})
+	}
+	fmt.Fprintf(stdout, "%d credits moved from account #%d (balance %d) to account #%d (balance %d)\n",
+		n, out.AccountID, out.Balance, in.AccountID, in.Balance)
+	return nil
+}
+
+// creditsAdjust runs credits adjust EMAIL ±N: a refund or goodwill grant.
+func creditsAdjust(ctx context.Context, app *gateway.App, email, amount, reason, by string, asJSON bool, stdout io.Writer) error {
+	n, err := strconv.Atoi(amount)
+	if err != nil {
+		return usageError{fmt.Sprintf("%q is not a signed whole number of credits, such as +10 or -5", amount)}
+	}
+	e, err := app.Core.Adjust(ctx, email, n, reason, by)
+	if err != nil {
+		return creditsError(err)
+	}
+	if asJSON {
+		return writeJSON(stdout, struct {
+			gateway.EntryView
+			Account int64 `json:"account"`
+		}{gateway.EntryViewOf(e), e.AccountID})
+	}
+	fmt.Fprintf(stdout, "account #%d: %+d credits by hand (%s), balance %d\n", e.AccountID, e.Amount, e.Reason, e.Balance)
+	return nil
+}
+
+// creditsPreagree runs credits preagree EMAIL on|off.
+func creditsPreagree(ctx context.Context, app *gateway.App, pos []string, asJSON bool, stdout io.Writer) error {
+	var on bool
+	switch pos[1] {
+	case "on":
+		on = true
+	case "off":
+	default:
+		return usageError{"usage: credits preagree EMAIL on|off"}
+	}
+	acc, err := app.Core.SetPreagree(ctx, pos[0], on)
+	if err != nil {
+		return creditsError(err)
+	}
+	if asJSON {
+		return writeJSON(stdout, struct {
+			Account  int64 `json:"account"`
+			Preagree bool  `json:"preagree"`
+		}{acc.ID, acc.Preagree})
+	}
+	fmt.Fprintf(stdout, "account #%d: new tickets pre-agreed: %s\n", acc.ID, onOff(acc.Preagree))
+	return nil
 }
 
 // signedArg takes the first argument that is a signed number (+10,
