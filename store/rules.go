@@ -107,6 +107,14 @@ func (s *DB) Queue(ctx context.Context, limit int) ([]core.TicketSummary, error)
 		ORDER BY hotrush DESC, rank DESC, sla_due, id LIMIT ?`, limit)
 }
 
+// QueueTagged is Queue over the tickets tagged tag ("": every ticket).
+func (s *DB) QueueTagged(ctx context.Context, tag string, limit int) ([]core.TicketSummary, error) {
+	if tag == "" {
+		return s.Queue(ctx, limit)
+	}
+	return s.QueuePage(ctx, TicketPage{Tag: tag, Limit: max(limit, 1)})
+}
+
 // ThreadMessageIDs returns the last n Message-IDs of the ticket's mail,
 // received and sent, oldest first.
 func (t *Tx) ThreadMessageIDs(ctx context.Context, ticket int64, n int) ([]string, error) {

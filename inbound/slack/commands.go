@@ -25,7 +25,7 @@ func usageText() string {
 		fmt.Fprintf(&b, "• `/helpdesk #N %s`: %s\n", ac.Usage(core.ActorAgent), ac.Help)
 	}
 	b.WriteString("• `/helpdesk find WORDS [tag:T] [status:S] [department:D]`, `/helpdesk find MESSAGE-ID` or `/helpdesk find #N`\n" +
-		"• `/helpdesk queue`\n" +
+		"• `/helpdesk queue [tag:T]`\n" +
 		"• `/helpdesk new EMAIL subject | text`: open a ticket for a customer\n" +
 		"• `/helpdesk credits EMAIL`\n" +
 		"• `/helpdesk away` and `/helpdesk back`: no tickets assigned to you automatically while away")
@@ -98,7 +98,11 @@ func (h *Handler) command(ctx context.Context, cmd slack.SlashCommand) string {
 		}
 		return h.search(ctx, plainText(rest(text, 1)))
 	case "queue":
-		return h.queue(ctx)
+		tag := ""
+		if len(fields) > 1 {
+			tag, _ = strings.CutPrefix(strings.ToLower(plainText(fields[1])), "tag:")
+		}
+		return h.queue(ctx, tag)
 	case "new":
 		return h.newTicket(ctx, actor, text)
 	case "credits":
@@ -244,18 +248,22 @@ func (h *Handler) permalink(ctx context.Context, channel, ts string) string {
 	return link
 }
 
-// queue answers /helpdesk queue: the first tickets awaiting a staff reply
+// queue answers /helpdesk queue [tag:T]: the first tickets awaiting a staff reply
 // in queue order (docs/rules.md §3).
-func (h *Handler) queue(ctx context.Context) string {
-	rows, err := h.db.Queue(ctx, queueShown)
+func (h *Handler) queue(ctx context.Context, tag string) string {
+	rows, err := h.db.QueueTagged(ctx, tag, queueShown)
 	if err != nil {
 		return h.safeMessage(ctx, err, "queue")
 	}
+	tagged := ""
+	if tag != "" {
+		tagged = " tagged " + escape(clip(tag, 40))
+	}
 	if len(rows) == 0 {
-		return "The queue is empty: no ticket awaits a reply."
+		return "The queue is empty: no ticket" + tagged + " awaits a reply."
 	}
 	var b strings.Builder
-	b.WriteString("*Queue* (awaiting a reply, most urgent first)")
+	b.WriteString("*Queue*" + tagged + " (awaiting a reply, most urgent first)")
 	for i, r := range rows {
 		hot := ""
 		if r.HotRush {

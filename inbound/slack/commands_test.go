@@ -98,6 +98,9 @@ func TestCommands(t *testing.T) {
 		{`find "nowhere* OR (here`, []string{"No ticket holds nowhere or here."}, nil},
 		{"find ***", []string{"at least one word"}, nil},
 		{"queue", []string{"*Queue*", "*#2*"}, nil},
+		{"queue tag:vip", []string{"The queue is empty: no ticket tagged vip awaits a reply."}, nil},
+		{"#2 tag add vip", []string{"Ticket #2 is tagged vip."}, nil},
+		{"queue vip", []string{"*Queue* tagged vip", "*#2*"}, nil},
 		{"credits <mailto:ann@shop.example|ann@shop.example>", []string{"Credits are not available yet."}, nil},
 		{"#1 close", []string{"Ticket #1 is closed."}, func(t *testing.T) {
 			if r := env.ticket(t, n); r.Status != core.StatusClosed {

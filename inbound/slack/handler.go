@@ -34,7 +34,7 @@ type Core interface {
 type Reader interface {
 	TicketRow(ctx context.Context, number int64) (*core.TicketSummary, error)
 	FindMessageID(ctx context.Context, messageID string) (*core.MessageHit, error)
-	Queue(ctx context.Context, limit int) ([]core.TicketSummary, error)
+	QueueTagged(ctx context.Context, tag string, limit int) ([]core.TicketSummary, error)
 	// Search is /helpdesk find WORDS: a full-text search.
 	Search(ctx context.Context, q core.SearchQuery) ([]core.SearchHit, error)
 }
