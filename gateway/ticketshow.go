@@ -19,6 +19,7 @@ type TicketDetail struct {
 	Requester string
 	People    []core.Participant
 	Tags      []string
+	Custom    []core.CustomCharge // custom charges, oldest first
 	Merges    *store.TicketMerges
 	// Now is the time the tasks' due dates are measured at; LoadTicket
 	// sets the wall clock.
@@ -48,6 +49,9 @@ func LoadTicket(ctx context.Context, db *store.DB, n int64) (*TicketDetail, erro
 	if d.Tags, err = db.TicketTags(ctx, n); err != nil {
 		return nil, err
 	}
+	if d.Custom, err = db.CustomCharges(ctx, n); err != nil {
+		return nil, err
+	}
 	if d.Merges, err = db.TicketMerges(ctx, n); err != nil {
 		return nil, err
 	}
@@ -61,6 +65,9 @@ func (d *TicketDetail) View() TicketView {
 	WithParticipants(&v, d.Requester, d.People)
 	tags := append([]string{}, d.Tags...)
 	v.Tags = &tags
+	for _, c := range d.Custom {
+		v.Credits.Custom = append(v.Credits.Custom, CustomChargeView{Amount: c.Amount, Reason: c.Reason, By: c.By, State: c.State, At: c.CreatedAt})
+	}
 	WithMerges(&v, d.Merges)
 	return v
 }
@@ -99,6 +106,9 @@ func (d *TicketDetail) WriteText(w io.Writer) error {
 	fmt.Fprintln(w, peopleLine(d.Requester, d.People))
 	if len(d.Tags) > 0 {
 		fmt.Fprintln(w, "tags: "+strings.Join(d.Tags, ", "))
+	}
+	for _, c := range d.Custom {
+		fmt.Fprintf(w, "custom charge: %d credits (%s) by %s, %s\n", c.Amount, c.Reason, c.By, c.State)
 	}
 	writeMerges(w, d.Merges)
 	for _, tk := range d.Tasks {

@@ -74,6 +74,19 @@ type CreditsView struct {
 	Preagreed            bool `json:"preagreed"`
 	AwaitingConfirmation bool `json:"awaiting_confirmation"`
 	AwaitingCredits      bool `json:"awaiting_credits"`
+	// Custom are the ticket's custom charges (`charge AMOUNT REASON`),
+	// oldest first; set by `ticket show`.
+	Custom []CustomChargeView `json:"custom,omitempty"`
+}
+
+// CustomChargeView is one custom charge: state is asked (awaiting the
+// customer's #confirm), charged or dropped (declined).
+type CustomChargeView struct {
+	Amount int       `json:"amount"`
+	Reason string    `json:"reason"`
+	By     string    `json:"by"`
+	State  string    `json:"state"`
+	At     time.Time `json:"at"`
 }
 
 type SLAView struct {

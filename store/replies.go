@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -91,8 +92,21 @@ func (t *Tx) AddCustomCharge(ctx context.Context, c *core.CustomCharge) error {
 
 // CustomCharges implements core.CustomChargeTx.
 func (t *Tx) CustomCharges(ctx context.Context, ticket int64) ([]core.CustomCharge, error) {
-	rows, err := t.query(ctx, `SELECT id, amount, reason, by_whom, state, created_at
-		FROM custom_charges WHERE ticket_id = ? ORDER BY id`, ticket)
+	rows, err := t.query(ctx, customChargesQuery, ticket)
+	return scanCustomCharges(rows, err, ticket)
+}
+
+// CustomCharges returns ticket's custom charges, oldest first, outside
+// any write transaction (for `ticket show`).
+func (s *DB) CustomCharges(ctx context.Context, ticket int64) ([]core.CustomCharge, error) {
+	rows, err := s.db.QueryContext(ctx, customChargesQuery, ticket)
+	return scanCustomCharges(rows, err, ticket)
+}
+
+const customChargesQuery = `SELECT id, amount, reason, by_whom, state, created_at
+	FROM custom_charges WHERE ticket_id = ? ORDER BY id`
+
+func scanCustomCharges(rows *sql.Rows, err error, ticket int64) ([]core.CustomCharge, error) {
 	if err != nil {
 		return nil, fmt.Errorf("custom charges of %d: %w", ticket, err)
 	}

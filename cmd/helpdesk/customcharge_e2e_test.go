@@ -106,6 +106,22 @@ func TestCustomCharge_EndToEnd(t *testing.T) {
 		!strings.Contains(st.Entries[1].Reason, "third-party installation") {
 		t.Fatalf("credits show --json: %+v", st)
 	}
+	// ticket show names the custom charge, in text and in JSON.
+	if out := cli("ticket", "show", "1"); !strings.Contains(out, "custom charge: 100 credits (third-party installation) by U0AGENT, charged") {
+		t.Fatalf("ticket show:\n%s", out)
+	}
+	var tv struct {
+		Credits struct {
+			Custom []struct {
+				Amount        int
+				Reason, State string
+			} `json:"custom"`
+		} `json:"credits"`
+	}
+	if err := json.Unmarshal([]byte(cli("ticket", "show", "1", "--json")), &tv); err != nil ||
+		len(tv.Credits.Custom) != 1 || tv.Credits.Custom[0].Amount != 100 || tv.Credits.Custom[0].State != "charged" {
+		t.Fatalf("ticket show --json credits: %+v (%v)", tv.Credits, err)
+	}
 	if out := cli("credits", "verify"); !strings.Contains(out, "credits verified") {
 		t.Fatalf("verify: %s", out)
 	}
