@@ -46,7 +46,7 @@ func creditsSource(db *store.DB) func(context.Context) (*admin.Credits, error) {
 			return nil, err
 		}
 		return &admin.Credits{Balance: t.Balance, Granted: t.Granted, Purchased: t.Purchased,
-			Charged: t.Charged, Expired: t.Expired}, nil
+			Charged: t.Charged, Expired: t.Expired, ByHand: t.ByHand}, nil
 	}
 }
 

@@ -13,6 +13,7 @@ type CreditTotals struct {
 	Purchased int64 // bought packages
 	Charged   int64 // charged to tickets, with adjustments and custom charges, less refunds
 	Expired   int64 // lots that ran out unused
+	ByHand    int64 // adjustments by hand (credits adjust): grants less what was taken
 }
 
 // CreditTotals sums the accounts' balances and the ledger by kind.
@@ -23,8 +24,9 @@ func (s *DB) CreditTotals(ctx context.Context) (*CreditTotals, error) {
 		COALESCE(SUM(CASE WHEN kind = 'grant' THEN amount END), 0),
 		COALESCE(SUM(CASE WHEN kind = 'purchase' THEN amount END), 0),
 		-COALESCE(SUM(CASE WHEN kind IN ('charge', 'adjustment', 'refund', 'custom_charge') THEN amount END), 0),
-		-COALESCE(SUM(CASE WHEN kind = 'expiry' THEN amount END), 0)
-		FROM credit_entries`).Scan(&t.Balance, &t.Granted, &t.Purchased, &t.Charged, &t.Expired)
+		-COALESCE(SUM(CASE WHEN kind = 'expiry' THEN amount END), 0),
+		COALESCE(SUM(CASE WHEN kind = 'manual' THEN amount END), 0)
+		FROM credit_entries`).Scan(&t.Balance, &t.Granted, &t.Purchased, &t.Charged, &t.Expired, &t.ByHand)
 	if err != nil {
 		return nil, fmt.Errorf("credit totals: %w", err)
 	}

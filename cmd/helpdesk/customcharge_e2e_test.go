@@ -122,6 +122,17 @@ func TestCustomCharge_EndToEnd(t *testing.T) {
 		len(tv.Credits.Custom) != 1 || tv.Credits.Custom[0].Amount != 100 || tv.Credits.Custom[0].State != "charged" {
 		t.Fatalf("ticket show --json credits: %+v (%v)", tv.Credits, err)
 	}
+	// /status counts the adjustment by hand apart from charges.
+	var status struct {
+		Credits struct {
+			Balance, Charged int64
+			ByHand           int64 `json:"by_hand"`
+		} `json:"credits"`
+	}
+	if err := json.Unmarshal([]byte(cli("status", "--direct", "--json")), &status); err != nil ||
+		status.Credits.Balance != 50 || status.Credits.Charged != 100 || status.Credits.ByHand != 150 {
+		t.Fatalf("status --json credits: %+v (%v)", status.Credits, err)
+	}
 	if out := cli("credits", "verify"); !strings.Contains(out, "credits verified") {
 		t.Fatalf("verify: %s", out)
 	}

@@ -85,8 +85,8 @@ func printStatus(w io.Writer, st *admin.Status, from string) error {
 	fmt.Fprintf(tw, "outbox\tpending %d%s · dead %d\n", st.Outbox.Pending, oldest, st.Outbox.Dead)
 	fmt.Fprintf(tw, "quarantine\t%d mails\n", st.Quarantined)
 	if st.Credits != nil {
-		fmt.Fprintf(tw, "credits\tbalance %d · granted %d · purchased %d · charged %d · expired %d\n",
-			st.Credits.Balance, st.Credits.Granted, st.Credits.Purchased, st.Credits.Charged, st.Credits.Expired)
+		fmt.Fprintf(tw, "credits\tbalance %d · granted %d · purchased %d · charged %d · expired %d · by hand %+d\n",
+			st.Credits.Balance, st.Credits.Granted, st.Credits.Purchased, st.Credits.Charged, st.Credits.Expired, st.Credits.ByHand)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

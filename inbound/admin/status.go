@@ -92,6 +92,8 @@ type Credits struct {
 	Charged   int64 `json:"charged"`
 	// Expired is the total of lots that ran out unused.
 	Expired int64 `json:"expired"`
+	// ByHand is the net of adjustments by hand (`credits adjust`).
+	ByHand int64 `json:"by_hand"`
 }
 
 // Channel is one channel's state on /status.
