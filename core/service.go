@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -101,6 +102,10 @@ type Service struct {
 	unsignedReturnPath bool
 	// publicURL is Options.PublicURL without a trailing slash.
 	publicURL string
+	// lastOverdue is when the sweep last redrew the cards of tasks that
+	// became overdue (redrawOverdue); mu guards it.
+	mu          sync.Mutex
+	lastOverdue time.Time
 }
 
 // write runs fn in a transaction of its own, or in a savepoint of a

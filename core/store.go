@@ -75,6 +75,9 @@ type Tx interface {
 	Tasks(ctx context.Context, ticket int64) ([]Task, error)
 	CreateTask(ctx context.Context, t *Task) error // sets ID and Number
 	UpdateTask(ctx context.Context, t *Task) error
+	// TasksDueOn returns the unfinished tasks of open tickets due on one
+	// of days ("2006-01-02"), for the sweep to redraw their cards.
+	TasksDueOn(ctx context.Context, days []string) ([]Task, error)
 
 	// AddMessage stores m and indexes its Message-ID. It returns an
 	// *Error with code ECONFLICT when the same mail (Message-ID and body

@@ -22,6 +22,9 @@ type SweepResult struct {
 	// AutoAssigned are waiting tickets assigned automatically
 	// (docs/rules.md §7), now that an agent may take them.
 	AutoAssigned int
+	// OverdueTasks are tasks that passed their due date since the last
+	// sweep, their cards redrawn (docs/rules.md §2).
+	OverdueTasks int
 }
 
 // sweepBatch is how many tickets one transaction of the sweep handles:
@@ -79,6 +82,9 @@ func (s *Service) Sweep(ctx context.Context) (*SweepResult, error) {
 		return res, fmt.Errorf("sweep: %w", err)
 	}
 	if res.ForgottenSent, err = s.forgetSent(ctx, now); err != nil {
+		return res, fmt.Errorf("sweep: %w", err)
+	}
+	if res.OverdueTasks, err = s.redrawOverdue(ctx, now); err != nil {
 		return res, fmt.Errorf("sweep: %w", err)
 	}
 	// After the closes above, which may have made room.

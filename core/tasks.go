@@ -145,3 +145,57 @@ type OverdueTask struct {
 	Task
 	Department, Subject string
 }
+
+// redrawOverdue redraws the card of every ticket whose task became
+// overdue since the last sweep (a card is drawn red only when redrawn),
+// and says so in the thread. A task due on day D is overdue from D+1
+// 00:00 UTC; the days looked at are those whose end fell after the last
+// sweep, at most two back (after a restart a card may be redrawn twice,
+// which changes nothing).
+func (s *Service) redrawOverdue(ctx context.Context, now time.Time) (int, error) {
+	from := now.Add(-48 * time.Hour)
+	s.mu.Lock()
+	if s.lastOverdue.After(from) {
+		from = s.lastOverdue
+	}
+	s.mu.Unlock()
+	var days []string
+	for end := from.Truncate(24 * time.Hour).Add(24 * time.Hour); !end.After(now); end = end.Add(24 * time.Hour) {
+		days = append(days, end.AddDate(0, 0, -1).Format("2006-01-02"))
+	}
+	n := 0
+	if len(days) > 0 {
+		err := s.store.Tx(ctx, func(tx Tx) error {
+			tasks, err := tx.TasksDueOn(ctx, days)
+			if err != nil {
+				return err
+			}
+			n = len(tasks)
+			byTicket := map[int64][]string{}
+			var order []int64
+			for _, tk := range tasks {
+				if byTicket[tk.Ticket] == nil {
+					order = append(order, tk.Ticket)
+				}
+				byTicket[tk.Ticket] = append(byTicket[tk.Ticket], fmt.Sprintf("task %d (due %s)", tk.Number, tk.Due.Format("2006-01-02")))
+			}
+			for _, id := range order {
+				t, err := tx.Ticket(ctx, id)
+				if err != nil {
+					return err
+				}
+				if err := s.notifyChange(ctx, tx, t, "overdue: "+strings.Join(byTicket[id], ", "), now); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, fmt.Errorf("overdue tasks: %w", err)
+		}
+	}
+	s.mu.Lock()
+	s.lastOverdue = now
+	s.mu.Unlock()
+	return n, nil
+}

@@ -110,3 +110,42 @@ func TestTaskSchedule(t *testing.T) {
 		t.Fatalf("status notices %+v, want the task at 60%%", ns)
 	}
 }
+
+// TestTaskSchedule_SweepRedraws: the sweep after a task's due day ends
+// redraws its card red and says so in the thread, once; a finished task
+// is left alone.
+func TestTaskSchedule_SweepRedraws(t *testing.T) {
+	f := mustRulesFixture(t)
+	n := f.open(t, "ann@shop.example", "projects@support.example.com")
+	for _, args := range [][]string{{"add", "Theme", "port"}, {"add", "Logo"}, {"1", "due", "2026-12-20"}, {"2", "due", "2026-12-20"}, {"2", "closed"}} {
+		if _, err := f.act(n, agent, "task", args...); err != nil {
+			t.Fatalf("task %v: %v", args, err)
+		}
+	}
+	events := func() []string {
+		var out []string
+		for _, it := range f.outbox(t, n)[core.OutboxSlackReply] {
+			var p core.SlackPost
+			if err := json.Unmarshal(it.Payload, &p); err != nil {
+				t.Fatal(err)
+			}
+			if strings.HasPrefix(p.Event, "overdue:") {
+				out = append(out, p.Event)
+			}
+		}
+		return out
+	}
+	if res := f.sweep(t, time.Date(2026, 12, 20, 23, 0, 0, 0, time.UTC)); res.OverdueTasks != 0 || len(events()) != 0 {
+		t.Fatalf("before the due day ended: %d overdue, events %v", res.OverdueTasks, events())
+	}
+	res := f.sweep(t, time.Date(2026, 12, 21, 0, 1, 0, 0, time.UTC))
+	if ev := events(); res.OverdueTasks != 1 || len(ev) != 1 || ev[0] != "overdue: task 1 (due 2026-12-20)" {
+		t.Fatalf("after the due day: %d overdue, events %v", res.OverdueTasks, ev)
+	}
+	if got := f.lastCard(t, n); len(got) != 2 || !got[0].Overdue || got[1].Overdue {
+		t.Fatalf("card tasks %+v, want task 1 red and task 2 not", got)
+	}
+	if res := f.sweep(t, time.Date(2026, 12, 21, 0, 2, 0, 0, time.UTC)); res.OverdueTasks != 0 || len(events()) != 1 {
+		t.Fatalf("the next sweep: %d overdue, events %v, want nothing new", res.OverdueTasks, events())
+	}
+}

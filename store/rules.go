@@ -161,6 +161,44 @@ func parseDate(s string) time.Time {
 	return d
 }
 
+// TasksDueOn implements core.Tx: the unfinished tasks of open tickets
+// due on one of days.
+func (t *Tx) TasksDueOn(ctx context.Context, days []string) ([]core.Task, error) {
+	if len(days) == 0 {
+		return nil, nil
+	}
+	var finished []string
+	for _, st := range core.TaskStatuses {
+		if core.TaskFinished(st) {
+			finished = append(finished, "'"+st+"'")
+		}
+	}
+	args := make([]any, len(days))
+	for i, d := range days {
+		args[i] = d
+	}
+	rows, err := t.tx.QueryContext(ctx, `SELECT k.ticket_id, k.number, k.due_on
+		FROM tasks k JOIN tickets t ON t.id = k.ticket_id
+		WHERE k.due_on IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(days)), ", ")+`)
+			AND k.status NOT IN (`+strings.Join(finished, ", ")+`) AND t.status != 'closed'
+		ORDER BY k.ticket_id, k.number`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("tasks due on %v: %w", days, err)
+	}
+	defer rows.Close()
+	var out []core.Task
+	for rows.Next() {
+		var tk core.Task
+		var due string
+		if err := rows.Scan(&tk.Ticket, &tk.Number, &due); err != nil {
+			return nil, fmt.Errorf("tasks due on %v: %w", days, err)
+		}
+		tk.Due = parseDate(due)
+		out = append(out, tk)
+	}
+	return out, rows.Err()
+}
+
 // OverdueTasks returns up to limit tasks of open tickets due before the
 // day of now and not finished, the longest overdue first.
 func (s *DB) OverdueTasks(ctx context.Context, now time.Time, limit int) ([]core.OverdueTask, error) {
