@@ -617,3 +617,32 @@ func TestLimitKey(t *testing.T) {
 		}
 	}
 }
+
+// TestServer_ShutdownBeforeServe: a Shutdown that comes before Serve has
+// begun (a gateway stopped right after it started) still ends it, and
+// closes its listener.
+func TestServer_ShutdownBeforeServe(t *testing.T) {
+	s := New(nil, Options{}) // no mail reaches it
+	if err := s.Shutdown(t.Context()); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ln) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve after shutdown: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		ln.Close()
+		t.Fatal("serve after shutdown kept accepting")
+	}
+	if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+		c.Close()
+		t.Fatal("the listener is still open")
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-sasl"
@@ -132,8 +133,12 @@ type Server struct {
 	opts Options
 	log  *slog.Logger
 	// conns and rate hold the per-IP limits' state.
-	conns     connCounter
-	total     connCounter // every connection, under the key ""
+	conns connCounter
+	total connCounter // every connection, under the key ""
+	// lnMu guards listeners and stopped (Serve, Shutdown, Close).
+	lnMu      sync.Mutex
+	listeners []net.Listener
+	stopped   bool
 	rate      rateWindow
 	authFails rateWindow // failed logins per address, over authFailSpan
 	// userSum and passSum are SHA-256 sums of the credentials, compared
@@ -214,16 +219,44 @@ func New(recv Receiver, opts Options) *Server {
 
 // Serve accepts connections on ln until Shutdown or Close.
 func (s *Server) Serve(ln net.Listener) error {
+	// go-smtp learns of a listener only inside its Serve: a Shutdown that
+	// came first would close nothing and leave this Serve accepting for
+	// ever. So the listener is registered here, under our own lock.
+	s.lnMu.Lock()
+	if s.stopped {
+		s.lnMu.Unlock()
+		ln.Close()
+		return nil
+	}
+	s.listeners = append(s.listeners, ln)
+	s.lnMu.Unlock()
 	err := s.srv.Serve(&limitListener{Listener: ln, s: s})
-	if errors.Is(err, gosmtp.ErrServerClosed) {
+	if errors.Is(err, gosmtp.ErrServerClosed) || s.isStopped() {
 		return nil
 	}
 	return err
 }
 
+// stop marks the server stopped and closes the listeners Serve was given.
+func (s *Server) stop() {
+	s.lnMu.Lock()
+	defer s.lnMu.Unlock()
+	s.stopped = true
+	for _, ln := range s.listeners {
+		ln.Close() // go-smtp may have closed it already
+	}
+}
+
+func (s *Server) isStopped() bool {
+	s.lnMu.Lock()
+	defer s.lnMu.Unlock()
+	return s.stopped
+}
+
 // Shutdown stops accepting connections and waits, until ctx is done, for
 // the sessions in progress to end.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.stop()
 	err := s.srv.Shutdown(ctx)
 	s.cancel()
 	return err
@@ -231,6 +264,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 // Close closes the listener and every connection at once.
 func (s *Server) Close() error {
+	s.stop()
 	s.cancel()
 	return s.srv.Close()
 }
