@@ -237,13 +237,23 @@ func (s *Server) Serve(ln net.Listener) error {
 	return err
 }
 
-// stop marks the server stopped and closes the listeners Serve was given.
+// stop marks the server stopped, so that a Serve yet to begin returns
+// at once.
 func (s *Server) stop() {
 	s.lnMu.Lock()
 	defer s.lnMu.Unlock()
 	s.stopped = true
+}
+
+// closeListeners closes the listeners Serve was given, after go-smtp
+// closed those it knew of: one registered here but not yet there would
+// keep its Serve accepting. go-smtp has closed the others already, so
+// errors say nothing.
+func (s *Server) closeListeners() {
+	s.lnMu.Lock()
+	defer s.lnMu.Unlock()
 	for _, ln := range s.listeners {
-		ln.Close() // go-smtp may have closed it already
+		ln.Close()
 	}
 }
 
@@ -258,6 +268,7 @@ func (s *Server) isStopped() bool {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.stop()
 	err := s.srv.Shutdown(ctx)
+	s.closeListeners()
 	s.cancel()
 	return err
 }
@@ -266,7 +277,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) Close() error {
 	s.stop()
 	s.cancel()
-	return s.srv.Close()
+	err := s.srv.Close()
+	s.closeListeners()
+	return err
 }
 
 // NewSession implements gosmtp.Backend.
