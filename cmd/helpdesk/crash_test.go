@@ -188,8 +188,14 @@ type serveProc struct {
 func startGateway(t *testing.T, dir, cfgPath string) *serveProc {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
-	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "TEST_HELPDESK_RUN_MAIN=1", "TEST_HELPDESK_ARGS=serve --config "+cfgPath)
+	return startProc(t, dir, cmd)
+}
+
+// startProc starts cmd in dir and collects its standard error lines.
+func startProc(t *testing.T, dir string, cmd *exec.Cmd) *serveProc {
+	t.Helper()
+	cmd.Dir = dir
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -130,26 +130,7 @@ func startPlainServe(t *testing.T, dir, cfgPath string) *serveProc {
 		cmd = exec.Command(bin, "serve", "--config", cfgPath)
 		cmd.Env = os.Environ()
 	}
-	cmd.Dir = dir
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	g := &serveProc{cmd: cmd, started: time.Now(), done: make(chan error, 1)}
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			g.mu.Lock()
-			g.lines = append(g.lines, sc.Text())
-			g.mu.Unlock()
-		}
-		g.done <- cmd.Wait()
-	}()
-	t.Cleanup(func() { cmd.Process.Kill() })
-	return g
+	return startProc(t, dir, cmd)
 }
 
 // waitSMTP waits until serve takes connections on addr.
