@@ -11,6 +11,9 @@ var _ core.ParticipantTx = (*Tx)(nil)
 
 // Participants implements core.ParticipantTx.
 func (t *Tx) Participants(ctx context.Context, ticket int64) ([]core.Participant, error) {
+	if t.fresh[ticket] {
+		return nil, nil
+	}
 	rows, err := t.query(ctx, `SELECT id, ticket_id, email, name, added_by, created_at
 		FROM participants WHERE ticket_id = ? ORDER BY id`, ticket)
 	if err != nil {

@@ -35,6 +35,9 @@ func (t *Tx) RemoveTag(ctx context.Context, ticket int64, tag string) error {
 
 // Tags returns a ticket's tags in order.
 func (t *Tx) Tags(ctx context.Context, ticket int64) ([]string, error) {
+	if t.fresh[ticket] {
+		return []string{}, nil
+	}
 	rows, err := t.query(ctx, `SELECT tag FROM ticket_tags WHERE ticket_id = ? ORDER BY tag`, ticket)
 	if err != nil {
 		return nil, fmt.Errorf("tags: %w", err)

@@ -24,6 +24,26 @@ type Tx struct {
 	// created: no automatic mail can have been recorded for them yet
 	// (mailguard.go).
 	created map[string]bool
+	// fresh holds the tickets this transaction created and profiles the
+	// profiles it created, as stored: a new ticket's first mail would
+	// otherwise read back what it just wrote (its requester's profile)
+	// or what cannot exist yet (its participants and tags), four reads
+	// of the writer's dozen statements. Any other write to those tables
+	// forgets them (forget), so a read after it goes to the database.
+	fresh    map[int64]bool
+	profiles map[int64]core.Profile
+}
+
+// forget drops what the transaction remembers of the tables query
+// writes to. It errs on the side of forgetting: any statement naming
+// the table counts.
+func (t *Tx) forget(query string) {
+	if len(t.fresh) > 0 && (strings.Contains(query, "participants") || strings.Contains(query, "ticket_tags")) {
+		clear(t.fresh)
+	}
+	if len(t.profiles) > 0 && strings.Contains(query, "profiles") {
+		clear(t.profiles)
+	}
 }
 
 // The statements of a Tx are prepared once per database and reused: a
@@ -41,6 +61,7 @@ func (t *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 }
 
 func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	t.forget(query)
 	st, err := t.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -93,6 +114,9 @@ func scanProfile(row scanner) (*core.Profile, error) {
 }
 
 func (t *Tx) Profile(ctx context.Context, id int64) (*core.Profile, error) {
+	if p, ok := t.profiles[id]; ok {
+		return &p, nil
+	}
 	return scanProfile(t.queryRow(ctx, `SELECT `+profileColumns+` FROM profiles WHERE id = ?`, id))
 }
 
@@ -184,9 +208,14 @@ func (t *Tx) CreateProfile(ctx context.Context, p *core.Profile) error {
 		return err
 	}
 	if t.created == nil {
-		t.created = map[string]bool{}
+		t.created, t.profiles = map[string]bool{}, map[int64]core.Profile{}
 	}
 	t.created[p.Email] = true
+	// As a read would return it: the columns the insert leaves to their
+	// defaults, the time as stored.
+	stored := *p
+	stored.CreatedAt, stored.BouncingSince, stored.BounceStatus = parseTime(fmtTime(p.CreatedAt)), time.Time{}, ""
+	t.profiles[p.ID] = stored
 	return nil
 }
 
@@ -305,6 +334,10 @@ func (t *Tx) CreateTicket(ctx context.Context, tk *core.Ticket) error {
 		return err
 	}
 	t.remember(tk)
+	if t.fresh == nil {
+		t.fresh = map[int64]bool{}
+	}
+	t.fresh[tk.Number] = true
 	return nil
 }
 
