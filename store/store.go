@@ -70,6 +70,14 @@ type DB struct {
 	closed    chan struct{}
 	closeOnce sync.Once
 
+	// walGrew wakes the checkpointer (checkpoint.go), which closes
+	// checkpointDone when it stops; checkpoints counts its runs and
+	// checkpointErrs its failures.
+	walGrew        chan struct{}
+	checkpointDone chan struct{}
+	checkpoints    atomic.Int64
+	checkpointErrs atomic.Int64
+
 	// Now is the clock for bookkeeping timestamps; core passes its own
 	// clock into the rows it writes.
 	Now func() time.Time
@@ -106,17 +114,22 @@ func openFile(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &DB{db: db, Now: time.Now, writeTurn: make(chan struct{}, 1), closed: make(chan struct{})}
+	s := &DB{db: db, Now: time.Now, writeTurn: make(chan struct{}, 1), closed: make(chan struct{}),
+		walGrew: make(chan struct{}, 1), checkpointDone: make(chan struct{})}
 	s.writeTurn <- struct{}{}
 	if s.writer, err = db.Conn(ctx); err == nil {
 		// begin waits for another process's lock itself, up to the
 		// caller's deadline; SQLite's busy handler cannot be cut short.
 		_, err = s.writer.ExecContext(ctx, "PRAGMA busy_timeout = 0")
 	}
+	if err == nil {
+		_, err = s.writer.ExecContext(ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", writerAutocheckpoint))
+	}
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	go s.checkpointLoop()
 	return s, nil
 }
 
@@ -139,6 +152,7 @@ func createPrivate(path string) error {
 // Close closes the database. A transaction still running fails.
 func (s *DB) Close() error {
 	s.closeOnce.Do(func() { close(s.closed) })
+	<-s.checkpointDone
 	s.writer.Close()
 	s.stmtMu.Lock()
 	for _, st := range s.stmts {
@@ -304,6 +318,7 @@ func (s *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return classify(fmt.Errorf("commit: %w", err))
 	}
+	s.committed()
 	return nil
 }
 

@@ -1,0 +1,59 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// SQLite copies the WAL back into the database file (a checkpoint) in
+// the connection whose commit makes the WAL pass wal_autocheckpoint
+// pages: with one writer, that is the writer, and every SMTP client
+// waiting on its batch waits for the copy too. The writer therefore
+// checkpoints only as a backstop (writerAutocheckpoint pages); a
+// goroutine of its own runs passive checkpoints on another connection
+// after commits, at most one every checkpointGap. A passive checkpoint
+// never waits for the writer, and the writer does not wait for it.
+const (
+	writerAutocheckpoint = 10000
+	checkpointGap        = 20 * time.Millisecond
+)
+
+// committed tells the checkpointer that the WAL grew.
+func (s *DB) committed() {
+	select {
+	case s.walGrew <- struct{}{}:
+	default:
+	}
+}
+
+// checkpointLoop runs until the database is closed.
+func (s *DB) checkpointLoop() {
+	defer close(s.checkpointDone)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-s.closed
+		cancel()
+	}()
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.walGrew:
+		case <-ctx.Done():
+			return
+		}
+		// PASSIVE copies what no reader still needs; the next write
+		// transaction after a complete copy starts the WAL afresh.
+		if _, err := s.db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil && ctx.Err() == nil {
+			s.checkpointErrs.Add(1)
+		}
+		s.checkpoints.Add(1)
+		t.Reset(checkpointGap)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
