@@ -12,10 +12,14 @@ type Store interface {
 	// has code ETEMPORARY when the database could not be written for a
 	// reason that may pass (busy, full disk).
 	Tx(ctx context.Context, fn func(Tx) error) error
-	// Batch runs each fn in its own savepoint of one transaction and
-	// commits once: errs[i] is fns[i]'s error, and a failed fn rolls back
-	// only its own changes. err is the transaction's (begin, commit), in
-	// which case nothing of the batch was stored. Options.NoGroupCommit
+	// Batch runs fns in one transaction and commits once: errs[i] is
+	// fns[i]'s error, and a failed fn rolls back only its own changes, as
+	// if each ran in a savepoint. err is the transaction's (begin,
+	// commit), in which case nothing of the batch was stored. A store may
+	// run a fn more than once (a first try of the whole batch without
+	// savepoints, rolled back if one fails): only the last run's changes
+	// are committed, so a fn must not have effects outside the
+	// transaction that a second run would repeat. Options.NoGroupCommit
 	// keeps the service from using it for concurrent callers.
 	Batch(ctx context.Context, fns []func(Tx) error) (errs []error, err error)
 }
