@@ -25,8 +25,9 @@ func (s *DB) Batch(ctx context.Context, fns []func(core.Tx) error) (errs []error
 	errs = make([]error, len(fns))
 	failed := -1
 	err = s.tx(ctx, func(tx *sql.Tx) error {
+		stmts := map[string]*sql.Stmt{}
 		for i, fn := range fns {
-			if errs[i] = classify(fn(&Tx{tx: tx, db: s})); errs[i] != nil {
+			if errs[i] = classify(fn(&Tx{tx: tx, db: s, stmts: stmts})); errs[i] != nil {
 				failed = i
 				return errs[i]
 			}
@@ -48,12 +49,13 @@ func (s *DB) batchSavepoints(ctx context.Context, fns []func(core.Tx) error) (er
 	errs = make([]error, len(fns))
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		ctx := uninterrupted(ctx)
+		stmts := map[string]*sql.Stmt{}
 		for i, fn := range fns {
 			s.ran.Add(2) // SAVEPOINT, RELEASE
 			if _, err := tx.ExecContext(ctx, "SAVEPOINT item"); err != nil {
 				return fmt.Errorf("savepoint: %w", err)
 			}
-			t := &Tx{tx: tx, db: s}
+			t := &Tx{tx: tx, db: s, stmts: stmts}
 			if errs[i] = classify(fn(t)); errs[i] != nil {
 				s.ran.Add(1)
 				if _, err := tx.ExecContext(ctx, "ROLLBACK TO item"); err != nil {

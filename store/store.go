@@ -373,7 +373,7 @@ func uninterrupted(ctx context.Context) context.Context { return context.Without
 
 // Tx implements core.Store.
 func (s *DB) Tx(ctx context.Context, fn func(core.Tx) error) error {
-	return s.tx(ctx, func(tx *sql.Tx) error { return fn(&Tx{tx: tx, db: s}) })
+	return s.tx(ctx, func(tx *sql.Tx) error { return fn(&Tx{tx: tx, db: s, stmts: map[string]*sql.Stmt{}}) })
 }
 
 // errTemporary is core's temporary category for the store's failures.

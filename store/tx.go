@@ -16,6 +16,11 @@ import (
 type Tx struct {
 	tx *sql.Tx
 	db *DB
+	// stmts holds the transaction's statements (Stmt bound to tx),
+	// shared by the Tx values of one batch: binding a prepared statement
+	// to a transaction allocates and records a dependency each time.
+	// Nil means bind each time.
+	stmts map[string]*sql.Stmt
 	// read holds each ticket as this transaction read or wrote it, so
 	// UpdateTicket writes only the columns that changed: every column
 	// named in an UPDATE costs the upkeep of the indexes that hold it.
@@ -53,11 +58,18 @@ func (t *Tx) forget(query string) {
 func (t *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	ctx = uninterrupted(ctx)
 	t.db.ran.Add(1)
+	if st, ok := t.stmts[query]; ok {
+		return st, nil
+	}
 	st, err := t.db.prepared(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	return t.tx.StmtContext(ctx, st), nil
+	st = t.tx.StmtContext(ctx, st)
+	if t.stmts != nil {
+		t.stmts[query] = st
+	}
+	return st, nil
 }
 
 func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
