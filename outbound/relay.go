@@ -28,7 +28,8 @@ const DefaultRelayTimeout = 2 * time.Minute
 // than IdleTimeout or that carried MaxMessages transactions is closed
 // with QUIT, and so are those left idle by Close. A reused session the
 // relay closed meanwhile is noticed before any of the message went out,
-// and the message then goes over a fresh connection, once.
+// and the message then goes over a fresh connection, once. Its owner
+// calls Close when it stops sending; a Relay is not copied once used.
 //
 // When TLS is required, nothing after the handshake goes out unless the
 // handshake succeeded and the certificate verified: a relay that does not
