@@ -47,7 +47,8 @@ type App struct {
 	// Intake (SMTP sessions, IMAP pollers) stops before the outbox worker,
 	// so nothing new is committed while the outbox drains.
 	journal              *outbound.Journal
-	stopping             atomic.Bool // set when Shutdown begins: /readyz turns 503
+	relay                *outbound.Relay // nil without [mail] relay; its idle connections close last
+	stopping             atomic.Bool     // set when Shutdown begins: /readyz turns 503
 	stopIntake, stopWork context.CancelFunc
 	intake, work         sync.WaitGroup
 
@@ -139,9 +140,10 @@ func (a *App) newWorker(channels map[string]string) error {
 	}
 	var mailer outbound.Mailer = outbound.Dir(cfg.Mail.Dir)
 	if cfg.Mail.Relay != "" {
-		if mailer, err = cfg.Relay(); err != nil {
+		if a.relay, err = cfg.Relay(); err != nil {
 			return err
 		}
+		mailer = a.relay
 	}
 	var slack outbound.Slack = outbound.NewSlackLog(a.log)
 	if cfg.Slack.Token != "" {
@@ -366,6 +368,11 @@ func (a *App) Shutdown(ctx context.Context) error {
 		a.work.Wait()
 		if _, err := a.Worker.Drain(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("drain outbox: %w", err))
+		}
+	}
+	if a.relay != nil {
+		if err := a.relay.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("relay: %w", err))
 		}
 	}
 	if err := a.journal.Close(); err != nil {

@@ -1,6 +1,7 @@
 package outbound
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,16 +32,62 @@ type smtpMail struct {
 }
 
 // smtpBackend accepts everything, or answers DATA with Code when it is
-// set (451, 550).
+// set (451, 550). It counts connections; the other knobs make it refuse
+// one recipient, hang up after each message, answer the next MAIL with
+// 421, or discard what it takes (benchmarks).
 type smtpBackend struct {
-	mu   sync.Mutex
-	mail []smtpMail
-	Code int
+	mu         sync.Mutex
+	mail       []smtpMail
+	taken      int
+	Code       int
+	RefuseRcpt string // answered 550 at RCPT
+
+	conns    atomic.Int64
+	Discard  atomic.Bool // count mail without keeping it
+	HangUp   atomic.Bool // close each connection after its message
+	Mail421  atomic.Bool // answer the next MAIL 421 (once)
+	mailCmds atomic.Int64
+	aborted  atomic.Int64  // transactions dropped before DATA: RSET (or EHLO)
+	quits    atomic.Int64  // QUIT commands
+	quitc    chan struct{} // a token a QUIT
 }
 
-func (b *smtpBackend) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSession{b: b}, nil }
+// waitQuits waits until the relay has read n QUITs in all, and reports
+// how many it read.
+func (b *smtpBackend) waitQuits(t testing.TB, n int) int64 {
+	t.Helper()
+	for range n {
+		select {
+		case <-b.quitc:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("relay saw %d QUITs, want %d", b.quits.Load(), n)
+		}
+	}
+	return b.quits.Load()
+}
+
+// Write sees the server's traffic both ways (smtp.Server.Debug). A
+// client writes each command whole, and on loopback a read does not
+// split it.
+func (b *smtpBackend) Write(p []byte) (int, error) {
+	for range bytes.Count(p, []byte("QUIT\r\n")) {
+		b.quits.Add(1)
+		select {
+		case b.quitc <- struct{}{}:
+		default:
+		}
+	}
+	return len(p), nil
+}
+
+func (b *smtpBackend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	b.conns.Add(1)
+	return &smtpSession{b: b, conn: c}, nil
+}
 
 func (b *smtpBackend) setCode(code int) { b.mu.Lock(); b.Code = code; b.mu.Unlock() }
+
+func (b *smtpBackend) refuseRcpt(addr string) { b.mu.Lock(); b.RefuseRcpt = addr; b.mu.Unlock() }
 
 func (b *smtpBackend) received() []smtpMail {
 	b.mu.Lock()
@@ -47,22 +95,61 @@ func (b *smtpBackend) received() []smtpMail {
 	return append([]smtpMail(nil), b.mail...)
 }
 
-type smtpSession struct {
-	b    *smtpBackend
-	from string
-	to   []string
+func (b *smtpBackend) takenCount() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.taken
 }
 
-func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error { s.from = from; return nil }
-func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error   { s.to = append(s.to, to); return nil }
-func (s *smtpSession) Reset()                                      { s.from, s.to = "", nil }
-func (s *smtpSession) Logout() error                               { return nil }
+type smtpSession struct {
+	b      *smtpBackend
+	conn   *smtp.Conn
+	from   string
+	to     []string
+	data   bool // DATA ran in this transaction
+	hangUp bool
+}
+
+func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
+	s.b.mailCmds.Add(1)
+	if s.b.Mail421.CompareAndSwap(true, false) {
+		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "closing"}
+	}
+	s.from = from
+	return nil
+}
+
+func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.b.mu.Lock()
+	refuse := s.b.RefuseRcpt
+	s.b.mu.Unlock()
+	if to == refuse {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+	}
+	s.to = append(s.to, to)
+	return nil
+}
+
+// Reset runs after the reply to DATA went out, so hanging up here is a
+// relay closing a connection between messages.
+func (s *smtpSession) Reset() {
+	if s.from != "" && !s.data {
+		s.b.aborted.Add(1)
+	}
+	s.from, s.to, s.data = "", nil, false
+	if s.hangUp {
+		s.conn.Conn().Close()
+	}
+}
+
+func (s *smtpSession) Logout() error { return nil }
 
 func (s *smtpSession) Data(r io.Reader) error {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return err
 	}
+	s.data, s.hangUp = true, s.b.HangUp.Load()
 	s.b.mu.Lock()
 	defer s.b.mu.Unlock()
 	switch {
@@ -71,18 +158,22 @@ func (s *smtpSession) Data(r io.Reader) error {
 	case s.b.Code >= 400:
 		return &smtp.SMTPError{Code: s.b.Code, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
 	}
-	s.b.mail = append(s.b.mail, smtpMail{From: s.from, To: s.to, Data: data})
+	s.b.taken++
+	if !s.b.Discard.Load() {
+		s.b.mail = append(s.b.mail, smtpMail{From: s.from, To: s.to, Data: data})
+	}
 	return nil
 }
 
 // MustStartRelay runs a relay on 127.0.0.1 and returns its backend and
 // address.
-func MustStartRelay(t *testing.T) (*smtpBackend, string) {
+func MustStartRelay(t testing.TB) (*smtpBackend, string) {
 	t.Helper()
-	be := &smtpBackend{}
+	be := &smtpBackend{quitc: make(chan struct{}, 1000)}
 	s := smtp.NewServer(be)
 	s.Domain = "relay.test"
 	s.MaxLineLength = 64 << 10
+	s.Debug = be
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package outbound
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -20,8 +19,17 @@ import (
 const DefaultRelayTimeout = 2 * time.Minute
 
 // Relay is a Mailer that hands each message to an SMTP relay (a smart
-// host), one connection per message: plain SMTP, STARTTLS or implicit
-// TLS, with AUTH PLAIN or LOGIN when Username is set.
+// host): plain SMTP, STARTTLS or implicit TLS, with AUTH PLAIN or LOGIN
+// when Username is set.
+//
+// Connections are reused: after a transaction the session, past EHLO,
+// TLS and AUTH, waits in a small pool for the next message instead of
+// paying a new connection and handshake each time. A session idle longer
+// than IdleTimeout or that carried MaxMessages transactions is closed
+// with QUIT, and so are those left idle by Close. A reused session the
+// relay closed meanwhile is noticed before any of the message went out,
+// and the message then goes over a fresh connection, once. Its owner
+// calls Close when it stops sending; a Relay is not copied once used.
 //
 // When TLS is required, nothing after the handshake goes out unless the
 // handshake succeeded and the certificate verified: a relay that does not
@@ -47,6 +55,21 @@ type Relay struct {
 	// TLS, or with TLS RelayTLSNone to a loopback address.
 	Username string
 	Password string
+
+	// MaxIdle bounds the sessions kept open between messages: as many
+	// as the senders that share the Relay, DefaultRelayMaxIdle when zero.
+	// Negative keeps none: one connection per message.
+	MaxIdle int
+	// IdleTimeout closes a session unused that long;
+	// DefaultRelayIdleTimeout when zero.
+	IdleTimeout time.Duration
+	// MaxMessages is how many transactions one connection carries before
+	// it is closed, as many relays limit it; DefaultRelayMaxMessages
+	// when zero.
+	MaxMessages int
+
+	now  func() time.Time // the clock of idle times; time.Now when nil
+	pool relayPool
 }
 
 var _ Mailer = (*Relay)(nil)
@@ -79,18 +102,27 @@ func authRequired(se *smtp.SMTPError) bool {
 func (r *Relay) send(ctx context.Context, from string, to []string, msg []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout())
 	defer cancel()
-	s, err := r.open(ctx, nil)
-	if err != nil {
-		return err
+	s := r.take()
+	reused := s != nil
+	if !reused {
+		var err error
+		if s, err = r.open(ctx, nil); err != nil {
+			return err
+		}
 	}
-	defer s.close()
-	if err := s.c.SendMail(from, to, bytes.NewReader(msg)); err != nil {
+	bodySent, err := r.transact(ctx, s, from, to, msg)
+	if err != nil && reused && !bodySent && sessionGone(err) && ctx.Err() == nil {
+		// The relay (or the network) dropped the idle session before any
+		// of this message went out, so it cannot have been taken: a fresh
+		// connection carries it, once.
+		if s, err = r.open(ctx, nil); err != nil {
+			return err
+		}
+		_, err = r.transact(ctx, s, from, to, msg)
+	}
+	if err != nil {
 		return &RelayStepError{Step: StepTransaction, Err: ctxErr(ctx, err)}
 	}
-	// The relay took responsibility for the message at the final dot.
-	// QUIT goes out without waiting for its answer: the worker should
-	// record the row at once, since a crash before that sends it again.
-	_, _ = s.conn.Write([]byte("QUIT\r\n"))
 	return nil
 }
 
@@ -111,6 +143,7 @@ func (r *Relay) Verify(ctx context.Context, from string, report func(step, detai
 		return err
 	}
 	defer s.close()
+	defer s.arm(ctx)()
 	if err := s.c.Mail(from, nil); err != nil {
 		return &RelayStepError{Step: StepMail, Err: ctxErr(ctx, err)}
 	}
@@ -137,20 +170,8 @@ func (r *Relay) localName() string {
 	return r.LocalName
 }
 
-// relaySession is an open connection past EHLO, TLS and AUTH.
-type relaySession struct {
-	c    *smtp.Client
-	conn net.Conn // what c writes to: the TLS connection when there is one
-	stop func() bool
-}
-
-func (s *relaySession) close() {
-	s.c.Close()
-	s.stop()
-}
-
 // open connects, secures the connection as r.TLS says and logs in. report
-// may be nil.
+// may be nil. The session is not armed against ctx: its user arms it.
 func (r *Relay) open(ctx context.Context, report func(step, detail string)) (*relaySession, error) {
 	if report == nil {
 		report = func(string, string) {}
@@ -173,17 +194,37 @@ func (r *Relay) open(ctx context.Context, report func(step, detail string)) (*re
 	}
 	// The client sets its own per-command deadlines, and none while the
 	// body is written, so closing the connection is what reliably cuts a
-	// transaction short when ctx ends.
+	// session short when ctx ends.
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
-	fail := func(step string, err error) (*relaySession, error) {
-		raw.Close()
-		stop()
-		return nil, &RelayStepError{Step: step, Err: ctxErr(ctx, err)}
-	}
+	defer stop()
 	report(StepConnect, raw.RemoteAddr().String())
+	s, secure, err := r.greet(ctx, raw, mode, report)
+	if err != nil {
+		raw.Close()
+		return nil, err
+	}
+	if r.Username == "" {
+		return s, nil
+	}
+	if !secure && mode != RelayTLSNone {
+		// starttls-opportunistic to a relay without STARTTLS.
+		s.close()
+		return nil, &RelayStepError{Step: StepAuth, Err: errors.New("refusing to send credentials without TLS")}
+	}
+	if err := r.auth(ctx, s.c, report); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
 
+// greet secures raw as mode says and says EHLO. On failure the caller
+// closes raw.
+func (r *Relay) greet(ctx context.Context, raw net.Conn, mode RelayTLS, report func(step, detail string)) (s *relaySession, secure bool, err error) {
+	fail := func(step string, err error) (*relaySession, bool, error) {
+		return nil, false, &RelayStepError{Step: step, Err: ctxErr(ctx, err)}
+	}
 	conn := raw
-	secure := false
 	var c *smtp.Client
 	switch mode {
 	case RelayTLSImplicit:
@@ -227,7 +268,6 @@ func (r *Relay) open(ctx context.Context, report func(step, detail string)) (*re
 		c.Close()
 		return fail(StepEHLO, err)
 	}
-	s := &relaySession{c: c, conn: conn, stop: stop}
 	detail := "accepted"
 	if size, ok := c.MaxMessageSize(); ok && size > 0 {
 		detail = fmt.Sprintf("accepted (SIZE %d)", size)
@@ -236,20 +276,7 @@ func (r *Relay) open(ctx context.Context, report func(step, detail string)) (*re
 		detail = "over TLS: " + detail
 	}
 	report(StepEHLO, detail)
-
-	if r.Username == "" {
-		return s, nil
-	}
-	if !secure && mode != RelayTLSNone {
-		// starttls-opportunistic to a relay without STARTTLS.
-		s.close()
-		return nil, &RelayStepError{Step: StepAuth, Err: errors.New("refusing to send credentials without TLS")}
-	}
-	if err := r.auth(ctx, c, report); err != nil {
-		s.close()
-		return nil, err
-	}
-	return s, nil
+	return &relaySession{c: c, conn: conn, raw: raw}, secure, nil
 }
 
 // auth logs in with AUTH PLAIN, else LOGIN; the caller made sure the

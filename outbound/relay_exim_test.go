@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -60,6 +61,39 @@ func TestRelay_Exim(t *testing.T) {
 			t.Fatalf("Send: %v\n%s", err, ex.logs())
 		}
 		ex.wantDelivered(t, to[0], id, "login")
+	})
+
+	t.Run("ReuseAfterRefusal", func(t *testing.T) {
+		// A refused recipient leaves the session to RSET and, at the next
+		// MAIL, EHLO again: Exim must still count it as logged in.
+		ex := startExim(t, false)
+		r := ex.relay(t, RelayTLSStartTLS, "s3cret")
+		defer r.Close()
+		send := func(i int, rcpt string) error {
+			return r.Send(context.Background(), testFrom.Addr, []string{rcpt}, numbered(i), fmt.Sprint(i))
+		}
+		if err := send(0, to[0]); err != nil {
+			t.Fatalf("Send: %v\n%s", err, ex.logs())
+		}
+		if err := send(1, "refused@customer.test"); !IsPermanent(err) {
+			t.Fatalf("err = %v, want a permanent refusal\n%s", err, ex.logs())
+		}
+		if err := send(2, to[0]); err != nil {
+			t.Fatalf("Send after the refusal: %v\n%s", err, ex.logs())
+		}
+		if n := idleCount(r); n != 1 {
+			t.Errorf("%d idle sessions, want the one that carried all three", n)
+		}
+		ex.wantMailbox(t, "<0@pool.test>", "<2@pool.test>")
+		// Exim takes each connection in a process of its own, and a
+		// message's id carries that process's id.
+		pids := map[string]bool{}
+		for _, m := range regexp.MustCompile(`\w{6}-(\w{6})-\w{2} <= `).FindAllStringSubmatch(ex.logs(), -1) {
+			pids[m[1]] = true
+		}
+		if len(pids) != 1 {
+			t.Errorf("messages taken by %d Exim processes, want 1 (one connection)\n%s", len(pids), ex.logs())
+		}
 	})
 
 	t.Run("VerifyLogin", func(t *testing.T) {
@@ -364,6 +398,27 @@ func (ex *eximServer) wantDelivered(t *testing.T, rcpt, messageID, mech string) 
 	}
 }
 
+// wantMailbox waits until Exim delivered the messages with these
+// Message-IDs, and no other.
+func (ex *eximServer) wantMailbox(t *testing.T, ids ...string) {
+	t.Helper()
+	file := filepath.Join(ex.dir, "out", "mailbox")
+	var got []string
+	for i := 0; i < 100 && len(got) < len(ids); i++ {
+		time.Sleep(100 * time.Millisecond)
+		data, _ := os.ReadFile(file)
+		got = nil
+		for _, line := range strings.Split(string(data), "\n") {
+			if name, value, ok := strings.Cut(line, ":"); ok && strings.EqualFold(name, "Message-ID") {
+				got = append(got, strings.TrimSpace(value))
+			}
+		}
+	}
+	if strings.Join(got, " ") != strings.Join(ids, " ") {
+		t.Errorf("delivered Message-IDs %q, want %q\n%s", got, ids, ex.logs())
+	}
+}
+
 // wantNothing checks that Exim accepted no message.
 func (ex *eximServer) wantNothing(t *testing.T) {
 	t.Helper()
@@ -418,6 +473,8 @@ acl_smtp_rcpt = acl_check_rcpt
 begin acl
 
 acl_check_rcpt:
+  deny   recipients = refused@customer.test
+         message = no such user
   accept authenticated = *
   deny   message = relay only for authenticated senders
 

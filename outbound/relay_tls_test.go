@@ -41,7 +41,7 @@ type testCert struct {
 func (c *testCert) certFile() string { return filepath.Join(c.pemDir, "cert.pem") }
 func (c *testCert) keyFile() string  { return filepath.Join(c.pemDir, "key.pem") }
 
-func mustCert(t *testing.T, cn string) *testCert {
+func mustCert(t testing.TB, cn string) *testCert {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -98,7 +98,8 @@ type tlsBackend struct {
 }
 
 func (b *tlsBackend) NewSession(c *smtp.Conn) (smtp.Session, error) {
-	return &tlsSession{smtpSession: smtpSession{b: &b.smtpBackend}, tb: b, conn: c}, nil
+	b.conns.Add(1)
+	return &tlsSession{smtpSession: smtpSession{b: &b.smtpBackend, conn: c}, tb: b, conn: c}, nil
 }
 
 func (b *tlsBackend) counts() (auths []string, mails, plainMails int) {
@@ -190,7 +191,7 @@ type tlsServerOptions struct {
 }
 
 // mustStartTLSRelay runs a go-smtp server on 127.0.0.1 as opts says.
-func mustStartTLSRelay(t *testing.T, opts tlsServerOptions) (*tlsBackend, string) {
+func mustStartTLSRelay(t testing.TB, opts tlsServerOptions) (*tlsBackend, string) {
 	t.Helper()
 	be := &tlsBackend{user: opts.user, pass: opts.pass}
 	var backend smtp.Backend = be
@@ -241,7 +242,7 @@ func relayMail(t *testing.T) []byte {
 	return raw
 }
 
-func mustTLSConfig(t *testing.T, caFile, certFile, keyFile string) *tls.Config {
+func mustTLSConfig(t testing.TB, caFile, certFile, keyFile string) *tls.Config {
 	t.Helper()
 	conf, err := RelayTLSConfig(caFile, certFile, keyFile)
 	if err != nil {
