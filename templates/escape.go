@@ -297,15 +297,22 @@ func isBlank(u string) bool {
 // quote turns s into a block quote, the way mail clients quote. The "> "
 // added here is markup, which is why it happens after escaping.
 func (m mode) quote(s string) string {
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		if l == "" {
-			lines[i] = ">"
+	var b strings.Builder
+	b.Grow(len(s) + 2*strings.Count(s, "\n") + 2)
+	for {
+		line, rest, more := strings.Cut(s, "\n")
+		if line == "" {
+			b.WriteByte('>')
 		} else {
-			lines[i] = "> " + l
+			b.WriteString("> ")
+			b.WriteString(line)
 		}
+		if !more {
+			return b.String()
+		}
+		b.WriteByte('\n')
+		s = rest
 	}
-	return strings.Join(lines, "\n")
 }
 
 // is reports whether the value s is the literal want, such as a status

@@ -82,6 +82,31 @@ func TestEscapeMarkdown_MatchesRunes(t *testing.T) {
 	}
 }
 
+// quoteBySplit is quote as it was first written.
+func quoteBySplit(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if l == "" {
+			lines[i] = ">"
+		} else {
+			lines[i] = "> " + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func TestQuote_MatchesSplit(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for range 20000 {
+		s := randomValue(rng)
+		for _, m := range []mode{textMode, markdownMode} {
+			if got, want := m.quote(s), quoteBySplit(s); got != want {
+				t.Fatalf("quote(%q) = %q, want %q", s, got, want)
+			}
+		}
+	}
+}
+
 func TestNormalise_MatchesCleaning(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for range 50000 {
