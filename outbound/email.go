@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime/quotedprintable"
 	netmail "net/mail"
 	"strings"
 	"time"
@@ -113,17 +112,15 @@ func buildEmail(n core.EmailNotice, from core.Address, date time.Time, files []*
 	h.SetAddressList("From", []*mail.Address{fromAddr})
 	h.SetDate(date)
 
-	var buf bytes.Buffer
 	if len(files) > 0 {
+		var buf bytes.Buffer
 		if err := writeWithFiles(&buf, h, text, html, files); err != nil {
 			return nil, err
 		}
 		return buf.Bytes(), nil
 	}
-	if err := writeAlternative(&buf, h, text, html); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	// Quoted-printable grows ASCII text a little, UTF-8 threefold.
+	return appendAlternative(make([]byte, 0, 2048+(len(text)+len(html))*5/4), h, text, html)
 }
 
 // The header of each alternative, as go-message's InlineWriter writes it.
@@ -134,38 +131,35 @@ const (
 		"Content-Type: text/html; charset=utf-8\r\n\r\n"
 )
 
-// writeAlternative writes the mail without files: header h, then the
-// text and the HTML part in a multipart/alternative. It writes the same
-// bytes as go-message's CreateInlineWriter and writeBodies, whose
-// header copies, parsing of the header it had just set and writers
-// layered for each part cost more than the rest of the mail.
-func writeAlternative(buf *bytes.Buffer, h mail.Header, text, html string) error {
+// appendAlternative appends the mail without files to dst: header h,
+// then the text and the HTML part in a multipart/alternative. It writes
+// the same bytes as go-message's CreateInlineWriter and writeBodies,
+// whose header copies, parsing of the header it had just set and
+// writers layered for each part cost more than the rest of the mail.
+func appendAlternative(dst []byte, h mail.Header, text, html string) ([]byte, error) {
 	boundary, err := randomBoundary()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	h.SetContentType("multipart/alternative", map[string]string{"boundary": boundary})
-	// Quoted-printable grows UTF-8 text about threefold, ASCII barely.
-	buf.Grow(2048 + (len(text)+len(html))*5/4)
+	buf := bytes.NewBuffer(dst)
 	if err := textproto.WriteHeader(buf, h.Header.Header); err != nil {
-		return fmt.Errorf("write header: %w", err)
+		return nil, fmt.Errorf("write header: %w", err)
 	}
+	dst = buf.Bytes()
 	for i, part := range [2]struct{ header, body string }{{textPartHeader, text}, {htmlPartHeader, html}} {
 		if i > 0 {
-			buf.WriteString("\r\n")
+			dst = append(dst, "\r\n"...)
 		}
-		buf.WriteString("--" + boundary + "\r\n")
-		buf.WriteString(part.header)
-		qp := quotedprintable.NewWriter(buf)
-		if _, err := qp.Write([]byte(part.body)); err != nil {
-			return fmt.Errorf("write part: %w", err)
-		}
-		if err := qp.Close(); err != nil {
-			return fmt.Errorf("close part: %w", err)
-		}
+		dst = append(dst, "--"...)
+		dst = append(dst, boundary...)
+		dst = append(dst, "\r\n"...)
+		dst = append(dst, part.header...)
+		dst = appendQP(dst, part.body)
 	}
-	buf.WriteString("\r\n--" + boundary + "--\r\n")
-	return nil
+	dst = append(dst, "\r\n--"...)
+	dst = append(dst, boundary...)
+	return append(dst, "--\r\n"...), nil
 }
 
 // randomBoundary is a multipart boundary made as go-message makes one:
