@@ -2,6 +2,8 @@ package outbound
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
 
 	"helpdesk/core"
 	"helpdesk/templates"
@@ -109,21 +112,64 @@ func buildEmail(n core.EmailNotice, from core.Address, date time.Time, files []*
 	h.SetAddressList("From", []*mail.Address{fromAddr})
 	h.SetDate(date)
 
-	var buf bytes.Buffer
 	if len(files) > 0 {
+		var buf bytes.Buffer
 		if err := writeWithFiles(&buf, h, text, html, files); err != nil {
 			return nil, err
 		}
 		return buf.Bytes(), nil
 	}
-	w, err := mail.CreateInlineWriter(&buf, h)
+	// Quoted-printable grows ASCII text a little, UTF-8 threefold.
+	return appendAlternative(make([]byte, 0, 2048+(len(text)+len(html))*5/4), h, text, html)
+}
+
+// The header of each alternative, as go-message's InlineWriter writes it.
+const (
+	textPartHeader = "Content-Disposition: inline\r\nContent-Transfer-Encoding: quoted-printable\r\n" +
+		"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+	htmlPartHeader = "Content-Disposition: inline\r\nContent-Transfer-Encoding: quoted-printable\r\n" +
+		"Content-Type: text/html; charset=utf-8\r\n\r\n"
+)
+
+// appendAlternative appends the mail without files to dst: header h,
+// then the text and the HTML part in a multipart/alternative. It writes
+// the same bytes as go-message's CreateInlineWriter and writeBodies,
+// whose header copies, parsing of the header it had just set and
+// writers layered for each part cost more than the rest of the mail.
+func appendAlternative(dst []byte, h mail.Header, text, html string) ([]byte, error) {
+	boundary, err := randomBoundary()
 	if err != nil {
-		return nil, fmt.Errorf("write header: %w", err)
-	}
-	if err := writeBodies(w, text, html); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	h.SetContentType("multipart/alternative", map[string]string{"boundary": boundary})
+	buf := bytes.NewBuffer(dst)
+	if err := textproto.WriteHeader(buf, h.Header.Header); err != nil {
+		return nil, fmt.Errorf("write header: %w", err)
+	}
+	dst = buf.Bytes()
+	for i, part := range [2]struct{ header, body string }{{textPartHeader, text}, {htmlPartHeader, html}} {
+		if i > 0 {
+			dst = append(dst, "\r\n"...)
+		}
+		dst = append(dst, "--"...)
+		dst = append(dst, boundary...)
+		dst = append(dst, "\r\n"...)
+		dst = append(dst, part.header...)
+		dst = appendQP(dst, part.body)
+	}
+	dst = append(dst, "\r\n--"...)
+	dst = append(dst, boundary...)
+	return append(dst, "--\r\n"...), nil
+}
+
+// randomBoundary is a multipart boundary made as go-message makes one:
+// 30 random bytes in hex.
+func randomBoundary() (string, error) {
+	var b [30]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("multipart boundary: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
 }
 
 func writeBodies(w *mail.InlineWriter, text, html string) error {

@@ -26,6 +26,9 @@
 // Every value but Text is single-line: line breaks turn into spaces before
 // the template sees it (each of Results is one line).
 //
+// Bare URLs and addresses are not linked (no GFM linkify): write a link
+// in a template as <https://…> or [text](https://…).
+//
 // No line of a template starts with "#": an inbound mail treats such lines
 // as commands, and a client that quotes without "> " would send ours back.
 // Mention commands inside a sentence instead.

@@ -31,6 +31,13 @@ var multiline = map[string]bool{"Text": true}
 // (a Subject with a newline would break the layout of both parts).
 func normalise(n core.Notice) core.Notice {
 	mapStrings(&n, func(field, s string) string {
+		if multiline[field] {
+			if cleanMultiline(s) {
+				return s
+			}
+		} else if cleanLine(s) {
+			return s
+		}
 		s = strings.ToValidUTF8(s, "\uFFFD")
 		s = strings.ReplaceAll(s, "\r\n", "\n")
 		s = strings.ReplaceAll(s, "\r", "\n")
@@ -49,6 +56,68 @@ func normalise(n core.Notice) core.Notice {
 		return s
 	})
 	return n
+}
+
+// cleanMultiline reports whether normalise would leave a multi-line
+// value as it is: valid UTF-8 without "\r" or control characters other
+// than "\n" and "\t". Nearly every value is, and the check allocates
+// nothing where the cleaning copies the text three times.
+func cleanMultiline(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if (c < ' ' && c != '\n' && c != '\t') || c == 0x7f {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || unicode.IsControl(r) {
+			return false
+		}
+		i += size
+	}
+	return true
+}
+
+// cleanLine reports whether normalise would leave a single-line value as
+// it is: what cleanMultiline asks, no line breaks or tabs, and blanks
+// that strings.Fields would not change (single spaces, none at either
+// end, no other kind of space).
+func cleanLine(s string) bool {
+	if s == "" {
+		return true
+	}
+	if s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	space := false
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c < ' ' || c == 0x7f:
+				return false
+			case c == ' ':
+				if space {
+					return false
+				}
+				space = true
+			default:
+				space = false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || unicode.IsControl(r) || unicode.IsSpace(r) {
+			return false
+		}
+		space = false
+		i += size
+	}
+	return true
 }
 
 // escapeNotice returns n with every string escaped for markdown. It walks
@@ -110,30 +179,66 @@ func mapStrings(p any, f func(field, s string) string) {
 // not count as indentation.
 func escapeMarkdown(s string) string {
 	var b strings.Builder
-	b.Grow(len(s) * 2)
-	for i, line := range strings.Split(s, "\n") {
+	b.Grow(len(s) + len(s)/8 + 8)
+	for i := 0; ; i++ {
+		line, rest, more := strings.Cut(s, "\n")
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		line = strings.TrimRight(line, " \t")
-		lead := true
-		for _, r := range line {
-			switch {
-			case lead && r == ' ':
-				b.WriteRune('\u00a0')
-				continue
-			case lead && r == '\t':
-				b.WriteString("\u00a0\u00a0\u00a0\u00a0")
-				continue
-			}
-			lead = false
-			if strings.ContainsRune(asciiPunct, r) {
-				b.WriteByte('\\')
-			}
-			b.WriteRune(r)
+		escapeLine(&b, strings.TrimRight(line, " \t"))
+		if !more {
+			break
 		}
+		s = rest
 	}
 	return b.String()
+}
+
+// punct marks the bytes of asciiPunct.
+var punct = func() (t [utf8.RuneSelf]bool) {
+	for i := range len(asciiPunct) {
+		t[asciiPunct[i]] = true
+	}
+	return t
+}()
+
+// escapeLine writes one line escaped. Runs of bytes that need nothing
+// are copied whole; an invalid byte becomes U+FFFD, as ranging over the
+// line's runes makes it.
+func escapeLine(b *strings.Builder, line string) {
+	i := 0
+	for ; i < len(line); i++ {
+		switch line[i] {
+		case ' ':
+			b.WriteString("\u00a0")
+			continue
+		case '\t':
+			b.WriteString("\u00a0\u00a0\u00a0\u00a0")
+			continue
+		}
+		break
+	}
+	start := i
+	for i < len(line) {
+		c := line[i]
+		if c < utf8.RuneSelf {
+			if punct[c] {
+				b.WriteString(line[start:i])
+				b.WriteByte('\\')
+				start = i
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(line[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteString(line[start:i])
+			b.WriteString("\uFFFD")
+			start = i + 1
+		}
+		i += size
+	}
+	b.WriteString(line[start:])
 }
 
 // unit is the length of the character a reader sees at the start of s:
@@ -192,15 +297,22 @@ func isBlank(u string) bool {
 // quote turns s into a block quote, the way mail clients quote. The "> "
 // added here is markup, which is why it happens after escaping.
 func (m mode) quote(s string) string {
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		if l == "" {
-			lines[i] = ">"
+	var b strings.Builder
+	b.Grow(len(s) + 2*strings.Count(s, "\n") + 2)
+	for {
+		line, rest, more := strings.Cut(s, "\n")
+		if line == "" {
+			b.WriteByte('>')
 		} else {
-			lines[i] = "> " + l
+			b.WriteString("> ")
+			b.WriteString(line)
 		}
+		if !more {
+			return b.String()
+		}
+		b.WriteByte('\n')
+		s = rest
 	}
-	return strings.Join(lines, "\n")
 }
 
 // is reports whether the value s is the literal want, such as a status

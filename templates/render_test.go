@@ -1,6 +1,8 @@
 package templates
 
 import (
+	"path"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -216,5 +218,29 @@ func TestNames(t *testing.T) {
 	names := Names()
 	if len(names) == 0 || !strings.Contains(strings.Join(names, ","), core.TemplateAck) {
 		t.Fatalf("Names() = %v, want it to include %q", names, core.TemplateAck)
+	}
+}
+
+// The renderer has no GFM linkify (see md): a template that wants a link
+// writes it as one, never as a bare URL or address.
+func TestTemplates_NoBareLinks(t *testing.T) {
+	bare := regexp.MustCompile(`(^|[\s*_~(])(https?:|ftp:|www\.|[\w.+-]+@[\w-]+\.)`)
+	for _, dir := range []string{".", "ru"} {
+		entries, err := files.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if e.IsDir() {
+				continue
+			}
+			src, err := files.ReadFile(path.Join(dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m := bare.Find(src); m != nil {
+				t.Errorf("%s: bare link %q would not be linked", path.Join(dir, e.Name()), m)
+			}
+		}
 	}
 }
