@@ -18,10 +18,15 @@ const (
 	checkpointGap        = 20 * time.Millisecond
 )
 
-// committed tells the checkpointer that the WAL grew.
+// committed tells the checkpointer that the WAL grew, and the search
+// indexer that messages may wait.
 func (s *DB) committed() {
 	select {
 	case s.walGrew <- struct{}{}:
+	default:
+	}
+	select {
+	case s.searchWaits <- struct{}{}:
 	default:
 	}
 }

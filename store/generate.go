@@ -114,5 +114,6 @@ func (db *DB) GenerateMessages(ctx context.Context, perTicket int, now time.Time
 			return fmt.Errorf("generate messages: %w", err)
 		}
 	}
-	return nil
+	_, err := db.IndexSearch(ctx)
+	return err
 }

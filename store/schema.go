@@ -170,6 +170,9 @@ func OpenVersion(ctx context.Context, path string, version int) (*DB, error) {
 		s.Close()
 		return nil, err
 	}
+	if version == 0 {
+		s.startSearchIndexer()
+	}
 	return s, nil
 }
 
@@ -207,5 +210,6 @@ func OpenCurrent(ctx context.Context, path string) (*DB, error) {
 		s.Close()
 		return nil, err
 	}
+	s.startSearchIndexer()
 	return s, nil
 }

@@ -122,6 +122,9 @@ func (s *DB) Search(ctx context.Context, q core.SearchQuery) ([]core.SearchHit, 
 		limit = core.SearchLimit
 	}
 	limit = min(limit, core.SearchMaxLimit)
+	if _, err := s.IndexSearch(ctx); err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
 	match := matchExpr(q.Terms)
 	where, args := []string{"message_search MATCH ?", "m.ticket_id IS NOT NULL"}, []any{match}
 	add := func(cond string, arg any) { where, args = append(where, cond), append(args, arg) }

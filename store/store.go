@@ -78,6 +78,13 @@ type DB struct {
 	checkpoints    atomic.Int64
 	checkpointErrs atomic.Int64
 
+	// searchWaits wakes the search indexer (searchindex.go), started by
+	// Open and OpenCurrent, which closes searchDone when it stops;
+	// searchErrs counts its failures.
+	searchWaits chan struct{}
+	searchDone  chan struct{}
+	searchErrs  atomic.Int64
+
 	// Now is the clock for bookkeeping timestamps; core passes its own
 	// clock into the rows it writes.
 	Now func() time.Time
@@ -115,7 +122,7 @@ func openFile(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	s := &DB{db: db, Now: time.Now, writeTurn: make(chan struct{}, 1), closed: make(chan struct{}),
-		walGrew: make(chan struct{}, 1), checkpointDone: make(chan struct{})}
+		walGrew: make(chan struct{}, 1), checkpointDone: make(chan struct{}), searchWaits: make(chan struct{}, 1)}
 	s.writeTurn <- struct{}{}
 	if s.writer, err = db.Conn(ctx); err == nil {
 		// begin waits for another process's lock itself, up to the
@@ -153,6 +160,9 @@ func createPrivate(path string) error {
 func (s *DB) Close() error {
 	s.closeOnce.Do(func() { close(s.closed) })
 	<-s.checkpointDone
+	if s.searchDone != nil {
+		<-s.searchDone
+	}
 	s.writer.Close()
 	s.stmtMu.Lock()
 	for _, st := range s.stmts {
