@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	gosmtp "github.com/emersion/go-smtp"
+
+	"helpdesk/inbound/mail"
 )
 
 // largeMail streams a mail with one attachment of size bytes, base64
@@ -51,16 +53,39 @@ func largeMail(id string, i, size int) io.Reader {
 // as serve sets it; run it alone (-bench 'Data_Large$' -benchtime 1x)
 // so that the peak is this load's. The clients generate their mails as
 // they send them.
-func BenchmarkData_Large(b *testing.B) { benchLarge(b, true) }
+func BenchmarkData_Large(b *testing.B) { benchLarge(b, true, 0) }
 
 // BenchmarkData_LargeNoSize: the same without SIZE.
-func BenchmarkData_LargeNoSize(b *testing.B) { benchLarge(b, false) }
+func BenchmarkData_LargeNoSize(b *testing.B) { benchLarge(b, false, 0) }
 
-func benchLarge(b *testing.B, declare bool) {
+// serveParseMemory and serveMemoryLimit are what serve runs with by
+// default: [limits] parse_memory (gateway.DefaultParseMemory) and the
+// collector's soft limit it derives from it (gateway.Config.MemoryLimit).
+const (
+	serveParseMemory = 64 << 20
+	serveMemoryLimit = 128<<20 + 2*serveParseMemory
+)
+
+// BenchmarkData_LargeServe and BenchmarkData_LargeServeNoSize are the
+// two above with serve's parse budget and memory limit: the mails take
+// their turns for the budget instead of being read all at once.
+func BenchmarkData_LargeServe(b *testing.B) { benchLarge(b, true, serveParseMemory) }
+
+func BenchmarkData_LargeServeNoSize(b *testing.B) { benchLarge(b, false, serveParseMemory) }
+
+// benchLarge sends the ten mails; budget 0 runs without a parse budget,
+// with a memory limit of 512 MB.
+func benchLarge(b *testing.B, declare bool, budget int64) {
 	debug.SetGCPercent(400)
-	debug.SetMemoryLimit(512 << 20)
+	opts := Options{MaxMessageBytes: 40 << 20}
+	if budget > 0 {
+		opts.ParseBudget = mail.NewBudget(budget)
+		debug.SetMemoryLimit(serveMemoryLimit)
+	} else {
+		debug.SetMemoryLimit(512 << 20)
+	}
 	const n, size = 10, 20 << 20
-	f := mustServer(b, Options{MaxMessageBytes: 40 << 20})
+	f := mustServer(b, opts)
 	length, err := io.Copy(io.Discard, largeMail("large-0000-0", 0, size)) // every mail's length
 	if err != nil {
 		b.Fatal(err)
