@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"helpdesk/gateway"
+	"helpdesk/internal/cmem"
 	"helpdesk/internal/termsafe"
 	"helpdesk/store"
 )
@@ -273,12 +274,8 @@ func tuneServeMemory(cfg *gateway.Config) {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(cfg.MemoryLimit())
 	}
-	returnLargeCBlocks()
+	cmem.ReturnLargeBlocks()
 }
-
-// largeCBlock is the size from which C memory blocks are mapped on
-// their own (returnLargeCBlocks).
-const largeCBlock = 1 << 20
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)

@@ -114,6 +114,25 @@ func (r *Reservation) Shrink(n int64) {
 	r.b.grant()
 }
 
+// Grow makes the reservation n bytes (at most the capacity), waiting in
+// turn as Acquire does while it keeps what it holds. When ctx is done
+// first it returns ctx's error and the reservation stays as it was.
+func (r *Reservation) Grow(ctx context.Context, n int64) error {
+	if r == nil || r.b == nil {
+		return nil
+	}
+	n = min(n, r.b.capacity)
+	if n <= r.n {
+		return nil
+	}
+	more, err := r.b.Acquire(ctx, n-r.n)
+	if err != nil {
+		return err
+	}
+	r.n += more.n
+	return nil
+}
+
 // Release gives the reservation back; it may be called more than once.
 func (r *Reservation) Release() {
 	if r == nil || r.b == nil {

@@ -148,3 +148,55 @@ func TestBudget_Concurrent(t *testing.T) {
 		t.Fatalf("used %d waiting %d at the end, want 0 0", used, n)
 	}
 }
+
+// TestReservation_Grow: a reservation grows in turn, keeping what it
+// holds while it waits; it stays as it was when its context ends first;
+// it never grows past the capacity, and Release gives back all of it.
+func TestReservation_Grow(t *testing.T) {
+	ctx := context.Background()
+	b := NewBudget(100)
+	r, err := b.Acquire(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := b.Acquire(ctx, 80)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+	defer cancel()
+	if err := r.Grow(short, 50); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("grow past the free memory: %v, want the deadline", err)
+	}
+	if used, waiting := b.InUse(); used != 90 || waiting != 0 {
+		t.Fatalf("after a failed grow: used %d, %d waiting; want 90, 0", used, waiting)
+	}
+	grown := make(chan error, 1)
+	go func() { grown <- r.Grow(ctx, 50) }()
+	waitFor(t, "the grow to queue", func() bool { _, n := b.InUse(); return n == 1 })
+	// A later small reservation waits behind the grow.
+	later := make(chan *Reservation, 1)
+	go func() {
+		x, _ := b.Acquire(ctx, 5)
+		later <- x
+	}()
+	waitFor(t, "the later reservation to queue", func() bool { _, n := b.InUse(); return n == 2 })
+	other.Release()
+	if err := <-grown; err != nil {
+		t.Fatal(err)
+	}
+	(<-later).Release()
+	if used, _ := b.InUse(); used != 50 {
+		t.Fatalf("after the grow: used %d, want 50", used)
+	}
+	if err := r.Grow(ctx, 1000); err != nil {
+		t.Fatal(err)
+	}
+	if used, _ := b.InUse(); used != 100 {
+		t.Fatalf("grown past the capacity: used %d, want 100", used)
+	}
+	r.Release()
+	if used, waiting := b.InUse(); used != 0 || waiting != 0 {
+		t.Fatalf("after Release: used %d, %d waiting", used, waiting)
+	}
+}

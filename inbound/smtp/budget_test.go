@@ -117,3 +117,46 @@ func TestServer_ParseBudget(t *testing.T) {
 		t.Fatalf("a %d-byte message through a %d-byte budget: %v", len(big), 64<<10, err)
 	}
 }
+
+// TestServer_ParseBudgetWithoutSize: a message without SIZE reserves
+// sizelessReserve, not the largest size, so a small one is read while a
+// large one holds most of the budget; one that outgrows it takes the
+// largest size in turn, or gets 452 4.3.1 when that does not come within
+// BudgetWait, and gives back what it held.
+func TestServer_ParseBudgetWithoutSize(t *testing.T) {
+	const capacity, maxBytes = 8 << 20, 6 << 20
+	budget := mail.NewBudget(capacity)
+	hold, err := budget.Acquire(context.Background(), capacity-3*sizelessReserve/2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r replies
+	f := mustServer(t, Options{ParseBudget: budget, BudgetWait: -1, MaxMessageBytes: maxBytes, OnReply: r.on})
+	to := []string{"support@support.example.com"}
+	if err := send(t, f.addr, "ann@shop.example", to, good); err != nil {
+		t.Fatalf("a small mail without SIZE, the budget mostly held: %v", err)
+	}
+	large := strings.Replace(good, "Since this morning.", strings.Repeat("Since this morning, all day long.\r\n", 60000), 1)
+	large = strings.Replace(large, "<m1@", "<m2@", 1)
+	err = send(t, f.addr, "bob@shop.example", to, large)
+	var se *gosmtp.SMTPError
+	if !asSMTP(err, &se) || se.Code != 452 || se.EnhancedCode != (gosmtp.EnhancedCode{4, 3, 1}) {
+		t.Fatalf("a %d-byte mail without SIZE, no room to grow: err=%v, want 452 4.3.1", len(large), err)
+	}
+	if !r.has("452 busy") {
+		t.Fatalf("replies %q lack 452 busy", r.seen)
+	}
+	if used, _ := budget.InUse(); used != capacity-3*sizelessReserve/2 {
+		t.Fatalf("budget used %d after the refused mail, want only the held %d", used, capacity-3*sizelessReserve/2)
+	}
+	hold.Release()
+	if err := send(t, f.addr, "bob@shop.example", to, large); err != nil {
+		t.Fatalf("the same mail with room to grow: %v", err)
+	}
+	if used, waiting := budget.InUse(); used != 0 || waiting != 0 {
+		t.Fatalf("budget used %d, %d waiting after the mails; want 0, 0", used, waiting)
+	}
+	if n := len(f.tickets(t)); n != 2 {
+		t.Fatalf("%d tickets, want 2", n)
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"sync"
 	"time"
@@ -92,8 +93,9 @@ type Options struct {
 	ParseOptions mail.ParseOptions
 	// ParseBudget, when set, is the memory shared by every message being
 	// read and parsed: a message reserves its declared SIZE (else
-	// MaxMessageBytes) before its body is read, and keeps what it turned
-	// out to be until it is stored. nil reserves nothing.
+	// sizelessReserve, and MaxMessageBytes once it outgrows that) before
+	// its body is read, and keeps what it turned out to be until it is
+	// stored. nil reserves nothing.
 	ParseBudget *mail.Budget
 	// BudgetWait is how long a message waits for its share of
 	// ParseBudget before the client gets 452 and tries later; 0 means
@@ -426,8 +428,15 @@ func (ss *session) data(r io.Reader) (reason string, err error) {
 		return ReasonBusy, errBusy
 	}
 	defer res.Release()
+	if ss.size <= 0 && ss.srv.opts.MaxMessageBytes > sizelessReserve {
+		r = &growingReader{r: r, left: sizelessReserve, grow: func() error { return ss.grow(res) }}
+	}
 	raw, err := readMessage(r, ss.size, ss.srv.opts.MaxMessageBytes)
 	res.Shrink(int64(cap(raw)))
+	if errors.Is(err, errOutgrewReserve) {
+		ss.log.Warn("message deferred: too much mail being read at once", "read", len(raw), "waited", max(ss.srv.opts.BudgetWait, 0))
+		return ReasonBusy, errBusy
+	}
 	if err != nil {
 		if errors.Is(err, gosmtp.ErrDataTooLarge) {
 			return ReasonTooLarge, gosmtp.ErrDataTooLarge
@@ -504,15 +513,62 @@ var errTooManyAuthFails = &gosmtp.SMTPError{Code: 454, EnhancedCode: gosmtp.Enha
 	Message: "Too many failed authentication attempts on this connection"}
 
 // reserve takes the message's share of the parse budget: its declared
-// size, else the largest allowed, waiting at most BudgetWait.
+// size, else sizelessReserve, waiting at most BudgetWait.
 func (ss *session) reserve() (*mail.Reservation, error) {
 	n := ss.srv.opts.MaxMessageBytes
 	if ss.size > 0 && ss.size < n {
 		n = ss.size
+	} else if ss.size <= 0 {
+		n = min(n, sizelessReserve)
 	}
 	ctx, cancel := context.WithTimeout(ss.srv.base, max(ss.srv.opts.BudgetWait, 0))
 	defer cancel()
 	return ss.srv.opts.ParseBudget.Acquire(ctx, n)
+}
+
+// sizelessReserve is what a message without SIZE reserves of the parse
+// budget before its body is read. One that outgrows it reserves the
+// largest size then, waiting its turn at most BudgetWait while it keeps
+// what it has. Reserving the largest size at once, as for a client that
+// declares it, made each small mail of such a client take 25 MiB of a
+// 64 MiB budget, so that two were read at a time.
+const sizelessReserve = 1 << 20
+
+// grow takes the largest size of the parse budget for a message without
+// SIZE that outgrew sizelessReserve.
+func (ss *session) grow(res *mail.Reservation) error {
+	ctx, cancel := context.WithTimeout(ss.srv.base, max(ss.srv.opts.BudgetWait, 0))
+	defer cancel()
+	if err := res.Grow(ctx, ss.srv.opts.MaxMessageBytes); err != nil {
+		return fmt.Errorf("%w: %w", errOutgrewReserve, err)
+	}
+	return nil
+}
+
+var errOutgrewReserve = errors.New("message outgrew its share of the parse budget")
+
+// growingReader calls grow once, before the first byte past left.
+type growingReader struct {
+	r    io.Reader
+	left int64
+	grow func() error // nil once called
+}
+
+func (g *growingReader) Read(p []byte) (int, error) {
+	if g.left <= 0 && g.grow != nil {
+		grow := g.grow
+		g.grow = nil
+		if err := grow(); err != nil {
+			return 0, err
+		}
+		g.left = math.MaxInt64
+	}
+	if int64(len(p)) > g.left {
+		p = p[:g.left]
+	}
+	n, err := g.r.Read(p)
+	g.left -= int64(n)
+	return n, err
 }
 
 var errBusy = &gosmtp.SMTPError{Code: 452, EnhancedCode: gosmtp.EnhancedCode{4, 3, 1},
