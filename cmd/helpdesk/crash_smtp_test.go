@@ -33,7 +33,7 @@ func startFlakyRelay(t *testing.T, refuse float64) *demo.FlakyRelay {
 }
 
 // TestCrash_SMTPKillAndRestart: mail arrives over SMTP from a sender that
-// retries like an MTA while notifications go to a relay refusing 30% of
+// retries like an MTA while notifications go to a relay refusing 20% of
 // attempts, and serve is killed with SIGKILL at random moments and
 // restarted. Afterwards every mail that got a 250 is stored exactly once
 // and the relay got every notification; duplicates are reported.
@@ -45,7 +45,13 @@ func TestCrash_SMTPKillAndRestart(t *testing.T) {
 	if os.Getenv("HELPDESK_CRASH_MAILS") != "" {
 		fmt.Sscan(os.Getenv("HELPDESK_CRASH_MAILS"), &total)
 	}
-	relay := startFlakyRelay(t, 0.3)
+	// 20%, not more: the outbox's breaker pauses the mail lane after five
+	// refusals in a row, and each refused probe doubles the pause (10 s,
+	// 20 s, 40 s, 1 min). At 30% a run tripped it a few times, and now
+	// and then three probes in a row failed and the pauses outlasted the
+	// wait for the queue below: the breaker, not the crash, decided the
+	// result.
+	relay := startFlakyRelay(t, 0.2)
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "helpdesk.db")
 	cfgPath := filepath.Join(dir, "helpdesk.toml")
@@ -124,7 +130,7 @@ dns = %q
 	wg.Wait()
 
 	// Wait for the outbox to drain through the flaky relay.
-	deadline := time.Now().Add(90 * time.Second)
+	deadline := time.Now().Add(3 * time.Minute)
 	var pending int
 	for {
 		db, err := store.Open(context.Background(), dbPath)
@@ -187,7 +193,7 @@ dns = %q
 	}
 	recovered += strings.Count(g.log(), journalRecovered)
 	t.Logf("mails sent %d (SMTP attempts %d), accepted %d, stored %d tickets; notifications delivered %d, twice %d; "+
-		"restarts that marked rows from the journal %d; relay attempts %d (30%% refused)",
+		"restarts that marked rows from the journal %d; relay attempts %d (20%% refused)",
 		total, attempts.Load(), accepted.Load(), len(tickets), delivered, twice, recovered, relay.Tries.Load())
 }
 
