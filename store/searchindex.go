@@ -20,28 +20,31 @@ const (
 	searchChunk = 2000 // messages a transaction
 )
 
-// IndexSearch adds the messages stored since the last run to the
-// full-text index, searchChunk to a transaction, and returns how many.
+// IndexSearch adds the messages stored before it began and not indexed
+// yet to the full-text index, searchChunk to a transaction, and returns
+// how many. Messages stored meanwhile wait for the next run, so that a
+// search under a steady stream of mail does not chase it.
 func (s *DB) IndexSearch(ctx context.Context) (int, error) {
+	var last, target int64
+	if err := s.db.QueryRowContext(ctx, `SELECT (SELECT last_id FROM search_indexed),
+		(SELECT COALESCE(MAX(id), 0) FROM messages)`).Scan(&last, &target); err != nil {
+		return 0, fmt.Errorf("index search: %w", err)
+	}
 	total := 0
-	for {
-		var waiting bool
-		if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM messages
-			WHERE id > (SELECT last_id FROM search_indexed))`).Scan(&waiting); err != nil {
-			return total, fmt.Errorf("index search: %w", err)
-		}
-		if !waiting {
-			return total, nil
-		}
+	for last < target {
 		var n int64
 		err := s.tx(ctx, func(tx *sql.Tx) error {
-			var last, upto int64
+			var upto int64
 			if err := tx.QueryRowContext(ctx, `SELECT last_id FROM search_indexed`).Scan(&last); err != nil {
 				return err
 			}
 			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), ?1) FROM
-				(SELECT id FROM messages WHERE id > ?1 ORDER BY id LIMIT ?2)`, last, searchChunk).Scan(&upto); err != nil {
+				(SELECT id FROM messages WHERE id > ?1 AND id <= ?2 ORDER BY id LIMIT ?3)`,
+				last, target, searchChunk).Scan(&upto); err != nil {
 				return err
+			}
+			if upto == last { // another process indexed them meanwhile
+				upto = max(last, target)
 			}
 			res, err := tx.ExecContext(ctx, `INSERT INTO message_search (docid, subject, text)
 				SELECT id, subject, text FROM messages WHERE id > ? AND id <= ?`, last, upto)
@@ -51,14 +54,18 @@ func (s *DB) IndexSearch(ctx context.Context) (int, error) {
 			if n, err = res.RowsAffected(); err != nil {
 				return err
 			}
-			_, err = tx.ExecContext(ctx, `UPDATE search_indexed SET last_id = ?`, upto)
-			return err
+			if _, err = tx.ExecContext(ctx, `UPDATE search_indexed SET last_id = ?`, upto); err != nil {
+				return err
+			}
+			last = upto
+			return nil
 		})
 		if err != nil {
 			return total, fmt.Errorf("index search: %w", err)
 		}
 		total += int(n)
 	}
+	return total, nil
 }
 
 // startSearchIndexer starts the search indexer on a database whose
