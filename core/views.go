@@ -35,6 +35,9 @@ type Counts struct {
 	OutboxOldest  time.Time `json:"-"`
 	Messages      int       `json:"messages"`
 	Quarantined   int       `json:"quarantined"`
+	// SearchWaiting counts the messages stored but not yet in the
+	// full-text index, which a search indexes first.
+	SearchWaiting int `json:"-"`
 
 	// OpenByTag counts the active tickets of each of the MetricTags most
 	// used tags; the rest are summed under TagOther.

@@ -193,8 +193,10 @@ func (s *DB) Counts(ctx context.Context) (*core.Counts, error) {
 		(SELECT COUNT(*) FROM tickets WHERE awaiting_reply = 1 AND sla_state = 'at_risk'
 			AND `+activeStatus+`),
 		(SELECT COUNT(*) FROM tickets WHERE awaiting_reply = 1 AND sla_state = 'breached'
-			AND `+activeStatus+`)`).
-		Scan(&c.OutboxPending, &c.OutboxDead, &oldest, &c.Messages, &c.Quarantined, &c.SLAAtRisk, &c.SLABreached)
+			AND `+activeStatus+`),
+		(SELECT COUNT(*) FROM messages WHERE id > (SELECT last_id FROM search_indexed))`).
+		Scan(&c.OutboxPending, &c.OutboxDead, &oldest, &c.Messages, &c.Quarantined, &c.SLAAtRisk, &c.SLABreached,
+			&c.SearchWaiting)
 	if err != nil {
 		return nil, fmt.Errorf("count outbox: %w", err)
 	}

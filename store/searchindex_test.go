@@ -9,6 +9,23 @@ import (
 	"helpdesk/core"
 )
 
+// openQuiet opens (and migrates) a database whose search indexer does
+// not run, so that only the test indexes.
+func openQuiet(t *testing.T, path string) *DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if db, err = openFile(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 func indexed(t *testing.T, db *DB, id int64) bool {
 	t.Helper()
 	var n int
@@ -22,7 +39,7 @@ func indexed(t *testing.T, db *DB, id int64) bool {
 // it, and a search indexes what waits before it reads: the writer's
 // transaction does not pay for the index, and no search misses a message.
 func TestSearch_IndexesAfterTheCommit(t *testing.T) {
-	db := MustOpen(t)
+	db := openQuiet(t, filepath.Join(t.TempDir(), "helpdesk.db"))
 	ctx := context.Background()
 	tk := mustTicket(t, db, "ann@shop.example")
 	first := addText(t, db, tk.Number, "Refund", "The parcel never arrived", t0)
@@ -80,16 +97,34 @@ func TestSearchIndexer_MigrationStartsAfterIndexedMessages(t *testing.T) {
 		t.Fatal("version 20 should index in the transaction")
 	}
 	old.Close()
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openQuiet(t, path)
 	if n, err := db.IndexSearch(ctx); err != nil || n != 0 {
 		t.Fatalf("after the migration: %d messages indexed, %v; want none", n, err)
 	}
 	next := addText(t, db, tk.Number, "Refund", "The parcel came back", t0.Add(time.Hour))
 	if n, err := db.IndexSearch(ctx); err != nil || n != 1 || !indexed(t, db, next) {
 		t.Fatalf("a new message: %d indexed (%v), want it alone", n, err)
+	}
+}
+
+// Counts tells how many messages wait for the index (the metric
+// helpdesk_search_index_waiting).
+func TestCounts_SearchWaiting(t *testing.T) {
+	ctx := context.Background()
+	db := openQuiet(t, filepath.Join(t.TempDir(), "helpdesk.db"))
+	tk := mustTicket(t, db, "ann@shop.example")
+	addText(t, db, tk.Number, "Refund", "The parcel never arrived", t0)
+	addText(t, db, tk.Number, "Refund", "Still waiting", t0.Add(time.Minute))
+	for _, want := range []int{2, 0} {
+		c, err := db.Counts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.SearchWaiting != want {
+			t.Fatalf("%d messages waiting for the index, want %d", c.SearchWaiting, want)
+		}
+		if _, err := db.IndexSearch(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -113,7 +113,7 @@ func TestHandler(t *testing.T) {
 		"helpdesk_outbox_backlog 0", "helpdesk_outbox_oldest_age_seconds 0",
 		`helpdesk_sla_tickets{state="at_risk"} 0`, `helpdesk_sla_tickets{state="breached"} 0`,
 		`helpdesk_imap_last_success_timestamp_seconds{mailbox="support"} 1.79524806e+09`,
-		"helpdesk_sweep_duration_seconds_count 1", "helpdesk_quarantined_mails 1",
+		"helpdesk_sweep_duration_seconds_count 1", "helpdesk_quarantined_mails 1", "helpdesk_search_index_waiting ",
 		`helpdesk_channel_enabled{channel="support",kind="imap"} 1`, "go_goroutines",
 		`helpdesk_smtp_replies_total{code="250",reason="accepted"} 0`,
 		`helpdesk_smtp_replies_total{code="550",reason="unknown_recipient"} 1`,

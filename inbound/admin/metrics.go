@@ -33,6 +33,7 @@ type Metrics struct {
 	tickets     *prometheus.GaugeVec
 	openByTag   *prometheus.GaugeVec
 	quarantined prometheus.Gauge
+	searchWait  prometheus.Gauge
 	imapLast    *prometheus.GaugeVec
 	chEnabled   *prometheus.GaugeVec
 	chOK        *prometheus.GaugeVec
@@ -66,6 +67,8 @@ func NewMetrics() *Metrics {
 			Help: "Active tickets by tag: the 20 most used tags, the rest summed as \"(other)\"."}, []string{"tag"}),
 		quarantined: prometheus.NewGauge(prometheus.GaugeOpts{Name: "helpdesk_quarantined_mails",
 			Help: "Mails in quarantine."}),
+		searchWait: prometheus.NewGauge(prometheus.GaugeOpts{Name: "helpdesk_search_index_waiting",
+			Help: "Messages stored but not yet in the full-text index; a search indexes them first."}),
 		imapLast: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "helpdesk_imap_last_success_timestamp_seconds",
 			Help: "Unix time of the last successful sync of each IMAP mailbox; 0 before the first."}, []string{"mailbox"}),
 		chEnabled: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "helpdesk_channel_enabled",
@@ -85,7 +88,7 @@ func NewMetrics() *Metrics {
 	m.flow = newFlow()
 	m.reg.MustRegister(m.flow.collectors()...)
 	m.reg.MustRegister(m.received, m.sent, m.failed, m.sweep, m.backlog, m.dead, m.oldest, m.sla, m.tickets, m.openByTag,
-		m.quarantined, m.imapLast, m.chEnabled, m.chOK,
+		m.quarantined, m.searchWait, m.imapLast, m.chEnabled, m.chOK,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -138,6 +141,7 @@ func (m *Metrics) handler(src Source, channels func() []Channel, now func() time
 				m.openByTag.WithLabelValues(tag).Set(float64(n))
 			}
 			m.quarantined.Set(float64(c.Quarantined))
+			m.searchWait.Set(float64(c.SearchWaiting))
 		}
 		if channels != nil {
 			m.imapLast.Reset()
