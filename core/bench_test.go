@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"helpdesk/core"
+	"helpdesk/internal/cputime"
 	"helpdesk/store"
 )
 
@@ -33,12 +34,12 @@ func benchFixture(b *testing.B) *fixture {
 // The machine may be shared: CPU time, the process's own, is steadier
 // than elapsed time.
 func (f *fixture) start(b *testing.B) (report func(mails int)) {
-	stmts, cpu := f.db.Statements(), cpuTime()
+	stmts, cpu := f.db.Statements(), cputime.Process()
 	b.ResetTimer()
 	return func(mails int) {
 		b.ReportMetric(float64(f.db.Statements()-stmts)/float64(mails), "stmts/mail")
 		b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(mails), "µs/mail")
-		b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/float64(mails), "cpu-µs/mail")
+		b.ReportMetric(float64((cputime.Process()-cpu).Microseconds())/float64(mails), "cpu-µs/mail")
 	}
 }
 

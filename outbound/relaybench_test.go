@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"helpdesk/internal/cputime"
 )
 
 // BenchmarkRelay_Send sends 2,000 messages an op from 8 senders, as the
@@ -42,14 +44,14 @@ func BenchmarkRelay_Send(b *testing.B) {
 			be.Discard.Store(true)
 			defer r.Close()
 			const perOp, senders = 2000, DefaultConcurrency
-			conns, cpu := be.conns.Load(), cpuTime()
+			conns, cpu := be.conns.Load(), cputime.Process()
 			b.ResetTimer()
 			for b.Loop() {
 				sendAll(b, r, raw, perOp, senders)
 			}
 			msgs := float64(perOp * b.N)
 			b.ReportMetric(msgs/b.Elapsed().Seconds(), "msgs/s")
-			b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/msgs, "cpu-µs/msg")
+			b.ReportMetric(float64((cputime.Process()-cpu).Microseconds())/msgs, "cpu-µs/msg")
 			b.ReportMetric(float64(be.conns.Load()-conns)/float64(b.N), "sessions/op")
 			if got := be.takenCount(); got != perOp*b.N {
 				b.Fatalf("relay took %d messages, want %d", got, perOp*b.N)

@@ -1,14 +1,15 @@
 //go:build unix
 
-package outbound
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime is the process's user and system time so far.
-func cpuTime() time.Duration {
+// Process returns the process's user and system time so far; 0 when it
+// cannot be read.
+func Process() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
