@@ -19,6 +19,7 @@ import (
 	gosmtp "github.com/emersion/go-smtp"
 
 	"helpdesk/internal/dnstest"
+	"helpdesk/internal/smtpsend"
 )
 
 // TestServe_HostileMail sends serve, as a real process over SMTP, what a
@@ -157,20 +158,7 @@ func sendStream(addr, from string, msg io.Reader, declared int64) error {
 		return err
 	}
 	defer c.Close()
-	if err := c.Mail(from, &gosmtp.MailOptions{Size: declared}); err != nil {
-		return err
-	}
-	if err := c.Rcpt("support@support.example.com", nil); err != nil {
-		return err
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(w, msg); err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
+	if err := smtpsend.Mail(c, from, "support@support.example.com", msg, declared); err != nil {
 		return err
 	}
 	return c.Quit()

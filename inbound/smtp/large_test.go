@@ -16,6 +16,7 @@ import (
 
 	"helpdesk/inbound/mail"
 	"helpdesk/internal/cmem"
+	"helpdesk/internal/smtpsend"
 )
 
 // largeMail streams a mail with one attachment of size bytes, base64
@@ -122,24 +123,10 @@ func sendLarge(addr, from string, msg io.Reader, length int64, declare bool) err
 		return err
 	}
 	defer c.Close()
-	opts := &gosmtp.MailOptions{}
-	if declare {
-		opts.Size = length
+	if !declare {
+		length = 0
 	}
-	if err := c.Mail(from, opts); err != nil {
-		return err
-	}
-	if err := c.Rcpt("support@support.example.com", nil); err != nil {
-		return err
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(w, msg); err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
+	if err := smtpsend.Mail(c, from, "support@support.example.com", msg, length); err != nil {
 		return err
 	}
 	return c.Quit()

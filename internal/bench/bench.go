@@ -22,6 +22,7 @@ import (
 	"helpdesk/gateway"
 	"helpdesk/internal/demo"
 	"helpdesk/internal/dnstest"
+	"helpdesk/internal/smtpsend"
 	"helpdesk/store"
 )
 
@@ -204,7 +205,9 @@ func loadSMTP(name, addr string, n, conns int, mail func(i int) (from, msg strin
 				}
 				from, msg := mail(i)
 				t0 := time.Now()
-				err := send(c, from, msg)
+				// SIZE declared, as MTAs do: the gateway reserves it of
+				// its parse budget instead of the largest size it accepts.
+				err := smtpsend.Mail(c, from, "support@support.example.com", strings.NewReader(msg), int64(len(msg)))
 				lat[i] = time.Since(t0)
 				if err != nil {
 					refused.Add(1)
@@ -227,25 +230,4 @@ func loadSMTP(name, addr string, n, conns int, mail func(i int) (from, msg strin
 	slices.Sort(lat)
 	r.P50, r.P99 = lat[n/2], lat[min(n-1, n*99/100)]
 	return r
-}
-
-// send sends one mail as an MTA does: with its SIZE declared (RFC 1870),
-// which the gateway reserves of its parse budget instead of the largest
-// size it accepts.
-func send(c *gosmtp.Client, from, msg string) error {
-	if err := c.Mail(from, &gosmtp.MailOptions{Size: int64(len(msg))}); err != nil {
-		return err
-	}
-	if err := c.Rcpt("support@support.example.com", nil); err != nil {
-		return err
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := io.WriteString(w, msg); err != nil {
-		w.Close()
-		return err
-	}
-	return w.Close()
 }
