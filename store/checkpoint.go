@@ -31,15 +31,25 @@ func (s *DB) committed() {
 	}
 }
 
+// untilClosed returns a context that ends when the database is closed,
+// for the goroutines that work in its background.
+func (s *DB) untilClosed() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		select {
+		case <-s.closed:
+		case <-ctx.Done():
+		}
+		cancel()
+	}()
+	return ctx, cancel
+}
+
 // checkpointLoop runs until the database is closed.
 func (s *DB) checkpointLoop() {
 	defer close(s.checkpointDone)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := s.untilClosed()
 	defer cancel()
-	go func() {
-		<-s.closed
-		cancel()
-	}()
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {

@@ -78,12 +78,8 @@ func (s *DB) startSearchIndexer() {
 // searchIndexLoop runs until the database is closed.
 func (s *DB) searchIndexLoop() {
 	defer close(s.searchDone)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := s.untilClosed()
 	defer cancel()
-	go func() {
-		<-s.closed
-		cancel()
-	}()
 	idle := time.NewTimer(time.Hour)
 	idle.Stop()
 	var lag <-chan time.Time // nil while nothing waits
