@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"helpdesk/core"
+	"helpdesk/internal/storetest"
 	"helpdesk/store"
 )
 
@@ -94,6 +95,7 @@ func TestReceiveAll(t *testing.T) {
 // database's write lock, although the group commit it joins serves
 // other callers too and SQLite's busy timeout is 10 s.
 func TestReceive_LockedDatabaseHonoursDeadline(t *testing.T) {
+	storetest.SQLiteOnly(t)
 	f := mustFixture(t)
 	other, err := sql.Open("sqlite3", "file:"+f.path+"?_txlock=immediate")
 	if err != nil {

@@ -2,13 +2,12 @@ package core_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"helpdesk/core"
-	"helpdesk/store"
+	"helpdesk/internal/storetest"
 )
 
 // dsn is a delivery report, as inbound/mail parses one, delivered to
@@ -159,12 +158,9 @@ func mustBounceFixture(t *testing.T, unsigned bool) *fixture {
 	if !unsigned {
 		return mustRulesFixture(t)
 	}
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	f := &fixture{db: db, now: t0}
+	var err error
 	f.svc, err = core.NewService(db, core.Options{
 		Domain:             "support.example.com",
 		Secret:             secret,

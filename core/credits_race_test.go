@@ -10,7 +10,8 @@ import (
 
 // The store begins every transaction with BEGIN IMMEDIATE, so charges of
 // one account run one after another and each sees the last one's
-// balance. These tests race goroutines on a real SQLite file to show it:
+// balance (on PostgreSQL, every write transaction first takes one advisory
+// lock). These tests race goroutines on a real database to show it:
 // whatever the interleaving, nothing is charged twice and no balance
 // goes below zero.
 

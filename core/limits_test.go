@@ -1,10 +1,8 @@
 package core_test
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,18 +10,15 @@ import (
 	"unicode/utf8"
 
 	"helpdesk/core"
-	"helpdesk/store"
+	"helpdesk/internal/storetest"
 )
 
 // mustLimitsFixture is a service with the given [limits].
 func mustLimitsFixture(t *testing.T, l core.MailLimits) *fixture {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	f := &fixture{db: db, now: t0}
+	var err error
 	f.svc, err = core.NewService(db, core.Options{
 		Domain: "support.example.com",
 		Secret: secret,

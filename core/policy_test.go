@@ -3,24 +3,20 @@ package core_test
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"helpdesk/core"
-	"helpdesk/store"
+	"helpdesk/internal/storetest"
 )
 
 // mustDeptFixture is a fixture whose departments the test chooses.
 func mustDeptFixture(t *testing.T, limit int, depts ...core.Department) *fixture {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	f := &fixture{db: db, now: t0}
+	var err error
 	f.svc, err = core.NewService(db, core.Options{Domain: "support.example.com", Secret: secret,
 		Departments: depts, AutoMailLimit: limit, Now: func() time.Time { return f.now }})
 	if err != nil {

@@ -3,7 +3,6 @@ package core_test
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"helpdesk/core"
 	"helpdesk/core/token"
+	"helpdesk/internal/storetest"
 	"helpdesk/store"
 )
 
@@ -28,13 +28,9 @@ type fixture struct {
 
 func mustFixture(t *testing.T) *fixture {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "h.db")
-	db, err := store.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	f := &fixture{db: db, path: path, now: t0}
+	db := storetest.Open(t)
+	f := &fixture{db: db, path: db.Path(), now: t0}
+	var err error
 	f.svc, err = core.NewService(db, core.Options{
 		Domain: "support.example.com",
 		Secret: secret,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"helpdesk/core"
 	"helpdesk/core/calendar"
+	"helpdesk/internal/storetest"
 	"helpdesk/store"
 )
 
@@ -29,12 +29,9 @@ var (
 // calendar of docs/rules.md §4 and heads for the support department.
 func mustRulesFixture(t *testing.T) *fixture {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	f := &fixture{db: db, now: t0}
+	var err error
 	f.svc, err = core.NewService(db, core.Options{
 		Domain: "support.example.com",
 		Secret: secret,

@@ -2,13 +2,13 @@ package core_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"helpdesk/core"
 	"helpdesk/core/token"
+	"helpdesk/internal/storetest"
 	"helpdesk/store"
 )
 
@@ -116,12 +116,9 @@ func TestDecide(t *testing.T) {
 // trustFixture has a department per authentication setting.
 func mustTrustFixture(t *testing.T) *fixture {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	f := &fixture{db: db, now: t0}
+	var err error
 	f.svc, err = core.NewService(db, core.Options{
 		Domain: "support.example.com",
 		Secret: secret,

@@ -21,6 +21,9 @@ import (
 // existing file (an *core.Error with code ECONFLICT) and removes a
 // partial copy when it fails. The copy opens with Open.
 func (s *DB) Backup(ctx context.Context, path string) (err error) {
+	if s.pg {
+		return core.Errorf(core.EINVALID, "the database is PostgreSQL: back it up with its own tools (pg_dump, or a base backup with WAL archiving)")
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
 		return core.Errorf(core.ECONFLICT, "%s exists already; a backup never overwrites a file", path)

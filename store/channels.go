@@ -138,6 +138,9 @@ func (s *DB) RemoveChannel(ctx context.Context, name string) error {
 // isPrimaryKey reports whether err is a PRIMARY KEY violation (a TEXT
 // primary key reports that, not UNIQUE).
 func isPrimaryKey(err error) bool {
+	if isPgUnique(err) { // PostgreSQL reports both as unique_violation
+		return true
+	}
 	var se sqlite3.Error // by value, see isUnique
 	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey
 }

@@ -111,7 +111,7 @@ func (t *Tx) PostCredits(ctx context.Context, p *core.Posting) error {
 // core's ECREDITS.
 func creditsErr(err error, op string) error {
 	var se sqlite3.Error
-	if errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintCheck {
+	if errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintCheck || isPgCheck(err) {
 		return fmt.Errorf("%w: %s: %v", core.Errorf(core.ECREDITS, "too few credits"), op, err)
 	}
 	if core.ErrorCode(err) != core.EINTERNAL {
@@ -123,9 +123,9 @@ func creditsErr(err error, op string) error {
 // TicketSpends returns, per lot, what the ticket's entries took and did
 // not give back, the lot that expires last first.
 func (t *Tx) TicketSpends(ctx context.Context, ticket int64) ([]core.Spend, error) {
-	rows, err := t.query(ctx, `SELECT s.lot_id, SUM(s.credits), l.expires_at FROM credit_spends s
+	rows, err := t.query(ctx, `SELECT l.id, SUM(s.credits), l.expires_at FROM credit_spends s
 		JOIN credit_lots l ON l.id = s.lot_id WHERE s.ticket_id = ?
-		GROUP BY s.lot_id HAVING SUM(s.credits) > 0 ORDER BY l.expires_at DESC, l.id DESC`, ticket)
+		GROUP BY l.id HAVING SUM(s.credits) > 0 ORDER BY l.expires_at DESC, l.id DESC`, ticket)
 	if err != nil {
 		return nil, fmt.Errorf("ticket spends: %w", err)
 	}

@@ -93,7 +93,7 @@ func (s *DB) VerifyCredits(ctx context.Context) ([]CreditMismatch, error) {
 			FROM accounts a WHERE a.credits != COALESCE((SELECT SUM(remaining) FROM credit_lots l WHERE l.account_id = a.id), 0)`,
 			false, "balance %d, but its lots hold %d"},
 		{`SELECT account_id, balance, expected FROM (SELECT account_id, balance,
-				SUM(amount) OVER (PARTITION BY account_id ORDER BY id) AS expected FROM credit_entries)
+				SUM(amount) OVER (PARTITION BY account_id ORDER BY id) AS expected FROM credit_entries) AS running
 			WHERE balance != expected`,
 			false, "an entry's running balance is %d, but the entries up to it sum to %d"},
 		{`SELECT l.account_id, l.credits - l.remaining, COALESCE((SELECT SUM(credits) FROM credit_spends s WHERE s.lot_id = l.id), 0)

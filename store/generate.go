@@ -27,6 +27,9 @@ func (db *DB) Generate(ctx context.Context, n int, now time.Time) error {
 		}
 		return nil
 	})
+	if err == nil {
+		err = db.syncIdentities(ctx, "accounts", "profiles")
+	}
 	if err != nil {
 		return fmt.Errorf("generate accounts: %w", err)
 	}
@@ -100,11 +103,11 @@ func (db *DB) GenerateMessages(ctx context.Context, perTicket int, now time.Time
 	total := tickets * int64(perTicket)
 	for start := int64(0); start < total; start += batch {
 		err := db.tx(ctx, func(tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, `WITH RECURSIVE k(i) AS (SELECT ? UNION ALL SELECT i + 1 FROM k WHERE i + 1 < ?)
+			_, err := tx.ExecContext(ctx, `WITH RECURSIVE k(i) AS (SELECT CAST(? AS BIGINT) UNION ALL SELECT i + 1 FROM k WHERE i + 1 < ?)
 				INSERT INTO messages (ticket_id, direction, from_addr, message_id, body_hash, subject, text, created_at)
 				SELECT 1 + i % ?, 'inbound', 'c@shop.example', 'g' || i || '@generated', 'g' || i, 'order question ' || (i % 97),
-					'hello the order ' || (abs(random()) % 1000) || ' shows w' || (abs(random()) % 50000) ||
-					' and w' || (abs(random()) % 50000) || ' on the checkout page with w' || (abs(random()) % 50000) ||
+					'hello the order ' || `+db.random(1000)+` || ' shows w' || `+db.random(50000)+` ||
+					' and w' || `+db.random(50000)+` || ' on the checkout page with w' || `+db.random(50000)+` ||
 					' please help us thanks',
 					?
 				FROM k`, start, min(start+batch, total), tickets, fmtTime(now))
@@ -116,4 +119,12 @@ func (db *DB) GenerateMessages(ctx context.Context, perTicket int, now time.Time
 	}
 	_, err := db.IndexSearch(ctx)
 	return err
+}
+
+// random is an SQL expression for a random integer in [0, n).
+func (db *DB) random(n int) string {
+	if db.pg {
+		return fmt.Sprintf("CAST(floor(random() * %d) AS BIGINT)", n)
+	}
+	return fmt.Sprintf("(abs(random()) %% %d)", n)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"time"
 
 	"helpdesk/core"
@@ -79,7 +80,7 @@ type OutboxRow struct {
 // limit > 0.
 func (s *DB) OutboxRows(ctx context.Context, deadOnly bool, limit int) ([]OutboxRow, error) {
 	if limit <= 0 {
-		limit = -1 // SQLite: no limit
+		limit = math.MaxInt64 // no limit, on either database
 	}
 	states := []any{"pending", "dead"}
 	if deadOnly {

@@ -159,6 +159,7 @@ func TestMailGuard_Counts(t *testing.T) {
 // A backup taken while another goroutine writes opens with Open and holds
 // every row committed before it began.
 func TestBackup_WhileWriting(t *testing.T) {
+	sqliteOnly(t)
 	db := MustOpen(t)
 	tk := mustTicket(t, db, "ann@shop.example")
 	ctx := context.Background()

@@ -2,6 +2,7 @@ package store
 
 import (
 	"helpdesk/core"
+	"math"
 
 	"context"
 	"slices"
@@ -59,14 +60,14 @@ func (p *TicketPage) where() (string, []any) {
 		args = append(args, p.Tag)
 	}
 	if len(conds) == 0 {
-		return "1", nil
+		return "1 = 1", nil
 	}
 	return strings.Join(conds, " AND "), args
 }
 
 func (p *TicketPage) limit() int {
 	if p.Limit <= 0 {
-		return -1 // SQLite: no limit
+		return math.MaxInt64 // no limit, on either database
 	}
 	return p.Limit
 }
@@ -119,7 +120,7 @@ func (s *DB) QueuePage(ctx context.Context, p TicketPage) ([]core.TicketSummary,
 	}
 	var out []core.TicketSummary
 	for _, rg := range ranges {
-		limit := -1
+		limit := math.MaxInt64
 		if p.Limit > 0 {
 			limit = p.Limit - len(out)
 		}

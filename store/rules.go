@@ -122,7 +122,7 @@ func (t *Tx) ThreadMessageIDs(ctx context.Context, ticket int64, n int) ([]strin
 	// the people, not their robots.
 	rows, err := t.query(ctx, `SELECT message_id FROM (SELECT message_id, rowid FROM message_ids
 		WHERE ticket_id = ? AND (message IS NULL OR message NOT IN (SELECT id FROM messages WHERE auto = 1))
-		ORDER BY rowid DESC LIMIT ?) ORDER BY rowid`, ticket, n)
+		ORDER BY rowid DESC LIMIT ?) AS recent ORDER BY rowid`, ticket, n)
 	if err != nil {
 		return nil, fmt.Errorf("thread message ids: %w", err)
 	}

@@ -125,8 +125,62 @@ func (s *DB) Search(ctx context.Context, q core.SearchQuery) ([]core.SearchHit, 
 	if _, err := s.IndexSearch(ctx); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	match := matchExpr(q.Terms)
-	where, args := []string{"message_search MATCH ?", "m.ticket_id IS NOT NULL"}, []any{match}
+	query, args := s.searchQuery(q, limit)
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	defer rows.Close()
+	var hits []core.SearchHit
+	for rows.Next() {
+		var h core.SearchHit
+		if err := rows.Scan(&h.Number, &h.Subject, &h.Status, &h.Message, &h.Score); err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		hits = append(hits, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	if err := s.snippets(ctx, q.Terms, hits); err != nil {
+		return nil, err
+	}
+	return hits, nil
+}
+
+// searchQuery is the statement that finds q's hits, each row a ticket,
+// its subject and status, its best message and that message's score.
+func (s *DB) searchQuery(q core.SearchQuery, limit int) (string, []any) {
+	where, args := searchFilters(q)
+	if s.pg {
+		return searchQueryPostgres(q, where, args, limit)
+	}
+	where = append([]string{"message_search MATCH ?"}, where...)
+	args = append([]any{matchExpr(q.Terms)}, args...)
+	rank := `helpdesk_bm25(matchinfo(message_search, 'pcnalx'))`
+	if len(q.Terms) == 1 {
+		rank = `helpdesk_tf(matchinfo(message_search, 'pcnaly'))`
+	}
+	// The filters apply inside h, so that the newest candidates are the
+	// newest that pass them. MATERIALIZED: matchinfo works only while
+	// message_search's cursor is on the row, not once SQLite folds h
+	// into the grouping. MAX picks each ticket's best message, and SQLite
+	// takes the bare column (h.id) from the row it picked.
+	return `WITH h AS MATERIALIZED (
+			SELECT message_search.docid AS id, t.id AS ticket, t.subject AS subject, t.status AS status,
+				` + rank + ` AS score
+			FROM message_search JOIN messages m ON m.id = message_search.docid
+			JOIN tickets t ON t.id = m.ticket_id
+			WHERE ` + strings.Join(where, " AND ") + `
+			ORDER BY message_search.docid DESC LIMIT ?)
+		SELECT ticket, subject, status, id, MAX(score) AS best FROM h
+		GROUP BY ticket ORDER BY best DESC, ticket DESC LIMIT ?`, append(args, core.SearchCandidates, limit)
+}
+
+// searchFilters returns the conditions of q's filters on a message m of
+// ticket t, and their arguments.
+func searchFilters(q core.SearchQuery) ([]string, []any) {
+	where, args := []string{"m.ticket_id IS NOT NULL"}, []any{}
 	add := func(cond string, arg any) { where, args = append(where, cond), append(args, arg) }
 	if q.Status != "" {
 		add("t.status = ?", q.Status)
@@ -149,43 +203,7 @@ func (s *DB) Search(ctx context.Context, q core.SearchQuery) ([]core.SearchHit, 
 	if !q.Until.IsZero() {
 		add("m.created_at < ?", fmtTime(q.Until))
 	}
-	rank := `helpdesk_bm25(matchinfo(message_search, 'pcnalx'))`
-	if len(q.Terms) == 1 {
-		rank = `helpdesk_tf(matchinfo(message_search, 'pcnaly'))`
-	}
-	// The filters apply inside h, so that the newest candidates are the
-	// newest that pass them. MATERIALIZED: matchinfo works only while
-	// message_search's cursor is on the row, not once SQLite folds h
-	// into the grouping. MAX picks each ticket's best message, and SQLite
-	// takes the bare column (h.id) from the row it picked.
-	rows, err := s.db.QueryContext(ctx, `WITH h AS MATERIALIZED (
-			SELECT message_search.docid AS id, t.id AS ticket, t.subject AS subject, t.status AS status,
-				`+rank+` AS score
-			FROM message_search JOIN messages m ON m.id = message_search.docid
-			JOIN tickets t ON t.id = m.ticket_id
-			WHERE `+strings.Join(where, " AND ")+`
-			ORDER BY message_search.docid DESC LIMIT ?)
-		SELECT ticket, subject, status, id, MAX(score) AS best FROM h
-		GROUP BY ticket ORDER BY best DESC, ticket DESC LIMIT ?`, append(args, core.SearchCandidates, limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	defer rows.Close()
-	var hits []core.SearchHit
-	for rows.Next() {
-		var h core.SearchHit
-		if err := rows.Scan(&h.Number, &h.Subject, &h.Status, &h.Message, &h.Score); err != nil {
-			return nil, fmt.Errorf("search: %w", err)
-		}
-		hits = append(hits, h)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	if err := s.snippets(ctx, q.Terms, hits); err != nil {
-		return nil, err
-	}
-	return hits, nil
+	return where, args
 }
 
 // snippetTokens is how many words of its message a snippet shows.

@@ -39,19 +39,15 @@ func (s *DB) IndexSearch(ctx context.Context) (int, error) {
 				return err
 			}
 			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), ?1) FROM
-				(SELECT id FROM messages WHERE id > ?1 AND id <= ?2 ORDER BY id LIMIT ?3)`,
+				(SELECT id FROM messages WHERE id > ?1 AND id <= ?2 ORDER BY id LIMIT ?3) AS chunk`,
 				last, target, searchChunk).Scan(&upto); err != nil {
 				return err
 			}
 			if upto == last { // another process indexed them meanwhile
 				upto = max(last, target)
 			}
-			res, err := tx.ExecContext(ctx, `INSERT INTO message_search (docid, subject, text)
-				SELECT id, subject, text FROM messages WHERE id > ? AND id <= ?`, last, upto)
-			if err != nil {
-				return err
-			}
-			if n, err = res.RowsAffected(); err != nil {
+			var err error
+			if n, err = s.indexRange(ctx, tx, last, upto); err != nil {
 				return err
 			}
 			if _, err = tx.ExecContext(ctx, `UPDATE search_indexed SET last_id = ?`, upto); err != nil {
@@ -66,6 +62,19 @@ func (s *DB) IndexSearch(ctx context.Context) (int, error) {
 		total += int(n)
 	}
 	return total, nil
+}
+
+// indexRange indexes the messages with ids in (after, upto].
+func (s *DB) indexRange(ctx context.Context, tx *sql.Tx, after, upto int64) (int64, error) {
+	if s.pg {
+		return indexRangePostgres(ctx, tx, after, upto)
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO message_search (docid, subject, text)
+		SELECT id, subject, text FROM messages WHERE id > ? AND id <= ?`, after, upto)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // startSearchIndexer starts the search indexer on a database whose

@@ -78,6 +78,9 @@ func (t *Tx) AddSlackMessage(ctx context.Context, r *core.SlackRecord) error {
 // constraint; the Slack tables are keyed by their primary keys, which
 // SQLite reports with a code of their own.
 func isDuplicateKey(err error) bool {
+	if isPgUnique(err) {
+		return true
+	}
 	var se sqlite3.Error // go-sqlite3 returns the error by value
 	return errors.As(err, &se) &&
 		(se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey || se.ExtendedCode == sqlite3.ErrConstraintUnique)

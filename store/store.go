@@ -50,6 +50,10 @@ func init() {
 // DB is the helpdesk database.
 type DB struct {
 	db *sql.DB
+	// pg is set when the database is PostgreSQL (postgres.go); path is
+	// the SQLite file's.
+	pg   bool
+	path string
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt
@@ -121,7 +125,7 @@ func openFile(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &DB{db: db, Now: time.Now, writeTurn: make(chan struct{}, 1), closed: make(chan struct{}),
+	s := &DB{db: db, path: path, Now: time.Now, writeTurn: make(chan struct{}, 1), closed: make(chan struct{}),
 		walGrew: make(chan struct{}, 1), checkpointDone: make(chan struct{}), searchWaits: make(chan struct{}, 1)}
 	s.writeTurn <- struct{}{}
 	if s.writer, err = db.Conn(ctx); err == nil {
@@ -155,6 +159,9 @@ func createPrivate(path string) error {
 	}
 	return f.Close()
 }
+
+// Path returns the SQLite database's file, "" for PostgreSQL.
+func (s *DB) Path() string { return s.path }
 
 // Close closes the database. A transaction still running fails.
 func (s *DB) Close() error {
@@ -202,6 +209,10 @@ func (s *DB) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 // Version returns the number of the last applied migration.
 func (s *DB) Version(ctx context.Context) (int, error) {
 	var v int
+	if s.pg {
+		err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
+		return v, err
+	}
 	err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
 	return v, err
 }
@@ -341,6 +352,9 @@ const busyTimeout = 10 * time.Second
 // deadline, whichever comes first: a locked database must not keep an
 // SMTP client waiting past the time it was promised an answer in.
 func (s *DB) begin(ctx context.Context) (*sql.Tx, error) {
+	if s.pg {
+		return s.beginPostgres(ctx)
+	}
 	deadline := time.Now().Add(busyTimeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
@@ -395,6 +409,9 @@ func classify(err error) error {
 	if err == nil || core.ErrorCode(err) != core.EINTERNAL {
 		return err
 	}
+	if isPgTemporary(err) {
+		return fmt.Errorf("%w: %w", errTemporary, err)
+	}
 	var se sqlite3.Error // go-sqlite3 returns the error by value
 	if errors.As(err, &se) {
 		switch se.Code {
@@ -407,6 +424,9 @@ func classify(err error) error {
 
 // isUnique reports whether err is a UNIQUE constraint violation.
 func isUnique(err error) bool {
+	if isPgUnique(err) {
+		return true
+	}
 	var se sqlite3.Error
 	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique
 }
@@ -433,7 +453,7 @@ func parseTime(s string) time.Time {
 func (s *DB) Writable(ctx context.Context) error {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO write_probe (id, at) VALUES (1, ?)
-			ON CONFLICT (id) DO UPDATE SET at = excluded.at, n = n + 1`, fmtTime(s.Now()))
+			ON CONFLICT (id) DO UPDATE SET at = excluded.at, n = write_probe.n + 1`, fmtTime(s.Now()))
 		return err
 	})
 	if err != nil {

@@ -14,12 +14,35 @@ import (
 	"time"
 
 	"helpdesk/core"
+	"helpdesk/internal/pgtest"
 )
 
-// MustOpen opens a fresh database file in a temporary directory.
+// testDriver is the database of this run of the package's tests: they
+// run on SQLite, then again on PostgreSQL (pgtest.MainEach).
+var testDriver string
+
+func TestMain(m *testing.M) { pgtest.MainEach(m, func(d string) { testDriver = d }) }
+
+// sqliteOnly skips a test about SQLite itself (its file, its backup)
+// on the PostgreSQL run.
+func sqliteOnly(t *testing.T) {
+	t.Helper()
+	if testDriver != "sqlite" {
+		t.Skipf("about SQLite itself; this run is on %s", testDriver)
+	}
+}
+
+// MustOpen opens a fresh, empty database of this run's driver: a file in
+// a temporary directory, or a database on the test's PostgreSQL server.
 func MustOpen(t *testing.T) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "helpdesk.db"))
+	var db *DB
+	var err error
+	if testDriver == "postgres" {
+		db, err = OpenPostgres(context.Background(), pgtest.DSN(t))
+	} else {
+		db, err = Open(context.Background(), filepath.Join(t.TempDir(), "helpdesk.db"))
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

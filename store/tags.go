@@ -11,7 +11,7 @@ var _ core.TagTx = (*Tx)(nil)
 
 // AddTag tags a ticket; it reports whether the tag is new on it.
 func (t *Tx) AddTag(ctx context.Context, ticket int64, tag string) (bool, error) {
-	res, err := t.exec(ctx, `INSERT OR IGNORE INTO ticket_tags (ticket_id, tag) VALUES (?, ?)`, ticket, tag)
+	res, err := t.exec(ctx, `INSERT INTO ticket_tags (ticket_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING`, ticket, tag)
 	if err != nil {
 		return false, fmt.Errorf("add tag: %w", err)
 	}

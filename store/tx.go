@@ -190,7 +190,7 @@ func (t *Tx) PriorityStats(ctx context.Context, account int64, since time.Time) 
 // SetAccountRank writes the account's factor into the rank of its open
 // tickets, so the queue's index stays in order.
 func (t *Tx) SetAccountRank(ctx context.Context, account int64, factor float64) error {
-	_, err := t.exec(ctx, `UPDATE tickets SET rank = ? * CASE priority WHEN 'major' THEN 3 WHEN 'minor' THEN 1 ELSE 2 END
+	_, err := t.exec(ctx, `UPDATE tickets SET rank = CAST(? AS DOUBLE PRECISION) * CASE priority WHEN 'major' THEN 3 WHEN 'minor' THEN 1 ELSE 2 END
 		WHERE account_id = ? AND status != 'closed'`, factor, account)
 	return err
 }

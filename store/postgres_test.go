@@ -1,0 +1,218 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"helpdesk/core"
+	"helpdesk/internal/pgtest"
+)
+
+func TestTranslate(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{`SELECT a FROM t WHERE b = ? AND c = ?`, `SELECT a FROM t WHERE b = $1 AND c = $2`},
+		{`UPDATE t SET a = ?2 WHERE b = ?1 OR c = ?1`, `UPDATE t SET a = $2 WHERE b = $1 OR c = $1`},
+		{`SELECT '?' || ? FROM "odd?name" -- a comment?` + "\nWHERE x = ?", `SELECT '?' || $1 FROM "odd?name" -- a comment?` + "\nWHERE x = $2"},
+		{`SELECT 'it''s' , ?`, `SELECT 'it''s' , $1`},
+		{`SELECT id FROM outbox AS o INDEXED BY outbox_pending WHERE state = ?`, `SELECT id FROM outbox AS o WHERE state = $1`},
+		{`INSERT INTO tickets (a) VALUES (?)`, `INSERT INTO tickets (a) VALUES ($1) RETURNING id`},
+		{`INSERT INTO messages (a) VALUES (?) RETURNING id, a`, `INSERT INTO messages (a) VALUES ($1) RETURNING id, a`},
+		{`INSERT INTO ticket_tags (ticket_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING`, `INSERT INTO ticket_tags (ticket_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING`},
+		{`SELECT 'unterminated ?`, `SELECT 'unterminated ?`},
+	}
+	for _, c := range cases {
+		if got := translate(c.in).sql; got != c.want {
+			t.Errorf("translate(%q)\n got %q\nwant %q", c.in, got, c.want)
+		}
+	}
+}
+
+// The tables whose INSERT gains RETURNING id are the ones whose id
+// PostgreSQL generates.
+func TestPostgres_IdentityTables(t *testing.T) {
+	db := mustOpenPostgres(t)
+	rows, err := db.db.Query(`SELECT table_name FROM information_schema.columns
+		WHERE table_schema = current_schema() AND column_name = 'id' AND is_identity = 'YES'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got, want []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, name)
+	}
+	for name := range identityTables {
+		want = append(want, name)
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("identity tables\n got %v\nwant %v", got, want)
+	}
+}
+
+// Two gateways on one PostgreSQL database take turns as the writers of
+// one process do: 40 charges of 10 from two instances against a lot of
+// 100 leave exactly 10 charged, the balance at 0, and every entry's
+// running balance right (the ledger's read-then-write sees every commit
+// before it).
+func TestPostgres_TwoInstancesTakeTurns(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgDSN(t)
+	a, b := mustOpenDSN(t, dsn), mustOpenDSN(t, dsn)
+	tk := mustTicket(t, a, "ann@shop.example")
+	grant := &core.Posting{
+		Entry: core.LedgerEntry{AccountID: tk.AccountID, Kind: core.CreditGrant, Amount: 100, By: "admin", Reason: "license", At: t0},
+		Lots:  []core.Lot{{AccountID: tk.AccountID, Kind: core.CreditGrant, Credits: 100, AddedAt: t0, ExpiresAt: t0.AddDate(2, 0, 0)}},
+	}
+	mustPost(t, a, grant)
+	const n = 40
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			db := []*DB{a, b}[i%2]
+			errs[i] = db.Tx(ctx, func(tx core.Tx) error {
+				acc, err := tx.Account(ctx, tk.AccountID)
+				if err != nil {
+					return err
+				}
+				if acc.Credits < 10 {
+					return core.Errorf(core.ECREDITS, "balance %d", acc.Credits)
+				}
+				return tx.PostCredits(ctx, &core.Posting{
+					Entry: core.LedgerEntry{AccountID: tk.AccountID, Kind: core.CreditManual, Amount: -10,
+						By: "U0AGENT", Reason: fmt.Sprint("charge ", i), At: t0},
+					Spends: []core.Spend{{Lot: grant.Lots[0].ID, Credits: 10}},
+				})
+			})
+		}()
+	}
+	wg.Wait()
+	charged := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			charged++
+		case core.ErrorCode(err) != core.ECREDITS:
+			t.Errorf("charge %d: %v, want success or %s", i, err, core.ECREDITS)
+		}
+	}
+	if charged != 10 {
+		t.Errorf("%d charges went through, want 10", charged)
+	}
+	for _, db := range []*DB{a, b} {
+		if bad, err := db.VerifyCredits(ctx); err != nil || len(bad) != 0 {
+			t.Errorf("verify credits: %+v, %v", bad, err)
+		}
+	}
+}
+
+// A first mail from a new address reaching two gateways at once makes one
+// profile, and neither mail fails: each transaction looks the address up
+// after the other's commit, as on one gateway. (Without the write lock,
+// both would find none and the second INSERT would break the unique
+// address.)
+func TestPostgres_TwoInstancesSeeEachOther(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgDSN(t)
+	a, b := mustOpenDSN(t, dsn), mustOpenDSN(t, dsn)
+	acc := mustTicket(t, a, "ann@shop.example").AccountID
+	for round := range 20 {
+		email := fmt.Sprintf("new%d@shop.example", round)
+		errs := make([]error, 2)
+		ids := make([]int64, 2)
+		var wg sync.WaitGroup
+		for i, db := range []*DB{a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = db.Tx(ctx, func(tx core.Tx) error {
+					p, err := tx.ProfileByEmail(ctx, email)
+					if core.ErrorCode(err) == core.ENOTFOUND {
+						p = &core.Profile{AccountID: acc, Email: email, Role: core.RoleSecondary, CreatedAt: t0}
+						err = tx.CreateProfile(ctx, p)
+					}
+					if err == nil {
+						ids[i] = p.ID
+					}
+					return err
+				})
+			}()
+		}
+		wg.Wait()
+		if errs[0] != nil || errs[1] != nil || ids[0] != ids[1] {
+			t.Fatalf("round %d: profiles %v, errors %v; want one profile, no error", round, ids, errs)
+		}
+	}
+}
+
+// The same mail stored by two gateways at once is stored once: the other
+// gets ECONFLICT, as a second delivery to one gateway does.
+func TestPostgres_SameMailTwoInstances(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgDSN(t)
+	a, b := mustOpenDSN(t, dsn), mustOpenDSN(t, dsn)
+	tk := mustTicket(t, a, "ann@shop.example")
+	for round := range 20 {
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i, db := range []*DB{a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = db.Tx(ctx, func(tx core.Tx) error {
+					return tx.AddMessage(ctx, &core.Message{Ticket: tk.Number, Direction: core.DirInbound,
+						From: "ann@shop.example", MessageID: fmt.Sprintf("m%d@shop.example", round), BodyHash: "h",
+						Text: "hello", CreatedAt: t0})
+				})
+			}()
+		}
+		wg.Wait()
+		ok, conflict := 0, 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case core.ErrorCode(err) == core.ECONFLICT:
+				conflict++
+			default:
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+		if ok != 1 || conflict != 1 {
+			t.Fatalf("round %d: %d stored, %d conflicts; want 1 and 1", round, ok, conflict)
+		}
+	}
+}
+
+// pgDSN is a fresh PostgreSQL database; the tests about PostgreSQL itself
+// run on the PostgreSQL run only.
+func pgDSN(t *testing.T) string {
+	t.Helper()
+	if testDriver != "postgres" {
+		t.Skipf("about PostgreSQL itself; this run is on %s", testDriver)
+	}
+	return pgtest.DSN(t)
+}
+
+func mustOpenPostgres(t *testing.T) *DB { return mustOpenDSN(t, pgDSN(t)) }
+
+func mustOpenDSN(t *testing.T, dsn string) *DB {
+	t.Helper()
+	db, err := OpenPostgres(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
