@@ -62,7 +62,7 @@ func NewApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.
 	if now == nil {
 		now = time.Now
 	}
-	db, err := store.Open(ctx, cfg.Store.Path)
+	db, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -309,7 +309,7 @@ func (a *App) Start(ctx context.Context) error {
 	})
 	a.run(&a.work, "outbound", func() error { return a.Worker.Run(workCtx) })
 	a.run(&a.work, "sweep", func() error { return a.sweepLoop(workCtx) })
-	a.log.Info("helpdesk started", "smtp", a.SMTPAddr, "http", a.HTTPAddr, "db", a.cfg.Store.Path, "version", buildinfo.Version())
+	a.log.Info("helpdesk started", "smtp", a.SMTPAddr, "http", a.HTTPAddr, "db", DescribeStore(a.cfg), "version", buildinfo.Version())
 	return nil
 }
 

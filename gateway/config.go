@@ -30,7 +30,14 @@ type Config struct {
 	SecretFile string `toml:"secret_file"`
 
 	Store struct {
-		Path string `toml:"path"`
+		// Driver is "sqlite" (the default: the file at Path) or
+		// "postgres" (the server at DSN; Path still names this
+		// instance's own files: the outbox journal, Path-sent, and the
+		// serve lock).
+		Driver  string `toml:"driver"`
+		Path    string `toml:"path"`
+		DSN     string `toml:"dsn"`
+		DSNFile string `toml:"dsn_file"`
 	} `toml:"store"`
 	SMTP struct {
 		Listen          string `toml:"listen"`
@@ -321,6 +328,7 @@ const insecureSecret = "insecure-default-secret"
 // DefaultConfig returns the built-in defaults (DESIGN.md).
 func DefaultConfig() *Config {
 	c := &Config{Domain: "support.example.com", Secret: insecureSecret}
+	c.Store.Driver = "sqlite"
 	c.Store.Path = "helpdesk.db"
 	c.SMTP.Listen = "127.0.0.1:2525"
 	c.SMTP.MaxMessageBytes = 25 << 20

@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"helpdesk/internal/netaddr"
 )
 
@@ -78,12 +80,28 @@ func checkFloor(key string, d, min time.Duration, zeroDefault bool) error {
 	return nil
 }
 
-// validateStore refuses a configuration without a database file.
+// validateStore refuses a configuration without a database: a file for
+// SQLite, a DSN for PostgreSQL (and a path for the instance's own files).
 func (c *Config) validateStore() []error {
+	var errs []error
 	if strings.TrimSpace(c.Store.Path) == "" {
-		return []error{errors.New("store.path is empty: name the database file")}
+		errs = append(errs, errors.New("store.path is empty: name the database file (with postgres: this instance's outbox journal and lock)"))
 	}
-	return nil
+	switch c.Store.Driver {
+	case "sqlite":
+		if c.Store.DSN != "" {
+			errs = append(errs, errors.New(`store.dsn is set but store.driver is "sqlite": set driver = "postgres" to use it`))
+		}
+	case "postgres":
+		if strings.TrimSpace(c.Store.DSN) == "" {
+			errs = append(errs, errors.New(`store.driver is "postgres" but store.dsn is empty: set dsn (or dsn_file), e.g. "postgres://helpdesk@127.0.0.1:5432/helpdesk"`))
+		} else if _, err := pgconn.ParseConfig(c.Store.DSN); err != nil {
+			errs = append(errs, fmt.Errorf("store.dsn: %v", err))
+		}
+	default:
+		errs = append(errs, fmt.Errorf(`store.driver %q is not "sqlite" or "postgres"`, c.Store.Driver))
+	}
+	return errs
 }
 
 // validateHTTP checks [http] and the [slack] keys of its endpoints.

@@ -31,9 +31,11 @@ func modeProblem(path string) (string, os.FileMode) {
 // them (secrets.go).
 func sensitiveFiles(cfg *Config) [][2]string {
 	db := cfg.Store.Path
-	files := [][2]string{{"configuration", cfg.Path}, {"database", db}, {"database", db + "-wal"},
-		{"database", db + "-shm"}, {"outbox journal", db + "-sent"}, {"smtp.tls_key", cfg.SMTP.TLSKey},
+	files := [][2]string{{"configuration", cfg.Path}, {"outbox journal", db + "-sent"}, {"smtp.tls_key", cfg.SMTP.TLSKey},
 		{"mail.relay_key_file", cfg.Mail.RelayKeyFile}}
+	if cfg.Store.Driver != "postgres" {
+		files = append(files, [2]string{"database", db}, [2]string{"database", db + "-wal"}, [2]string{"database", db + "-shm"})
+	}
 	if cfg.Mail.DKIMDomain != "" {
 		files = append(files, [2]string{"mail.dkim_key_file", cfg.Mail.DKIMKeyFile})
 	}

@@ -21,7 +21,7 @@ type secretSetting struct {
 
 // secretSettings are every secret of the configuration with its *_file
 // key: secret, [mail] relay_password, [slack] token, signing_secret and
-// app_token, [http] token and each [[imap]] password. ([smtp]
+// app_token, [http] token, [store] dsn and each [[imap]] password. ([smtp]
 // auth_password_file has no inline form.)
 func (c *Config) secretSettings() []secretSetting {
 	out := []secretSetting{
@@ -31,6 +31,7 @@ func (c *Config) secretSettings() []secretSetting {
 		{"slack.signing_secret", &c.Slack.SigningSecret, c.Slack.SigningSecretFile, ""},
 		{"slack.app_token", &c.Slack.AppToken, c.Slack.AppTokenFile, ""},
 		{"http.token", &c.HTTP.Token, c.HTTP.TokenFile, ""},
+		{"store.dsn", &c.Store.DSN, c.Store.DSNFile, ""},
 	}
 	for i := range c.IMAP {
 		m := &c.IMAP[i]

@@ -7,8 +7,6 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
-
-	"helpdesk/store"
 )
 
 // Serve runs the gateway on cfg until SIGINT or SIGTERM (`helpdesk
@@ -18,16 +16,11 @@ import (
 // progress drains for at most grace; a second signal does not wait.
 func Serve(ctx context.Context, cfg *Config, log *slog.Logger, grace time.Duration, reload func(context.Context, *App)) error {
 	// One serve per database, held until the process ends.
-	lock, err := store.AcquireLock(cfg.Store.Path)
+	release, up, err := upgradeForServe(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer lock.Release()
-	db, up, err := store.UpgradeSchema(ctx, cfg.Store.Path)
-	if err != nil {
-		return err
-	}
-	db.Close()
+	defer release()
 	if up.Created || up.From != up.To {
 		log.Info("database schema upgraded", "db", up.Path, "from", up.From, "to", up.To, "backup", up.Backup)
 	}

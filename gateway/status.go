@@ -17,7 +17,7 @@ import (
 // StatusFromDB builds the status from the database alone, which must
 // exist and have this binary's schema: it is read, never upgraded.
 func StatusFromDB(ctx context.Context, cfg *Config) (*admin.Status, error) {
-	db, err := store.OpenCurrent(ctx, cfg.Store.Path)
+	db, err := OpenCurrentStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -31,11 +31,67 @@ var pgMigrations embed.FS
 const writeLockKey = 0x68656c7064657363 // "helpdesc"
 
 // OpenPostgres connects to the PostgreSQL database at dsn (a pgx
-// connection string) and applies every pending migration.
+// connection string) and applies every pending migration. It refuses a
+// database with migrations this binary does not know.
 func OpenPostgres(ctx context.Context, dsn string) (*DB, error) {
+	s, sch, err := InspectPostgres(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if len(sch.Unknown) > 0 {
+		s.Close()
+		return nil, sch.Err(DescribeDSN(dsn))
+	}
+	if err := s.migratePostgres(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("migrate %s: %w", DescribeDSN(dsn), err)
+	}
+	s.startSearchIndexer()
+	return s, nil
+}
+
+// OpenPostgresCurrent is OpenCurrent for PostgreSQL: it refuses a schema
+// that is not this binary's, and writes nothing.
+func OpenPostgresCurrent(ctx context.Context, dsn string) (*DB, error) {
+	s, sch, err := InspectPostgres(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := sch.Err(DescribeDSN(dsn)); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.startSearchIndexer()
+	return s, nil
+}
+
+// MigratePostgres creates or upgrades the schema of the PostgreSQL
+// database at dsn (helpdesk migrate). PostgreSQL changes a schema in a
+// transaction: a migration that fails leaves nothing behind, so no copy
+// is made first.
+func MigratePostgres(ctx context.Context, dsn string) (*Upgrade, error) {
+	s, sch, err := InspectPostgres(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	up := &Upgrade{Path: DescribeDSN(dsn), Created: sch.Version == 0 && len(sch.Unknown) == 0, From: sch.Version}
+	if len(sch.Unknown) > 0 {
+		return nil, sch.Err(up.Path)
+	}
+	if err := s.migratePostgres(ctx); err != nil {
+		return nil, fmt.Errorf("migrate %s: %w", up.Path, err)
+	}
+	up.To = sch.Latest
+	return up, nil
+}
+
+// InspectPostgres connects to the PostgreSQL database at dsn as it is and
+// reads its schema, applying nothing.
+func InspectPostgres(ctx context.Context, dsn string) (*DB, Schema, error) {
 	db, err := sql.Open(pgDriverName, dsn)
 	if err != nil {
-		return nil, fmt.Errorf("open postgres: %w", err)
+		return nil, Schema{}, fmt.Errorf("open %s: %w", DescribeDSN(dsn), err)
 	}
 	db.SetMaxIdleConns(8)
 	s := &DB{db: db, pg: true, Now: time.Now, writeTurn: make(chan struct{}, 1), closed: make(chan struct{}),
@@ -44,14 +100,99 @@ func OpenPostgres(ctx context.Context, dsn string) (*DB, error) {
 	s.writeTurn <- struct{}{}
 	if s.writer, err = db.Conn(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open postgres: %w", err)
+		return nil, Schema{}, fmt.Errorf("connect to %s: %w", DescribeDSN(dsn), err)
 	}
-	if err := s.migratePostgres(ctx); err != nil {
+	sch, err := s.pgSchema(ctx)
+	if err != nil {
 		s.Close()
-		return nil, fmt.Errorf("migrate postgres: %w", err)
+		return nil, Schema{}, fmt.Errorf("%s: %w", DescribeDSN(dsn), err)
 	}
-	s.startSearchIndexer()
-	return s, nil
+	return s, sch, nil
+}
+
+// pgSchema reads which PostgreSQL migrations the database has.
+func (s *DB) pgSchema(ctx context.Context) (Schema, error) {
+	known, err := migrationNumbers(pgMigrations, "migrations_postgres")
+	if err != nil {
+		return Schema{}, err
+	}
+	sch := Schema{Latest: known[len(known)-1]}
+	applied := map[int]bool{}
+	var exists bool
+	if err := s.db.QueryRowContext(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
+		return sch, fmt.Errorf("read schema version: %w", err)
+	}
+	if exists {
+		rows, err := s.db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+		if err != nil {
+			return sch, fmt.Errorf("read applied migrations: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var n int
+			if err := rows.Scan(&n); err != nil {
+				return sch, err
+			}
+			applied[n] = true
+		}
+		if err := rows.Err(); err != nil {
+			return sch, err
+		}
+	}
+	return measureSchema(sch, known, applied), nil
+}
+
+// DescribeDSN names the PostgreSQL database of dsn for logs and messages,
+// without its password.
+func DescribeDSN(dsn string) string {
+	c, err := pgconn.ParseConfig(dsn)
+	if err != nil {
+		return "postgres (unreadable DSN)"
+	}
+	return fmt.Sprintf("postgres://%s@%s/%s", c.User, net.JoinHostPort(c.Host, strconv.Itoa(int(c.Port))), c.Database)
+}
+
+// ServeLock is held by the one serve of a PostgreSQL database: a
+// session advisory lock, which the server drops when the session ends,
+// however the process ended.
+type ServeLock struct {
+	db   *sql.DB
+	conn *sql.Conn // the session that holds the lock
+}
+
+// serveLockKey is the ServeLock's advisory lock, apart from writeLockKey.
+const serveLockKey = writeLockKey + 1
+
+// AcquirePostgresLock takes the serve lock of the database at dsn, or
+// fails at once with a *LockedError when another serve holds it. Until
+// the outbox, the IMAP pollers and the sweep share their work between
+// gateways, one serve at a time may use a database.
+func AcquirePostgresLock(ctx context.Context, dsn string) (*ServeLock, error) {
+	db, err := sql.Open(pgDriverName, dsn)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := db.Conn(ctx)
+	var got bool
+	if err == nil {
+		err = conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(?)`, int64(serveLockKey)).Scan(&got)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("serve lock on %s: %w", DescribeDSN(dsn), err)
+	}
+	if !got {
+		conn.Close()
+		db.Close()
+		return nil, &LockedError{Path: DescribeDSN(dsn)}
+	}
+	return &ServeLock{db: db, conn: conn}, nil
+}
+
+// Release ends the lock's session, and with it the lock.
+func (l *ServeLock) Release() error {
+	l.conn.Close()
+	return l.db.Close()
 }
 
 // migratePostgres applies the PostgreSQL migrations not applied yet, each

@@ -63,15 +63,19 @@ func (s Schema) Err(path string) error {
 	return nil
 }
 
-// knownMigrations returns the numbers of the embedded migrations, sorted.
-func knownMigrations() ([]int, error) {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+// knownMigrations returns the numbers of the embedded SQLite migrations,
+// sorted.
+func knownMigrations() ([]int, error) { return migrationNumbers(migrations, "migrations") }
+
+// migrationNumbers returns the numbers of the migrations in dir, sorted.
+func migrationNumbers(fsys fs.FS, dir string) ([]int, error) {
+	names, err := fs.Glob(fsys, dir+"/*.sql")
 	if err != nil {
 		return nil, err
 	}
 	var ns []int
 	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
+		base := strings.TrimPrefix(name, dir+"/")
 		n, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
 		if err != nil {
 			return nil, fmt.Errorf("migration %s: name must start with its number", base)
@@ -84,6 +88,9 @@ func knownMigrations() ([]int, error) {
 
 // Schema reads which migrations the database has, writing nothing.
 func (s *DB) Schema(ctx context.Context) (Schema, error) {
+	if s.pg {
+		return s.pgSchema(ctx)
+	}
 	var sch Schema
 	known, err := knownMigrations()
 	if err != nil {
@@ -124,6 +131,12 @@ func (s *DB) Schema(ctx context.Context) (Schema, error) {
 			applied[uv] = true
 		}
 	}
+	return measureSchema(sch, known, applied), nil
+}
+
+// measureSchema fills in sch from the migrations this binary knows and
+// those the database applied.
+func measureSchema(sch Schema, known []int, applied map[int]bool) Schema {
 	for _, n := range known {
 		if !applied[n] {
 			sch.Pending = append(sch.Pending, n)
@@ -142,7 +155,7 @@ func (s *DB) Schema(ctx context.Context) (Schema, error) {
 			sch.Version++
 		}
 	}
-	return sch, nil
+	return sch
 }
 
 // Open opens (creating if needed) the database at path and applies every

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"helpdesk/gateway"
 	"helpdesk/store"
 )
 
@@ -32,6 +33,9 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer, env
 	}
 	// Any schema: a copy changes nothing, and one is worth having before
 	// an upgrade.
+	if cfg.Store.Driver == "postgres" {
+		return fmt.Errorf("backup copies a SQLite database; %s is PostgreSQL: back it up with pg_dump (or a base backup with WAL archiving)", gateway.DescribeStore(cfg))
+	}
 	db, _, err := store.Inspect(ctx, cfg.Store.Path)
 	if err != nil {
 		return err

@@ -14,7 +14,7 @@ import (
 // openDB opens the configured database for a command that does not
 // migrate: it must exist and have this binary's schema.
 func openDB(ctx context.Context, cfg *gateway.Config) (*store.DB, error) {
-	return store.OpenCurrent(ctx, cfg.Store.Path)
+	return gateway.OpenCurrentStore(ctx, cfg)
 }
 
 // checkDB refuses what openDB refuses, for the commands that build the

@@ -291,7 +291,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	if err != nil {
 		return err
 	}
-	up, err := store.Migrate(ctx, cfg.Store.Path)
+	up, err := gateway.MigrateStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -48,9 +48,9 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer, env
 		if st, err = gateway.StatusFromDB(ctx, cfg); err != nil {
 			return err
 		}
-		from = "database " + cfg.Store.Path + " (serve not reached)"
+		from = "database " + gateway.DescribeStore(cfg) + " (serve not reached)"
 		if *direct {
-			from = "database " + cfg.Store.Path
+			from = "database " + gateway.DescribeStore(cfg)
 		}
 	}
 	if *asJSON {

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	gosmtp "github.com/emersion/go-smtp"
+
+	"helpdesk/internal/pgtest"
+)
+
+// writePostgresConfig writes a configuration for a serve in dir whose
+// database is the PostgreSQL one at dsn, given through dsn_file.
+func writePostgresConfig(t *testing.T, dir, dsn string) string {
+	t.Helper()
+	dsnFile := filepath.Join(dir, "dsn")
+	if err := os.WriteFile(dsnFile, []byte(dsn+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "helpdesk.toml")
+	cfg := fmt.Sprintf("[store]\ndriver = \"postgres\"\ndsn_file = %q\npath = %q\n"+
+		"[smtp]\nlisten = \"127.0.0.1:0\"\n[http]\nlisten = \"127.0.0.1:0\"\n[mail]\ndir = %q\n",
+		dsnFile, filepath.Join(dir, "helpdesk.db"), filepath.Join(dir, "mail"))
+	if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestServe_Postgres: serve on PostgreSQL creates the schema, takes mail
+// over SMTP into the database and acknowledges it; the CLI reads the
+// same database beside it; a second serve on that database, with files of
+// its own, is refused while the first runs; and the file backup says to
+// use PostgreSQL's tools.
+func TestServe_Postgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs serve as a process")
+	}
+	dsn := pgtest.DSN(t)
+	dir := t.TempDir()
+	cfgPath := writePostgresConfig(t, dir, dsn)
+	first := startServe(t, cfgPath)
+	m := regexp.MustCompile(`msg="helpdesk started" smtp=(\S+).* db=(\S+)`).FindStringSubmatch(first.logText())
+	if m == nil {
+		t.Fatalf("no start line:\n%s", first.logText())
+	}
+	if strings.Contains(m[2], "helpdesk.db") || !strings.HasPrefix(m[2], "postgres://") {
+		t.Errorf("serve logs its database as %s, want the PostgreSQL one", m[2])
+	}
+	msg := "From: ann@shop.example\r\nTo: support@support.example.com\r\nSubject: blank page\r\n" +
+		"Message-ID: <pg1@shop.example>\r\n\r\nThe checkout page is blank.\r\n"
+	c, err := gosmtp.Dial(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SendMail("ann@shop.example", []string{"support@support.example.com"}, strings.NewReader(msg)); err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	c.Quit()
+
+	stdout, stderr, code := runMain(t, dir, "ticket", "list", "--json", "--config", cfgPath)
+	var list []struct {
+		Number  int64  `json:"number"`
+		Subject string `json:"subject"`
+	}
+	if code != 0 || json.Unmarshal([]byte(stdout), &list) != nil || len(list) != 1 || list[0].Subject != "blank page" {
+		t.Fatalf("ticket list: exit %d, %s %s; want the one ticket", code, stdout, stderr)
+	}
+	stdout, stderr, code = runMain(t, dir, "ticket", "find", "checkout", "--json", "--config", cfgPath)
+	if code != 0 || !strings.Contains(stdout, `"number": 1`) {
+		t.Fatalf("ticket find: exit %d, %s %s; want ticket 1", code, stdout, stderr)
+	}
+
+	// The acknowledgment went out through the outbox rows in PostgreSQL.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ems, _ := filepath.Glob(filepath.Join(dir, "mail", "*.eml"))
+		if len(ems) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d acknowledgments written, want 1:\n%s", len(ems), first.logText())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	other := t.TempDir()
+	_, stderr, code = runMain(t, other, "serve", "--config", writePostgresConfig(t, other, dsn))
+	if code != 1 || !strings.Contains(stderr, "in use by another serve") || strings.Contains(stderr, "helpdesk.db") {
+		t.Fatalf("second serve on the database: exit %d, stderr:\n%s\nwant refused, naming the PostgreSQL database", code, stderr)
+	}
+	_, stderr, code = runMain(t, dir, "backup", filepath.Join(dir, "copy.db"), "--config", cfgPath)
+	if code == 0 || !strings.Contains(stderr, "pg_dump") {
+		t.Fatalf("backup: exit %d, stderr %s; want a refusal naming pg_dump", code, stderr)
+	}
+}
