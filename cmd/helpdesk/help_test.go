@@ -18,7 +18,7 @@ var everyCommand = []struct {
 	{[]string{"serve"}, []string{"-grace", "-log-level"}},
 	{[]string{"demo"}, []string{"-v", "-keep"}},
 	{[]string{"bench"}, []string{"-n", "-c", "-generate", "-db"}},
-	{[]string{"migrate"}, []string{"-json"}},
+	{[]string{"migrate"}, []string{"-json", "-to"}},
 	{[]string{"ticket", "list"}, []string{"-json", "-active", "-limit", "-after", "-status", "-department", "-account", "-since", "-tag"}},
 	{[]string{"ticket", "show"}, []string{"-json"}},
 	{[]string{"ticket", "find"}, []string{"-json", "-status", "-department", "-account", "-since", "-until", "-tag", "-limit"}},

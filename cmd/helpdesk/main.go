@@ -282,14 +282,25 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	var c common
 	c.register(fs, env)
 	asJSON := fs.Bool("json", false, "print JSON")
-	if pos, err := parse(fs, args); err != nil {
+	to := fs.String("to", "", "copy the SQLite database into an empty database of this `driver` (postgres) at the DSN given after it")
+	pos, err := parse(fs, args)
+	if err != nil {
 		return err
-	} else if len(pos) > 0 {
-		return usageError{"migrate takes no arguments"}
+	}
+	switch {
+	case *to != "":
+		if *to != "postgres" || len(pos) != 1 {
+			return usageError{"usage: migrate --to postgres DSN [--json]"}
+		}
+	case len(pos) > 0:
+		return usageError{"migrate takes no arguments (but migrate --to postgres DSN)"}
 	}
 	cfg, err := c.load(env)
 	if err != nil {
 		return err
+	}
+	if *to != "" {
+		return copyToPostgres(ctx, cfg, pos[0], *asJSON, stdout)
 	}
 	up, err := gateway.MigrateStore(ctx, cfg)
 	if err != nil {

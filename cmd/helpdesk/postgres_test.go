@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -98,5 +99,59 @@ func TestServe_Postgres(t *testing.T) {
 	_, stderr, code = runMain(t, dir, "backup", filepath.Join(dir, "copy.db"), "--config", cfgPath)
 	if code == 0 || !strings.Contains(stderr, "pg_dump") {
 		t.Fatalf("backup: exit %d, stderr %s; want a refusal naming pg_dump", code, stderr)
+	}
+}
+
+// TestMigrate_ToPostgres: `migrate --to postgres DSN` is refused while
+// serve uses the SQLite database, then copies it into the empty
+// PostgreSQL database with every count checked, and a configuration
+// naming that database finds the same tickets. A second copy is refused.
+func TestMigrate_ToPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs serve as a process")
+	}
+	dsn := pgtest.DSN(t)
+	dir := t.TempDir()
+	cfgPath := writeServeConfig(t, dir)
+	s := startServe(t, cfgPath)
+	addr := regexp.MustCompile(`msg="helpdesk started" smtp=(\S+)`).FindStringSubmatch(s.logText())[1]
+	c, err := gosmtp.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := "From: ann@shop.example\r\nTo: support@support.example.com\r\nSubject: zanzibar order\r\n" +
+		"Message-ID: <copy1@shop.example>\r\n\r\nThe zanzibar order is stuck.\r\n"
+	if err := c.SendMail("ann@shop.example", []string{"support@support.example.com"}, strings.NewReader(msg)); err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	c.Quit()
+
+	_, stderr, code := runMain(t, dir, "migrate", "--to", "postgres", dsn, "--config", cfgPath)
+	if code != 1 || !strings.Contains(stderr, "stop serve first") {
+		t.Fatalf("copy beside serve: exit %d, %s; want a refusal", code, stderr)
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	<-s.done
+
+	stdout, stderr, code := runMain(t, dir, "migrate", "--to", "postgres", dsn, "--json", "--config", cfgPath)
+	var rep struct {
+		Tables []struct {
+			Name           string
+			Source, Target int64
+		}
+		Rows   int64
+		Search int `json:"search_indexed"`
+	}
+	if code != 0 || json.Unmarshal([]byte(stdout), &rep) != nil || rep.Rows == 0 || rep.Search != 1 {
+		t.Fatalf("migrate --to postgres: exit %d, %s %s", code, stdout, stderr)
+	}
+	pgCfg := writePostgresConfig(t, t.TempDir(), dsn)
+	stdout, stderr, code = runMain(t, dir, "ticket", "find", "zanzibar", "--json", "--config", pgCfg)
+	if code != 0 || !strings.Contains(stdout, `"number": 1`) {
+		t.Fatalf("ticket find on the copy: exit %d, %s %s", code, stdout, stderr)
+	}
+	_, stderr, code = runMain(t, dir, "migrate", "--to", "postgres", dsn, "--config", cfgPath)
+	if code != 1 || !strings.Contains(stderr, "not empty") {
+		t.Fatalf("second copy: exit %d, %s; want a refusal", code, stderr)
 	}
 }
