@@ -163,8 +163,11 @@ type ServeLock struct {
 // serveLockKey is the ServeLock's advisory lock, apart from writeLockKey.
 const serveLockKey = writeLockKey + 1
 
+// serveLockWait is how long AcquirePostgresLock tries before it refuses.
+const serveLockWait = 3 * time.Second
+
 // AcquirePostgresLock takes the serve lock of the database at dsn, or
-// fails at once with a *LockedError when another serve holds it. Until
+// fails with a *LockedError when another serve holds it serveLockWait on. Until
 // the outbox, the IMAP pollers and the sweep share their work between
 // gateways, one serve at a time may use a database.
 func AcquirePostgresLock(ctx context.Context, dsn string) (*ServeLock, error) {
@@ -174,8 +177,13 @@ func AcquirePostgresLock(ctx context.Context, dsn string) (*ServeLock, error) {
 	}
 	conn, err := db.Conn(ctx)
 	var got bool
-	if err == nil {
+	// A serve killed a moment ago may keep its session (and the lock)
+	// until the server notices the connection closed: wait a little.
+	for deadline := time.Now().Add(serveLockWait); err == nil; time.Sleep(200 * time.Millisecond) {
 		err = conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(?)`, int64(serveLockKey)).Scan(&got)
+		if got || time.Now().After(deadline) {
+			break
+		}
 	}
 	if err != nil {
 		db.Close()
@@ -247,11 +255,9 @@ func (s *DB) beginPostgres(ctx context.Context) (*sql.Tx, error) {
 	if d, ok := ctx.Deadline(); ok && time.Until(d) < wait {
 		wait = max(time.Until(d), time.Millisecond)
 	}
-	// SET takes no parameters; wait is a number of milliseconds.
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("SET LOCAL lock_timeout = %d", wait.Milliseconds())); err == nil {
-		_, err = tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(writeLockKey))
-	}
-	if err != nil {
+	// One round trip: the wait's bound for this transaction, then the lock.
+	if _, err := tx.ExecContext(ctx, `SELECT set_config('lock_timeout', ?, true), pg_advisory_xact_lock(?)`,
+		fmt.Sprintf("%dms", wait.Milliseconds()), int64(writeLockKey)); err != nil {
 		tx.Rollback()
 		return nil, err
 	}

@@ -27,6 +27,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	generate := fs.Int("generate", 0, "instead: write this many synthetic tickets into a new database at -db")
 	dbPath := fs.String("db", "", "the database -generate writes")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to `file`")
+	pgDSN := fs.String("postgres", "", "also run the gateway on the empty PostgreSQL database at this `DSN`, in the same run")
 	phase := fs.String("profile", "all", "what -cpuprofile covers: all, new (the gateway's new tickets) or reply")
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -65,7 +66,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *n < 1 || *conns < 1 {
 		return usageError{"bench: -n and -c must be positive"}
 	}
-	res, err := bench.Run(ctx, *n, *conns, *keep, stderr, profile)
+	res, err := bench.Run(ctx, *n, *conns, *keep, *pgDSN, stderr, profile)
 	if err != nil {
 		return err
 	}
@@ -98,11 +99,20 @@ func printBench(w io.Writer, b *bench.Result) {
 	row(b.Null, "1")
 	row(b.New, fmt.Sprintf("%.2f", b.New.Rate()/b.Null.Rate()))
 	row(b.Reply, fmt.Sprintf("%.2f", b.Reply.Rate()/b.Null.Rate()))
+	if pg := b.Postgres; pg != nil {
+		row(pg.New, fmt.Sprintf("%.2f", pg.New.Rate()/b.Null.Rate()))
+		row(pg.Reply, fmt.Sprintf("%.2f", pg.Reply.Rate()/b.Null.Rate()))
+	}
 	fmt.Fprintf(w, "\nstored inbound messages: %d of %d accepted", b.Stored, b.New.Accepted+b.Reply.Accepted)
 	if b.New.Refused+b.Reply.Refused > 0 {
 		fmt.Fprintf(w, " (%d refused)", b.New.Refused+b.Reply.Refused)
 	}
 	fmt.Fprintf(w, "\noutbox drained %s after the last mail\n", b.OutboxFinish.Round(time.Millisecond))
+	if pg := b.Postgres; pg != nil {
+		fmt.Fprintf(w, "postgres: new tickets %.2f and replies %.2f of SQLite's rate; stored %d of %d, outbox drained %s after the last mail\n",
+			pg.New.Rate()/b.New.Rate(), pg.Reply.Rate()/b.Reply.Rate(), pg.Stored, pg.New.Accepted+pg.Reply.Accepted,
+			pg.OutboxFinish.Round(time.Millisecond))
+	}
 	if b.DB != "" {
 		fmt.Fprintf(w, "database kept at %s\n", b.DB)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"helpdesk/internal/demo"
 	"helpdesk/internal/dnstest"
+	"helpdesk/internal/pgtest"
 	"helpdesk/store"
 )
 
@@ -41,6 +42,25 @@ func TestCrash_SMTPKillAndRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test skipped in -short mode")
 	}
+	dbPath := filepath.Join(t.TempDir(), "helpdesk.db")
+	crashSMTP(t, fmt.Sprintf("path = %q\n", dbPath), func() (*store.DB, error) { return store.Open(context.Background(), dbPath) })
+}
+
+// TestCrash_SMTPKillAndRestartPostgres is the same crash test with the
+// database on PostgreSQL: what a 250 acknowledged survives SIGKILL there
+// too, and each notification goes out once (the journal stays a file).
+func TestCrash_SMTPKillAndRestartPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test skipped in -short mode")
+	}
+	dsn := pgtest.DSN(t)
+	crashSMTP(t, fmt.Sprintf("driver = \"postgres\"\ndsn = %q\npath = %q\n", dsn, filepath.Join(t.TempDir(), "helpdesk.db")),
+		func() (*store.DB, error) { return store.OpenPostgres(context.Background(), dsn) })
+}
+
+// crashSMTP runs the crash test on the database of the [store] section
+// storeKeys, which open opens.
+func crashSMTP(t *testing.T, storeKeys string, open func() (*store.DB, error)) {
 	total := 1000
 	if os.Getenv("HELPDESK_CRASH_MAILS") != "" {
 		fmt.Sscan(os.Getenv("HELPDESK_CRASH_MAILS"), &total)
@@ -53,7 +73,6 @@ func TestCrash_SMTPKillAndRestart(t *testing.T) {
 	// result.
 	relay := startFlakyRelay(t, 0.2)
 	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "helpdesk.db")
 	cfgPath := filepath.Join(dir, "helpdesk.toml")
 	smtpPort := freePort(t)
 	// Senders are checked against a DNS server of the test's own, so
@@ -62,8 +81,7 @@ func TestCrash_SMTPKillAndRestart(t *testing.T) {
 	cfg := fmt.Sprintf(`domain = "support.example.com"
 secret = "crash-test"
 [store]
-path = %q
-[smtp]
+%s[smtp]
 listen = "127.0.0.1:%d"
 [http]
 listen = "127.0.0.1:0"
@@ -74,7 +92,7 @@ poll_interval = "100ms"
 retry_base = "50ms"
 [auth]
 dns = %q
-`, dbPath, smtpPort, relay.Addr, dns.Addr())
+`, storeKeys, smtpPort, relay.Addr, dns.Addr())
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +151,7 @@ dns = %q
 	deadline := time.Now().Add(3 * time.Minute)
 	var pending int
 	for {
-		db, err := store.Open(context.Background(), dbPath)
+		db, err := open()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,7 +171,7 @@ dns = %q
 	}
 	g.stop(t)
 
-	db, err := store.Open(context.Background(), dbPath)
+	db, err := open()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,19 +56,27 @@ type LoadResult struct {
 func (r LoadResult) Rate() float64 { return float64(r.Accepted) / r.Elapsed.Seconds() }
 
 type Result struct {
-	N, Conns     int
-	Null, New    LoadResult
-	Reply        LoadResult
-	Stored       int // inbound messages in the store afterwards
-	DB           string
+	N, Conns int
+	Null     LoadResult
+	GatewayResult
+	DB string
+	// Postgres is the same gateway loads on PostgreSQL, when asked for.
+	Postgres *GatewayResult
+}
+
+// GatewayResult is the gateway's loads on one database.
+type GatewayResult struct {
+	New, Reply   LoadResult
+	Stored       int           // inbound messages in the store afterwards
 	OutboxFinish time.Duration // until every notification was written
 }
 
 // Run runs the loads of `helpdesk bench`, n mails each over conns
-// SMTP connections, against a null server and then the gateway.
-// profile(phase) is called as the gateway's "new" and "reply" loads
-// start; the function it returns, as they end.
-func Run(ctx context.Context, n, conns int, keep bool, stderr io.Writer, profile func(phase string) func()) (*Result, error) {
+// SMTP connections, against a null server and then the gateway on a new
+// SQLite database, and then, when pgDSN is set, on the empty PostgreSQL
+// database there. profile(phase) is called as the gateway's "new" and
+// "reply" loads start on SQLite; the function it returns, as they end.
+func Run(ctx context.Context, n, conns int, keep bool, pgDSN string, stderr io.Writer, profile func(phase string) func()) (*Result, error) {
 	res := &Result{N: n, Conns: conns}
 	null, err := demo.StartNullSMTP()
 	if err != nil {
@@ -90,8 +98,40 @@ func Run(ctx context.Context, n, conns int, keep bool, stderr io.Writer, profile
 	} else {
 		res.DB = filepath.Join(dir, "helpdesk.db")
 	}
+	g, err := loadGateway(ctx, n, conns, filepath.Join(dir, "helpdesk.db"), "", newMail, stderr, profile)
+	if err != nil {
+		return res, err
+	}
+	res.GatewayResult = *g
+	if pgDSN != "" {
+		pgDir, err := os.MkdirTemp("", "helpdesk-bench-")
+		if err != nil {
+			return res, err
+		}
+		defer os.RemoveAll(pgDir)
+		none := func(string) func() { return func() {} }
+		if res.Postgres, err = loadGateway(ctx, n, conns, filepath.Join(pgDir, "helpdesk.db"), pgDSN, newMail, stderr, none); err != nil {
+			return res, fmt.Errorf("bench on postgres: %w", err)
+		}
+	}
+	return res, nil
+}
+
+// loadGateway runs a gateway in-process on a new database (SQLite at
+// path, or PostgreSQL at pgDSN with path for its own files) and sends it
+// n new tickets and then n replies.
+func loadGateway(ctx context.Context, n, conns int, path, pgDSN string, newMail func(int) (string, string),
+	stderr io.Writer, profile func(phase string) func()) (*GatewayResult, error) {
+	res := &GatewayResult{}
+	label := "gateway"
+	if pgDSN != "" {
+		label = "postgres gateway"
+	}
 	cfg := gateway.DefaultConfig()
-	cfg.Store.Path = filepath.Join(dir, "helpdesk.db")
+	cfg.Store.Path = path
+	if pgDSN != "" {
+		cfg.Store.Driver, cfg.Store.DSN = "postgres", pgDSN
+	}
 	// Notifications go to a relay, as in production: a second null
 	// server, so the figure is the gateway's and not the relay's.
 	relay, err := demo.StartNullSMTP()
@@ -123,10 +163,10 @@ func Run(ctx context.Context, n, conns int, keep bool, stderr io.Writer, profile
 	defer app.Shutdown(ctx)
 
 	stop := profile("new")
-	res.New = loadSMTP("gateway: new tickets", app.SMTPAddr, n, conns, newMail)
+	res.New = loadSMTP(label+": new tickets", app.SMTPAddr, n, conns, newMail)
 	stop()
 	stop = profile("reply")
-	res.Reply = loadSMTP("gateway: replies", app.SMTPAddr, n, conns, func(i int) (string, string) {
+	res.Reply = loadSMTP(label+": replies", app.SMTPAddr, n, conns, func(i int) (string, string) {
 		from := fmt.Sprintf("customer%d@shop%d.example", i, i%97)
 		return from, benchMail(from, fmt.Sprintf("<reply-%d@shop.example>", i), fmt.Sprintf("<load-%d@shop.example>", i), i)
 	})
