@@ -12,6 +12,15 @@ var _ core.AccountsTx = (*Tx)(nil)
 
 // ChangeProfileEmail implements core.AccountsTx.
 func (t *Tx) ChangeProfileEmail(ctx context.Context, p *core.Profile, email string, at time.Time) error {
+	// Looked up first rather than left to the unique index: on PostgreSQL
+	// a failed statement would end the caller's transaction.
+	var taken int
+	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM profiles WHERE email = ? AND id != ?`, email, p.ID).Scan(&taken); err != nil {
+		return fmt.Errorf("look up address %s: %w", email, err)
+	}
+	if taken > 0 {
+		return core.Errorf(core.ECONFLICT, "another profile has %s", email)
+	}
 	if _, err := t.exec(ctx, `INSERT INTO profile_addresses (profile_id, email, until) VALUES (?, ?, ?)`,
 		p.ID, p.Email, fmtTime(at)); err != nil {
 		return fmt.Errorf("record old address of profile %d: %w", p.ID, err)

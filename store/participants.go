@@ -24,13 +24,13 @@ func (t *Tx) Participants(ctx context.Context, ticket int64) ([]core.Participant
 
 // AddParticipant implements core.ParticipantTx.
 func (t *Tx) AddParticipant(ctx context.Context, p *core.Participant) error {
-	res, err := t.exec(ctx, `INSERT INTO participants (ticket_id, email, name, added_by, created_at)
-		VALUES (?, ?, ?, ?, ?)`, p.Ticket, p.Email, p.Name, p.AddedBy, fmtTime(p.CreatedAt))
-	if isDuplicateKey(err) {
-		return core.Errorf(core.ECONFLICT, "%s is a participant of ticket %d already", p.Email, p.Ticket)
-	}
+	res, added, err := t.insertOnce(ctx, `INSERT INTO participants (ticket_id, email, name, added_by, created_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, p.Ticket, p.Email, p.Name, p.AddedBy, fmtTime(p.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("add participant: %w", err)
+	}
+	if !added {
+		return core.Errorf(core.ECONFLICT, "%s is a participant of ticket %d already", p.Email, p.Ticket)
 	}
 	p.ID, err = res.LastInsertId()
 	return err

@@ -16,13 +16,13 @@ var _ core.ReplyTemplateTx = (*Tx)(nil)
 
 // AddReplyTemplate implements core.ReplyTemplateTx.
 func (t *Tx) AddReplyTemplate(ctx context.Context, r *core.ReplyTemplate) error {
-	_, err := t.exec(ctx, `INSERT INTO reply_templates (name, text, by_whom, created_at) VALUES (?, ?, ?, ?)`,
-		r.Name, r.Text, r.By, fmtTime(r.CreatedAt))
-	if isDuplicateKey(err) {
-		return core.Errorf(core.ECONFLICT, "a saved reply named %q exists already; remove it first", r.Name)
-	}
+	_, added, err := t.insertOnce(ctx, `INSERT INTO reply_templates (name, text, by_whom, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, r.Name, r.Text, r.By, fmtTime(r.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("add saved reply %q: %w", r.Name, err)
+	}
+	if !added {
+		return core.Errorf(core.ECONFLICT, "a saved reply named %q exists already; remove it first", r.Name)
 	}
 	return nil
 }

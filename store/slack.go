@@ -36,12 +36,13 @@ func (t *Tx) MarkSlackEvent(ctx context.Context, id string, at time.Time) error 
 	if _, err := t.exec(ctx, `DELETE FROM slack_events WHERE received_at < ?`, fmtTime(at.Add(-slackEventsKept))); err != nil {
 		return fmt.Errorf("prune slack events: %w", err)
 	}
-	_, err := t.exec(ctx, `INSERT INTO slack_events (event_id, received_at) VALUES (?, ?)`, id, fmtTime(at))
-	if isDuplicateKey(err) {
-		return core.Errorf(core.ECONFLICT, "slack event %s was handled already", id)
-	}
+	_, added, err := t.insertOnce(ctx, `INSERT INTO slack_events (event_id, received_at) VALUES (?, ?)
+		ON CONFLICT DO NOTHING`, id, fmtTime(at))
 	if err != nil {
 		return fmt.Errorf("insert slack event: %w", err)
+	}
+	if !added {
+		return core.Errorf(core.ECONFLICT, "slack event %s was handled already", id)
 	}
 	return nil
 }
@@ -63,13 +64,13 @@ func (t *Tx) SlackMessage(ctx context.Context, channel, ts string) (*core.SlackR
 // AddSlackMessage records an agent's message the gateway took; the same
 // message twice is an *Error with code ECONFLICT.
 func (t *Tx) AddSlackMessage(ctx context.Context, r *core.SlackRecord) error {
-	_, err := t.exec(ctx, `INSERT INTO slack_messages (channel, ts, ticket_id, direction, author, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, r.Channel, r.TS, r.Ticket, r.Direction, r.Author, fmtTime(r.CreatedAt))
-	if isDuplicateKey(err) {
-		return core.Errorf(core.ECONFLICT, "slack message %s was taken already", r.TS)
-	}
+	_, added, err := t.insertOnce(ctx, `INSERT INTO slack_messages (channel, ts, ticket_id, direction, author, created_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, r.Channel, r.TS, r.Ticket, r.Direction, r.Author, fmtTime(r.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("insert slack message: %w", err)
+	}
+	if !added {
+		return core.Errorf(core.ECONFLICT, "slack message %s was taken already", r.TS)
 	}
 	return nil
 }

@@ -72,6 +72,20 @@ func (t *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	return st, nil
 }
 
+// insertOnce runs an INSERT … ON CONFLICT DO NOTHING and reports whether
+// it wrote the row. A duplicate is an answer, never a failed statement:
+// PostgreSQL ends a transaction at its first failed statement, and the
+// rules go on after a duplicate (an event handled already, a profile
+// made meanwhile).
+func (t *Tx) insertOnce(ctx context.Context, query string, args ...any) (sql.Result, bool, error) {
+	res, err := t.exec(ctx, query, args...)
+	if err != nil {
+		return nil, false, err
+	}
+	n, err := res.RowsAffected()
+	return res, n > 0, err
+}
+
 func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	t.forget(query)
 	st, err := t.stmt(ctx, query)
@@ -206,15 +220,15 @@ func (t *Tx) CreateAccount(ctx context.Context, a *core.Account) error {
 }
 
 func (t *Tx) CreateProfile(ctx context.Context, p *core.Profile) error {
-	res, err := t.exec(ctx,
+	res, added, err := t.insertOnce(ctx,
 		`INSERT INTO profiles (account_id, email, name, role, created_at, language, mail_language, notifications_off)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		p.AccountID, p.Email, p.Name, p.Role, fmtTime(p.CreatedAt), p.Language, p.MailLanguage, p.NotificationsOff)
-	if isUnique(err) {
-		return core.Errorf(core.ECONFLICT, "profile %s exists", p.Email)
-	}
 	if err != nil {
 		return fmt.Errorf("insert profile: %w", err)
+	}
+	if !added {
+		return core.Errorf(core.ECONFLICT, "profile %s exists", p.Email)
 	}
 	if p.ID, err = res.LastInsertId(); err != nil {
 		return err
@@ -369,16 +383,16 @@ func (t *Tx) AddMessage(ctx context.Context, m *core.Message) error {
 	if err != nil {
 		return err
 	}
-	res, err := t.exec(ctx, `INSERT INTO messages (ticket_id, direction, profile_id, from_addr,
+	res, added, err := t.insertOnce(ctx, `INSERT INTO messages (ticket_id, direction, profile_id, from_addr,
 		message_id, body_hash, subject, text, quoted, auto, auto_reason, attachments, raw, created_at, auth)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		nullID(m.Ticket), m.Direction, nullID(m.ProfileID), m.From, m.MessageID, m.BodyHash, m.Subject,
 		m.Text, m.Quoted, m.Auto, m.AutoReason, string(atts), m.Raw, fmtTime(m.CreatedAt), auth)
-	if isUnique(err) {
-		return core.Errorf(core.ECONFLICT, "message <%s> is stored already", m.MessageID)
-	}
 	if err != nil {
 		return fmt.Errorf("insert message: %w", err)
+	}
+	if !added {
+		return core.Errorf(core.ECONFLICT, "message <%s> is stored already", m.MessageID)
 	}
 	if m.ID, err = res.LastInsertId(); err != nil {
 		return err

@@ -9,7 +9,6 @@ import (
 	"log"
 	"log/slog"
 	"net"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -23,6 +22,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
 	"helpdesk/core"
+	"helpdesk/internal/storetest"
 	"helpdesk/store"
 )
 
@@ -221,12 +221,7 @@ type fixture struct {
 
 func mustFixture(t *testing.T, cfg serverConfig) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "h.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	svc, err := core.NewService(db, core.Options{
 		Domain: "support.example.com",
 		Secret: []byte("test-secret"),

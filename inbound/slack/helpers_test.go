@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +22,7 @@ import (
 	"github.com/slack-go/slack/slacktest"
 
 	"helpdesk/core"
+	"helpdesk/internal/storetest"
 	"helpdesk/store"
 )
 
@@ -59,14 +59,10 @@ var profiles = map[string]string{
 
 func mustDesk(t *testing.T) *deskEnv {
 	t.Helper()
-	ctx := context.Background()
 	env := &deskEnv{now: time.Now().UTC(), userCalls: map[string]int{}}
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "h.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	env.db = db
+	var err error
 	env.svc, err = core.NewService(db, core.Options{
 		Domain: "support.example.com",
 		Secret: []byte("test-secret"),
