@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"net"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 	gosmtp "github.com/emersion/go-smtp"
 
 	"helpdesk/core"
+	"helpdesk/internal/storetest"
 	"helpdesk/core/token"
 	"helpdesk/store"
 )
@@ -26,12 +26,8 @@ type fixture struct {
 
 func mustServer(t testing.TB, opts Options) *fixture {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "h.db")
-	db, err := store.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
+	path := db.Path()
 	svc, err := core.NewService(db, core.Options{
 		Domain: "support.example.com", Secret: []byte("k"),
 		Departments: []core.Department{{Name: "support", Addresses: []string{"support@support.example.com"}}},
@@ -160,6 +156,7 @@ func TestServer_Raw8BitHeaders(t *testing.T) {
 // another connection: the client must get 451 and nothing may be written;
 // once the lock is gone, the retry is accepted.
 func TestServer_TemporaryStorageError(t *testing.T) {
+	storetest.SQLiteOnly(t)
 	f := mustServer(t, Options{ReceiveTimeout: 300 * time.Millisecond})
 	other, err := sql.Open("sqlite3", "file:"+f.dbPath+"?_busy_timeout=100")
 	if err != nil {

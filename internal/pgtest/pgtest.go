@@ -36,6 +36,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -437,9 +438,17 @@ func tail(b []byte, n int) string {
 // driver: it calls use("sqlite") and runs the tests, then, when they
 // passed and PostgreSQL is Available, use("postgres") and runs them
 // again; then it stops the server and exits with the last run's code.
+//
+// A run with benchmarks (-test.bench) runs once, on SQLite: the figures
+// are the default store's, and a second run would blur a process-wide
+// measure such as the peak RSS.
 func MainEach(m *testing.M, use func(driver string)) {
 	use("sqlite")
 	code := m.Run()
+	if b := flag.Lookup("test.bench"); b != nil && b.Value.String() != "" {
+		Stop()
+		os.Exit(code)
+	}
 	if code == 0 && Available() {
 		use("postgres")
 		fmt.Println("pgtest: the same tests again, on PostgreSQL")
