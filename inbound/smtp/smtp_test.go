@@ -12,8 +12,8 @@ import (
 	gosmtp "github.com/emersion/go-smtp"
 
 	"helpdesk/core"
-	"helpdesk/internal/storetest"
 	"helpdesk/core/token"
+	"helpdesk/internal/storetest"
 	"helpdesk/store"
 )
 
