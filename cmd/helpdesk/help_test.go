@@ -17,7 +17,7 @@ var everyCommand = []struct {
 }{
 	{[]string{"serve"}, []string{"-grace", "-log-level"}},
 	{[]string{"demo"}, []string{"-v", "-keep"}},
-	{[]string{"bench"}, []string{"-n", "-c", "-generate", "-db"}},
+	{[]string{"bench"}, []string{"-n", "-c", "-generate", "-db", "-postgres"}},
 	{[]string{"migrate"}, []string{"-json", "-to"}},
 	{[]string{"ticket", "list"}, []string{"-json", "-active", "-limit", "-after", "-status", "-department", "-account", "-since", "-tag"}},
 	{[]string{"ticket", "show"}, []string{"-json"}},
