@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -123,19 +124,7 @@ func (s *DB) pgSchema(ctx context.Context) (Schema, error) {
 		return sch, fmt.Errorf("read schema version: %w", err)
 	}
 	if exists {
-		rows, err := s.db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
-		if err != nil {
-			return sch, fmt.Errorf("read applied migrations: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var n int
-			if err := rows.Scan(&n); err != nil {
-				return sch, err
-			}
-			applied[n] = true
-		}
-		if err := rows.Err(); err != nil {
+		if err := readApplied(ctx, s.db, applied); err != nil {
 			return sch, err
 		}
 	}
@@ -217,10 +206,9 @@ func (s *DB) migratePostgres(ctx context.Context) error {
 			return err
 		}
 		for _, name := range names {
-			base := strings.TrimPrefix(name, "migrations_postgres/")
-			n, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+			n, err := migrationNumber(name)
 			if err != nil {
-				return fmt.Errorf("migration %s: name must start with its number", base)
+				return err
 			}
 			var done int
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, n).Scan(&done); err != nil {
@@ -234,7 +222,7 @@ func (s *DB) migratePostgres(ctx context.Context) error {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return fmt.Errorf("apply %s: %w", base, err)
+				return fmt.Errorf("apply %s: %w", path.Base(name), err)
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, n); err != nil {
 				return err

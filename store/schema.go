@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -75,15 +77,41 @@ func migrationNumbers(fsys fs.FS, dir string) ([]int, error) {
 	}
 	var ns []int
 	for _, name := range names {
-		base := strings.TrimPrefix(name, dir+"/")
-		n, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		n, err := migrationNumber(name)
 		if err != nil {
-			return nil, fmt.Errorf("migration %s: name must start with its number", base)
+			return nil, err
 		}
 		ns = append(ns, n)
 	}
 	slices.Sort(ns)
 	return ns, nil
+}
+
+// migrationNumber is the number a migration's file name starts with.
+func migrationNumber(name string) (int, error) {
+	base := path.Base(name)
+	n, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+	if err != nil {
+		return 0, fmt.Errorf("migration %s: name must start with its number", base)
+	}
+	return n, nil
+}
+
+// readApplied adds the versions recorded in schema_migrations to applied.
+func readApplied(ctx context.Context, db *sql.DB, applied map[int]bool) error {
+	rows, err := db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return fmt.Errorf("read applied migrations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n int
+		if err := rows.Scan(&n); err != nil {
+			return err
+		}
+		applied[n] = true
+	}
+	return rows.Err()
 }
 
 // Schema reads which migrations the database has, writing nothing.
@@ -112,19 +140,7 @@ func (s *DB) Schema(ctx context.Context) (Schema, error) {
 			applied[n] = true
 		}
 	} else {
-		rows, err := s.db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
-		if err != nil {
-			return sch, fmt.Errorf("read applied migrations: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var n int
-			if err := rows.Scan(&n); err != nil {
-				return sch, err
-			}
-			applied[n] = true
-		}
-		if err := rows.Err(); err != nil {
+		if err := readApplied(ctx, s.db, applied); err != nil {
 			return sch, err
 		}
 		if uv > 0 {

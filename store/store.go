@@ -14,8 +14,8 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"path"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -232,10 +232,10 @@ func (s *DB) migrate(ctx context.Context, upTo int) error {
 		return err
 	}
 	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
-		n, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		base := path.Base(name)
+		n, err := migrationNumber(name)
 		if err != nil {
-			return fmt.Errorf("migration %s: name must start with its number", base)
+			return err
 		}
 		if applied[n] || upTo > 0 && n > upTo {
 			continue

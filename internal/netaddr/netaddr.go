@@ -19,3 +19,15 @@ func IsLoopback(hostport string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// FreePort asks the kernel for a free TCP port on 127.0.0.1, for a test
+// server started as another process. That process may lose the port to
+// another before it binds it: its starter retries then.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

@@ -38,7 +38,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -52,6 +51,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"helpdesk/internal/netaddr"
 )
 
 // RequireEnv is the environment variable that turns "PostgreSQL is not
@@ -257,7 +258,7 @@ func start() (s *server, err error) {
 // run starts postgres on a free port and waits until it accepts
 // connections; on failure it kills postgres.
 func (s *server) run(postgres, data string, acct *account) error {
-	port, err := freePort()
+	port, err := netaddr.FreePort()
 	if err != nil {
 		return err
 	}
@@ -409,15 +410,6 @@ type account struct {
 // messages in English whatever the locale.
 func childEnv() []string {
 	return append(os.Environ(), "LC_ALL=C")
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func logTail(path string) string {

@@ -57,6 +57,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"helpdesk/internal/netaddr"
 )
 
 // Default credentials, used when Options.Users is empty.
@@ -342,7 +344,7 @@ func (s *Server) startOnce(opts Options) error {
 	if err != nil {
 		return err
 	}
-	port, err := freePort()
+	port, err := netaddr.FreePort()
 	if err != nil {
 		return err
 	}
@@ -351,7 +353,7 @@ func (s *Server) startOnce(opts Options) error {
 	s.TLSAddr = ""
 	if opts.TLS {
 		for tlsPort == 0 || tlsPort == port {
-			if tlsPort, err = freePort(); err != nil {
+			if tlsPort, err = netaddr.FreePort(); err != nil {
 				return err
 			}
 		}
@@ -505,17 +507,6 @@ func (s *Server) Users() []string { return sortedKeys(s.users) }
 // Maildir) subdirectory.
 func (s *Server) Home(user string) string {
 	return filepath.Join(s.Dir, "mail", user)
-}
-
-// freePort asks the kernel for a free port on 127.0.0.1. Another process
-// may take it before Dovecot binds it; Start retries then.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func chownTree(root string, uid, gid int) error {
