@@ -33,9 +33,11 @@ type CopiedTable struct {
 const copyBatch = 500
 
 // notCopied are the tables of the PostgreSQL schema that are not copied
-// row by row: its migrations' own record, and the search index, which is
-// rebuilt from the messages.
-var notCopied = map[string]bool{"schema_migrations": true, "message_search": true, "search_indexed": true}
+// row by row: its migrations' own record, the search index, which is
+// rebuilt from the messages, and the gateways' leases, which SQLite has
+// not.
+var notCopied = map[string]bool{"schema_migrations": true, "message_search": true, "search_indexed": true,
+	"leases": true}
 
 // CopyToPostgres copies the SQLite database src, whose schema must be
 // this binary's, into the empty PostgreSQL database at dsn (creating its
@@ -157,9 +159,35 @@ func (s *DB) pgTables(ctx context.Context) ([]pgTable, error) {
 	return out, rows.Err()
 }
 
+// keepSQLiteColumns drops the columns the SQLite table has not (those of
+// several gateways: an outbox row's claim), which keep their defaults.
+func (t *pgTable) keepSQLiteColumns(ctx context.Context, src *DB) error {
+	rows, err := src.db.QueryContext(ctx, `SELECT * FROM `+t.name+` LIMIT 0`)
+	if err != nil {
+		return err
+	}
+	have, err := rows.Columns()
+	rows.Close()
+	if err != nil {
+		return err
+	}
+	var cols []string
+	var binary []bool
+	for i, c := range t.columns {
+		if slices.Contains(have, c) {
+			cols, binary = append(cols, c), append(binary, t.binary[i])
+		}
+	}
+	t.columns, t.binary = cols, binary
+	return nil
+}
+
 // copyTable copies one table's rows, in SQLite's row order (which keeps
 // the order of message_ids, whose rowid PostgreSQL numbers anew).
 func copyTable(ctx context.Context, src *DB, tx *sql.Tx, t pgTable) error {
+	if err := t.keepSQLiteColumns(ctx, src); err != nil {
+		return err
+	}
 	order := " ORDER BY rowid"
 	if t.name == "ticket_tags" { // WITHOUT ROWID
 		order = ""

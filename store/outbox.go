@@ -17,6 +17,9 @@ import (
 // arrive in order even across restarts; the lanes do not hold each other
 // up.
 func (s *DB) Due(ctx context.Context, now time.Time, limit int) ([]core.OutboxItem, error) {
+	if s.pg {
+		return s.duePostgres(ctx, now, limit)
+	}
 	rows, err := s.db.QueryContext(uninterrupted(ctx), `SELECT id, kind, lane, COALESCE(ticket_id, 0), payload, attempts,
 		next_attempt, created_at, last_error FROM outbox AS o INDEXED BY outbox_pending
 		WHERE state = 'pending' AND next_attempt <= ?1
@@ -26,6 +29,11 @@ func (s *DB) Due(ctx context.Context, now time.Time, limit int) ([]core.OutboxIt
 	if err != nil {
 		return nil, fmt.Errorf("query due outbox: %w", err)
 	}
+	return scanOutboxItems(rows)
+}
+
+// scanOutboxItems reads the rows of Due's queries and closes them.
+func scanOutboxItems(rows *sql.Rows) ([]core.OutboxItem, error) {
 	defer rows.Close()
 	var items []core.OutboxItem
 	for rows.Next() {

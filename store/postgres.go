@@ -95,7 +95,7 @@ func InspectPostgres(ctx context.Context, dsn string) (*DB, Schema, error) {
 		return nil, Schema{}, fmt.Errorf("open %s: %w", DescribeDSN(dsn), err)
 	}
 	db.SetMaxIdleConns(8)
-	s := &DB{db: db, pg: true, Now: time.Now, writeTurn: make(chan struct{}, 1), closed: make(chan struct{}),
+	s := &DB{db: db, pg: true, instance: newInstance(), Now: time.Now, writeTurn: make(chan struct{}, 1), closed: make(chan struct{}),
 		walGrew: make(chan struct{}, 1), checkpointDone: make(chan struct{}), searchWaits: make(chan struct{}, 1)}
 	close(s.checkpointDone) // no checkpoints: the server keeps its own log
 	s.writeTurn <- struct{}{}

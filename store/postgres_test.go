@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"helpdesk/core"
 	"helpdesk/internal/pgtest"
@@ -215,4 +216,101 @@ func mustOpenDSN(t *testing.T, dsn string) *DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// A lease is one instance's until it expires or is released; then
+// another takes it. Expiry is the server's clock: a lease taken for a
+// negative time has already ended.
+func TestPostgres_Leases(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgDSN(t)
+	a, b := mustOpenDSN(t, dsn), mustOpenDSN(t, dsn)
+	steps := []struct {
+		db   *DB
+		name string
+		ttl  time.Duration
+		want bool
+	}{
+		{a, "sweep", time.Minute, true},
+		{b, "sweep", time.Minute, false}, // a holds it
+		{a, "sweep", time.Minute, true},  // a renews it
+		{b, "imap:support", time.Minute, true},
+		{a, "imap:support", time.Minute, false},
+		{b, "expired", -time.Second, true},
+		{a, "expired", time.Minute, true}, // b's lease has ended
+		{b, "expired", time.Minute, false},
+	}
+	for i, st := range steps {
+		got, err := st.db.HoldLease(ctx, st.name, st.ttl)
+		if err != nil || got != st.want {
+			t.Fatalf("step %d: %s holds %s: %v, %v; want %v", i, st.db.Instance(), st.name, got, err, st.want)
+		}
+	}
+	if err := a.ReleaseLease(ctx, "sweep"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.HoldLease(ctx, "sweep", time.Minute); err != nil || !got {
+		t.Fatalf("after a released the sweep, b holds it: %v, %v; want true", got, err)
+	}
+}
+
+// Two gateways draining one outbox: a row Due hands to one instance is
+// not handed to the other while the claim lasts, a ticket's later row
+// waits while another instance holds its earlier one, and a claim that
+// ended (its gateway died) lets the other instance send the row.
+func TestPostgres_OutboxClaims(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgDSN(t)
+	a, b := mustOpenDSN(t, dsn), mustOpenDSN(t, dsn)
+	one, two := mustTicket(t, a, "ann@shop.example"), mustTicket(t, a, "bob@shop.example")
+	var ids []int64
+	err := a.Tx(ctx, func(tx core.Tx) error {
+		for _, tk := range []int64{one.Number, one.Number, two.Number} {
+			it := &core.OutboxItem{Kind: core.OutboxEmail, Lane: core.LaneMail, Ticket: tk, Payload: []byte("{}"), NextAttempt: t0, CreatedAt: t0}
+			if err := tx.Enqueue(ctx, it); err != nil {
+				return err
+			}
+			ids = append(ids, it.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := func(db *DB, limit int) []int64 {
+		t.Helper()
+		items, err := db.Due(ctx, t0, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, it := range items {
+			got = append(got, it.ID)
+		}
+		return got
+	}
+	if got := due(a, 1); !slices.Equal(got, ids[:1]) {
+		t.Fatalf("a's first Due %v, want %v", got, ids[:1])
+	}
+	// b skips a's row and the row of the same ticket behind it.
+	if got := due(b, 10); !slices.Equal(got, ids[2:]) {
+		t.Fatalf("b's Due %v, want only the other ticket's %v", got, ids[2:])
+	}
+	// a's own claim is a's again.
+	if got := due(a, 10); !slices.Equal(got, ids[:2]) {
+		t.Fatalf("a's second Due %v, want %v", got, ids[:2])
+	}
+	// a dies: its claims end, and b sends the ticket's rows in order.
+	if _, err := a.db.ExecContext(ctx, `UPDATE outbox SET claimed_until = clock_timestamp() - interval '1 second' WHERE claimed_by = ?`, a.Instance()); err != nil {
+		t.Fatal(err)
+	}
+	if got := due(b, 10); !slices.Equal(got, ids) {
+		t.Fatalf("b's Due after a's claims ended %v, want %v", got, ids)
+	}
+	if err := b.DoneAll(ctx, []core.OutboxSent{{ID: ids[0], At: t0}, {ID: ids[1], At: t0}, {ID: ids[2], At: t0}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := due(a, 10); len(got) != 0 {
+		t.Fatalf("a's Due after b sent all %v, want none", got)
+	}
 }

@@ -52,8 +52,9 @@ type DB struct {
 	db *sql.DB
 	// pg is set when the database is PostgreSQL (postgres.go); path is
 	// the SQLite file's.
-	pg   bool
-	path string
+	pg       bool
+	path     string
+	instance string // instances.go
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt
