@@ -308,7 +308,7 @@ func (a *App) Start(ctx context.Context) error {
 		return nil
 	})
 	a.run(&a.work, "outbound", func() error { return a.Worker.Run(workCtx) })
-	a.run(&a.work, "sweep", func() error { return a.sweepLoop(workCtx) })
+	a.run(&a.work, "sweep", func() error { return a.underLease(workCtx, "sweep", a.sweepLoop) })
 	a.log.Info("helpdesk started", "smtp", a.SMTPAddr, "http", a.HTTPAddr, "db", DescribeStore(a.cfg), "version", buildinfo.Version())
 	return nil
 }

@@ -45,33 +45,27 @@ func DescribeStore(cfg *Config) string {
 }
 
 // upgradeForServe is what serve does first: it takes the serve lock of
-// the database, creates or upgrades its schema, and returns the lock's
-// release. On PostgreSQL the lock is the server's (one serve a
-// database); the instance's own files keep their file lock too.
+// the database's file (on PostgreSQL: of this gateway's own files, the
+// outbox journal), creates or upgrades the schema, and returns the lock's
+// release. Several gateways may serve one PostgreSQL database: each
+// migration runs in a transaction under the writers' lock, so two
+// starting at once apply it once.
 func upgradeForServe(ctx context.Context, cfg *Config) (release func(), up *store.Upgrade, err error) {
 	lock, err := store.AcquireLock(cfg.Store.Path)
 	if err != nil {
 		return nil, nil, err
 	}
-	if cfg.Store.Driver != "postgres" {
-		db, up, err := store.UpgradeSchema(ctx, cfg.Store.Path)
-		if err != nil {
-			lock.Release()
-			return nil, nil, err
-		}
-		db.Close()
-		return func() { lock.Release() }, up, nil
-	}
-	pgLock, err := store.AcquirePostgresLock(ctx, cfg.Store.DSN)
-	if err == nil {
+	if cfg.Store.Driver == "postgres" {
 		up, err = store.MigratePostgres(ctx, cfg.Store.DSN)
-		if err != nil {
-			pgLock.Release()
+	} else {
+		var db *store.DB
+		if db, up, err = store.UpgradeSchema(ctx, cfg.Store.Path); err == nil {
+			db.Close()
 		}
 	}
 	if err != nil {
 		lock.Release()
 		return nil, nil, err
 	}
-	return func() { pgLock.Release(); lock.Release() }, up, nil
+	return func() { lock.Release() }, up, nil
 }

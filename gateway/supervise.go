@@ -225,7 +225,7 @@ func (s *supervisor) startPoller(c store.Channel, wg *sync.WaitGroup) {
 	s.log.Info("imap channel started", "channel", c.Name)
 	s.a.run(wg, "imap", func() error {
 		defer close(done)
-		return r.p.Run(ctx)
+		return s.a.underLease(ctx, "imap:"+c.Name, r.p.Run)
 	})
 }
 

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -52,6 +54,20 @@ func (s *DB) HoldLease(ctx context.Context, name string, ttl time.Duration) (boo
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// LeaseHolder returns the instance that holds the lease name unexpired,
+// or "".
+func (s *DB) LeaseHolder(ctx context.Context, name string) (string, error) {
+	if !s.pg {
+		return s.instance, nil
+	}
+	var holder string
+	err := s.db.QueryRowContext(ctx, `SELECT holder FROM leases WHERE name = ? AND until >= clock_timestamp()`, name).Scan(&holder)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return holder, err
 }
 
 // ReleaseLease gives up the lease name if this instance holds it, so

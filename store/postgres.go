@@ -141,57 +141,6 @@ func DescribeDSN(dsn string) string {
 	return fmt.Sprintf("postgres://%s@%s/%s", c.User, net.JoinHostPort(c.Host, strconv.Itoa(int(c.Port))), c.Database)
 }
 
-// ServeLock is held by the one serve of a PostgreSQL database: a
-// session advisory lock, which the server drops when the session ends,
-// however the process ended.
-type ServeLock struct {
-	db   *sql.DB
-	conn *sql.Conn // the session that holds the lock
-}
-
-// serveLockKey is the ServeLock's advisory lock, apart from writeLockKey.
-const serveLockKey = writeLockKey + 1
-
-// serveLockWait is how long AcquirePostgresLock tries before it refuses.
-const serveLockWait = 3 * time.Second
-
-// AcquirePostgresLock takes the serve lock of the database at dsn, or
-// fails with a *LockedError when another serve holds it serveLockWait on. Until
-// the outbox, the IMAP pollers and the sweep share their work between
-// gateways, one serve at a time may use a database.
-func AcquirePostgresLock(ctx context.Context, dsn string) (*ServeLock, error) {
-	db, err := sql.Open(pgDriverName, dsn)
-	if err != nil {
-		return nil, err
-	}
-	conn, err := db.Conn(ctx)
-	var got bool
-	// A serve killed a moment ago may keep its session (and the lock)
-	// until the server notices the connection closed: wait a little.
-	for deadline := time.Now().Add(serveLockWait); err == nil; time.Sleep(200 * time.Millisecond) {
-		err = conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(?)`, int64(serveLockKey)).Scan(&got)
-		if got || time.Now().After(deadline) {
-			break
-		}
-	}
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("serve lock on %s: %w", DescribeDSN(dsn), err)
-	}
-	if !got {
-		conn.Close()
-		db.Close()
-		return nil, &LockedError{Path: DescribeDSN(dsn)}
-	}
-	return &ServeLock{db: db, conn: conn}, nil
-}
-
-// Release ends the lock's session, and with it the lock.
-func (l *ServeLock) Release() error {
-	l.conn.Close()
-	return l.db.Close()
-}
-
 // migratePostgres applies the PostgreSQL migrations not applied yet, each
 // in a transaction that holds the write lock, so two gateways starting at
 // once apply each migration once.

@@ -1,0 +1,270 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"helpdesk/inbound/imap/imaptest"
+	"helpdesk/internal/dnstest"
+	"helpdesk/internal/pgtest"
+	"helpdesk/store"
+)
+
+// TestFailover_TwoGatewaysPostgres: two serve processes on one
+// PostgreSQL database and one Dovecot mailbox. Mail arrives over SMTP at
+// both (a sender that finds one down tries the other, as an MTA with two
+// MX hosts does) and in the mailbox, while gateway B is killed with
+// SIGKILL twice and restarted. Afterwards every mail is exactly one
+// ticket, the mailbox was drained exactly once (every message \Seen, one
+// ticket each), every acknowledgment reached the relay (at most 0.1%
+// twice) and the credits verify.
+func TestFailover_TwoGatewaysPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("failover test skipped in -short mode")
+	}
+	smtpTotal, imapTotal := 2000, 500
+	if os.Getenv("HELPDESK_CRASH_MAILS") != "" {
+		fmt.Sscan(os.Getenv("HELPDESK_CRASH_MAILS"), &smtpTotal)
+		imapTotal = smtpTotal / 4
+	}
+	dsn := pgtest.DSN(t)
+	mbox := imaptest.Start(t, imaptest.Options{})
+	relay := startFlakyRelay(t, 0)
+	dns := dnstest.Start(t, nil)
+	type gateway struct {
+		dir, cfg, addr string
+		proc           *serveProc
+	}
+	gws := make([]*gateway, 2)
+	for i := range gws {
+		g := &gateway{dir: t.TempDir()}
+		port := freePort(t)
+		g.addr, g.cfg = fmt.Sprintf("127.0.0.1:%d", port), filepath.Join(g.dir, "helpdesk.toml")
+		cfg := fmt.Sprintf(`domain = "support.example.com"
+secret = "failover-test"
+[store]
+driver = "postgres"
+dsn = %q
+path = %q
+[smtp]
+listen = %q
+[http]
+listen = "127.0.0.1:0"
+[mail]
+relay = %q
+[outbox]
+poll_interval = "100ms"
+retry_base = "50ms"
+[auth]
+dns = %q
+[[imap]]
+name = "support"
+address = %q
+username = "support"
+password = "secret"
+poll_interval = "100ms"
+`, dsn, filepath.Join(g.dir, "helpdesk.db"), g.addr, relay.Addr, dns.Addr(), mbox.Addr)
+		if err := os.WriteFile(g.cfg, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		gws[i] = g
+	}
+	// A starts first and creates the schema; B joins it.
+	gws[0].proc = startGateway(t, gws[0].dir, gws[0].cfg)
+	waitStarted(t, gws[0].proc)
+	gws[1].proc = startGateway(t, gws[1].dir, gws[1].cfg)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var accepted atomic.Int64
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= smtpTotal {
+					return
+				}
+				from := fmt.Sprintf("c%d@shop%d.example", i, i%13)
+				msg := fmt.Sprintf("From: <%s>\r\nTo: support@support.example.com\r\nSubject: smtp %d\r\nMessage-ID: <failover-%d@shop.example>\r\n\r\nmail %d\r\n", from, i, i, i)
+				for try := w + i; ctx.Err() == nil; try++ {
+					if sendOnce(gws[try%2].addr, from, msg) == nil {
+						accepted.Add(1)
+						break
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
+		}()
+	}
+	appendErr := make(chan error, 1)
+	go func() { appendErr <- appendMail(mbox.Addr, imapTotal) }()
+
+	db, err := store.OpenPostgres(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// Each round kills the gateway that polls the mailbox, and the other
+	// must take the mailbox over within 15 s.
+	for round := range 2 {
+		time.Sleep(time.Second)
+		holder := mailboxHolder(t, db, gws[0].proc, gws[1].proc, -1, 20*time.Second)
+		victim := gws[holder]
+		victim.proc.kill(t)
+		killed := time.Now()
+		t.Logf("round %d: gateway %d, polling the mailbox, killed after %s with %d SMTP mails accepted so far",
+			round, holder, victim.proc.ran(), accepted.Load())
+		mailboxHolder(t, db, gws[0].proc, gws[1].proc, holder, 15*time.Second)
+		t.Logf("round %d: the other gateway took the mailbox over %s after the kill", round, time.Since(killed).Round(time.Millisecond))
+		victim.proc = startGateway(t, victim.dir, victim.cfg)
+		waitStarted(t, victim.proc)
+	}
+	wg.Wait()
+	if err := <-appendErr; err != nil {
+		t.Fatalf("appending mail: %v", err)
+	}
+
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		flags := mbox.Flags(t, "support", "INBOX")
+		seen := 0
+		for _, f := range flags {
+			if slices.Contains(f, `\Seen`) {
+				seen++
+			}
+		}
+		c, err := db.Counts(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen == imapTotal && c.OutboxPending == 0 && c.OutboxDead == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not done: %d of %d mails \\Seen, outbox %d pending, %d dead\nA:\n%s\nB:\n%s",
+				seen, imapTotal, c.OutboxPending, c.OutboxDead, gws[0].proc.log(), gws[1].proc.log())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	for _, g := range gws {
+		g.proc.stop(t)
+	}
+
+	tickets, err := db.ListTickets(context.Background(), store.TicketFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, tk := range tickets {
+		seen[tk.Subject]++
+	}
+	for i := range smtpTotal {
+		if n := seen[fmt.Sprintf("smtp %d", i)]; n != 1 {
+			t.Errorf("SMTP mail %d is %d tickets, want exactly 1", i, n)
+		}
+	}
+	for i := range imapTotal {
+		if n := seen[fmt.Sprintf("imap %d", i)]; n != 1 {
+			t.Errorf("IMAP mail %d is %d tickets, want exactly 1", i, n)
+		}
+	}
+	_, got := relay.Taken()
+	delivered, twice := 0, 0
+	for id, n := range got {
+		if strings.HasPrefix(id, "helpdesk.t") {
+			delivered++
+			if n > 1 {
+				twice++
+			}
+		}
+	}
+	if delivered != smtpTotal+imapTotal {
+		t.Errorf("relay got %d distinct acknowledgments, want %d", delivered, smtpTotal+imapTotal)
+	}
+	// A kill between the relay's 250 and the journal's record of it sends
+	// that row again after the restart: 0.1% of the mail, rounded up.
+	if limit := (smtpTotal + imapTotal + 999) / 1000; twice > limit {
+		t.Errorf("%d acknowledgments arrived twice, want at most %d (0.1%%)", twice, limit)
+	}
+	if bad, err := db.VerifyCredits(context.Background()); err != nil || len(bad) != 0 {
+		t.Errorf("credits verify: %+v, %v", bad, err)
+	}
+	t.Logf("SMTP mails %d (accepted %d), IMAP mails %d: %d tickets; acknowledgments delivered %d, twice %d",
+		smtpTotal, accepted.Load(), imapTotal, len(tickets), delivered, twice)
+}
+
+// appendMail appends n customer mails to the mailbox's INBOX, a few
+// milliseconds apart.
+func appendMail(addr string, n int) error {
+	c, err := imapclient.DialInsecure(addr, nil)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Login("support", "secret").Wait(); err != nil {
+		return err
+	}
+	for i := range n {
+		raw := fmt.Sprintf("From: Customer %d <i%d@shop%d.example>\r\nTo: support@support.example.com\r\n"+
+			"Subject: imap %d\r\nMessage-ID: <failover-imap-%d@shop.example>\r\n\r\nmail number %d\r\n", i, i, i%7, i, i, i)
+		cmd := c.Append("INBOX", int64(len(raw)), nil)
+		if _, err := cmd.Write([]byte(raw)); err != nil {
+			return err
+		}
+		if err := cmd.Close(); err != nil {
+			return err
+		}
+		if _, err := cmd.Wait(); err != nil {
+			return fmt.Errorf("append %d: %w", i, err)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return nil
+}
+
+// mailboxHolder waits up to within for the mailbox's lease to be held by
+// one of the two gateways other than not (-1: either), and returns which.
+func mailboxHolder(t *testing.T, db *store.DB, a, b *serveProc, not int, within time.Duration) int {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		holder, err := db.LeaseHolder(context.Background(), "imap:support")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, p := range []*serveProc{a, b} {
+			if i != not && strings.Contains(holder, fmt.Sprintf(":%d:", p.cmd.Process.Pid)) {
+				return i
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the mailbox's lease is held by %q %s on, want gateway %s", holder, within, map[int]string{-1: "A or B", 0: "B", 1: "A"}[not])
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitStarted waits for serve's "started" line.
+func waitStarted(t *testing.T, g *serveProc) {
+	t.Helper()
+	for !strings.Contains(g.log(), "helpdesk started") {
+		if g.ran() > 30*time.Second {
+			t.Fatalf("serve did not start\n%s", g.log())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
