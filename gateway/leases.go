@@ -3,6 +3,8 @@ package gateway
 import (
 	"context"
 	"time"
+
+	"helpdesk/internal/retry"
 )
 
 // Gateways sharing one PostgreSQL database run each singleton job (the
@@ -33,7 +35,7 @@ func (a *App) underLease(ctx context.Context, name string, job func(context.Cont
 			log.Warn("lease not taken", "err", err)
 		}
 		if !held {
-			if !sleep(ctx, leaseRetry) {
+			if !retry.Sleep(ctx, leaseRetry) {
 				break
 			}
 			continue
@@ -85,17 +87,5 @@ func (a *App) releaseLease(name string) {
 	defer cancel()
 	if err := a.DB.ReleaseLease(ctx, name); err != nil {
 		a.log.Warn("lease not released", "lease", name, "err", err)
-	}
-}
-
-// sleep waits for d or until ctx ends; it reports whether d passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }

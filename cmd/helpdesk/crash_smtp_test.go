@@ -190,16 +190,7 @@ dns = %q
 		}
 	}
 	// Every acknowledgment reached the relay; count any that arrived twice.
-	_, got := relay.Taken()
-	delivered, twice := 0, 0
-	for id, n := range got {
-		if strings.HasPrefix(id, "helpdesk.t") {
-			delivered++
-			if n > 1 {
-				twice++
-			}
-		}
-	}
+	delivered, twice := countAcks(relay)
 	if delivered != total {
 		t.Errorf("relay got %d distinct acknowledgments, want %d", delivered, total)
 	}
@@ -213,6 +204,21 @@ dns = %q
 	t.Logf("mails sent %d (SMTP attempts %d), accepted %d, stored %d tickets; notifications delivered %d, twice %d; "+
 		"restarts that marked rows from the journal %d; relay attempts %d (20%% refused)",
 		total, attempts.Load(), accepted.Load(), len(tickets), delivered, twice, recovered, relay.Tries.Load())
+}
+
+// countAcks counts the distinct acknowledgments (Message-IDs of ticket
+// notices) the relay took, and those it took more than once.
+func countAcks(relay *demo.FlakyRelay) (delivered, twice int) {
+	_, got := relay.Taken()
+	for id, n := range got {
+		if strings.HasPrefix(id, "helpdesk.t") {
+			delivered++
+			if n > 1 {
+				twice++
+			}
+		}
+	}
+	return delivered, twice
 }
 
 // sendOnce delivers one mail on a fresh connection; any error means the

@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-imap/v2/imapclient"
-
 	"helpdesk/inbound/imap/imaptest"
 	"helpdesk/store"
 )
@@ -61,32 +59,10 @@ poll_interval = "100ms"
 	// harness's helpers may only fail the test from the test goroutine).
 	appendErr := make(chan error, 1)
 	go func() {
-		appendErr <- func() error {
-			c, err := imapclient.DialInsecure(srv.Addr, nil)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			if err := c.Login("support", "secret").Wait(); err != nil {
-				return err
-			}
-			for i := range total {
-				raw := fmt.Sprintf("From: Customer %d <c%d@shop%d.example>\r\nTo: support@support.example.com\r\n"+
-					"Subject: crash test %d\r\nMessage-ID: <crash-%d@shop.example>\r\n\r\nmail number %d\r\n", i, i, i%7, i, i, i)
-				cmd := c.Append("INBOX", int64(len(raw)), nil)
-				if _, err := cmd.Write([]byte(raw)); err != nil {
-					return err
-				}
-				if err := cmd.Close(); err != nil {
-					return err
-				}
-				if _, err := cmd.Wait(); err != nil {
-					return fmt.Errorf("append %d: %w", i, err)
-				}
-				time.Sleep(time.Duration(rand.IntN(30)) * time.Millisecond)
-			}
-			return nil
-		}()
+		appendErr <- appendMail(srv.Addr, total, func(i int) string {
+			return fmt.Sprintf("From: Customer %d <c%d@shop%d.example>\r\nTo: support@support.example.com\r\n"+
+				"Subject: crash test %d\r\nMessage-ID: <crash-%d@shop.example>\r\n\r\nmail number %d\r\n", i, i, i%7, i, i, i)
+		}, func() time.Duration { return time.Duration(rand.IntN(30)) * time.Millisecond })
 	}()
 
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))

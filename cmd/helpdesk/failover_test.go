@@ -111,7 +111,12 @@ poll_interval = "100ms"
 		}()
 	}
 	appendErr := make(chan error, 1)
-	go func() { appendErr <- appendMail(mbox.Addr, imapTotal) }()
+	go func() {
+		appendErr <- appendMail(mbox.Addr, imapTotal, func(i int) string {
+			return fmt.Sprintf("From: Customer %d <i%d@shop%d.example>\r\nTo: support@support.example.com\r\n"+
+				"Subject: imap %d\r\nMessage-ID: <failover-imap-%d@shop.example>\r\n\r\nmail number %d\r\n", i, i, i%7, i, i, i)
+		}, func() time.Duration { return 2 * time.Millisecond })
+	}()
 
 	db, err := store.OpenPostgres(context.Background(), dsn)
 	if err != nil {
@@ -182,16 +187,7 @@ poll_interval = "100ms"
 			t.Errorf("IMAP mail %d is %d tickets, want exactly 1", i, n)
 		}
 	}
-	_, got := relay.Taken()
-	delivered, twice := 0, 0
-	for id, n := range got {
-		if strings.HasPrefix(id, "helpdesk.t") {
-			delivered++
-			if n > 1 {
-				twice++
-			}
-		}
-	}
+	delivered, twice := countAcks(relay)
 	if delivered != smtpTotal+imapTotal {
 		t.Errorf("relay got %d distinct acknowledgments, want %d", delivered, smtpTotal+imapTotal)
 	}
@@ -207,9 +203,9 @@ poll_interval = "100ms"
 		smtpTotal, accepted.Load(), imapTotal, len(tickets), delivered, twice)
 }
 
-// appendMail appends n customer mails to the mailbox's INBOX, a few
-// milliseconds apart.
-func appendMail(addr string, n int) error {
+// appendMail appends the n mails mail(i) to the INBOX of the test
+// mailbox user at addr, waiting pause() after each.
+func appendMail(addr string, n int, mail func(i int) string, pause func() time.Duration) error {
 	c, err := imapclient.DialInsecure(addr, nil)
 	if err != nil {
 		return err
@@ -219,8 +215,7 @@ func appendMail(addr string, n int) error {
 		return err
 	}
 	for i := range n {
-		raw := fmt.Sprintf("From: Customer %d <i%d@shop%d.example>\r\nTo: support@support.example.com\r\n"+
-			"Subject: imap %d\r\nMessage-ID: <failover-imap-%d@shop.example>\r\n\r\nmail number %d\r\n", i, i, i%7, i, i, i)
+		raw := mail(i)
 		cmd := c.Append("INBOX", int64(len(raw)), nil)
 		if _, err := cmd.Write([]byte(raw)); err != nil {
 			return err
@@ -231,7 +226,7 @@ func appendMail(addr string, n int) error {
 		if _, err := cmd.Wait(); err != nil {
 			return fmt.Errorf("append %d: %w", i, err)
 		}
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(pause())
 	}
 	return nil
 }

@@ -238,7 +238,7 @@ func (p *Poller) Run(ctx context.Context) error {
 			s.LastError, s.LastErrorAt, s.NextAttempt = err.Error(), now, now.Add(delay)
 		})
 		p.log.Warn("imap session failed", "err", err, "retry_in", delay.Round(time.Millisecond))
-		if !sleep(ctx, delay) {
+		if !retry.Sleep(ctx, delay) {
 			break
 		}
 	}
@@ -267,18 +267,6 @@ func (p *Poller) session(ctx context.Context) (synced bool, err error) {
 	p.update(func(st *State) { st.Connected = true })
 	log.Info("imap connected", "uidvalidity", s.sel.UIDValidity, "messages", s.sel.NumMessages, "idle", s.canIdle())
 	return s.loop(ctx)
-}
-
-// sleep waits for d or until ctx is done; it reports whether d passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // check logs an error that changes nothing (a failed Close or Logout):

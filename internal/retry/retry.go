@@ -1,9 +1,12 @@
-// Package retry holds the back-off that the gateway's retry loops share:
-// the outbox worker between attempts at a row, the IMAP poller between
-// sessions.
+// Package retry holds the back-off and the wait that the gateway's retry
+// loops share: the outbox worker between attempts at a row, the IMAP
+// poller between sessions, a gateway waiting for a lease.
 package retry
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Jitter moves each delay by up to ±20% at random, so that what failed
 // together (a relay outage, pollers that lost the same server) does not
@@ -20,4 +23,16 @@ func Backoff(base, limit time.Duration, failures int, r float64) time.Duration {
 	}
 	d = min(d, limit)
 	return time.Duration(float64(d) * (1 - Jitter + 2*Jitter*r))
+}
+
+// Sleep waits for d or until ctx is done; it reports whether d passed.
+func Sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
