@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -312,5 +313,53 @@ func TestPostgres_OutboxClaims(t *testing.T) {
 	}
 	if got := due(a, 10); len(got) != 0 {
 		t.Fatalf("a's Due after b sent all %v, want none", got)
+	}
+}
+
+// The PostgreSQL schema has every table and column of the SQLite one, so
+// that the same SQL runs on both and a copy loses nothing: a SQLite
+// migration without its PostgreSQL twin fails here. PostgreSQL's own
+// additions are listed.
+func TestPostgres_SchemaMatchesSQLite(t *testing.T) {
+	ctx := context.Background()
+	pg := mustOpenPostgres(t)
+	lite, err := Open(ctx, filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lite.Close()
+	pgOnly := map[string]bool{"message_ids.rowid": true, "outbox.claimed_by": true, "outbox.claimed_until": true,
+		"leases.*": true, "message_search.*": true}
+	columns := func(db *DB, q string) map[string]bool {
+		t.Helper()
+		rows, err := db.db.QueryContext(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[string]bool{}
+		for rows.Next() {
+			var table, column string
+			if err := rows.Scan(&table, &column); err != nil {
+				t.Fatal(err)
+			}
+			if !pgOnly[table+".*"] && !pgOnly[table+"."+column] {
+				out[table+"."+column] = true
+			}
+		}
+		return out
+	}
+	want := columns(lite, `SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p
+		WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE 'message_search%'`)
+	got := columns(pg, `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()`)
+	for c := range want {
+		if !got[c] {
+			t.Errorf("PostgreSQL lacks %s", c)
+		}
+	}
+	for c := range got {
+		if !want[c] {
+			t.Errorf("PostgreSQL has %s, which SQLite has not (add it to pgOnly if that is meant)", c)
+		}
 	}
 }
