@@ -1,8 +1,12 @@
-// Package store keeps the helpdesk in one SQLite file (mattn/go-sqlite3):
-// it implements core.Store, the outbox queue that package outbound drains,
-// and the read queries of the CLI and the status endpoint. All SQL lives
-// here. The schema is a series of numbered migrations embedded in the
-// binary; applied migrations never change.
+// Package store keeps the helpdesk in one SQLite file (mattn/go-sqlite3)
+// or in a PostgreSQL database (pgx; postgres.go): it implements
+// core.Store, the outbox queue that package outbound drains, and the read
+// queries of the CLI and the status endpoint. All SQL lives here, written
+// once in SQLite's dialect and translated for PostgreSQL (pgdriver.go).
+// The schema is a series of numbered migrations embedded in the binary,
+// one series a database (migrations/, migrations_postgres/); applied
+// migrations never change, and a SQLite migration needs its PostgreSQL
+// twin (TestPostgres_SchemaMatchesSQLite).
 package store
 
 import (
