@@ -72,8 +72,15 @@ func (c *pgConn) PrepareContext(ctx context.Context, query string) (driver.Stmt,
 
 func (c *pgConn) Close() error              { return c.base.Close() }
 func (c *pgConn) Begin() (driver.Tx, error) { return c.base.Begin() }
+// BeginTx reports a connection the server ended while it sat in the pool
+// (a restart, a failover, pg_terminate_backend) as driver.ErrBadConn, so
+// that database/sql takes another one: nothing had been done on it.
 func (c *pgConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	return c.base.BeginTx(ctx, opts)
+	tx, err := c.base.BeginTx(ctx, opts)
+	if err != nil && c.base.Conn().IsClosed() {
+		return nil, driver.ErrBadConn
+	}
+	return tx, err
 }
 func (c *pgConn) Ping(ctx context.Context) error              { return c.base.Ping(ctx) }
 func (c *pgConn) ResetSession(ctx context.Context) error      { return c.base.ResetSession(ctx) }
@@ -119,8 +126,16 @@ func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.Na
 	}
 }
 
+// QueryContext, like BeginTx, lets database/sql retry on another
+// connection when the server had ended this one. Only queries: the
+// store's queries outside a transaction are reads, or a claim that the
+// same instance may make twice, where a repeated write might not be.
 func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	return c.base.QueryContext(ctx, translate(query).sql, args)
+	rows, err := c.base.QueryContext(ctx, translate(query).sql, args)
+	if err != nil && c.base.Conn().IsClosed() {
+		return nil, driver.ErrBadConn
+	}
+	return rows, err
 }
 
 // pgResult is an INSERT's result: the last id it returned and how many.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -99,14 +100,10 @@ func InspectPostgres(ctx context.Context, dsn string) (*DB, Schema, error) {
 		walGrew: make(chan struct{}, 1), checkpointDone: make(chan struct{}), searchWaits: make(chan struct{}, 1)}
 	close(s.checkpointDone) // no checkpoints: the server keeps its own log
 	s.writeTurn <- struct{}{}
-	if s.writer, err = db.Conn(ctx); err != nil {
-		db.Close()
-		return nil, Schema{}, fmt.Errorf("connect to %s: %w", DescribeDSN(dsn), err)
-	}
 	sch, err := s.pgSchema(ctx)
 	if err != nil {
 		s.Close()
-		return nil, Schema{}, fmt.Errorf("%s: %w", DescribeDSN(dsn), err)
+		return nil, Schema{}, fmt.Errorf("connect to %s: %w", DescribeDSN(dsn), err)
 	}
 	return s, sch, nil
 }
@@ -181,10 +178,13 @@ func (s *DB) migratePostgres(ctx context.Context) error {
 	})
 }
 
-// beginPostgres starts a write transaction on the writer and waits for
-// the write lock, up to busyTimeout or ctx's deadline.
+// beginPostgres starts a write transaction and waits for the write lock,
+// up to busyTimeout or ctx's deadline. Unlike SQLite's, the transaction
+// takes any connection of the pool: a connection the server or the
+// network closed is replaced, where a pinned one would fail every write
+// from then on.
 func (s *DB) beginPostgres(ctx context.Context) (*sql.Tx, error) {
-	tx, err := s.writer.BeginTx(ctx, nil)
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -247,5 +247,5 @@ func isPgTemporary(err error) bool {
 		return false
 	}
 	var ne net.Error
-	return pgconn.Timeout(err) || errors.As(err, &ne) || errors.Is(err, sql.ErrConnDone)
+	return pgconn.Timeout(err) || errors.As(err, &ne) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn)
 }

@@ -363,3 +363,29 @@ func TestPostgres_SchemaMatchesSQLite(t *testing.T) {
 		}
 	}
 }
+
+// The server ending the store's connections (a restart, a failover, an
+// admin's pg_terminate_backend) costs at most the write in flight, which
+// fails as temporary: the next one gets a new connection.
+func TestPostgres_WritesSurviveALostConnection(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgDSN(t)
+	db, admin := mustOpenDSN(t, dsn), mustOpenDSN(t, dsn)
+	mustTicket(t, db, "ann@shop.example")
+	if _, err := admin.db.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid != pg_backend_pid()`); err != nil {
+		t.Fatal(err)
+	}
+	var errs []error
+	for range 2 {
+		err := db.Tx(ctx, func(tx core.Tx) error { _, err := tx.Ticket(ctx, 1); return err })
+		if err == nil {
+			return
+		}
+		if core.ErrorCode(err) != core.ETEMPORARY {
+			t.Fatalf("write after the connections ended: %v, want success or a temporary error", err)
+		}
+		errs = append(errs, err)
+	}
+	t.Fatalf("two writes after the connections ended failed: %v", errs)
+}

@@ -74,6 +74,8 @@ type DB struct {
 	// under load the gateway's writers spend more time asleep than
 	// writing. Unlike a mutex, the queue gives up when the caller's
 	// context is done; begin does the same for another process's lock.
+	// (PostgreSQL has no writer: its transactions take a pooled
+	// connection and queue for the advisory lock.)
 	writer    *sql.Conn
 	writeTurn chan struct{}
 	closed    chan struct{}
@@ -175,7 +177,9 @@ func (s *DB) Close() error {
 	if s.searchDone != nil {
 		<-s.searchDone
 	}
-	s.writer.Close()
+	if s.writer != nil {
+		s.writer.Close()
+	}
 	s.stmtMu.Lock()
 	for _, st := range s.stmts {
 		st.Close()
