@@ -72,6 +72,7 @@ func (c *pgConn) PrepareContext(ctx context.Context, query string) (driver.Stmt,
 
 func (c *pgConn) Close() error              { return c.base.Close() }
 func (c *pgConn) Begin() (driver.Tx, error) { return c.base.Begin() }
+
 // BeginTx reports a connection the server ended while it sat in the pool
 // (a restart, a failover, pg_terminate_backend) as driver.ErrBadConn, so
 // that database/sql takes another one: nothing had been done on it.
