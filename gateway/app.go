@@ -34,6 +34,9 @@ type App struct {
 	Slack  *slackDesk // the Slack desk; nil when Slack is not configured
 
 	Pollers []*imapin.Poller // the configured mailboxes enabled at start
+	// standby holds the leases (leases.go) this gateway waits for while
+	// another gateway holds them: its mailboxes there are on standby.
+	standby sync.Map
 	metrics *admin.Metrics
 	sup     *supervisor // channels: enable, disable, add, remove at run time
 	smtp    *smtpin.Server

@@ -18,6 +18,13 @@ const (
 	leaseRetry = 2 * time.Second
 )
 
+// StateStandby is a mailbox's state on /status while another gateway on
+// the same database polls it.
+const StateStandby = "standby"
+
+// mailboxLease names the lease of an [[imap]] mailbox.
+func mailboxLease(name string) string { return "imap:" + name }
+
 // underLease runs job while this gateway holds the lease name, and
 // returns when ctx ends. When the lease is lost (not renewed in time, or
 // taken over after a pause of this process), job's context is cancelled
@@ -29,17 +36,20 @@ func (a *App) underLease(ctx context.Context, name string, job func(context.Cont
 		return job(ctx)
 	}
 	log := a.log.With("lease", name)
+	defer a.standby.Delete(name)
 	for ctx.Err() == nil {
 		held, err := a.DB.HoldLease(ctx, name, leaseTTL)
 		if err != nil {
 			log.Warn("lease not taken", "err", err)
 		}
 		if !held {
+			a.standby.Store(name, true)
 			if !retry.Sleep(ctx, leaseRetry) {
 				break
 			}
 			continue
 		}
+		a.standby.Delete(name)
 		log.Info("lease taken: running here", "instance", a.DB.Instance())
 		if err := a.holdWhile(ctx, name, job); err != nil {
 			return err

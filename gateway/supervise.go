@@ -225,7 +225,7 @@ func (s *supervisor) startPoller(c store.Channel, wg *sync.WaitGroup) {
 	s.log.Info("imap channel started", "channel", c.Name)
 	s.a.run(wg, "imap", func() error {
 		defer close(done)
-		return s.a.underLease(ctx, "imap:"+c.Name, r.p.Run)
+		return s.a.underLease(ctx, mailboxLease(c.Name), r.p.Run)
 	})
 }
 
@@ -325,6 +325,10 @@ func (s *supervisor) channels() []admin.Channel {
 				ch.OK = r.cancel != nil && !st.LastSuccess.IsZero() && !st.LastErrorAt.After(st.LastSuccess)
 				if r.cancel == nil && c.Enabled {
 					ch.State = imapin.StateStopped
+				}
+				// Another gateway polls it: this one is ready to take over.
+				if _, ok := s.a.standby.Load(mailboxLease(c.Name)); ok && r.cancel != nil {
+					ch.State, ch.OK = StateStandby, true
 				}
 			} else if c.Enabled {
 				ch.State = "not_started"

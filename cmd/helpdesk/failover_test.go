@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -42,14 +44,14 @@ func TestFailover_TwoGatewaysPostgres(t *testing.T) {
 	relay := startFlakyRelay(t, 0)
 	dns := dnstest.Start(t, nil)
 	type gateway struct {
-		dir, cfg, addr string
-		proc           *serveProc
+		dir, cfg, addr, http string
+		proc                 *serveProc
 	}
 	gws := make([]*gateway, 2)
 	for i := range gws {
 		g := &gateway{dir: t.TempDir()}
-		port := freePort(t)
-		g.addr, g.cfg = fmt.Sprintf("127.0.0.1:%d", port), filepath.Join(g.dir, "helpdesk.toml")
+		g.addr, g.cfg = fmt.Sprintf("127.0.0.1:%d", freePort(t)), filepath.Join(g.dir, "helpdesk.toml")
+		g.http = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 		cfg := fmt.Sprintf(`domain = "support.example.com"
 secret = "failover-test"
 [store]
@@ -59,7 +61,7 @@ path = %q
 [smtp]
 listen = %q
 [http]
-listen = "127.0.0.1:0"
+listen = %q
 [mail]
 relay = %q
 [outbox]
@@ -73,7 +75,7 @@ address = %q
 username = "support"
 password = "secret"
 poll_interval = "100ms"
-`, dsn, filepath.Join(g.dir, "helpdesk.db"), g.addr, relay.Addr, dns.Addr(), mbox.Addr)
+`, dsn, filepath.Join(g.dir, "helpdesk.db"), g.addr, g.http, relay.Addr, dns.Addr(), mbox.Addr)
 		if err := os.WriteFile(g.cfg, []byte(cfg), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -137,6 +139,17 @@ poll_interval = "100ms"
 		t.Logf("round %d: the other gateway took the mailbox over %s after the kill", round, time.Since(killed).Round(time.Millisecond))
 		victim.proc = startGateway(t, victim.dir, victim.cfg)
 		waitStarted(t, victim.proc)
+		// Back, it waits on standby, ready: the other keeps the mailbox.
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			st := mailboxState(t, victim.http)
+			if st.State == "standby" && st.OK {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("round %d: the restarted gateway shows the mailbox as %+v, want standby and ok", round, st)
+				break
+			}
+		}
 	}
 	wg.Wait()
 	if err := <-appendErr; err != nil {
@@ -251,6 +264,36 @@ func mailboxHolder(t *testing.T, db *store.DB, a, b *serveProc, not int, within 
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// mailboxState reads the support mailbox's channel from the /status of
+// the gateway whose admin endpoint is at addr.
+func mailboxState(t *testing.T, addr string) (ch struct {
+	State string `json:"state"`
+	OK    bool   `json:"ok"`
+}) {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Channels []struct {
+			Name  string `json:"name"`
+			State string `json:"state"`
+			OK    bool   `json:"ok"`
+		} `json:"channels"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range st.Channels {
+		if c.Name == "support" {
+			ch.State, ch.OK = c.State, c.OK
+		}
+	}
+	return ch
 }
 
 // waitStarted waits for serve's "started" line.

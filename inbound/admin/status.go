@@ -101,9 +101,10 @@ type Channel struct {
 	Name    string `json:"name"`
 	Kind    string `json:"kind"` // imap, smtp, relay, slack
 	Enabled bool   `json:"enabled"`
-	// State is e.g. idle, polling, backing_off (IMAP), listening,
-	// refusing (SMTP), ready, holding (relay and Slack), disabled, or
-	// not_running when no serve reports it.
+	// State is e.g. idle, polling, backing_off, standby (IMAP; standby:
+	// another gateway on the database polls it), listening, refusing
+	// (SMTP), ready, holding (relay and Slack), disabled, or not_running
+	// when no serve reports it.
 	State       string     `json:"state"`
 	Connected   bool       `json:"connected"`
 	OK          bool       `json:"ok"` // the last check was good; /readyz needs it of enabled channels
