@@ -22,6 +22,7 @@ import (
 // differs is small and mechanical:
 //
 //   - placeholders: SQLite's ? and ?N become $1… and $N;
+//   - SQLite's index hints (INDEXED BY) are dropped;
 //   - an INSERT into a table with an identity id gains RETURNING id, read
 //     back as the result's LastInsertId, which PostgreSQL's protocol has
 //     no other way to give;
