@@ -75,31 +75,24 @@ func TestPostgres_TwoInstancesTakeTurns(t *testing.T) {
 		Lots:  []core.Lot{{AccountID: tk.AccountID, Kind: core.CreditGrant, Credits: 100, AddedAt: t0, ExpiresAt: t0.AddDate(2, 0, 0)}},
 	}
 	mustPost(t, a, grant)
-	const n = 40
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			db := []*DB{a, b}[i%2]
-			errs[i] = db.Tx(ctx, func(tx core.Tx) error {
-				acc, err := tx.Account(ctx, tk.AccountID)
-				if err != nil {
-					return err
-				}
-				if acc.Credits < 10 {
-					return core.Errorf(core.ECREDITS, "balance %d", acc.Credits)
-				}
-				return tx.PostCredits(ctx, &core.Posting{
-					Entry: core.LedgerEntry{AccountID: tk.AccountID, Kind: core.CreditManual, Amount: -10,
-						By: "U0AGENT", Reason: fmt.Sprint("charge ", i), At: t0},
-					Spends: []core.Spend{{Lot: grant.Lots[0].ID, Credits: 10}},
-				})
-			})
-		}()
+	dbs := make([]*DB, 40)
+	for i := range dbs {
+		dbs[i] = []*DB{a, b}[i%2]
 	}
-	wg.Wait()
+	errs := atOnce(dbs, func(i int, tx core.Tx) error {
+		acc, err := tx.Account(ctx, tk.AccountID)
+		if err != nil {
+			return err
+		}
+		if acc.Credits < 10 {
+			return core.Errorf(core.ECREDITS, "balance %d", acc.Credits)
+		}
+		return tx.PostCredits(ctx, &core.Posting{
+			Entry: core.LedgerEntry{AccountID: tk.AccountID, Kind: core.CreditManual, Amount: -10,
+				By: "U0AGENT", Reason: fmt.Sprint("charge ", i), At: t0},
+			Spends: []core.Spend{{Lot: grant.Lots[0].ID, Credits: 10}},
+		})
+	})
 	charged := 0
 	for i, err := range errs {
 		switch {
@@ -131,27 +124,18 @@ func TestPostgres_TwoInstancesSeeEachOther(t *testing.T) {
 	acc := mustTicket(t, a, "ann@shop.example").AccountID
 	for round := range 20 {
 		email := fmt.Sprintf("new%d@shop.example", round)
-		errs := make([]error, 2)
 		ids := make([]int64, 2)
-		var wg sync.WaitGroup
-		for i, db := range []*DB{a, b} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs[i] = db.Tx(ctx, func(tx core.Tx) error {
-					p, err := tx.ProfileByEmail(ctx, email)
-					if core.ErrorCode(err) == core.ENOTFOUND {
-						p = &core.Profile{AccountID: acc, Email: email, Role: core.RoleSecondary, CreatedAt: t0}
-						err = tx.CreateProfile(ctx, p)
-					}
-					if err == nil {
-						ids[i] = p.ID
-					}
-					return err
-				})
-			}()
-		}
-		wg.Wait()
+		errs := atOnce([]*DB{a, b}, func(i int, tx core.Tx) error {
+			p, err := tx.ProfileByEmail(ctx, email)
+			if core.ErrorCode(err) == core.ENOTFOUND {
+				p = &core.Profile{AccountID: acc, Email: email, Role: core.RoleSecondary, CreatedAt: t0}
+				err = tx.CreateProfile(ctx, p)
+			}
+			if err == nil {
+				ids[i] = p.ID
+			}
+			return err
+		})
 		if errs[0] != nil || errs[1] != nil || ids[0] != ids[1] {
 			t.Fatalf("round %d: profiles %v, errors %v; want one profile, no error", round, ids, errs)
 		}
@@ -166,20 +150,11 @@ func TestPostgres_SameMailTwoInstances(t *testing.T) {
 	a, b := mustOpenDSN(t, dsn), mustOpenDSN(t, dsn)
 	tk := mustTicket(t, a, "ann@shop.example")
 	for round := range 20 {
-		errs := make([]error, 2)
-		var wg sync.WaitGroup
-		for i, db := range []*DB{a, b} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs[i] = db.Tx(ctx, func(tx core.Tx) error {
-					return tx.AddMessage(ctx, &core.Message{Ticket: tk.Number, Direction: core.DirInbound,
-						From: "ann@shop.example", MessageID: fmt.Sprintf("m%d@shop.example", round), BodyHash: "h",
-						Text: "hello", CreatedAt: t0})
-				})
-			}()
-		}
-		wg.Wait()
+		errs := atOnce([]*DB{a, b}, func(_ int, tx core.Tx) error {
+			return tx.AddMessage(ctx, &core.Message{Ticket: tk.Number, Direction: core.DirInbound,
+				From: "ann@shop.example", MessageID: fmt.Sprintf("m%d@shop.example", round), BodyHash: "h",
+				Text: "hello", CreatedAt: t0})
+		})
 		ok, conflict := 0, 0
 		for _, err := range errs {
 			switch {
@@ -195,6 +170,22 @@ func TestPostgres_SameMailTwoInstances(t *testing.T) {
 			t.Fatalf("round %d: %d stored, %d conflicts; want 1 and 1", round, ok, conflict)
 		}
 	}
+}
+
+// atOnce runs fn in a transaction on each database at the same time and
+// returns their errors: gateways racing on one PostgreSQL database.
+func atOnce(dbs []*DB, fn func(i int, tx core.Tx) error) []error {
+	errs := make([]error, len(dbs))
+	var wg sync.WaitGroup
+	for i, db := range dbs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = db.Tx(context.Background(), func(tx core.Tx) error { return fn(i, tx) })
+		}()
+	}
+	wg.Wait()
+	return errs
 }
 
 // pgDSN is a fresh PostgreSQL database; the tests about PostgreSQL itself

@@ -97,8 +97,13 @@ func migrationNumber(name string) (int, error) {
 	return n, nil
 }
 
+// querier is a database or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // readApplied adds the versions recorded in schema_migrations to applied.
-func readApplied(ctx context.Context, db *sql.DB, applied map[int]bool) error {
+func readApplied(ctx context.Context, db querier, applied map[int]bool) error {
 	rows, err := db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
 	if err != nil {
 		return fmt.Errorf("read applied migrations: %w", err)

@@ -294,19 +294,7 @@ func (s *DB) appliedMigrations(ctx context.Context) (map[int]bool, error) {
 				}
 			}
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT version FROM schema_migrations`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var n int
-			if err := rows.Scan(&n); err != nil {
-				return err
-			}
-			applied[n] = true
-		}
-		return rows.Err()
+		return readApplied(ctx, tx, applied)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read applied migrations: %w", err)

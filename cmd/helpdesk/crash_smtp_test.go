@@ -99,37 +99,10 @@ dns = %q
 	addr := fmt.Sprintf("127.0.0.1:%d", smtpPort)
 
 	// The sender: 2 connections at a few hundred mails a second, so the
-	// kills fall while mail arrives; each mail retried until it gets a
-	// 250, as an MTA's queue would.
-	var accepted atomic.Int64
-	var attempts atomic.Int64
+	// kills fall while mail arrives.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < 2; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= total {
-					return
-				}
-				from := fmt.Sprintf("c%d@shop%d.example", i, i%13)
-				msg := fmt.Sprintf("From: <%s>\r\nTo: support@support.example.com\r\nSubject: crash %d\r\nMessage-ID: <smtp-crash-%d@shop.example>\r\n\r\nmail %d\r\n", from, i, i, i)
-				for ctx.Err() == nil {
-					attempts.Add(1)
-					if err := sendOnce(addr, from, msg); err == nil {
-						accepted.Add(1)
-						break
-					}
-					time.Sleep(20 * time.Millisecond)
-				}
-				time.Sleep(3 * time.Millisecond)
-			}
-		}()
-	}
+	send := startSender(ctx, total, 2, "crash", "smtp-crash", 3*time.Millisecond, func(int) string { return addr })
 
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	const kills = 6
@@ -141,11 +114,11 @@ dns = %q
 		g := startGateway(t, dir, cfgPath)
 		time.Sleep(time.Duration(300+rng.IntN(700)) * time.Millisecond)
 		g.kill(t)
-		t.Logf("round %d: killed after %s with %d mails accepted so far", round, g.ran(), accepted.Load())
+		t.Logf("round %d: killed after %s with %d mails accepted so far", round, g.ran(), send.accepted.Load())
 		recovered += strings.Count(g.log(), journalRecovered)
 	}
 	g := startGateway(t, dir, cfgPath)
-	wg.Wait()
+	send.wg.Wait()
 
 	// Wait for the outbox to drain through the flaky relay.
 	deadline := time.Now().Add(3 * time.Minute)
@@ -203,7 +176,48 @@ dns = %q
 	recovered += strings.Count(g.log(), journalRecovered)
 	t.Logf("mails sent %d (SMTP attempts %d), accepted %d, stored %d tickets; notifications delivered %d, twice %d; "+
 		"restarts that marked rows from the journal %d; relay attempts %d (20%% refused)",
-		total, attempts.Load(), accepted.Load(), len(tickets), delivered, twice, recovered, relay.Tries.Load())
+		total, send.attempts.Load(), send.accepted.Load(), len(tickets), delivered, twice, recovered, relay.Tries.Load())
+}
+
+// sender delivers total mails over workers connections at once, each
+// retried until it gets a 250, as an MTA's queue would.
+type sender struct {
+	accepted, attempts atomic.Int64
+	wg                 sync.WaitGroup // done when every mail got its 250 or ctx ended
+}
+
+// startSender starts a sender. Mail i has the subject "SUBJECT i" and the
+// Message-ID <ID-i@shop.example>; its try-th attempt goes to addr(try)
+// (several gateways: an MTA trying the next MX host), and each sender
+// waits pause between mails.
+func startSender(ctx context.Context, total, workers int, subject, id string, pause time.Duration, addr func(try int) string) *sender {
+	s := &sender{}
+	var next atomic.Int64
+	for range workers {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= total {
+					return
+				}
+				from := fmt.Sprintf("c%d@shop%d.example", i, i%13)
+				msg := fmt.Sprintf("From: <%s>\r\nTo: support@support.example.com\r\nSubject: %s %d\r\nMessage-ID: <%s-%d@shop.example>\r\n\r\nmail %d\r\n",
+					from, subject, i, id, i, i)
+				for try := i; ctx.Err() == nil; try++ {
+					s.attempts.Add(1)
+					if sendOnce(addr(try), from, msg) == nil {
+						s.accepted.Add(1)
+						break
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+				time.Sleep(pause)
+			}
+		}()
+	}
+	return s
 }
 
 // countAcks counts the distinct acknowledgments (Message-IDs of ticket

@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -88,30 +86,7 @@ poll_interval = "100ms"
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var accepted atomic.Int64
-	var wg sync.WaitGroup
-	var next atomic.Int64
-	for w := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= smtpTotal {
-					return
-				}
-				from := fmt.Sprintf("c%d@shop%d.example", i, i%13)
-				msg := fmt.Sprintf("From: <%s>\r\nTo: support@support.example.com\r\nSubject: smtp %d\r\nMessage-ID: <failover-%d@shop.example>\r\n\r\nmail %d\r\n", from, i, i, i)
-				for try := w + i; ctx.Err() == nil; try++ {
-					if sendOnce(gws[try%2].addr, from, msg) == nil {
-						accepted.Add(1)
-						break
-					}
-					time.Sleep(20 * time.Millisecond)
-				}
-			}
-		}()
-	}
+	send := startSender(ctx, smtpTotal, 4, "smtp", "failover", 0, func(try int) string { return gws[try%2].addr })
 	appendErr := make(chan error, 1)
 	go func() {
 		appendErr <- appendMail(mbox.Addr, imapTotal, func(i int) string {
@@ -134,7 +109,7 @@ poll_interval = "100ms"
 		victim.proc.kill(t)
 		killed := time.Now()
 		t.Logf("round %d: gateway %d, polling the mailbox, killed after %s with %d SMTP mails accepted so far",
-			round, holder, victim.proc.ran(), accepted.Load())
+			round, holder, victim.proc.ran(), send.accepted.Load())
 		mailboxHolder(t, db, gws[0].proc, gws[1].proc, holder, 15*time.Second)
 		t.Logf("round %d: the other gateway took the mailbox over %s after the kill", round, time.Since(killed).Round(time.Millisecond))
 		victim.proc = startGateway(t, victim.dir, victim.cfg)
@@ -151,7 +126,7 @@ poll_interval = "100ms"
 			}
 		}
 	}
-	wg.Wait()
+	send.wg.Wait()
 	if err := <-appendErr; err != nil {
 		t.Fatalf("appending mail: %v", err)
 	}
@@ -213,7 +188,7 @@ poll_interval = "100ms"
 		t.Errorf("credits verify: %+v, %v", bad, err)
 	}
 	t.Logf("SMTP mails %d (accepted %d), IMAP mails %d: %d tickets; acknowledgments delivered %d, twice %d",
-		smtpTotal, accepted.Load(), imapTotal, len(tickets), delivered, twice)
+		smtpTotal, send.accepted.Load(), imapTotal, len(tickets), delivered, twice)
 }
 
 // appendMail appends the n mails mail(i) to the INBOX of the test
