@@ -339,9 +339,14 @@ type fakeQueue struct {
 	nextID  int64
 	threads map[int64][2]string
 	DoneErr error
-	DueErr  error
+	// DoneOK, when not zero, is how many more DoneAll calls succeed
+	// before DoneErr applies.
+	DoneOK int
+	DueErr error
 	// DoneCalls counts DoneAll calls.
 	DoneCalls int
+	// OnDone, when set, is called by DoneAll after the rows are marked.
+	OnDone func()
 }
 
 var _ Queue = (*fakeQueue)(nil)
@@ -451,7 +456,9 @@ func (q *fakeQueue) DoneAll(_ context.Context, rows []core.OutboxSent) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.DoneCalls++
-	if q.DoneErr != nil {
+	if q.DoneOK > 0 {
+		q.DoneOK--
+	} else if q.DoneErr != nil {
 		return q.DoneErr
 	}
 	for _, s := range rows {
@@ -467,6 +474,9 @@ func (q *fakeQueue) DoneAll(_ context.Context, rows []core.OutboxSent) error {
 		r.State, r.DoneAt, r.LastError = "sent", s.At, ""
 		r.History = append(r.History, fakeAttempt{s.At, s.Duration, "sent", ""})
 		r.Attempts++
+	}
+	if q.OnDone != nil {
+		q.OnDone()
 	}
 	return nil
 }

@@ -53,6 +53,52 @@ func TestWorker_JournalAfterACrash(t *testing.T) {
 	}
 }
 
+// TestWorker_MarkFailsMidBatch: the rows of a batch are marked sent
+// markChunk to a transaction, and the second transaction fails. The
+// first chunk stays marked, the error names the rows left, and the next
+// pass marks those from the journal without sending anything again.
+func TestWorker_MarkFailsMidBatch(t *testing.T) {
+	j, _, err := OpenJournal(filepath.Join(t.TempDir(), "j"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	env := MustWorker(t, func(o *Options, _ *Mailer) { o.Journal = j })
+	const rows = markChunk + 8
+	var ids []int64
+	for tk := int64(1); tk <= rows; tk++ {
+		ids = append(ids, env.q.add(t, core.OutboxEmail, tk, testNotice(), t0))
+	}
+	env.q.DoneOK, env.q.DoneErr = 1, errors.New("disk full")
+	sent, err := env.w.Drain(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "and 7 other rows WAS SENT") || !strings.Contains(err.Error(), "marks it from the journal") {
+		t.Fatalf("Drain: sent %d, %v; want the last 8 rows left to the journal", sent, err)
+	}
+	marked := 0
+	for _, id := range ids {
+		if env.q.row(id).State == "sent" {
+			marked++
+		}
+	}
+	if marked != markChunk {
+		t.Fatalf("%d rows marked sent, want the first transaction's %d", marked, markChunk)
+	}
+
+	env.q.DoneErr = nil
+	if sent, err := env.w.Drain(context.Background()); err != nil || sent != 0 {
+		t.Fatalf("next pass: sent %d, %v; want nothing sent again", sent, err)
+	}
+	for _, id := range ids {
+		checkRow(t, env.q.row(id), "sent", 1)
+	}
+	if n := len(env.relay.received()); n != rows {
+		t.Fatalf("the relay got %d mails, want %d", n, rows)
+	}
+	if b, _ := os.ReadFile(j.path); len(b) != 0 {
+		t.Fatalf("journal not cleared after marking: %q", b)
+	}
+}
+
 // TestWorker_JournalEmptyAfterEachRow: a row marked in the database
 // leaves nothing in the journal, so a restart marks nothing twice.
 func TestWorker_JournalEmptyAfterEachRow(t *testing.T) {

@@ -3,6 +3,7 @@ package outbound
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"helpdesk/core"
@@ -30,8 +31,9 @@ type pass struct {
 	results chan sendResult
 	busy    map[holdKey]bool  // lanes of tickets with a row in flight
 	lanes   map[core.Lane]int // rows in flight by lane
+	present []core.Lane       // the lanes of the batch's rows
 	flying  int
-	marks   []sentRow
+	marks   marks
 }
 
 // sentRow is a row that went out, to be marked sent.
@@ -53,31 +55,47 @@ type sendResult struct {
 }
 
 // batch sends items (in ID order), settles each outcome as it comes, and
-// marks the rows sent. After an error it sends nothing more, waits for
-// the rows in flight, marks those sent and returns the first error.
+// marks the rows sent while it goes on (marks.go). After an error it
+// sends nothing more, waits for the rows in flight, marks those sent and
+// returns the first error.
 func (p *pass) batch(ctx context.Context, items []core.OutboxItem) error {
 	p.results = make(chan sendResult)
-	p.busy, p.lanes, p.flying, p.marks = map[holdKey]bool{}, map[core.Lane]int{}, 0, nil
+	p.busy, p.lanes, p.flying, p.present = map[holdKey]bool{}, map[core.Lane]int{}, 0, nil
+	p.marks = marks{done: make(chan markResult, 1)}
+	// The rows waiting are pointers: dispatch runs after every outcome
+	// and moves the waiting rows up past those it started.
+	waiting := make([]*core.OutboxItem, len(items))
+	for i := range items {
+		waiting[i] = &items[i]
+		if l := laneOf(items[i]); !slices.Contains(p.present, l) {
+			p.present = append(p.present, l)
+		}
+	}
 	var first error
 	for {
-		if first == nil {
-			items = p.dispatch(ctx, items)
+		if first == nil && p.marks.err == nil {
+			waiting = p.dispatch(ctx, waiting)
 		}
+		p.startMark(ctx)
 		if p.flying == 0 {
 			break
 		}
-		r := <-p.results
-		p.flying--
-		p.lanes[laneOf(r.it)]--
-		delete(p.busy, keyOf(r.it))
-		if r.err == nil {
-			r.err = p.settle(ctx, r)
-		}
-		if r.err != nil && first == nil {
-			first = r.err
+		select {
+		case r := <-p.results:
+			p.flying--
+			p.lanes[laneOf(r.it)]--
+			delete(p.busy, keyOf(r.it))
+			if r.err == nil {
+				r.err = p.settle(ctx, r)
+			}
+			if r.err != nil && first == nil {
+				first = r.err
+			}
+		case m := <-p.marks.done:
+			p.markSettled(ctx, m)
 		}
 	}
-	if err := p.w.mark(ctx, p.marks); err != nil {
+	if err := p.finishMarks(ctx); err != nil {
 		return err
 	}
 	return first
@@ -86,16 +104,25 @@ func (p *pass) batch(ctx context.Context, items []core.OutboxItem) error {
 // dispatch starts the rows of items that may go now and returns those
 // that must wait for a row in flight or for room in their lane, in
 // order. The rows it neither starts nor keeps are held for this pass.
-func (p *pass) dispatch(ctx context.Context, items []core.OutboxItem) []core.OutboxItem {
+//
+// While every lane is full no row can start, and the rest wait unread:
+// with a batch of hundreds of rows and a few in flight, reading them all
+// after each outcome cost more than building the mails. Each row is
+// still read with the holds and breakers as they are when a lane has
+// room, and every row is read before the batch ends, when nothing flies.
+func (p *pass) dispatch(ctx context.Context, items []*core.OutboxItem) []*core.OutboxItem {
 	w := p.w
 	keep := items[:0]
-	for _, it := range items {
-		k, l := keyOf(it), laneOf(it)
+	for i, it := range items {
+		if p.full() {
+			return append(keep, items[i:]...)
+		}
+		k, l := keyOf(*it), laneOf(*it)
 		if it.Ticket != 0 && p.busy[k] {
 			keep = append(keep, it) // its ticket's earlier row decides
 			continue
 		}
-		if held(it, p.holds, w.holds) {
+		if held(*it, p.holds, w.holds) {
 			continue
 		}
 		b := w.breakers[l]
@@ -119,11 +146,23 @@ func (p *pass) dispatch(ctx context.Context, items []core.OutboxItem) []core.Out
 		p.lanes[l]++
 		p.flying++
 		go func() {
-			res, next, mark, err := w.process(ctx, it, p.now)
-			p.results <- sendResult{it: it, res: res, next: next, mark: mark, err: err}
+			res, next, mark, err := w.process(ctx, *it, p.now)
+			p.results <- sendResult{it: *it, res: res, next: next, mark: mark, err: err}
 		}()
 	}
 	return keep
+}
+
+// full reports whether every lane of the batch has as many rows in
+// flight as it may.
+func (p *pass) full() bool {
+	for _, l := range p.present {
+		b := p.w.breakers[l]
+		if b == nil || p.lanes[l] < b.width(p.w.opts.Concurrency) {
+			return false
+		}
+	}
+	return true
 }
 
 // settle updates the lane's breaker and the ticket's holds from a row's
@@ -146,7 +185,7 @@ func (p *pass) settle(ctx context.Context, r sendResult) error {
 	switch {
 	case r.res == outcomeSent:
 		p.sent++
-		p.marks = append(p.marks, r.mark)
+		p.marks.pending = append(p.marks.pending, r.mark)
 		if it.Attempts > 0 || reopened {
 			if err := w.wake(ctx, l); err != nil {
 				return err
@@ -161,48 +200,6 @@ func (p *pass) settle(ctx context.Context, r sendResult) error {
 		addHold(p.holds, keyOf(it), h)
 		h.until = r.next
 		addHold(w.holds, keyOf(it), h)
-	}
-	return nil
-}
-
-// mark marks the rows sent in one transaction and empties the journal.
-// When that fails, the journaled rows are kept for the next pass, which
-// marks them before it sends anything.
-func (w *Worker) mark(ctx context.Context, rows []sentRow) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	done := make([]core.OutboxSent, len(rows))
-	journaled := 0
-	for i, r := range rows {
-		done[i] = r.entry.sent(r.at, r.dur)
-		if r.journaled {
-			journaled++
-		}
-	}
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
-	defer cancel()
-	if err := w.q.DoneAll(rctx, done); err != nil {
-		for _, r := range rows {
-			if r.journaled {
-				w.unmarked = append(w.unmarked, r.entry)
-			}
-		}
-		return markError(rows, journaled, err)
-	}
-	for _, r := range rows {
-		w.threads.forget(r.entry)
-	}
-	if journaled > 0 {
-		if err := w.opts.Journal.clear(); err != nil {
-			w.log.WarnContext(ctx, "outbox journal not cleared", keyError, err)
-		}
-	}
-	for _, r := range rows {
-		if w.opts.Delivered != nil {
-			w.opts.Delivered(r.item, r.at)
-		}
-		w.log.InfoContext(ctx, "outbox row sent", keyOutboxID, r.entry.ID, keyTicket, r.entry.Ticket, keyKind, r.entry.Kind)
 	}
 	return nil
 }

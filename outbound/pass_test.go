@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -44,7 +45,7 @@ func (m *orderMailer) Send(ctx context.Context, from string, to []string, msg []
 }
 
 // Many rows due at once go out concurrently, each ticket's in order, and
-// are marked sent in one transaction a batch rather than one a row. A
+// are marked sent markChunk rows to a transaction rather than one a row. A
 // ticket whose row fails sends nothing more until that row went out.
 func TestWorker_ConcurrentBatch(t *testing.T) {
 	const tickets, each = 40, 5
@@ -63,8 +64,8 @@ func TestWorker_ConcurrentBatch(t *testing.T) {
 	if m.most < 2 || m.most > DefaultConcurrency {
 		t.Errorf("at most %d sends at once, want 2 to %d", m.most, DefaultConcurrency)
 	}
-	if n, batches := env.q.DoneCalls, (tickets*each+DefaultBatchSize-1)/DefaultBatchSize; n > batches+1 {
-		t.Errorf("%d transactions marked %d rows, want about one a batch (%d)", n, tickets*each, batches)
+	if n, chunks := env.q.DoneCalls, (tickets*each+markChunk-1)/markChunk; n > chunks+1 {
+		t.Errorf("%d transactions marked %d rows, want about one each %d rows (%d)", n, tickets*each, markChunk, chunks)
 	}
 	if got := m.got["t7"]; len(got) != 1 {
 		t.Fatalf("ticket 7 sent %v, want only its first mail before the failed one", got)
@@ -102,5 +103,44 @@ func TestWorker_ConcurrencyOne(t *testing.T) {
 	env.drain(t, 20)
 	if m.most != 1 {
 		t.Errorf("%d sends at once, want 1", m.most)
+	}
+}
+
+// gateMailer lets through the first open mails, then holds every send
+// until gate is closed.
+type gateMailer struct {
+	open int32
+	sent atomic.Int32
+	gate chan struct{}
+}
+
+func (m *gateMailer) Send(ctx context.Context, from string, to []string, msg []byte, id string) error {
+	if m.sent.Add(1) > m.open {
+		select {
+		case <-m.gate:
+		case <-time.After(10 * time.Second):
+			return errors.New("held for 10 s: no rows were marked while the batch went on")
+		}
+	}
+	return nil
+}
+
+// TestWorker_MarksWhileSending: the rows a batch sent are marked while
+// the rest of the batch goes out, not only when it ends. The mailer holds
+// the batch's later rows until the first rows are marked.
+func TestWorker_MarksWhileSending(t *testing.T) {
+	m := &gateMailer{open: markChunk + DefaultConcurrency, gate: make(chan struct{})}
+	env := MustWorker(t, func(_ *Options, mm *Mailer) { *mm = m })
+	const rows = 3 * markChunk
+	for tk := int64(1); tk <= rows; tk++ {
+		env.q.add(t, core.OutboxEmail, tk, testNotice(), t0)
+	}
+	var once sync.Once
+	env.q.OnDone = func() { once.Do(func() { close(m.gate) }) }
+	if sent, err := env.w.Drain(context.Background()); err != nil || sent != rows {
+		t.Fatalf("Drain: sent %d, %v; want %d", sent, err, rows)
+	}
+	if n := env.q.DoneCalls; n != rows/markChunk {
+		t.Errorf("%d transactions marked %d rows, want one each %d", n, rows, markChunk)
 	}
 }

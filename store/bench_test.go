@@ -106,3 +106,40 @@ func BenchmarkQueue(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkOutbox_DoneAll marks 32 rows sent in one transaction, as the
+// outbox worker does while a batch goes out; every fourth row is a
+// card that names its ticket's thread. It reports the time a row.
+func BenchmarkOutbox_DoneAll(b *testing.B) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(b.TempDir(), "helpdesk.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	var tickets []int64
+	for i := range 8 {
+		tickets = append(tickets, mustTicket(b, db, "c"+strconv.Itoa(i)+"@shop.example").Number)
+	}
+	const rows = 32
+	var busy time.Duration
+	for i := 0; b.Loop(); i++ {
+		ids, err := enqueueIDs(db, tickets[i%len(tickets)], rows)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sent := make([]core.OutboxSent, rows)
+		for j, id := range ids {
+			sent[j] = core.OutboxSent{ID: id, Ticket: tickets[i%len(tickets)], At: t0, Duration: time.Millisecond}
+			if j%4 == 0 {
+				sent[j].SlackChannel, sent[j].SlackTS = "C1", strconv.Itoa(i)+"."+strconv.Itoa(j)
+			}
+		}
+		start := time.Now()
+		if err := db.DoneAll(ctx, sent); err != nil {
+			b.Fatal(err)
+		}
+		busy += time.Since(start)
+	}
+	b.ReportMetric(float64(busy.Microseconds())/float64(rows*b.N), "µs/row")
+}

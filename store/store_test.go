@@ -53,7 +53,7 @@ func MustOpen(t *testing.T) *DB {
 var t0 = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 
 // mustTicket creates an account, a profile and a ticket.
-func mustTicket(t *testing.T, db *DB, email string) *core.Ticket {
+func mustTicket(t testing.TB, db *DB, email string) *core.Ticket {
 	t.Helper()
 	var tk core.Ticket
 	err := db.Tx(context.Background(), func(tx core.Tx) error {

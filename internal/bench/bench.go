@@ -83,10 +83,7 @@ func Run(ctx context.Context, n, conns int, keep bool, pgDSN string, stderr io.W
 		return nil, err
 	}
 	defer null.Close()
-	newMail := func(i int) (string, string) {
-		from := fmt.Sprintf("customer%d@shop%d.example", i, i%97)
-		return from, benchMail(from, fmt.Sprintf("<load-%d@shop.example>", i), "", i)
-	}
+	newMail := NewTicketMail
 	res.Null = loadSMTP("null go-smtp server", null.Addr, n, conns, newMail)
 
 	dir, err := os.MkdirTemp("", "helpdesk-bench-")
@@ -195,6 +192,12 @@ func loadGateway(ctx context.Context, n, conns int, path, pgDSN string, newMail 
 		return res, fmt.Errorf("bench: %d mails accepted but %d stored", want, res.Stored)
 	}
 	return res, nil
+}
+
+// NewTicketMail is the bench's i-th new-ticket mail and its sender.
+func NewTicketMail(i int) (from, raw string) {
+	from = fmt.Sprintf("customer%d@shop%d.example", i, i%97)
+	return from, benchMail(from, fmt.Sprintf("<load-%d@shop.example>", i), "", i)
 }
 
 // benchMail is a plain customer mail of about 1.5 KB; with inReplyTo it
