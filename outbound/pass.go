@@ -14,12 +14,13 @@ import (
 // lane's breaker says so), and a row waits while an earlier row of its
 // ticket's lane is in flight: it is then sent, or held, once that row's
 // outcome is known, as if the rows had gone out one by one. The rows sent
-// are marked in one transaction at the end of the batch, before the next
-// one is read; the journal holds them until then, so that a crash in
-// between does not send them twice.
+// are marked while the batch goes on and all are marked before the next
+// batch is read (marks.go); the journal holds them until then, so that a
+// crash in between does not send them twice.
 //
 // Only the goroutine that runs batch touches the pass, the holds and the
-// breakers; the sends report back on a channel.
+// breakers; the sends and the marks' transactions report back on
+// channels.
 type pass struct {
 	w     *Worker
 	now   time.Time

@@ -211,7 +211,7 @@ func (w *Worker) Run(ctx context.Context) error {
 // Drain makes one pass over the rows due now, in ID order, and returns
 // how many it sent. Rows of different tickets go out concurrently (up to
 // Options.Concurrency a lane), a ticket's rows of one lane in order. Rows
-// sent are marked in one transaction a batch, journaled until then.
+// sent are marked a few dozen to a transaction, journaled until then.
 // Failed rows are recorded for retry (or as dead) and do not make Drain
 // fail. Once a row of a ticket fails or has to wait, the ticket's later
 // rows in the same lane wait too: mail waits behind mail, Slack behind
