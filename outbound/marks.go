@@ -10,9 +10,10 @@ import (
 // markChunk to a transaction and one transaction at a time, and the rest
 // when it ends. The marks take the database's one writer, which intake's
 // group commits wait for: a batch of 400 rows marked at once held it for
-// about 10 ms (25 µs a row), which showed in intake's slowest answers, and 400 rows
-// marked in small transactions after the batch waited behind a group
-// commit each, until the outbox trailed a burst of mail by seconds.
+// about 10 ms (25 µs a row), which showed in intake's slowest answers;
+// and 400 rows marked in small transactions after the batch waited
+// behind a group commit each, until the outbox trailed a burst of mail
+// by seconds.
 //
 // The journal holds every row the batch sent until all are marked, and is
 // cleared then. When a transaction fails, nothing more is sent or marked
