@@ -19,7 +19,10 @@ import (
 // 250 and that commit sent the row again after the restart (once or twice
 // per thousand notifications in the crash test). Appending the row here
 // takes a system call, right after the 250; at the next start the worker
-// marks the rows it finds before it sends anything.
+// marks the rows it finds before it sends anything. What no client can
+// close is a kill between the relay taking a row and the 250 being read:
+// such rows go out again, at most those in flight (Options.Concurrency a
+// lane), and an email keeps its Message-ID.
 //
 // The file is not synced: it survives the process being killed, which is
 // the case it is for, not the machine losing power (the row is then sent
@@ -29,7 +32,8 @@ import (
 // commit's wait for the writer, and cost a second fsync per row sent
 // (0.5-4 ms each on the machine of docs/PERFORMANCE.md, against 12-15 µs
 // for the write and truncate). It holds the rows of at most one batch:
-// the worker marks a batch's rows in one transaction, then truncates it.
+// the worker marks them a few dozen to a transaction while the batch goes
+// on (marks.go), and truncates it once every one is marked.
 // Each line names the row's ticket and kind too, so that a journal left
 // next to a database restored from a backup does not mark some other
 // row, and a ticket's card where it was posted: the ticket's Slack
