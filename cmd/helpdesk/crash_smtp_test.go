@@ -106,9 +106,6 @@ dns = %q
 
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	const kills = 6
-	// Rows the relay took whose mark the kill cut off, marked from the
-	// outbox journal at the next start instead of sent again.
-	const journalRecovered = "marked rows sent that went out before a restart"
 	recovered := 0
 	for round := 0; round < kills; round++ {
 		g := startGateway(t, dir, cfgPath)
@@ -180,6 +177,11 @@ dns = %q
 		"restarts that marked rows from the journal %d; relay attempts %d (20%% refused)",
 		total, send.attempts.Load(), send.accepted.Load(), len(tickets), delivered, twice, recovered, relay.Tries.Load())
 }
+
+// journalRecovered is what serve logs when it starts by marking sent
+// the rows its journal holds: rows the relay took whose mark a kill cut
+// off, marked instead of sent again.
+const journalRecovered = "marked rows sent that went out before a restart"
 
 // sender delivers total mails over workers connections at once, each
 // retried until it gets a 250, as an MTA's queue would.

@@ -154,8 +154,10 @@ poll_interval = "100ms"
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	recovered := 0
 	for _, g := range gws {
 		g.proc.stop(t)
+		recovered += strings.Count(g.proc.log(), journalRecovered)
 	}
 
 	tickets, err := db.ListTickets(context.Background(), store.TicketFilter{})
@@ -190,8 +192,9 @@ poll_interval = "100ms"
 	if bad, err := db.VerifyCredits(context.Background()); err != nil || len(bad) != 0 {
 		t.Errorf("credits verify: %+v, %v", bad, err)
 	}
-	t.Logf("SMTP mails %d (accepted %d), IMAP mails %d: %d tickets; acknowledgments delivered %d, twice %d",
-		smtpTotal, send.accepted.Load(), imapTotal, len(tickets), delivered, twice)
+	t.Logf("SMTP mails %d (accepted %d), IMAP mails %d: %d tickets; acknowledgments delivered %d, twice %d; "+
+		"restarts that marked rows from the journal %d",
+		smtpTotal, send.accepted.Load(), imapTotal, len(tickets), delivered, twice, recovered)
 }
 
 // appendMail appends the n mails mail(i) to the INBOX of the test
