@@ -7,8 +7,9 @@ import (
 
 // threadCache holds the tickets' cards that were posted but whose rows
 // are not marked sent yet: the mark records the ticket's thread in the
-// database (in the batch's transaction, or from the journal after a
-// crash), and until then the ticket's later Slack rows find it here.
+// database (in the transaction that marks the row, or from the journal
+// after a crash), and until then the ticket's later Slack rows find it
+// here.
 type threadCache struct {
 	mu sync.Mutex
 	m  map[int64]cachedThread // by ticket
