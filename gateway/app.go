@@ -128,6 +128,10 @@ func (a *App) newCore() (channels map[string]string, err error) {
 // that a dead card holds back none of its thread.
 var _ outbound.CardQueue = (*store.DB)(nil)
 
+// On PostgreSQL the store claims the rows a gateway reads, and the
+// worker renews its batch's claims while the batch runs.
+var _ outbound.ClaimQueue = (*store.DB)(nil)
+
 // The store keeps the files rows carry: customers' attachments are read
 // from their raw mail, agents' files are kept for the answer's mail.
 var _ outbound.FileQueue = (*store.DB)(nil)
@@ -167,6 +171,7 @@ func (a *App) newWorker(channels map[string]string) error {
 		From: from, DKIM: dkim, Channels: channels, Now: a.now, Logger: a.log.With("component", "outbound"),
 		PollInterval: cfg.Outbox.PollInterval.Duration, RetryBase: cfg.Outbox.RetryBase.Duration, Hold: a.sup.holds, Report: a.sup.report,
 		Journal: journal, Unmarked: unmarked, Delivered: a.delivered, UploadMaxBytes: cfg.Slack.UploadMaxBytes,
+		ClaimRenew: store.OutboxClaim / 4,
 	})
 	return nil
 }

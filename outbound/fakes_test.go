@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -552,4 +553,18 @@ func (c *fakeClock) Add(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
+}
+
+// claimQueue is a fakeQueue whose rows are claimed (ClaimQueue), as the
+// store's are on PostgreSQL; onRenew sees each renewal's ids.
+type claimQueue struct {
+	*fakeQueue
+	onRenew func(ids []int64)
+}
+
+var _ ClaimQueue = claimQueue{}
+
+func (q claimQueue) RenewClaims(_ context.Context, ids []int64) error {
+	q.onRenew(slices.Clone(ids))
+	return nil
 }

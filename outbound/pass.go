@@ -72,6 +72,8 @@ func (p *pass) batch(ctx context.Context, items []core.OutboxItem) error {
 			p.present = append(p.present, l)
 		}
 	}
+	renew, stop := p.renewClaims(ctx, items)
+	defer stop()
 	var first error
 	for {
 		if first == nil && p.marks.err == nil {
@@ -82,6 +84,8 @@ func (p *pass) batch(ctx context.Context, items []core.OutboxItem) error {
 			break
 		}
 		select {
+		case <-renew.C:
+			renew.do()
 		case r := <-p.results:
 			p.flying--
 			p.lanes[laneOf(r.it)]--
@@ -100,6 +104,39 @@ func (p *pass) batch(ctx context.Context, items []core.OutboxItem) error {
 		return err
 	}
 	return first
+}
+
+// claimRenewal renews a batch's claims each time C fires.
+type claimRenewal struct {
+	C  <-chan time.Time // nil when the queue has no claims
+	do func()
+}
+
+// renewClaims starts renewing the claims of the batch's rows every
+// Options.ClaimRenew, when the queue is a ClaimQueue, until stop. Every
+// row of the batch is renewed: the store takes only those still pending
+// and claimed by this gateway, which covers the rows waiting, in flight
+// and sent but not marked yet.
+func (p *pass) renewClaims(ctx context.Context, items []core.OutboxItem) (r claimRenewal, stop func()) {
+	cq, ok := p.w.q.(ClaimQueue)
+	if !ok || len(items) == 0 {
+		return r, func() {}
+	}
+	ids := make([]int64, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+	}
+	tick := time.NewTicker(p.w.opts.ClaimRenew)
+	r.C = tick.C
+	r.do = func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+		defer cancel()
+		if err := cq.RenewClaims(rctx, ids); err != nil {
+			p.w.log.WarnContext(ctx, "outbox claims not renewed: once they end, another gateway may send this batch's rows too",
+				"rows", len(ids), keyError, err)
+		}
+	}
+	return r, tick.Stop
 }
 
 // dispatch starts the rows of items that may go now and returns those

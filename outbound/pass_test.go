@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -107,11 +108,12 @@ func TestWorker_ConcurrencyOne(t *testing.T) {
 }
 
 // gateMailer lets through the first open mails, then holds every send
-// until gate is closed.
+// until gate is closed; a send held 10 s fails with why.
 type gateMailer struct {
 	open int32
 	sent atomic.Int32
 	gate chan struct{}
+	why  string
 }
 
 func (m *gateMailer) Send(ctx context.Context, from string, to []string, msg []byte, id string) error {
@@ -119,7 +121,7 @@ func (m *gateMailer) Send(ctx context.Context, from string, to []string, msg []b
 		select {
 		case <-m.gate:
 		case <-time.After(10 * time.Second):
-			return errors.New("held for 10 s: no rows were marked while the batch went on")
+			return errors.New("held for 10 s: " + m.why)
 		}
 	}
 	return nil
@@ -129,7 +131,8 @@ func (m *gateMailer) Send(ctx context.Context, from string, to []string, msg []b
 // the rest of the batch goes out, not only when it ends. The mailer holds
 // the batch's later rows until the first rows are marked.
 func TestWorker_MarksWhileSending(t *testing.T) {
-	m := &gateMailer{open: markChunk + DefaultConcurrency, gate: make(chan struct{})}
+	m := &gateMailer{open: markChunk + DefaultConcurrency, gate: make(chan struct{}),
+		why: "no rows were marked while the batch went on"}
 	env := MustWorker(t, func(_ *Options, mm *Mailer) { *mm = m })
 	const rows = 3 * markChunk
 	for tk := int64(1); tk <= rows; tk++ {
@@ -142,5 +145,34 @@ func TestWorker_MarksWhileSending(t *testing.T) {
 	}
 	if n := env.q.DoneCalls; n != rows/markChunk {
 		t.Errorf("%d transactions marked %d rows, want one each %d", n, rows, markChunk)
+	}
+}
+
+// TestWorker_RenewsClaimsWhileSending: with several gateways on one
+// database a batch's rows are claimed for a while, and a batch that runs
+// longer renews the claims of all its rows, so another gateway does not
+// send them too. The mailer holds every send until a renewal has come.
+func TestWorker_RenewsClaimsWhileSending(t *testing.T) {
+	m := &gateMailer{gate: make(chan struct{}), why: "the batch's claims were not renewed while it ran"}
+	env := MustWorker(t, func(o *Options, mm *Mailer) { *mm, o.ClaimRenew = m, 5*time.Millisecond })
+	var want []int64
+	for tk := int64(1); tk <= 3; tk++ {
+		want = append(want, env.q.add(t, core.OutboxEmail, tk, testNotice(), t0))
+	}
+	var mu sync.Mutex
+	var renewals [][]int64
+	q := claimQueue{fakeQueue: env.q, onRenew: func(ids []int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		if renewals = append(renewals, ids); len(renewals) == 1 {
+			close(m.gate)
+		}
+	}}
+	env.w = NewWorker(q, m, env.w.sl, env.w.opts)
+	env.drain(t, len(want))
+	mu.Lock()
+	defer mu.Unlock()
+	if len(renewals) == 0 || !slices.Equal(renewals[0], want) {
+		t.Fatalf("renewals %v, want the batch's rows %v", renewals, want)
 	}
 }

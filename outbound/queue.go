@@ -48,3 +48,14 @@ type CardQueue interface {
 	// (core.OutboxSlackTicket) still pending.
 	CardPending(ctx context.Context, ticket int64) (bool, error)
 }
+
+// ClaimQueue is a Queue whose rows Due claims for the gateway that read
+// them, for a while, so that several gateways on one database do not
+// send a row twice. A batch can outlast the claim (a slow relay, a
+// send's timeout of minutes), so the worker renews its batch's claims
+// every Options.ClaimRenew while the batch runs. Package store has it.
+type ClaimQueue interface {
+	// RenewClaims extends this gateway's claims on the rows ids that are
+	// still pending; it takes no row claimed by another gateway.
+	RenewClaims(ctx context.Context, ids []int64) error
+}

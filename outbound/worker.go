@@ -33,6 +33,9 @@ const (
 	DefaultBatchSize    = 400
 	DefaultSendTimeout  = 5 * time.Minute
 	DefaultConcurrency  = 8
+	// DefaultClaimRenew is a quarter of the claim a PostgreSQL store
+	// gives a row (store.OutboxClaim, 2 minutes).
+	DefaultClaimRenew = 30 * time.Second
 )
 
 // recordTimeout bounds writing a row's result. The write runs even while
@@ -77,6 +80,10 @@ type Options struct {
 	// sends one row at a time until a row went through (at the start,
 	// and after each failure).
 	Concurrency int
+	// ClaimRenew is how often a batch renews its rows' claims while it
+	// runs, when the queue is a ClaimQueue; zero means
+	// DefaultClaimRenew. It must be well under the claim's length.
+	ClaimRenew time.Duration
 	// Rand returns a number in [0, 1) for back-off jitter; nil means
 	// math/rand/v2.Float64. Tests fix it to get exact retry times.
 	Rand func() float64
@@ -159,6 +166,9 @@ func NewWorker(q Queue, m Mailer, s Slack, opts Options) *Worker {
 	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultConcurrency
+	}
+	if opts.ClaimRenew <= 0 {
+		opts.ClaimRenew = DefaultClaimRenew
 	}
 	if opts.UploadMaxBytes <= 0 {
 		opts.UploadMaxBytes = core.DefaultUploadMaxBytes

@@ -82,10 +82,12 @@ func (s *DB) ReleaseLease(ctx context.Context, name string) error {
 	return nil
 }
 
-// outboxClaim is how long a row handed out by Due stays this instance's
-// on PostgreSQL: longer than any attempt takes, short enough that another
-// gateway sends the rows of one that died soon after.
-const outboxClaim = 2 * time.Minute
+// OutboxClaim is how long a row handed out by Due stays this instance's
+// on PostgreSQL, unless RenewClaims extends it: short enough that another
+// gateway sends the rows of one that died soon after. A batch may take
+// longer than this (a slow relay, a send's timeout of minutes), so the
+// worker renews its batch's claims while it runs.
+const OutboxClaim = 2 * time.Minute
 
 // duePostgres is Due for several gateways: the rows it returns are
 // claimed by this instance (FOR UPDATE SKIP LOCKED, then claimed_by and
@@ -104,11 +106,34 @@ func (s *DB) duePostgres(ctx context.Context, now time.Time, limit int) ([]core.
 					OR e.claimed_by != ?3 AND e.claimed_until >= clock_timestamp()))
 			ORDER BY id LIMIT ?2 FOR UPDATE SKIP LOCKED)
 		RETURNING id, kind, lane, COALESCE(ticket_id, 0), payload, attempts, next_attempt, created_at, last_error`,
-		fmtTime(now), limit, s.instance, outboxClaim.Seconds())
+		fmtTime(now), limit, s.instance, OutboxClaim.Seconds())
 	if err != nil {
 		return nil, fmt.Errorf("claim due outbox: %w", err)
 	}
 	items, err := scanOutboxItems(rows)
 	sort.Slice(items, func(i, j int) bool { return items[i].ID < items[j].ID })
 	return items, err
+}
+
+// RenewClaims extends by OutboxClaim this instance's claims on the rows
+// ids that are still pending; a row claimed by another instance or no
+// longer pending is left as it is. On SQLite, where one gateway sends
+// every row, it does nothing.
+func (s *DB) RenewClaims(ctx context.Context, ids []int64) error {
+	if !s.pg {
+		return nil
+	}
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := []any{OutboxClaim.Seconds(), s.instance}
+		for _, id := range ids[:n] {
+			args = append(args, id)
+		}
+		if _, err := s.db.ExecContext(ctx, `UPDATE outbox SET claimed_until = clock_timestamp() + make_interval(secs => ?)
+			WHERE claimed_by = ? AND state = 'pending' AND id IN (`+valueRows(n, "?")+`)`, args...); err != nil {
+			return fmt.Errorf("renew outbox claims: %w", err)
+		}
+		ids = ids[n:]
+	}
+	return nil
 }

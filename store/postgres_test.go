@@ -307,6 +307,77 @@ func TestPostgres_OutboxClaims(t *testing.T) {
 	}
 }
 
+// TestPostgres_OutboxClaimsRenewed: a gateway whose batch outlasts the
+// claim renews it, so another gateway does not send the batch's rows a
+// second time; a renewal takes no row claimed by another gateway.
+func TestPostgres_OutboxClaimsRenewed(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgDSN(t)
+	a, b := mustOpenDSN(t, dsn), mustOpenDSN(t, dsn)
+	var tickets, ids []int64
+	for _, who := range []string{"ann@shop.example", "bob@shop.example", "cy@shop.example"} {
+		tickets = append(tickets, mustTicket(t, a, who).Number)
+	}
+	err := a.Tx(ctx, func(tx core.Tx) error {
+		for _, tk := range tickets {
+			it := &core.OutboxItem{Kind: core.OutboxEmail, Lane: core.LaneMail, Ticket: tk, Payload: []byte("{}"), NextAttempt: t0, CreatedAt: t0}
+			if err := tx.Enqueue(ctx, it); err != nil {
+				return err
+			}
+			ids = append(ids, it.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if items, err := a.Due(ctx, t0, 10); err != nil || len(items) != 3 {
+		t.Fatalf("a's Due: %d rows, %v; want 3", len(items), err)
+	}
+	// a's batch has run almost as long as its claim.
+	age := func() {
+		t.Helper()
+		if _, err := a.db.ExecContext(ctx, `UPDATE outbox SET claimed_until = clock_timestamp() + interval '1 second' WHERE claimed_by = ?`, a.Instance()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	age()
+	if err := a.RenewClaims(ctx, ids[:2]); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.RenewClaims(ctx, ids); err != nil {
+		t.Fatal(err)
+	}
+	// The claims a renewed end later than the claim's length from now;
+	// the row it did not renew still ends within the second, and b's
+	// renewal took nothing.
+	for i, id := range ids {
+		var by string
+		var left float64
+		if err := a.db.QueryRowContext(ctx, `SELECT claimed_by, EXTRACT(EPOCH FROM claimed_until - clock_timestamp())::float8 FROM outbox WHERE id = ?`, id).Scan(&by, &left); err != nil {
+			t.Fatal(err)
+		}
+		if by != a.Instance() {
+			t.Errorf("row %d claimed by %q after b's renewal, want a's %q", id, by, a.Instance())
+		}
+		renewed := i < 2
+		if renewed && left < OutboxClaim.Seconds()-30 || !renewed && left > 1 {
+			t.Errorf("row %d: claim ends in %.1f s (renewed %v)", id, left, renewed)
+		}
+	}
+	// The unrenewed claim ends: b takes that row, not the renewed ones.
+	if _, err := a.db.ExecContext(ctx, `UPDATE outbox SET claimed_until = clock_timestamp() - interval '1 second' WHERE id = ?`, ids[2]); err != nil {
+		t.Fatal(err)
+	}
+	items, err := b.Due(ctx, t0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 1 || items[0].ID != ids[2] {
+		t.Fatalf("b's Due after a renewed two claims: %+v, want only row %d", items, ids[2])
+	}
+}
+
 // The PostgreSQL schema has every table and column of the SQLite one, so
 // that the same SQL runs on both and a copy loses nothing: a SQLite
 // migration without its PostgreSQL twin fails here. PostgreSQL's own
