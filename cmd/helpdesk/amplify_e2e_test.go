@@ -152,6 +152,25 @@ func TestAmplify_HundredAttachments(t *testing.T) {
 	if card.ThreadTS != "" || !strings.Contains(card.Blocks, "shop-000-") || !strings.Contains(card.Blocks, "more attachments") {
 		t.Fatalf("card %s, want the attachments listed and summed up", card.Blocks)
 	}
+	// The card's 100 uploads go into its thread one after the other (a
+	// ticket's rows keep their order), each reading the stored mail: a
+	// few seconds with the race detector on a busy machine. The follow-up
+	// is queued behind them, so they are waited for first.
+	uploads := time.Now()
+	for {
+		c, err := env.App.DB.Counts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.OutboxPending == 0 {
+			break
+		}
+		if time.Since(uploads) > time.Minute {
+			t.Fatalf("the outbox still has %d rows pending a minute after the card", c.OutboxPending)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("the card's uploads went out in %v", time.Since(uploads).Round(time.Millisecond))
 	h, _ := mustReadMail(t, env.Relay.Mail()[0].Data)
 	subject, _ := h.Subject()
 	follow := "From: Ann <ann@shop.example>\r\nTo: " + support + "\r\nSubject: Re: " + subject + "\r\n" +
