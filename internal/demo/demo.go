@@ -129,10 +129,13 @@ func (d *Env) Send(from string, to []string, msg string) error {
 	return c.Quit()
 }
 
-// WaitFor polls cond until it holds or five seconds pass. The outbox
-// worker runs on its own goroutine, woken when a mail commits.
+// WaitFor polls cond until it holds or 15 seconds pass. The outbox
+// worker runs on its own goroutine, woken when a mail commits. What it
+// waits for takes well under a second alone, but a test suite running
+// with the race detector beside other packages' tests made a few seconds
+// of it (a card's 100 uploads) miss a shorter limit.
 func WaitFor(cond func() bool) bool {
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
 		if cond() {
 			return true
