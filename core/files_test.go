@@ -3,6 +3,7 @@ package core_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -70,5 +71,52 @@ func TestHeldAnswerKeepsItsFiles(t *testing.T) {
 	}
 	if !strings.Contains(got[0].Data.Text, "logo.png (") || !strings.Contains(got[0].Data.Text, "attached") {
 		t.Errorf("the answer does not name the file:\n%s", got[0].Data.Text)
+	}
+}
+
+// TestUploads_CappedPerMessage: a customer's attachments are uploaded
+// into the thread up to UploadsPerMessage a mail, and the thread names
+// how many more the stored mail keeps; every attachment still reaches
+// the stored message.
+func TestUploads_CappedPerMessage(t *testing.T) {
+	for _, c := range []struct {
+		attachments, uploads int
+		notice               string // "" for none
+	}{
+		{0, 0, ""},
+		{3, 3, ""},
+		{core.UploadsPerMessage, core.UploadsPerMessage, ""},
+		{core.UploadsPerMessage + 1, core.UploadsPerMessage, "1 more attachment of this mail not uploaded here"},
+		{999, core.UploadsPerMessage, "979 more attachments of this mail not uploaded here: at most 20"},
+	} {
+		f := mustFixture(t)
+		e := mail("ann@shop.example", "support@support.example.com", "Logs", "The logs.")
+		for i := range c.attachments {
+			e.Attachments = append(e.Attachments, core.Attachment{Filename: fmt.Sprintf("shop-%03d.log", i), ContentType: "text/plain", Size: 10})
+		}
+		rc := f.mustReceive(t, e)
+		rows := f.outbox(t, rc.Ticket)
+		ups := decode[core.SlackUpload](t, rows[core.OutboxSlackFile])
+		if len(ups) != c.uploads {
+			t.Errorf("%d attachments: %d uploads, want %d", c.attachments, len(ups), c.uploads)
+		}
+		for i, up := range ups {
+			if up.Index != i || up.File.Filename != fmt.Sprintf("shop-%03d.log", i) {
+				t.Errorf("%d attachments: upload %d is %+v, want the mail's attachment %d", c.attachments, i, up, i)
+			}
+		}
+		notices := decode[core.SlackNotice](t, rows[core.OutboxSlackNotice])
+		switch {
+		case c.notice == "" && len(notices) != 0:
+			t.Errorf("%d attachments: notices %+v, want none", c.attachments, notices)
+		case c.notice != "" && (len(notices) != 1 || !notices[0].InThread || !strings.Contains(notices[0].Text, c.notice)):
+			t.Errorf("%d attachments: notices %+v, want one in the thread with %q", c.attachments, notices, c.notice)
+		case c.notice != "" && rows[core.OutboxSlackNotice][0].ID < rows[core.OutboxSlackFile][len(ups)-1].ID:
+			t.Errorf("%d attachments: the notice comes before the uploads", c.attachments)
+		}
+		msgs, err := f.db.Messages(context.Background(), rc.Ticket)
+		if err != nil || len(msgs) != 1 || len(msgs[0].Attachments) != c.attachments {
+			t.Errorf("%d attachments: stored messages %d (%v), want one with every attachment", c.attachments, len(msgs), err)
+		}
 	}
 }

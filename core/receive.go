@@ -426,16 +426,37 @@ func (s *Service) enqueueSlack(ctx context.Context, tx Tx, kind string, t *Ticke
 	return enqueueUploads(ctx, tx, t, m, now)
 }
 
+// UploadsPerMessage is how many of a customer message's attachments are
+// uploaded into the ticket's thread; the thread names how many more
+// there are. Each upload reads the stored mail back to take its file, so
+// without a cap a mail of a thousand small parts (the MIME limit), a few
+// hundred KB from a stranger, cost the outbox a thousand readings of
+// itself, about half a minute of CPU, and its thread a thousand files.
+const UploadsPerMessage = 20
+
 // enqueueUploads writes a row per attachment of a customer's message,
-// each to be uploaded into the ticket's thread after the message itself
+// up to UploadsPerMessage, each to be uploaded into the ticket's thread
+// after the message itself, and a notice in the thread for the rest
 // (docs/rules.md §7).
 func enqueueUploads(ctx context.Context, tx Tx, t *Ticket, m *Message, now time.Time) error {
 	if m.ID == 0 || m.Direction != DirInbound {
 		return nil
 	}
-	for i, a := range m.Attachments {
+	for i, a := range m.Attachments[:min(len(m.Attachments), UploadsPerMessage)] {
 		up := SlackUpload{Department: t.Department, Number: t.Number, Message: m.ID, Index: i, File: a}
 		if err := enqueue(ctx, tx, OutboxSlackFile, t.Number, up, now); err != nil {
+			return err
+		}
+	}
+	if rest := len(m.Attachments) - UploadsPerMessage; rest > 0 {
+		files := "attachments"
+		if rest == 1 {
+			files = "attachment"
+		}
+		n := SlackNotice{Department: t.Department, Number: t.Number, InThread: true,
+			Text: fmt.Sprintf("%d more %s of this mail not uploaded here: at most %d are uploaded from one mail. The stored mail keeps every file.",
+				rest, files, UploadsPerMessage)}
+		if err := enqueue(ctx, tx, OutboxSlackNotice, t.Number, n, now); err != nil {
 			return err
 		}
 	}

@@ -122,8 +122,9 @@ func TestAmplify_LongReferences(t *testing.T) {
 
 // TestAmplify_HundredAttachments: a mail with 100 attachments gets a card
 // that a Slack enforcing its documented limits takes, listing what fits
-// and summing up the rest, and the customer's follow-up reaches the
-// card's thread.
+// and summing up the rest; the first core.UploadsPerMessage files are
+// uploaded into its thread and a notice there names the rest; and the
+// customer's follow-up reaches the card's thread.
 func TestAmplify_HundredAttachments(t *testing.T) {
 	ctx := context.Background()
 	env, err := demo.Start(ctx, t.TempDir(), quietLog())
@@ -152,9 +153,9 @@ func TestAmplify_HundredAttachments(t *testing.T) {
 	if card.ThreadTS != "" || !strings.Contains(card.Blocks, "shop-000-") || !strings.Contains(card.Blocks, "more attachments") {
 		t.Fatalf("card %s, want the attachments listed and summed up", card.Blocks)
 	}
-	// The card's 100 uploads go into its thread one after the other (a
-	// ticket's rows keep their order), each reading the stored mail: a
-	// few seconds with the race detector on a busy machine. The follow-up
+	// The card's uploads go into its thread one after the other (a
+	// ticket's rows keep their order), each reading the stored mail back:
+	// with the race detector on a busy machine, seconds. The follow-up
 	// is queued behind them, so they are waited for first.
 	uploads := time.Now()
 	for {
@@ -171,6 +172,10 @@ func TestAmplify_HundredAttachments(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Logf("the card's uploads went out in %v", time.Since(uploads).Round(time.Millisecond))
+	posts := env.Slack.Posts()
+	if len(posts) != 2 || posts[1].ThreadTS != card.TS || !strings.Contains(posts[1].Text+posts[1].Blocks, "80 more attachments") {
+		t.Fatalf("Slack posts %+v, want the card and a notice in its thread naming the 80 files not uploaded", posts)
+	}
 	h, _ := mustReadMail(t, env.Relay.Mail()[0].Data)
 	subject, _ := h.Subject()
 	follow := "From: Ann <ann@shop.example>\r\nTo: " + support + "\r\nSubject: Re: " + subject + "\r\n" +
@@ -178,10 +183,10 @@ func TestAmplify_HundredAttachments(t *testing.T) {
 	if err := env.Send("ann@shop.example", []string{support}, follow); err != nil {
 		t.Fatalf("follow-up: %v", err)
 	}
-	if !demo.WaitFor(func() bool { return len(env.Slack.Posts()) == 2 }) {
+	if !demo.WaitFor(func() bool { return len(env.Slack.Posts()) == 3 }) {
 		t.Fatalf("%d Slack posts (refused: %q), want the follow-up in the thread", len(env.Slack.Posts()), env.Slack.Refused())
 	}
-	if p := env.Slack.Posts()[1]; p.ThreadTS != card.TS || !strings.Contains(p.Blocks, "And one more thing.") {
+	if p := env.Slack.Posts()[2]; p.ThreadTS != card.TS || !strings.Contains(p.Blocks, "And one more thing.") {
 		t.Fatalf("follow-up %+v, want it in thread %s", p, card.TS)
 	}
 	if r := env.Slack.Refused(); len(r) != 0 {
