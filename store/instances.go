@@ -129,8 +129,11 @@ func (s *DB) RenewClaims(ctx context.Context, ids []int64) error {
 		for _, id := range ids[:n] {
 			args = append(args, id)
 		}
+		// A row locked is being marked sent (DoneAll): it needs no
+		// renewal, and waiting for it could deadlock with that mark.
 		if _, err := s.db.ExecContext(ctx, `UPDATE outbox SET claimed_until = clock_timestamp() + make_interval(secs => ?)
-			WHERE claimed_by = ? AND state = 'pending' AND id IN (`+valueRows(n, "?")+`)`, args...); err != nil {
+			WHERE id IN (SELECT id FROM outbox WHERE claimed_by = ? AND state = 'pending'
+				AND id IN (`+valueRows(n, "?")+`) FOR UPDATE SKIP LOCKED)`, args...); err != nil {
 			return fmt.Errorf("renew outbox claims: %w", err)
 		}
 		ids = ids[n:]

@@ -365,6 +365,22 @@ func TestPostgres_OutboxClaimsRenewed(t *testing.T) {
 			t.Errorf("row %d: claim ends in %.1f s (renewed %v)", id, left, renewed)
 		}
 	}
+	// A row being marked sent (locked by DoneAll's transaction) is passed
+	// over, not waited for.
+	lock, err := a.db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Rollback()
+	if _, err := lock.ExecContext(ctx, `SELECT id FROM outbox WHERE id = ? FOR UPDATE`, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	wait, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := a.RenewClaims(wait, ids[:2]); err != nil {
+		t.Fatalf("renewing beside a row being marked: %v", err)
+	}
+	lock.Rollback()
 	// The unrenewed claim ends: b takes that row, not the renewed ones.
 	if _, err := a.db.ExecContext(ctx, `UPDATE outbox SET claimed_until = clock_timestamp() - interval '1 second' WHERE id = ?`, ids[2]); err != nil {
 		t.Fatal(err)
