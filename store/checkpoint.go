@@ -59,8 +59,14 @@ func (s *DB) checkpointLoop() {
 			return
 		}
 		// PASSIVE copies what no reader still needs; the next write
-		// transaction after a complete copy starts the WAL afresh.
-		if _, err := s.db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil && ctx.Err() == nil {
+		// transaction after a complete copy starts the WAL afresh. It
+		// never waits for a lock, so it runs to its end even when the
+		// database is closing: cancelled, the driver would interrupt the
+		// connection, and an interrupt that lands as the statement ends
+		// stays on the connection and cuts short the checkpoint SQLite
+		// runs when the last connection closes, leaving the WAL beside a
+		// database file that is not whole on its own.
+		if _, err := s.db.ExecContext(context.WithoutCancel(ctx), "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
 			s.checkpointErrs.Add(1)
 		}
 		s.checkpoints.Add(1)
