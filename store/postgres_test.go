@@ -255,20 +255,7 @@ func TestPostgres_OutboxClaims(t *testing.T) {
 	dsn := pgDSN(t)
 	a, b := mustOpenDSN(t, dsn), mustOpenDSN(t, dsn)
 	one, two := mustTicket(t, a, "ann@shop.example"), mustTicket(t, a, "bob@shop.example")
-	var ids []int64
-	err := a.Tx(ctx, func(tx core.Tx) error {
-		for _, tk := range []int64{one.Number, one.Number, two.Number} {
-			it := &core.OutboxItem{Kind: core.OutboxEmail, Lane: core.LaneMail, Ticket: tk, Payload: []byte("{}"), NextAttempt: t0, CreatedAt: t0}
-			if err := tx.Enqueue(ctx, it); err != nil {
-				return err
-			}
-			ids = append(ids, it.ID)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ids := mustEnqueueMail(t, a, one.Number, one.Number, two.Number)
 	due := func(db *DB, limit int) []int64 {
 		t.Helper()
 		items, err := db.Due(ctx, t0, limit)
@@ -307,21 +294,15 @@ func TestPostgres_OutboxClaims(t *testing.T) {
 	}
 }
 
-// TestPostgres_OutboxClaimsRenewed: a gateway whose batch outlasts the
-// claim renews it, so another gateway does not send the batch's rows a
-// second time; a renewal takes no row claimed by another gateway.
-func TestPostgres_OutboxClaimsRenewed(t *testing.T) {
-	ctx := context.Background()
-	dsn := pgDSN(t)
-	a, b := mustOpenDSN(t, dsn), mustOpenDSN(t, dsn)
-	var tickets, ids []int64
-	for _, who := range []string{"ann@shop.example", "bob@shop.example", "cy@shop.example"} {
-		tickets = append(tickets, mustTicket(t, a, who).Number)
-	}
-	err := a.Tx(ctx, func(tx core.Tx) error {
+// mustEnqueueMail queues an email row, due at t0, for each of tickets in
+// one transaction, and returns their ids.
+func mustEnqueueMail(t *testing.T, db *DB, tickets ...int64) []int64 {
+	t.Helper()
+	var ids []int64
+	err := db.Tx(context.Background(), func(tx core.Tx) error {
 		for _, tk := range tickets {
 			it := &core.OutboxItem{Kind: core.OutboxEmail, Lane: core.LaneMail, Ticket: tk, Payload: []byte("{}"), NextAttempt: t0, CreatedAt: t0}
-			if err := tx.Enqueue(ctx, it); err != nil {
+			if err := tx.Enqueue(context.Background(), it); err != nil {
 				return err
 			}
 			ids = append(ids, it.ID)
@@ -331,6 +312,21 @@ func TestPostgres_OutboxClaimsRenewed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ids
+}
+
+// TestPostgres_OutboxClaimsRenewed: a gateway whose batch outlasts the
+// claim renews it, so another gateway does not send the batch's rows a
+// second time; a renewal takes no row claimed by another gateway.
+func TestPostgres_OutboxClaimsRenewed(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgDSN(t)
+	a, b := mustOpenDSN(t, dsn), mustOpenDSN(t, dsn)
+	var tickets []int64
+	for _, who := range []string{"ann@shop.example", "bob@shop.example", "cy@shop.example"} {
+		tickets = append(tickets, mustTicket(t, a, who).Number)
+	}
+	ids := mustEnqueueMail(t, a, tickets...)
 	if items, err := a.Due(ctx, t0, 10); err != nil || len(items) != 3 {
 		t.Fatalf("a's Due: %d rows, %v; want 3", len(items), err)
 	}
