@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -118,7 +119,7 @@ func doneSome(ctx context.Context, tx *sql.Tx, rows []core.OutboxSent) error {
 	if err != nil {
 		return fmt.Errorf("mark outbox %d and %d other rows sent: %w", rows[0].ID, len(rows)-1, err)
 	}
-	attempts := args[:0]
+	var attempts []any
 	for res.Next() {
 		var id int64
 		if err := res.Scan(&id); err != nil {
@@ -128,7 +129,7 @@ func doneSome(ctx context.Context, tx *sql.Tx, rows []core.OutboxSent) error {
 		r := byID[id]
 		attempts = append(attempts, id, fmtTime(r.At.Add(-r.Duration)), r.Duration.Milliseconds())
 	}
-	if err := res.Close(); err != nil {
+	if err := errors.Join(res.Err(), res.Close()); err != nil {
 		return fmt.Errorf("mark outbox rows sent: %w", err)
 	}
 	if len(attempts) == 0 {
