@@ -26,7 +26,11 @@ type pass struct {
 	now   time.Time
 	holds map[holdKey]hold // lanes with a failed or waiting row in this pass
 	sent  int
-	woke  bool // a lane was woken: rows not due when the batch was read are
+	// woke is set when a lane was woken in the batch: rows not due when
+	// it was read are due now. unheld are the holds the wake ends, once
+	// the batch is over (release).
+	woke   bool
+	unheld map[holdKey]hold
 
 	// For the batch in progress:
 	results chan sendResult
@@ -225,10 +229,9 @@ func (p *pass) settle(ctx context.Context, r sendResult) error {
 		p.sent++
 		p.marks.pending = append(p.marks.pending, r.mark)
 		if it.Attempts > 0 || reopened {
-			if err := w.wake(ctx, l); err != nil {
+			if err := p.wake(ctx, l); err != nil {
 				return err
 			}
-			p.woke = true
 		}
 	case it.Ticket == 0: // no ticket, no order to keep
 	case r.res == outcomeDead:
@@ -240,6 +243,36 @@ func (p *pass) settle(ctx context.Context, r sendResult) error {
 		addHold(w.holds, keyOf(it), h)
 	}
 	return nil
+}
+
+// wake is called when a row that had failed went through: its channel is
+// back, so the lane's other failed rows are made due at once instead of
+// waiting out their back-off, and their holds end with the batch.
+func (p *pass) wake(ctx context.Context, l core.Lane) error {
+	if err := p.w.q.Wake(ctx, l); err != nil {
+		return fmt.Errorf("outbox: wake the %s lane: %w", l, err)
+	}
+	for k, h := range p.w.holds {
+		if k.lane == l && !h.threadOnly {
+			p.unheld[k] = h
+		}
+	}
+	p.woke = true
+	return nil
+}
+
+// release ends the holds that wakes in the batch ended, once the batch is
+// over. Not sooner: a held ticket's row that was not due when the batch
+// was read is not in it, and the ticket's later rows in the batch must
+// not pass it; the next read of the due rows has it. A hold set after
+// the wake (by a row in flight then) stays.
+func (p *pass) release() {
+	for k, h := range p.unheld {
+		if p.w.holds[k] == h {
+			delete(p.w.holds, k)
+		}
+	}
+	clear(p.unheld)
 }
 
 // markError says which rows went out but could not be marked sent, and

@@ -176,3 +176,52 @@ func TestWorker_RenewsClaimsWhileSending(t *testing.T) {
 		t.Fatalf("renewals %v, want the batch's rows %v", renewals, want)
 	}
 }
+
+// TestWorker_WakeKeepsTicketOrder: a row that goes through after failing
+// wakes its lane, so that the lane's failed rows are due at once. A
+// ticket's later row in that batch, left unread while the lane was full,
+// still waits for the ticket's failed row, which was not due when the
+// batch was read and is not in it.
+func TestWorker_WakeKeepsTicketOrder(t *testing.T) {
+	const a, b, y = "t4.n1@support.example.com", "t4.n2@support.example.com", "t3.n1@support.example.com"
+	m := &orderMailer{got: map[string][]string{}, fail: map[string]bool{}, maxDelay: time.Millisecond}
+	env := MustWorker(t, func(o *Options, mm *Mailer) { *mm, o.Concurrency = m, 1 })
+	failOnce := func(id string) {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		m.fail[id] = true
+	}
+	mail := func(ticket int64, id string) int64 {
+		n := testNotice()
+		n.MessageID = id
+		return env.q.add(t, core.OutboxEmail, ticket, n, env.clock.Now())
+	}
+	at := func(tm time.Time) { env.clock.Add(tm.Sub(env.clock.Now())) }
+
+	// A fails twice, Y once: Y is due again before A.
+	rowA := mail(4, a)
+	failOnce(a)
+	env.drain(t, 0)
+	at(env.q.row(rowA).NextAttempt)
+	failOnce(a)
+	env.drain(t, 0)
+	rowY := mail(3, y)
+	failOnce(y)
+	env.drain(t, 0)
+	mail(4, b)
+	at(env.q.row(rowY).NextAttempt)
+	if next := env.q.row(rowA).NextAttempt; !next.After(env.clock.Now()) {
+		t.Fatalf("A is due at %v, want after Y's retry at %v", next, env.clock.Now())
+	}
+
+	// Y goes through and wakes the lane: A goes in the same pass, B waits
+	// for the next.
+	for range 2 {
+		if _, err := env.w.Drain(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := m.got["t4"]; !slices.Equal(got, []string{a, b}) {
+		t.Fatalf("ticket 4 sent %v, want %s before %s", got, a, b)
+	}
+}

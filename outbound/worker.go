@@ -244,7 +244,7 @@ func (w *Worker) Drain(ctx context.Context) (sent int, err error) {
 			delete(w.holds, k)
 		}
 	}
-	p := &pass{w: w, now: now, holds: map[holdKey]hold{}}
+	p := &pass{w: w, now: now, holds: map[holdKey]hold{}, unheld: map[holdKey]hold{}}
 	seen := map[int64]bool{}
 	limit := w.opts.BatchSize
 	for {
@@ -260,7 +260,9 @@ func (w *Worker) Drain(ctx context.Context) (sent int, err error) {
 			}
 		}
 		p.woke = false
-		if err := p.batch(ctx, fresh); err != nil {
+		err = p.batch(ctx, fresh)
+		p.release()
+		if err != nil {
 			return p.sent, err
 		}
 		// Rows woken in the batch were not due when it was read.
@@ -285,21 +287,6 @@ const (
 	outcomeWaiting         // a row waiting for the ticket's parent message, retried at next
 	outcomeDead            // failed for good
 )
-
-// wake is called when a row that had failed went through: its channel is
-// back, so the lane's other failed rows are made due at once instead of
-// waiting out their back-off.
-func (w *Worker) wake(ctx context.Context, l core.Lane) error {
-	for k, h := range w.holds {
-		if k.lane == l && !h.threadOnly {
-			delete(w.holds, k)
-		}
-	}
-	if err := w.q.Wake(ctx, l); err != nil {
-		return fmt.Errorf("outbox: wake the %s lane: %w", l, err)
-	}
-	return nil
-}
 
 // process performs one row and records a failure, with the time of the
 // next attempt for a retried row. A row that went out is journaled and
